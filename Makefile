@@ -1,0 +1,46 @@
+# Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
+#   make demo   set up and build the example series into output/
+#   make test   set up (system packages only when missing) and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint sysdeps venv bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+# System packages the tests use, installed only when missing.
+sysdeps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v qpdf >/dev/null || missing="$$missing qpdf"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then $(APT) update -qq && $(APT) install -y -qq $$missing; fi
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --ignore-scripts --silent
+	touch $@
+
+demo: venv
+	$(BIN)/ketapub build content -o output --brand all
+
+test: sysdeps venv node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf output/* .pytest_cache

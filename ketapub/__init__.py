@@ -1,0 +1,37 @@
+"""ketapub: one structured article-series source to PDF handouts, an EPUB ebook, scheduled
+RSS/Atom/JSON feeds and embeddable HTML fragments, each made by a pluggable renderer.
+
+The public API::
+
+    import ketapub
+    series = ketapub.load("content")
+    result = ketapub.build(series, "output", formats=["jsonfeed"], as_of="2025-09-01")
+    data = ketapub.render(series, "jsonfeed", as_of="2025-09-01")   # {path: bytes}
+"""
+
+from ketapub.build import BuildError, BuildResult, build, render
+from ketapub.errors import (
+    Diagnostic,
+    KetapubError,
+    RendererError,
+    RenderError,
+    Severity,
+    SourceError,
+    TemplateError,
+    UsageError,
+)
+from ketapub.load import load
+from ketapub.model import Asset, Author, Brand, FaqItem, MedicalReview, Part, Reference, Series
+from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
+from ketapub.render.registry import Registry, installed
+from ketapub.schedule import next_release, released, resolve_as_of
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Artifact", "ArtifactInfo", "Asset", "Author", "Brand", "BuildError", "BuildOptions",
+    "BuildResult", "Diagnostic", "FaqItem", "Job", "KetapubError", "MedicalReview", "Part",
+    "Reference", "Registry", "RenderContext", "RenderError", "Renderer", "RendererError",
+    "Series", "Severity", "SourceError", "TemplateError", "UsageError", "build", "installed",
+    "load", "next_release", "released", "render", "resolve_as_of",
+]

@@ -1,0 +1,257 @@
+"""The command line: build, validate, schedule, renderers, serve.
+
+Exit status: 0 success; 1 the source or a render failed (each problem printed as
+``path:line:column: message``, never a traceback); 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ketapub import schedule as sched
+from ketapub.errors import (
+    KetapubError,
+    RendererError,
+    Severity,
+    SourceError,
+    UsageError,
+)
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+stdout = Console(highlight=False, soft_wrap=True)
+
+
+def _fail(exc: KetapubError) -> NoReturn:
+    if isinstance(exc, SourceError):
+        for d in exc.diagnostics:
+            err.print(str(d), markup=False)
+        n = sum(1 for d in exc.diagnostics if d.severity is Severity.ERROR)
+        err.print(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", markup=False)
+        sys.exit(1)
+    if isinstance(exc, UsageError | RendererError):
+        err.print(f"ketapub: {exc}", markup=False)
+        sys.exit(2)
+    from ketapub.build import BuildError
+
+    if isinstance(exc, BuildError):
+        for e in exc.result.errors:
+            err.print(str(e), markup=False)
+        err.print(f"{len(exc.result.errors)} artifact(s) failed; the others were written and "
+                  "the failed ones keep their previous files.", markup=False)
+        sys.exit(1)
+    err.print(str(exc), markup=False)
+    sys.exit(1)
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KetapubError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            err.print("interrupted; the output folder is as the last completed build left it")
+            sys.exit(130)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _print_warnings(warnings: Any) -> None:
+    for d in warnings:
+        err.print(str(d), markup=False)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+source_arg = click.argument("source", default="content", type=click.Path(file_okay=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ketapub")
+def main() -> None:
+    """Turn one article-series source into PDF handouts, an EPUB, feeds and HTML fragments."""
+
+
+@main.command()
+@source_arg
+@click.option("-o", "--out", default="output", show_default=True, type=click.Path(),
+              help="Output folder.")
+@click.option("--format", "formats", multiple=True, metavar="NAME",
+              help="Renderer to run (repeat or comma-separate); default: all installed.")
+@click.option("--as-of", metavar="ISO8601", help="Build as of this instant (default: now, or "
+              "SOURCE_DATE_EPOCH when set). Naive times are in the series timezone.")
+@click.option("--templates", multiple=True, type=click.Path(file_okay=False, exists=True),
+              metavar="DIR", help="Template folder searched before the built-ins (repeatable).")
+@click.option("--brand", "brands", multiple=True, metavar="ID|all",
+              help="Also make branded handouts for this clinic profile, or all of them.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--large-print", is_flag=True, help="Large-print handouts (body 16 pt or more).")
+@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default=None,
+              help="Page size of handouts and booklet (default: brand, series, else A4).")
+@click.option("--heading-level", type=click.IntRange(1, 5), default=2, show_default=True,
+              help="Heading level of a part title in HTML fragments.")
+@click.option("--force", is_flag=True, help="Render everything, even unchanged artifacts.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@_guard
+def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
+          templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
+          large_print: bool, page_size: str | None, heading_level: int, force: bool,
+          quiet: bool) -> None:
+    """Build SOURCE (default: content/) into the output folder."""
+    from ketapub.build import build as run_build
+    from ketapub.load import load
+    from ketapub.progress import Reporter
+
+    series = load(source, strict=strict)
+    _print_warnings(series.warnings)
+    with Reporter(err, enabled=not quiet) as reporter:
+        result = run_build(series, out, formats=formats or None, as_of=as_of,
+                           templates=templates, brands=brands, jobs=jobs, strict=strict,
+                           large_print=large_print, page_size=page_size,
+                           heading_level=heading_level, force=force, progress=reporter)
+    if quiet:
+        return
+    table = Table(title=f"ketapub build: {len(result.artifacts)} artifacts in {out}",
+                  title_justify="left")
+    table.add_column("artifact")
+    table.add_column("renderer")
+    table.add_column("size", justify="right")
+    table.add_column("status")
+    rendered = set(result.rendered)
+    for a in result.artifacts:
+        table.add_row(a.path, a.renderer, _size(a.bytes),
+                      "rendered" if a.path in rendered else "unchanged")
+    out_console = Console(highlight=False, width=max(100, stdout.width))
+    out_console.print(table)
+    nxt = result.next_release
+    tz = series.tz
+    out_console.print(
+        f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged, "
+        f"{len(result.removed)} removed in {result.seconds:.2f} s; next release: "
+        + (nxt.astimezone(tz).isoformat() if nxt else "none (every part is released)"),
+        markup=False)
+
+
+@main.command()
+@source_arg
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_guard
+def validate(source: str, strict: bool) -> None:
+    """Check SOURCE and report each part's readability (Flesch-Kincaid grade)."""
+    from ketapub.load import load
+    from ketapub.readability import GRADE_LIMIT, score_markdown
+
+    series = load(source, strict=strict)
+    _print_warnings(series.warnings)
+    table = Table(title=f"{series.title}: {len(series.parts)} parts", title_justify="left")
+    for col in ("part", "file", "words", "grade"):
+        table.add_column(col, justify="right" if col in ("part", "words", "grade") else "left")
+    over = []
+    for p in series.parts:
+        score = score_markdown(p.body)
+        table.add_row(str(p.part), p.source.path, str(p.word_count), f"{score.grade:.1f}")
+        if score.grade > GRADE_LIMIT:
+            over.append((p, score.grade))
+    Console(highlight=False, width=max(100, stdout.width)).print(table)
+    for p, grade in over:
+        line = f"{source.rstrip('/')}/{p.source.path}:{p.body_line}:1: "
+        msg = (f"readability grade {grade:.1f} is above {GRADE_LIMIT:.0f}, the health-literacy "
+               "guideline for patient materials; use shorter sentences and common words")
+        err.print(line + ("" if strict else "warning: ") + msg, markup=False)
+    if strict and over:
+        sys.exit(1)
+    stdout.print(f"ok: {len(series.parts)} parts, {len(series.brands)} brands, "
+              f"{len(series.assets)} assets", markup=False)
+
+
+@main.command()
+@source_arg
+@click.option("--as-of", metavar="ISO8601", help="Instant to evaluate the schedule at.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (ISO 8601 instants).")
+@_guard
+def schedule(source: str, as_of: str | None, as_json: bool) -> None:
+    """Show each part's release instant and status, and the next release."""
+    from ketapub.load import load
+
+    series = load(source)
+    when = sched.resolve_as_of(as_of, series.tz)
+    entries = sched.entries(series, when)
+    nxt = sched.next_release(series, when)
+    if as_json:
+        data = {
+            "series": series.title,
+            "timezone": series.timezone,
+            "as_of": when.isoformat(),
+            "next_release": nxt.isoformat() if nxt else None,
+            "parts": [{"part": e.part, "slug": e.slug, "title": e.title,
+                       "publish_at": e.release.isoformat(),
+                       "status": "released" if e.released else "scheduled"} for e in entries],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{series.title} (as of {when.astimezone(series.tz).isoformat()})",
+                  title_justify="left")
+    for col in ("part", "title", f"release ({series.timezone})", "status"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(str(e.part), e.title, e.release.strftime("%Y-%m-%d %H:%M %Z"),
+                      "released" if e.released else "scheduled")
+    console = Console(highlight=False, width=max(110, stdout.width))
+    console.print(table)
+    console.print("next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"),
+                  markup=False)
+
+
+@main.command()
+@_guard
+def renderers() -> None:
+    """List the installed renderers."""
+    from ketapub.render.registry import installed
+
+    reg = installed()
+    table = Table(title="installed renderers", title_justify="left")
+    table.add_column("name")
+    table.add_column("class")
+    table.add_column("description")
+    broken = []
+    for name in reg.names():
+        try:
+            cls = reg.get(name)
+        except RendererError as exc:
+            broken.append(exc)
+            table.add_row(name, "-", "unavailable (see below)")
+            continue
+        table.add_row(name, f"{cls.__module__}.{cls.__qualname__}", cls.description)
+    Console(highlight=False, width=max(110, stdout.width)).print(table)
+    for exc in broken:
+        err.print(f"ketapub: {exc}", markup=False)
+    if broken:
+        sys.exit(1)
+
+
+def run() -> None:  # pragma: no cover - console entry point alias
+    main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]) or "ketapub")
+    _ = Path

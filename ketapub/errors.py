@@ -1,0 +1,66 @@
+"""Errors that carry where the problem is, so every message reads ``path:line:column: what``.
+
+A loader or renderer collects :class:`Diagnostic` values and raises one
+:class:`SourceError` holding all of them, so a user fixes every problem in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in the source: where it is and how to fix it."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
+
+    def as_error(self) -> Diagnostic:
+        return Diagnostic(self.path, self.line, self.column, self.message, Severity.ERROR)
+
+
+class KetapubError(Exception):
+    """Base class of every error ketapub raises on purpose."""
+
+
+class SourceError(KetapubError):
+    """The source folder has one or more problems; ``diagnostics`` lists all of them."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class RendererError(KetapubError):
+    """A renderer is missing, duplicated or not a renderer (a plugin or usage problem)."""
+
+
+class TemplateError(KetapubError):
+    """A template failed to load or render; the message names the template file and line."""
+
+
+class RenderError(KetapubError):
+    """An artifact failed to render; carries the artifact path and the cause."""
+
+    def __init__(self, artifact: str, message: str):
+        self.artifact = artifact
+        super().__init__(f"{artifact}: {message}")
+
+
+class UsageError(KetapubError):
+    """The caller asked for something impossible (bad option value, bad folder)."""

@@ -1,0 +1,463 @@
+"""Read a source folder (series.yaml, parts/*.md, brands/*.yaml, assets/) into a Series.
+
+Every problem is collected, with the file, line and column where it is, before one
+:class:`~ketapub.errors.SourceError` is raised; a user fixes all of them in one pass.
+Nothing outside the source folder is ever read: paths with ``..``, absolute paths and
+symlinks that lead out are refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import types
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from ketapub import markdown
+from ketapub.errors import Diagnostic, Severity, SourceError
+from ketapub.load import yamlpos
+from ketapub.model import (
+    Asset,
+    Brand,
+    FaqItem,
+    Part,
+    PartMeta,
+    Series,
+    SeriesMeta,
+    SourceRef,
+)
+
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+MAX_ASSET_BYTES = 20 * 1024 * 1024
+MEDIA_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+class _Collector:
+    """Collects diagnostics with paths shown the way the user named the source folder."""
+
+    def __init__(self, display_root: str):
+        self.display_root = display_root
+        self.items: list[Diagnostic] = []
+
+    def show(self, rel: str) -> str:
+        return f"{self.display_root}/{rel}" if self.display_root not in ("", ".") else rel
+
+    def add(self, rel: str, line: int, column: int, message: str,
+            severity: Severity = Severity.ERROR) -> None:
+        self.items.append(Diagnostic(self.show(rel), line, column, message, severity))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+
+class _Source:
+    """Safe reads under one root folder."""
+
+    def __init__(self, root: Path, diags: _Collector):
+        self.root = root
+        self.real_root = root.resolve()
+        self.diags = diags
+        self.digest: dict[str, str] = {}
+
+    def inside(self, rel: str) -> Path | None:
+        path = self.root / rel
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            return None
+        if real != self.real_root and self.real_root not in real.parents:
+            return None
+        return path
+
+    def read_bytes(self, rel: str, limit: int, line: int = 1, column: int = 1,
+                   where: str | None = None) -> bytes | None:
+        path = self.inside(rel)
+        report_at = where or rel
+        if path is None:
+            self.diags.add(report_at, line, column,
+                           f"{rel!r} leads outside the source folder (a symlink or '..'); "
+                           "keep every file inside it")
+            return None
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise IsADirectoryError(rel)
+            if size > limit:
+                self.diags.add(report_at, line, column,
+                               f"{rel!r} is {size:,} bytes, over the limit of {limit:,}; "
+                               "make it smaller")
+                return None
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.diags.add(report_at, line, column, f"file {rel!r} does not exist under the "
+                           "source folder; check the path and its case")
+            return None
+        except OSError as exc:
+            self.diags.add(report_at, line, column, f"cannot read {rel!r}: {exc.strerror}")
+            return None
+        self.digest[rel] = hashlib.sha256(data).hexdigest()
+        return data
+
+    def read_text(self, rel: str) -> str | None:
+        data = self.read_bytes(rel, MAX_TEXT_BYTES)
+        if data is None:
+            return None
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            self.diags.add(rel, line, 1, "this is a binary file, not UTF-8 text; parts and "
+                           "YAML files must be plain text")
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.diags.add(rel, line, col, f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                           "save the file as UTF-8")
+            return None
+        return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _model_for(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the field at ``loc`` (to suggest key names)."""
+    current: Any = model
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(key))
+        if field is None:
+            return None
+        current = field.annotation
+        while True:
+            origin = typing.get_origin(current)
+            if origin in (typing.Union, types.UnionType, tuple, list):
+                args = [a for a in typing.get_args(current) if a not in (type(None), Ellipsis)]
+                current = next((a for a in args if isinstance(a, type)
+                                and issubclass(a, BaseModel)), args[0] if args else None)
+                continue
+            if origin is typing.Annotated:
+                current = typing.get_args(current)[0]
+                continue
+            break
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _public_fields(model: type[BaseModel]) -> list[str]:
+    schema_model = {Part: PartMeta, Series: SeriesMeta}.get(model, model)  # type: ignore[call-overload]
+    return list(schema_model.model_fields)
+
+
+def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: str,
+                            pos: yamlpos.Positions, diags: _Collector) -> None:
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            owner = _model_for(model, loc[:-1]) or model
+            known = _public_fields(owner)
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            line, col = pos.of_key(loc)
+            diags.add(rel, line, col, f"unknown key {'.'.join(map(str, loc))!r}; {hint}")
+            continue
+        if err["type"] == "missing":
+            line, col = pos.of_value(loc[:-1])
+            diags.add(rel, line, col, f"missing required key {'.'.join(map(str, loc))!r}; "
+                      "add it")
+            continue
+        if not loc and msg.startswith("updated_at"):
+            loc = ("updated_at",)
+        elif not loc and msg.startswith("duplicate reference"):
+            loc = ("references",)
+        line, col = pos.of_value(loc)
+        key = ".".join(map(str, loc))
+        diags.add(rel, line, col, f"{key}: {msg}" if key else msg)
+
+
+def _split_front_matter(text: str, rel: str, diags: _Collector) -> tuple[str, str, int] | None:
+    """(yaml, body, body_first_line) or None with a diagnostic."""
+    first = text.split("\n", 1)[0]
+    if first.rstrip() != "---":
+        diags.add(rel, 1, 1, "missing front matter: start the file with a line '---', then the "
+                  "YAML keys (title, part, slug, summary, publish_at), then a line '---'")
+        return None
+    rest = text[len(first) + 1:]
+    end = FRONT_MATTER_END.search(rest)
+    if end is None:
+        diags.add(rel, 1, 1, "front matter is not closed; add a line '---' after the YAML keys")
+        return None
+    yaml_text = rest[: end.start()]
+    body = rest[end.end():].removeprefix("\n")
+    body_line = 2 + yaml_text.count("\n") + 1
+    return yaml_text, body, body_line
+
+
+def _load_yaml(src: _Source, rel: str, text: str, offset: int = 0) -> tuple[Any, yamlpos.Positions] | None:
+    try:
+        value, pos = yamlpos.parse(text)
+    except yamlpos.YamlProblem as exc:
+        src.diags.add(rel, exc.line + offset, exc.column, exc.message)
+        return None
+    pos.line_offset = offset
+    if not isinstance(value, dict):
+        src.diags.add(rel, 1 + offset, 1, "expected YAML keys and values (a mapping) here")
+        return None
+    return value, pos
+
+
+def _timezone(raw: dict[str, Any]) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(raw.get("timezone") or "UTC"))
+    except Exception:
+        return ZoneInfo("UTC")
+
+
+def _load_part(src: _Source, rel: str, tz: ZoneInfo
+               ) -> tuple[Part, list[markdown.PartLink]] | None:
+    text = src.read_text(rel)
+    if text is None:
+        return None
+    split = _split_front_matter(text, rel, src.diags)
+    if split is None:
+        return None
+    yaml_text, body, body_line = split
+    loaded = _load_yaml(src, rel, yaml_text, offset=1)
+    if loaded is None:
+        return None
+    raw, pos = loaded
+    try:
+        meta = PartMeta.model_validate(raw, context={"timezone": tz})
+    except ValidationError as exc:
+        _validation_diagnostics(exc, Part, rel, pos, src.diags)
+        return None
+    analysis = markdown.analyze(body, src.diags.show(rel), body_line)
+    src.diags.items.extend(analysis.diagnostics)
+    known_refs = {r.id for r in meta.references}
+    order: list[str] = []
+    for cid, line, col in analysis.citations:
+        if cid not in known_refs:
+            close = difflib.get_close_matches(cid, sorted(known_refs), n=1)
+            hint = (f"did you mean [@{close[0]}]?" if close
+                    else "add it under 'references' in the front matter")
+            src.diags.add(rel, line, col, f"unknown citation [@{cid}]; {hint}")
+        elif cid not in order:
+            order.append(cid)
+    for ref in meta.references:
+        if ref.id not in order:
+            idx = [r.id for r in meta.references].index(ref.id)
+            line, col = pos.of_value(("references", idx, "id"))
+            src.diags.add(rel, line, col, f"reference {ref.id!r} is never cited; cite it as "
+                          f"[@{ref.id}] or remove it", Severity.WARNING)
+            order.append(ref.id)
+    images: list[str] = []
+    for img_src, alt, line, col in analysis.images:
+        if not alt:
+            src.diags.add(rel, line, col, f"image {img_src!r} has no alt text; describe it "
+                          "in the brackets: ![what it shows](...)", Severity.WARNING)
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", img_src) or img_src.startswith("//"):
+            src.diags.add(rel, line, col, f"remote image {img_src!r} removed; ketapub never "
+                          "fetches at build time: put the file under assets/",
+                          Severity.WARNING)
+            continue
+        images.append(img_src)
+    part = Part(
+        **dict(meta),
+        source=SourceRef(path=rel, line=1),
+        body=body,
+        body_line=body_line,
+        anchors=tuple(analysis.anchors),
+        citation_order=tuple(order),
+        faq=tuple(FaqItem(question=q, answer=a, anchor=h) for q, a, h in analysis.faq),
+        images=tuple(dict.fromkeys(images)),
+        word_count=analysis.words,
+    )
+    return part, analysis.links
+
+
+def _check_links(parts: Iterable[tuple[Part, list[markdown.PartLink]]],
+                 diags: _Collector) -> None:
+    by_key: dict[str, Part] = {}
+    for p, _ in parts:
+        by_key[str(p.part)] = p
+        by_key[p.slug] = p
+    for p, links in parts:
+        rel = p.source.path
+        for link in links:
+            target = by_key.get(link.target)
+            if target is None:
+                close = difflib.get_close_matches(link.target, sorted(by_key), n=1)
+                hint = f"did you mean part:{close[0]}?" if close else "check the number or slug"
+                diags.add(rel, link.line, link.column,
+                          f"link to unknown part 'part:{link.target}'; {hint}")
+            elif link.anchor and link.anchor not in target.anchors:
+                close = difflib.get_close_matches(link.anchor, target.anchors, n=1)
+                hint = (f"did you mean #{close[0]}?" if close
+                        else f"add {{#{link.anchor}}} to a heading in {target.source.path}")
+                diags.add(rel, link.line, link.column,
+                          f"part {target.part} has no anchor '#{link.anchor}'; {hint}")
+
+
+def _media_type(rel: str) -> str | None:
+    return MEDIA_TYPES.get(Path(rel).suffix.lower())
+
+
+def _load_asset(src: _Source, rel: str, where: str, line: int, col: int) -> Asset | None:
+    media_type = _media_type(rel)
+    if media_type is None:
+        src.diags.add(where, line, col, f"{rel!r} is not a supported image; use "
+                      f"{', '.join(sorted(MEDIA_TYPES))}")
+        return None
+    data = src.read_bytes(rel, MAX_ASSET_BYTES, line, col, where=where)
+    if data is None:
+        return None
+    return Asset(path=rel, media_type=media_type, data=data,
+                 sha256=hashlib.sha256(data).hexdigest())
+
+
+def _ordered_files(src: _Source, folder: str, suffixes: tuple[str, ...]) -> list[str]:
+    base = src.root / folder
+    if not base.is_dir():
+        return []
+    if src.inside(folder) is None:
+        src.diags.add(folder, 1, 1, "this folder leads outside the source folder; "
+                      "replace the symlink with a real folder")
+        return []
+    return sorted(f"{folder}/{p.name}" for p in base.iterdir()
+                  if p.suffix.lower() in suffixes and not p.name.startswith("."))
+
+
+def load(source: str | Path = "content", *, strict: bool = False) -> Series:
+    """Load and validate a source folder.
+
+    Raises :class:`~ketapub.errors.SourceError` listing every problem (with ``strict``,
+    warnings such as missing alt text or removed raw HTML count as errors too). Warnings of
+    a successful load are in ``Series.warnings``.
+    """
+    root = Path(source)
+    display = str(source).rstrip("/") or "."
+    diags = _Collector(display)
+    if not root.is_dir():
+        raise SourceError([Diagnostic(display, 1, 1, "source folder not found; pass the folder "
+                                      "that holds series.yaml and parts/")])
+    src = _Source(root, diags)
+    series_text = src.read_text("series.yaml")
+    raw_series: dict[str, Any] = {}
+    series_pos = yamlpos.Positions()
+    meta: SeriesMeta | None = None
+    if series_text is not None:
+        loaded = _load_yaml(src, "series.yaml", series_text)
+        if loaded is not None:
+            raw_series, series_pos = loaded
+            try:
+                meta = SeriesMeta.model_validate(raw_series)
+            except ValidationError as exc:
+                _validation_diagnostics(exc, Series, "series.yaml", series_pos, diags)
+    tz = _timezone(raw_series)
+
+    loaded_parts: list[tuple[Part, list[markdown.PartLink]]] = []
+    part_files = _ordered_files(src, "parts", (".md", ".markdown"))
+    if not part_files and (root / "parts").is_dir() is False:
+        diags.add("parts", 1, 1, "no parts/ folder; add parts/01-<slug>.md files")
+    elif not part_files:
+        diags.add("parts", 1, 1, "parts/ holds no .md files; add at least one part")
+    for rel in part_files:
+        result = _load_part(src, rel, tz)
+        if result is not None:
+            loaded_parts.append(result)
+    parts = [p for p, _ in loaded_parts]
+    for key in ("part", "slug"):
+        seen: dict[Any, Part] = {}
+        for p in parts:
+            value = getattr(p, key)
+            if value in seen:
+                other = seen[value]
+                diags.add(p.source.path, 2, 1, f"duplicate {key} {value!r}: also used by "
+                          f"{diags.show(other.source.path)}; each part needs its own {key}")
+            else:
+                seen[value] = p
+    parts.sort(key=lambda p: (p.part, p.source.path))
+    _check_links(loaded_parts, diags)
+
+    brands: list[Brand] = []
+    brand_pos: dict[str, tuple[str, yamlpos.Positions]] = {}
+    brand_files = _ordered_files(src, "brands", (".yaml", ".yml"))
+    for rel in brand_files:
+        text = src.read_text(rel)
+        loaded = _load_yaml(src, rel, text) if text is not None else None
+        if loaded is None:
+            continue
+        raw, pos = loaded
+        try:
+            brand = Brand.model_validate(raw)
+        except ValidationError as exc:
+            _validation_diagnostics(exc, Brand, rel, pos, diags)
+            continue
+        if any(b.id == brand.id for b in brands):
+            line, col = pos.of_value(("id",))
+            diags.add(rel, line, col, f"duplicate brand id {brand.id!r}; ids must be unique")
+            continue
+        brands.append(brand)
+        brand_pos[brand.id] = (rel, pos)
+
+    assets: dict[str, Asset] = {}
+
+    def want(rel: str, where: str, line: int, col: int) -> None:
+        if rel not in assets:
+            asset = _load_asset(src, rel, where, line, col)
+            if asset is not None:
+                assets[rel] = asset
+
+    if meta is not None and meta.cover:
+        line, col = series_pos.of_value(("cover",))
+        want(meta.cover, "series.yaml", line, col)
+    for b in brands:
+        if b.logo:
+            rel, bpos = brand_pos[b.id]
+            line, col = bpos.of_value(("logo",))
+            want(b.logo, rel, line, col)
+    for p in parts:
+        for img in p.images:
+            clean = img.split("#")[0].split("?")[0]
+            bad = clean.startswith("/") or ".." in clean.split("/")
+            if bad:
+                diags.add(p.source.path, p.body_line, 1, f"image {img!r} must be a path "
+                          "under the source folder, such as assets/figure.svg")
+                continue
+            want(clean, p.source.path, p.body_line, 1)
+
+    if strict:
+        diags.items = [d.as_error() for d in diags.items]
+    if diags.errors or meta is None:
+        if meta is None and not diags.errors:
+            diags.add("series.yaml", 1, 1, "series.yaml is missing or empty")
+        raise SourceError(diags.items)
+    digest = hashlib.sha256()
+    for rel in sorted(src.digest):
+        digest.update(f"{rel}\0{src.digest[rel]}\n".encode())
+    return Series(
+        **dict(meta),
+        parts=tuple(parts),
+        brands=tuple(sorted(brands, key=lambda b: b.id)),
+        assets=tuple(assets[k] for k in sorted(assets)),
+        source_hash=digest.hexdigest(),
+        warnings=tuple(diags.items),
+    )
+

@@ -1,0 +1,111 @@
+"""YAML parsing that remembers where every key and value is, for ``file:line:column`` errors.
+
+PyYAML's safe composer gives nodes with marks; we build plain Python values from them and
+a map from each value's path (a tuple of keys and indexes) to its position. Duplicate keys
+and anchors/aliases are refused: both hide mistakes, and aliases allow exponential blow-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # the C parser is much faster; fall back when libyaml is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Positions:
+    """1-based (line, column) of values and keys, by path."""
+
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    line_offset: int = 0
+
+    def of_value(self, path: Path) -> tuple[int, int]:
+        for n in range(len(path), -1, -1):
+            pos = self.values.get(path[:n])
+            if pos:
+                return pos[0] + self.line_offset, pos[1]
+        return 1 + self.line_offset, 1
+
+    def of_key(self, path: Path) -> tuple[int, int]:
+        pos = self.keys.get(path)
+        if pos:
+            return pos[0] + self.line_offset, pos[1]
+        return self.of_value(path)
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, column: int, message: str):
+        self.line, self.column, self.message = line, column, message
+        super().__init__(message)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def parse(text: str) -> tuple[Any, Positions]:
+    """Parse one YAML document into plain values and their positions."""
+    loader = _Loader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise YamlProblem(line, col, f"invalid YAML: {problem}") from None
+        except yaml.YAMLError as exc:
+            raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
+        positions = Positions()
+        if root is None:
+            return None, positions
+        seen: set[int] = set()
+
+        def build(node: yaml.Node, path: Path) -> Any:
+            if id(node) in seen:
+                line, col = _mark(node)
+                raise YamlProblem(line, col, "YAML anchors and aliases are not supported; "
+                                  "write the value out")
+            seen.add(id(node))
+            positions.values[path] = _mark(node)
+            if isinstance(node, yaml.MappingNode):
+                out: dict[Any, Any] = {}
+                for key_node, value_node in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        line, col = _mark(key_node)
+                        raise YamlProblem(line, col, "YAML merge keys ('<<') are not supported")
+                    key = loader.construct_object(key_node) if isinstance(
+                        key_node, yaml.ScalarNode) else None
+                    if not isinstance(key, str | int) or isinstance(key, bool):
+                        line, col = _mark(key_node)
+                        raise YamlProblem(line, col, "keys must be plain words")
+                    key = str(key)
+                    if key in out:
+                        line, col = _mark(key_node)
+                        raise YamlProblem(line, col, f"duplicate key {key!r}; keep only one")
+                    positions.keys[(*path, key)] = _mark(key_node)
+                    out[key] = build(value_node, (*path, key))
+                return out
+            if isinstance(node, yaml.SequenceNode):
+                return [build(item, (*path, i)) for i, item in enumerate(node.value)]
+            try:
+                return loader.construct_object(node, deep=True)
+            except yaml.YAMLError as exc:
+                line, col = _mark(node)
+                raise YamlProblem(line, col, f"invalid YAML value: {exc}") from None
+            except ValueError as exc:  # e.g. an impossible timestamp such as 2025-02-30
+                line, col = _mark(node)
+                raise YamlProblem(line, col, f"invalid value: {exc}") from None
+
+        return build(root, ()), positions
+    finally:
+        loader.dispose()

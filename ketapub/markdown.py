@@ -1,0 +1,479 @@
+"""The Markdown dialect: CommonMark + tables, footnotes, definition lists, heading anchors,
+``part:`` cross-references, ``[@id]`` citations, FAQ blocks and ``[!NOTE]`` callouts.
+
+One parser serves two moments. At load time :func:`analyze` walks the tokens to learn the
+anchors, citations, links, images and FAQ of a part, and to report problems with their line.
+At render time :func:`to_html` turns the same body into HTML under a renderer's own link
+policy (``part:`` links stay symbolic until then). Content is never evaluated as a template.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from ketapub import sanitize
+from ketapub.errors import Diagnostic, Severity
+
+FAQ_TITLE = re.compile(r"^\s*frequently asked questions\s*$", re.IGNORECASE)
+EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][A-Za-z0-9_\-]*)\}\s*$")
+BAD_EXPLICIT_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
+CITATION = re.compile(r"\[@([A-Za-z0-9_][A-Za-z0-9_:.\-]*)((?:\s*;\s*@[A-Za-z0-9_][A-Za-z0-9_:.\-]*)*)\]")
+CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
+PART_LINK = re.compile(r"^part:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_\-]+))?$")
+BAD_LINK_SCHEME = re.compile(r"\]\(\s*<?\s*((?:java|vb)script|data|file)\s*:", re.IGNORECASE)
+CALLOUT_LABELS = {
+    "en": {"NOTE": "Note", "WARNING": "Warning", "TIP": "Tip"},
+    "es": {"NOTE": "Nota", "WARNING": "Advertencia", "TIP": "Consejo"},
+    "fr": {"NOTE": "Remarque", "WARNING": "Attention", "TIP": "Conseil"},
+    "de": {"NOTE": "Hinweis", "WARNING": "Warnung", "TIP": "Tipp"},
+}
+
+
+def heading_slug(text: str) -> str:
+    """Generated anchor for a heading without an explicit ``{#id}``."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words) or "section"
+
+
+def _validate_link(url: str) -> bool:
+    return sanitize.url_is_safe(url) or url.startswith("part:")
+
+
+# --- parser plugins -------------------------------------------------------------------
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "[" or state.src[state.pos + 1 : state.pos + 2] != "@":
+        return False
+    match = CITATION.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        ids = [match.group(1), *re.findall(r"@([A-Za-z0-9_][A-Za-z0-9_:.\-]*)", match.group(2))]
+        token = state.push("citation", "", 0)
+        token.meta = {"ids": ids}
+        token.content = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def _explicit_ids(state: StateCore) -> None:
+    """Strip ``{#id}`` from heading text before inline parsing and keep it as the id."""
+    tokens = state.tokens
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        inline = tokens[i + 1]
+        match = EXPLICIT_ID.search(inline.content)
+        if match:
+            tok.meta["explicit_id"] = match.group(1)
+            inline.content = inline.content[: match.start()]
+        else:
+            bad = BAD_EXPLICIT_ID.search(inline.content)
+            if bad:
+                tok.meta["bad_id"] = bad.group(1)
+                inline.content = inline.content[: bad.start()]
+
+
+def _text_of(inline: Token) -> str:
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts).strip()
+
+
+def _structure(state: StateCore) -> None:
+    """Heading ids, callouts and the FAQ block, as token metadata renderers can use."""
+    tokens = state.tokens
+    used: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            explicit = tok.meta.get("explicit_id")
+            if explicit:
+                used.add(explicit)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            hid = tok.meta.get("explicit_id")
+            if not hid:
+                base = heading_slug(_text_of(tokens[i + 1]))
+                hid, n = base, 2
+                while hid in used:
+                    hid, n = f"{base}-{n}", n + 1
+                used.add(hid)
+            tok.meta["id"] = hid
+        elif tok.type == "blockquote_open" and i + 2 < len(tokens):
+            para, inline = tokens[i + 1], tokens[i + 2]
+            if para.type == "paragraph_open" and inline.type == "inline":
+                match = CALLOUT.match(inline.content)
+                if match:
+                    tok.meta["callout"] = match.group(1)
+                    # drop the marker from the first text child
+                    kids = inline.children or []
+                    if kids and kids[0].type == "text" and kids[0].content.startswith("[!"):
+                        kids[0].content = CALLOUT.sub("", kids[0].content, count=1)
+                        while kids and (kids[0].type == "softbreak" or
+                                        (kids[0].type == "text" and not kids[0].content)):
+                            kids.pop(0)
+                            if kids and kids[0].type == "softbreak":
+                                kids.pop(0)
+                                break
+                    inline.content = CALLOUT.sub("", inline.content, count=1)
+                    if not inline.content.strip():
+                        para.hidden = True
+                        tokens[i + 3].hidden = True
+                        inline.children = []
+    # FAQ: a level-2 heading "Frequently asked questions" up to the next level-2 heading.
+    out: list[Token] = []
+    in_faq = in_item = False
+    for i, tok in enumerate(tokens):
+        level2 = tok.type == "heading_open" and tok.tag == "h2"
+        closes = level2 or tok.type == "footnote_block_open"
+        if in_faq and (closes or (tok.type == "heading_open" and tok.tag == "h3")):
+            if in_item:
+                out.append(Token("faq_item_close", "div", -1))
+                in_item = False
+            if closes:
+                out.append(Token("faq_close", "section", -1))
+                in_faq = False
+        if level2 and FAQ_TITLE.match(_text_of(tokens[i + 1])):
+            opener = Token("faq_open", "section", 1)
+            opener.meta = {"heading_id": tok.meta.get("id")}
+            out.append(opener)
+            in_faq = True
+        if in_faq and tok.type == "heading_open" and tok.tag == "h3":
+            out.append(Token("faq_item_open", "div", 1))
+            in_item = True
+        out.append(tok)
+    if in_item:
+        out.append(Token("faq_item_close", "div", -1))
+    if in_faq:
+        out.append(Token("faq_close", "section", -1))
+    state.tokens = out
+
+
+def _sanitize_raw(state: StateCore) -> None:
+    """Clean raw HTML where it stands, remembering what was removed and on which line."""
+    removed: list[tuple[int, str, str]] = state.env.setdefault("removed", [])
+    for tok in state.tokens:
+        if tok.type == "html_block":
+            line = tok.map[0] if tok.map else 0
+            for r in sanitize.audit(tok.content):
+                removed.append((line, r.what, tok.content))
+            tok.content = sanitize.clean_raw(tok.content)
+        elif tok.type == "inline":
+            line = tok.map[0] if tok.map else 0
+            for child in tok.children or []:
+                if child.type == "html_inline":
+                    problems = sanitize.audit(child.content)
+                    if problems:
+                        for r in problems:
+                            removed.append((line, r.what, child.content))
+                        child.type, child.content = "text", ""
+            if BAD_LINK_SCHEME.search(tok.content):
+                for m in BAD_LINK_SCHEME.finditer(tok.content):
+                    removed.append((line, f"{m.group(1).lower()}: link", m.group(0)))
+
+
+@functools.cache
+def parser() -> MarkdownIt:
+    """The dialect's parser (built once per process)."""
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True})
+    md.enable("table").enable("strikethrough")
+    md.use(footnote_plugin).use(deflist_plugin)
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    md.core.ruler.after("block", "explicit_ids", _explicit_ids)
+    md.core.ruler.after("inline", "sanitize_raw", _sanitize_raw)
+    md.core.ruler.push("structure", _structure)
+    return md
+
+
+def parse(body: str) -> tuple[list[Token], dict[str, Any]]:
+    env: dict[str, Any] = {}
+    return parser().parse(body, env), env
+
+
+# --- analysis at load time -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartLink:
+    target: str
+    """A part number or slug, as written."""
+    anchor: str | None
+    line: int
+    column: int
+
+
+@dataclass
+class Analysis:
+    anchors: list[str] = field(default_factory=list)
+    citations: list[tuple[str, int, int]] = field(default_factory=list)
+    links: list[PartLink] = field(default_factory=list)
+    images: list[tuple[str, str, int, int]] = field(default_factory=list)
+    """(src, alt, line, column) of each image."""
+    faq: list[tuple[str, str, str]] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    """Prose for readability: paragraphs and list items, without headings or tables."""
+    words: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _column(lines: Sequence[str], line: int, needle: str) -> int:
+    if 0 <= line < len(lines) and needle:
+        pos = lines[line].find(needle[:40])
+        if pos >= 0:
+            return pos + 1
+    return 1
+
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+
+
+def analyze(body: str, path: str, first_line: int) -> Analysis:
+    """Learn what a body contains and what is wrong with it (lines are file lines)."""
+    tokens, env = parse(body)
+    lines = body.split("\n")
+    result = Analysis()
+    warn = Severity.WARNING
+
+    def diag(line0: int, needle: str, message: str, severity: Severity = Severity.ERROR) -> None:
+        result.diagnostics.append(Diagnostic(
+            path, first_line + line0, _column(lines, line0, needle), message, severity))
+
+    for line0, what, snippet in env.get("removed", []):
+        if what.endswith(" link"):
+            hint = "only http, https, mailto, tel, part: and relative links are kept"
+            diag(line0, snippet, f"removed {what}; {hint}", warn)
+        else:
+            diag(line0, snippet, f"removed {what} from raw HTML; ketapub keeps only "
+                 "formatting markup (see SECURITY.md)", warn)
+
+    faq_question: str | None = None
+    faq_anchor = ""
+    faq_answer: list[str] = []
+    in_faq = False
+    block_line = 0
+    stack: list[str] = []
+
+    def flush_faq() -> None:
+        nonlocal faq_question
+        if faq_question is not None:
+            result.faq.append((faq_question, " ".join(faq_answer).strip(), faq_anchor))
+        faq_question = None
+        faq_answer.clear()
+
+    for i, tok in enumerate(tokens):
+        if tok.map:
+            block_line = tok.map[0]
+        if tok.nesting == 1:
+            stack.append(tok.type)
+        elif tok.nesting == -1 and stack:
+            stack.pop()
+        if tok.type == "faq_open":
+            in_faq = True
+        elif tok.type == "faq_close":
+            flush_faq()
+            in_faq = False
+        elif tok.type == "heading_open":
+            if "bad_id" in tok.meta:
+                diag(block_line, "{#", f"heading anchor {{#{tok.meta['bad_id']}}} is not valid; "
+                     "start with a letter and use letters, digits, '-' or '_'")
+            hid = tok.meta["id"]
+            if hid in result.anchors:
+                diag(block_line, "{#" + hid, f"duplicate heading anchor {{#{hid}}}; "
+                     "anchors must be unique within a part")
+            result.anchors.append(hid)
+            if in_faq and tok.tag == "h3":
+                flush_faq()
+                faq_question = _text_of(tokens[i + 1])
+                faq_anchor = hid
+        elif tok.type == "inline":
+            text = _text_of(tok)
+            result.words += len(WORD.findall(text))
+            in_heading = bool(stack) and stack[-1] == "heading_open"
+            in_table = any(s in ("table_open",) for s in stack)
+            if not in_heading and not in_table and text:
+                result.paragraphs.append(text)
+                if in_faq and faq_question is not None:
+                    faq_answer.append(text)
+            for child in tok.children or []:
+                if child.type == "citation":
+                    for cid in child.meta["ids"]:
+                        result.citations.append(
+                            (cid, first_line + block_line,
+                             _column(lines, block_line, "@" + cid)))
+                elif child.type == "link_open":
+                    href = str(child.attrs.get("href", ""))
+                    if href.startswith("part:"):
+                        col = _column(lines, block_line, href)
+                        m = PART_LINK.match(href)
+                        if not m:
+                            diag(block_line, href, f"malformed part link {href!r}; write "
+                                 "part:2, part:some-slug or part:some-slug#anchor")
+                        else:
+                            result.links.append(PartLink(m.group(1), m.group(2),
+                                                         first_line + block_line, col))
+                elif child.type == "image":
+                    src = str(child.attrs.get("src", ""))
+                    alt = child.content.strip()
+                    col = _column(lines, block_line, src)
+                    result.images.append((src, alt, first_line + block_line, col))
+    return result
+
+
+# --- rendering ------------------------------------------------------------------------
+
+LinkResolver = Callable[[str, "str | None"], "tuple[str | None, str]"]
+"""(target, anchor) -> (href, suffix). ``href`` None renders the text plainly + ``suffix``."""
+
+
+@dataclass(frozen=True)
+class HtmlOptions:
+    """How one renderer wants a body: its link policy, id prefix and heading levels."""
+
+    resolve_part_link: LinkResolver
+    asset_url: Callable[[str], str | None]
+    """Asset path -> URL to write in ``src``; None drops the image (keeping its alt text)."""
+    id_prefix: str = ""
+    heading_offset: int = 0
+    language: str = "en"
+    citation_href: Callable[[str], str] | None = None
+
+
+def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
+    def heading_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        tok = tokens[idx]
+        opts: HtmlOptions = env["ketapub"]
+        level = min(6, int(tok.tag[1]) + opts.heading_offset)
+        tok.tag = f"h{level}"
+        tokens[idx + 2].tag = tok.tag
+        return f'<h{level} id="{escapeHtml(opts.id_prefix + tok.meta["id"])}">'
+
+    def link_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        tok = tokens[idx]
+        opts: HtmlOptions = env["ketapub"]
+        href = str(tok.attrs.get("href", ""))
+        pending: list[str | None] = env.setdefault("link_suffix", [])
+        if href.startswith("part:"):
+            m = PART_LINK.match(href)
+            resolved, suffix = (opts.resolve_part_link(m.group(1), m.group(2)) if m
+                                else (None, ""))
+            if resolved is None:
+                pending.append(f'</span>{escapeHtml(suffix)}')
+                return '<span class="xref-unreleased">'
+            tok.attrs["href"] = resolved
+            tok.attrSet("class", "xref")
+        elif href.startswith("#") and opts.id_prefix:
+            tok.attrs["href"] = "#" + opts.id_prefix + href[1:]
+        pending.append(None)
+        return md.renderer.renderToken(tokens, idx, options, env)
+
+    def link_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        pending = env.setdefault("link_suffix", [])
+        special = pending.pop() if pending else None
+        return special if special is not None else "</a>"
+
+    def image(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        tok = tokens[idx]
+        opts: HtmlOptions = env["ketapub"]
+        alt = md.renderer.renderInlineAsText(tok.children or [], options, env)
+        url = opts.asset_url(str(tok.attrs.get("src", "")))
+        if url is None:
+            return escapeHtml(alt)
+        title = tok.attrs.get("title")
+        title_attr = f' title="{escapeHtml(str(title))}"' if title else ""
+        return f'<img src="{escapeHtml(url)}" alt="{escapeHtml(alt)}"{title_attr} />'
+
+    def citation(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        numbers: dict[str, int] = env["citation_numbers"]
+        links = []
+        for cid in tokens[idx].meta["ids"]:
+            n = numbers.get(cid)
+            if n is None:
+                continue
+            href = (opts.citation_href(cid) if opts.citation_href
+                    else f"#{opts.id_prefix}ref-{cid}")
+            links.append(f'<a href="{escapeHtml(href)}" role="doc-biblioref">{n}</a>')
+        return f'<span class="citation">[{", ".join(links)}]</span>' if links else ""
+
+    def blockquote_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        kind = tokens[idx].meta.get("callout")
+        if not kind:
+            return "<blockquote>\n"
+        opts: HtmlOptions = env["ketapub"]
+        labels = CALLOUT_LABELS.get(opts.language.split("-")[0].lower(), CALLOUT_LABELS["en"])
+        return (f'<div class="callout callout-{kind.lower()}" role="note">\n'
+                f'<p class="callout-title"><strong>{labels[kind]}</strong></p>\n')
+
+    def blockquote_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        # find the matching opener to know whether this closes a callout
+        depth = 0
+        for j in range(idx - 1, -1, -1):
+            t = tokens[j]
+            if t.type == "blockquote_close":
+                depth += 1
+            elif t.type == "blockquote_open":
+                if depth == 0:
+                    return "</div>\n" if t.meta.get("callout") else "</blockquote>\n"
+                depth -= 1
+        return "</blockquote>\n"
+
+    def faq_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        return '<section class="faq">\n'
+
+    def faq_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        return "</section>\n"
+
+    def faq_item_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        return '<div class="faq-item">\n'
+
+    def faq_item_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        return "</div>\n"
+
+    return {name: fn for name, fn in locals().items() if callable(fn) and name != "md"}
+
+
+@functools.cache
+def _html_renderer() -> MarkdownIt:
+    md = parser()
+    for name, fn in _render_rules(md).items():
+        md.add_render_rule(name, lambda _self, *args, _fn=fn: _fn(*args))
+    return md
+
+
+def to_html(body: str, citation_order: Sequence[str], options: HtmlOptions) -> str:
+    """Render a part body to sanitised HTML under a renderer's :class:`HtmlOptions`."""
+    md = _html_renderer()
+    env: dict[str, Any] = {
+        "ketapub": options,
+        "citation_numbers": {cid: n for n, cid in enumerate(citation_order, 1)},
+        "docId": options.id_prefix.rstrip("-") or None,
+    }
+    if env["docId"] is None:
+        del env["docId"]
+    tokens = md.parse(body, env)
+    return sanitize.clean_output(md.renderer.render(tokens, md.options, env))
+
+
+def inline_html(text: str, options: HtmlOptions) -> str:
+    """Render short Markdown (such as the disclaimer) with the same rules."""
+    return to_html(text, (), options)

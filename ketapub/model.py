@@ -1,0 +1,374 @@
+"""The validated, immutable model every renderer reads: Series, Part, Brand and friends.
+
+The field docstrings double as the schema documentation. Validation is strict: unknown keys
+are errors (``extra="forbid"``), and every model is frozen so renderers cannot change what
+another renderer sees. Models pickle, so worker processes receive them as they are.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ketapub.errors import Diagnostic
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+REF_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*$")
+DATE_FORMS = "2025-08-11, 2025-08-11T09:00, 2025-08-11T09:00:00-04:00 or 2025-08-11T13:00:00Z"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+def slugify(text: str) -> str:
+    """File-name form of a title: lowercase ASCII words joined by hyphens."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower())) or "series"
+
+
+def parse_instant(value: Any, tz: ZoneInfo) -> datetime:
+    """An aware datetime from a YAML date, datetime or ISO 8601 string.
+
+    A date alone means 00:00 of that day and a time without offset means that wall-clock
+    time, both in ``tz`` (the series timezone).
+    """
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                result = datetime.combine(date.fromisoformat(text), time(0, 0))
+            else:
+                result = datetime.fromisoformat(text.replace("z", "Z"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 date or date-time; use {DATE_FORMS}")
+    else:
+        raise ValueError(f"expected an ISO 8601 date or date-time such as {DATE_FORMS}")
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=tz)
+    return result
+
+
+def _tz_from(info: ValidationInfo) -> ZoneInfo:
+    ctx = info.context or {}
+    tz = ctx.get("timezone")
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo("UTC")
+
+
+def _check_slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a slug; use lowercase letters, digits and single hyphens "
+            f"(e.g. {slugify(value)!r})"
+        )
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
+        raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    return value
+
+
+def _check_hex(value: str) -> str:
+    if not HEX_COLOR_RE.match(value):
+        raise ValueError(f"{value!r} is not a CSS hex colour; write it like '#1f6f8b'")
+    return value.lower()
+
+
+def _check_rel_path(value: str) -> str:
+    if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
+        raise ValueError(f"{value!r} must be a relative path under the source folder")
+    if "\x00" in value or ".." in re.split(r"[\\/]", value) or "://" in value:
+        raise ValueError(f"{value!r} must stay inside the source folder (no '..', no URLs)")
+    return value.replace("\\", "/")
+
+
+Slug = Annotated[str, AfterValidator(_check_slug)]
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+HexColor = Annotated[str, AfterValidator(_check_hex)]
+RelPath = Annotated[str, AfterValidator(_check_rel_path)]
+Text = Annotated[str, Field(min_length=1)]
+PageSize = Literal["A4", "Letter"]
+
+
+class Author(_Frozen):
+    name: Text
+    """Display name."""
+    role: str | None = None
+    """Free text such as 'Writer' or 'Editor'; EPUB maps known roles to MARC relators."""
+
+
+class Reference(_Frozen):
+    id: str
+    """Key cited in the body as ``[@id]``."""
+    text: Text
+    """The full bibliographic entry, as it should be printed."""
+    url: HttpUrl | None = None
+    doi: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not REF_ID_RE.match(v):
+            raise ValueError(f"{v!r} is not a citation key; use letters, digits, '_', '-', ':'")
+        return v
+
+    @field_validator("doi")
+    @classmethod
+    def _doi(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^10\.\d{4,9}/\S+$", v):
+            raise ValueError(f"{v!r} is not a DOI; write it like 10.1000/xyz123")
+        return v
+
+    @property
+    def link(self) -> str | None:
+        """Where a reader can find the work: its URL, else its DOI resolver URL."""
+        if self.url:
+            return self.url
+        return f"https://doi.org/{self.doi}" if self.doi else None
+
+
+class MedicalReview(_Frozen):
+    reviewer: Text
+    credentials: str | None = None
+    reviewed_on: date
+
+
+class FaqItem(_Frozen):
+    """One question of a part's FAQ block, extracted at load time for structured data."""
+
+    question: str
+    answer: str
+    """The answer as plain text."""
+    anchor: str
+
+
+class SourceRef(_Frozen):
+    """Where something came from: a path relative to the source folder, and a line."""
+
+    path: str
+    line: int = 1
+
+
+class Asset(_Frozen):
+    """A file under the source folder that the series uses (image, logo, cover)."""
+
+    path: str
+    media_type: str
+    data: bytes = Field(repr=False)
+    sha256: str
+
+
+class PartMeta(_Frozen):
+    """The front matter of a part file (the schema of ``parts/*.md``)."""
+
+    title: Text
+    part: Annotated[int, Field(ge=1)]
+    slug: Slug
+    summary: Text
+    publish_at: datetime
+    """Release instant. A date alone is 00:00, a naive time is wall-clock, in the series zone."""
+    updated_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    reviewed_by: str | None = None
+    reviewed_on: date | None = None
+    references: tuple[Reference, ...] = ()
+    url: HttpUrl | None = None
+
+    @field_validator("publish_at", "updated_at", mode="before")
+    @classmethod
+    def _instant(cls, v: Any, info: ValidationInfo) -> Any:
+        return None if v is None else parse_instant(v, _tz_from(info))
+
+    @field_validator("part", mode="before")
+    @classmethod
+    def _int_only(cls, v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"{v!r} is not a whole number; write the part number like 3")
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> PartMeta:
+        if self.updated_at is not None and self.updated_at < self.publish_at:
+            raise ValueError(
+                f"updated_at ({self.updated_at.isoformat()}) is before publish_at "
+                f"({self.publish_at.isoformat()}); an update cannot precede the release"
+            )
+        ids = [r.id for r in self.references]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate reference id(s): {', '.join(dupes)}")
+        return self
+
+
+class Part(PartMeta):
+    """A loaded part: its front matter plus what the loader learned from the body."""
+
+    source: SourceRef
+    body: str = Field(repr=False)
+    """The Markdown body, exactly as written (never evaluated as a template)."""
+    body_line: int
+    """Line of the file where the body starts, for messages about the body."""
+    anchors: tuple[str, ...] = ()
+    """Every heading id in the body (explicit ``{#id}`` and generated)."""
+    citation_order: tuple[str, ...] = ()
+    """Reference ids in the order they are numbered: first citation first."""
+    faq: tuple[FaqItem, ...] = ()
+    images: tuple[str, ...] = ()
+    """Asset paths of the images the body shows."""
+    word_count: int = 0
+
+    @property
+    def number(self) -> str:
+        """Two-digit part number used in file names (``NN``)."""
+        return f"{self.part:02d}"
+
+    @property
+    def numbered_references(self) -> tuple[tuple[int, Reference], ...]:
+        by_id = {r.id: r for r in self.references}
+        return tuple((i, by_id[rid]) for i, rid in enumerate(self.citation_order, 1))
+
+    @property
+    def modified(self) -> datetime:
+        return self.updated_at or self.publish_at
+
+
+class Brand(_Frozen):
+    """A clinic profile (``brands/*.yaml``) for branded handouts."""
+
+    id: Slug
+    name: Text
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    website: HttpUrl | None = None
+    logo: RelPath | None = None
+    accent_color: HexColor | None = None
+    page_size: PageSize | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$", v):
+            raise ValueError(f"{v!r} is not an e-mail address")
+        return v
+
+
+class SeriesMeta(_Frozen):
+    """The schema of ``series.yaml``."""
+
+    title: Text
+    slug: Slug | None = None
+    """File-name form of the title; derived from the title when absent."""
+    subtitle: str | None = None
+    description: Text
+    language: str
+    """BCP 47 tag such as ``en``, ``en-US`` or ``es``."""
+    base_url: HttpUrl
+    timezone: str = "UTC"
+    publisher: Text
+    authors: tuple[Author, ...] = Field(min_length=1)
+    identifier: str | None = None
+    license: str | None = None
+    cover: RelPath | None = None
+    disclaimer: str | None = None
+    """Markdown shown on every handout, the ebook's front matter and every fragment."""
+    medical_review: MedicalReview | None = None
+    page_size: PageSize = "A4"
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if not LANG_RE.match(v):
+            raise ValueError(f"{v!r} is not a BCP 47 language tag; write e.g. 'en' or 'en-US'")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{v!r} is not an IANA time zone; write e.g. 'UTC' or 'America/New_York'"
+            ) from None
+        return v
+
+    @field_validator("base_url")
+    @classmethod
+    def _trailing_slash(cls, v: str) -> str:
+        return v if v.endswith("/") else v + "/"
+
+    @model_validator(mode="after")
+    def _derive(self) -> SeriesMeta:
+        if self.slug is None:
+            object.__setattr__(self, "slug", slugify(self.title))
+        if self.identifier is None:
+            ident = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.base_url)}"
+            object.__setattr__(self, "identifier", ident)
+        return self
+
+
+class Series(SeriesMeta):
+    """A loaded series: metadata, parts ordered by number, brands ordered by id, assets."""
+
+    parts: tuple[Part, ...]
+    brands: tuple[Brand, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    source_hash: str = ""
+    """sha256 over every source file read; identical sources give identical hashes."""
+    warnings: tuple[Diagnostic, ...] = Field(default=(), exclude=True, repr=False)
+    """What the loader noticed but let pass (each an error under ``strict``)."""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def series_slug(self) -> str:
+        assert self.slug is not None
+        return self.slug
+
+    def part_url(self, part: Part) -> str:
+        """The public web URL of a part."""
+        return part.url or f"{self.base_url}{part.slug}/"
+
+    def get_part(self, key: int | str) -> Part | None:
+        for p in self.parts:
+            if p.part == key or p.slug == key:
+                return p
+        return None
+
+    def get_asset(self, path: str) -> Asset | None:
+        for a in self.assets:
+            if a.path == path:
+                return a
+        return None
+
+    def get_brand(self, brand_id: str) -> Brand | None:
+        for b in self.brands:
+            if b.id == brand_id:
+                return b
+        return None

@@ -1,0 +1,45 @@
+"""Build progress: a rich progress bar with an ETA on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ketapub.render.base import Job
+
+
+class Reporter:
+    """A ``progress`` callback for :func:`ketapub.build` that draws or prints."""
+
+    def __init__(self, console: Console, enabled: bool = True):
+        self.console = console
+        self.enabled = enabled
+        self.live = enabled and console.is_terminal
+        self._progress: Progress | None = None
+        self._task: int | None = None
+
+    def __enter__(self) -> Reporter:
+        if self.live:
+            self._progress = Progress(
+                TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
+                TimeRemainingColumn(), TextColumn("{task.description}"),
+                console=self.console, transient=True)
+            self._progress.start()
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, event: str, job: Job, done: int, total: int) -> None:
+        if not self.enabled or event != "done":
+            return
+        if self._progress is not None:
+            if self._task is None:
+                self._task = self._progress.add_task("", total=total)
+            self._progress.update(self._task, completed=done, total=total, description=job.path)
+        else:
+            self.console.print(f"[{done}/{total}] {job.path}", markup=False, highlight=False)

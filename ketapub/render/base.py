@@ -1,0 +1,250 @@
+"""The renderer interface: a renderer plans jobs from a series and renders one job to bytes.
+
+Everything here is immutable and picklable, so a job can render in another process (or on
+another machine, through any ``concurrent.futures.Executor``) and give the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ketapub import i18n, markdown, schedule
+from ketapub.errors import RenderError
+from ketapub.model import Brand, Part, Series
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the caller asked for, beyond the source and the instant."""
+
+    brands: tuple[str, ...] = ()
+    """Brand ids whose branded handouts to make; ("all",) for every profile."""
+    large_print: bool = False
+    page_size: str | None = None
+    """Override the page size of handouts and the booklet (A4 or Letter)."""
+    heading_level: int = 2
+    """Level of a part's title in HTML fragments (its sections follow below it)."""
+    templates: tuple[str, ...] = ()
+    """User template folders, highest priority first."""
+    extra: tuple[tuple[str, str], ...] = ()
+    """Free options for third-party renderers, as sorted (key, value) pairs."""
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.extra).get(key, default)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One artifact to make: where it goes and what it depends on."""
+
+    renderer: str
+    path: str
+    """Output-relative POSIX path, e.g. ``pdf/01-intro.pdf``."""
+    kind: str = ""
+    part: int | None = None
+    brand: str | None = None
+    parts: tuple[int, ...] | None = None
+    """Parts whose content this artifact shows (None: every part), for incremental builds."""
+    depends_on: tuple[str, ...] = ()
+    """Paths of other artifacts of the same build whose bytes this one needs (e.g. enclosures)."""
+    params: tuple[tuple[str, Any], ...] = ()
+    input_hash: str = ""
+
+    def param(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A rendered output: its bytes and how to serve them."""
+
+    path: str
+    data: bytes = field(repr=False)
+    media_type: str
+    renderer: str = ""
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What a dependent job may know about another artifact of the same build."""
+
+    path: str
+    sha256: str
+    bytes: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything a renderer may use: the series, the instant, the options. Nothing else."""
+
+    series: Series
+    as_of: datetime
+    options: BuildOptions = BuildOptions()
+    deps: Mapping[str, ArtifactInfo] = field(default_factory=dict)
+    planned: tuple[str, ...] = ()
+    """Every artifact path planned in this build (to know what else is being made)."""
+
+    # --- schedule -------------------------------------------------------------------
+    def is_released(self, part: Part) -> bool:
+        return schedule.released(part, self.as_of)
+
+    @property
+    def released(self) -> tuple[Part, ...]:
+        return schedule.released_parts(self.series, self.as_of)
+
+    @property
+    def unreleased(self) -> tuple[Part, ...]:
+        return schedule.unreleased_parts(self.series, self.as_of)
+
+    @property
+    def next_release(self) -> datetime | None:
+        return schedule.next_release(self.series, self.as_of)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """Newest publish/update instant of a released part: the date feeds and books carry."""
+        return schedule.last_modified(self.series, self.as_of)
+
+    def web_url(self, path: str) -> str:
+        """Absolute URL of a published file (an asset, a feed), under ``base_url``."""
+        return self.series.base_url + path.lstrip("/")
+
+    def web_link(self, part: Part, anchor: str | None = None) -> str:
+        """A ``part:`` link policy for the web: the part's public URL (and anchor)."""
+        url = self.series.part_url(part)
+        return f"{url}#{anchor}" if anchor else url
+
+    # --- words and dates in the series language ------------------------------------------
+    def format_date(self, value: Any, style: str = "medium") -> str:
+        return i18n.format_date(value, self.series.language, self.series.tz, style)
+
+    def available(self, part: Part) -> str:
+        return i18n.available(part.publish_at, self.series.language, self.series.tz)
+
+    def brands(self) -> tuple[Brand, ...]:
+        wanted = self.options.brands
+        if not wanted:
+            return ()
+        if "all" in wanted:
+            return self.series.brands
+        return tuple(b for b in self.series.brands if b.id in wanted)
+
+    # --- content ----------------------------------------------------------------------
+    def part_html(
+        self,
+        part: Part,
+        link: Callable[[Part, str | None], str],
+        *,
+        asset_url: Callable[[str], str] | None = None,
+        id_prefix: str = "",
+        heading_offset: int = 0,
+        citation_href: Callable[[str], str] | None = None,
+    ) -> str:
+        """A part's body as sanitised HTML, with ``part:`` links resolved by ``link``.
+
+        ``link(target, anchor)`` is called only for released targets; a link to an
+        unreleased part becomes plain text followed by its "Available <date>".
+        """
+        return markdown.to_html(part.body, part.citation_order, self._html_options(
+            link, asset_url, id_prefix, heading_offset, citation_href))
+
+    def markdown_html(self, text: str, link: Callable[[Part, str | None], str], *,
+                      asset_url: Callable[[str], str] | None = None) -> str:
+        """Short Markdown such as the disclaimer, rendered with the same rules."""
+        return markdown.inline_html(text, self._html_options(link, asset_url, "", 0, None))
+
+    def _html_options(self, link: Callable[[Part, str | None], str],
+                      asset_url: Callable[[str], str] | None, id_prefix: str,
+                      heading_offset: int,
+                      citation_href: Callable[[str], str] | None) -> markdown.HtmlOptions:
+        series = self.series
+
+        def resolve(target: str, anchor: str | None) -> tuple[str | None, str]:
+            part = series.get_part(int(target)) if target.isdigit() else series.get_part(target)
+            if part is None:  # the loader refuses these; keep rendering total anyway
+                return None, ""
+            if not self.is_released(part):
+                return None, f" ({self.available(part)})"
+            return link(part, anchor), ""
+
+        known = {a.path for a in series.assets}
+
+        def assets(path: str) -> str | None:
+            clean = posixpath.normpath(path.split("#")[0].split("?")[0])
+            if clean not in known:
+                return None
+            return asset_url(clean) if asset_url else clean
+
+        return markdown.HtmlOptions(resolve_part_link=resolve, asset_url=assets,
+                                    id_prefix=id_prefix, heading_offset=heading_offset,
+                                    language=series.language, citation_href=citation_href)
+
+    def with_deps(self, deps: Mapping[str, ArtifactInfo]) -> RenderContext:
+        return replace(self, deps=dict(deps))
+
+
+class Renderer(ABC):
+    """Base class of every renderer, built-in or third-party.
+
+    Subclasses set ``name`` (the ``--format`` name), optionally ``version`` (bump it when
+    output changes so incremental builds re-render) and ``description``, and implement
+    :meth:`plan` and :meth:`render`. Register the class under the entry-point group
+    ``ketapub.renderers``. Import heavy libraries inside ``render``, not at module level,
+    so planning and no-change rebuilds stay fast.
+    """
+
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+    template_roots: ClassVar[tuple[str, ...]] = ()
+    """Extra built-in template folders a third-party renderer ships (after user folders)."""
+
+    @abstractmethod
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """The artifacts this renderer will make for ``series`` as of ``ctx.as_of``."""
+
+    @abstractmethod
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """Make one planned artifact. Must be a pure function of (job, ctx)."""
+
+    def job(self, path: str, **fields: Any) -> Job:
+        """Convenience constructor that fills in the renderer name."""
+        return Job(renderer=self.name, path=path, **fields)
+
+    def templates(self, ctx: RenderContext) -> Any:
+        """This renderer's Jinja environment (user folders first, then built-ins)."""
+        from ketapub.render.templating import environment
+
+        return environment(self.name, ctx.options.templates, type(self).template_roots,
+                           ctx.series.language, ctx.series.timezone)
+
+    def render_template(self, ctx: RenderContext, name: str, **values: Any) -> str:
+        from ketapub.render.templating import render_template
+
+        return render_template(self.templates(ctx), name, ctx=ctx, series=ctx.series, **values)
+
+
+def safe_output_path(path: str) -> str:
+    """Check that a planned path stays inside the output folder; return it normalised."""
+    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+        raise RenderError(path or "<empty>", "output paths must be relative POSIX paths")
+    norm = posixpath.normpath(path)
+    if norm.startswith("../") or norm == ".." or norm != path or norm.startswith("."):
+        raise RenderError(path, "output path leaves the output folder or is not normalised")
+    return norm
+
+
+@functools.cache
+def builtin_templates_dir() -> Path:
+    """Built-in templates: inside the installed package, else the repository's templates/."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"

@@ -1,0 +1,47 @@
+"""JSON Feed 1.1 (``feed/feed.json``): the reference plugin, written only against the
+public API. Released parts only, newest first; every URL absolute."""
+
+from __future__ import annotations
+
+import json
+
+from ketapub import Artifact, Job, RenderContext, Renderer, Series
+
+
+class JsonFeedRenderer(Renderer):
+    name = "jsonfeed"
+    description = "JSON Feed 1.1 of the released parts (feed/feed.json)"
+
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        return [self.job("feed/feed.json", kind="feed")]
+
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        s = ctx.series
+        disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link) if s.disclaimer else ""
+        items = []
+        for part in sorted(ctx.released, key=lambda p: p.publish_at, reverse=True):
+            body = ctx.part_html(part, ctx.web_link, asset_url=ctx.web_url)
+            items.append({
+                "id": s.part_url(part),
+                "url": s.part_url(part),
+                "title": part.title,
+                "summary": part.summary,
+                "content_html": body + (f'<div class="disclaimer">{disclaimer}</div>'
+                                        if disclaimer else ""),
+                "date_published": part.publish_at.isoformat(),
+                "date_modified": part.modified.isoformat(),
+                "tags": list(part.tags),
+                "_ketapub": {"part": part.part, "slug": part.slug},
+            })
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": s.title,
+            "home_page_url": s.base_url,
+            "feed_url": ctx.web_url(job.path),
+            "description": s.description,
+            "language": s.language,
+            "authors": [{"name": a.name} for a in s.authors],
+            "items": items,
+        }
+        data = json.dumps(feed, indent=2, ensure_ascii=False) + "\n"
+        return Artifact(job.path, data.encode("utf-8"), "application/feed+json", self.name)
