@@ -209,10 +209,10 @@ def build(
     # A failed artifact keeps its previous file; renderers not run keep all theirs.
     ran = set(by_name)
     for path, entry in old.items():
-        if path not in entries and (entry.renderer not in ran or
-                                    any(e.path == path for e in errors)):
-            if (out_path / path).is_file():
-                entries[path] = entry
+        failed = any(e.artifact == path for e in errors)
+        keep = path not in entries and (entry.renderer not in ran or failed)
+        if keep and (out_path / path).is_file():
+            entries[path] = entry
     planned_paths = {j.path for j in planned}
     removed = sorted(p for p, e in old.items() if p not in entries and e.renderer in ran
                      and p not in planned_paths)

@@ -29,7 +29,8 @@ from ketapub.errors import Diagnostic, Severity
 FAQ_TITLE = re.compile(r"^\s*frequently asked questions\s*$", re.IGNORECASE)
 EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][A-Za-z0-9_\-]*)\}\s*$")
 BAD_EXPLICIT_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
-CITATION = re.compile(r"\[@([A-Za-z0-9_][A-Za-z0-9_:.\-]*)((?:\s*;\s*@[A-Za-z0-9_][A-Za-z0-9_:.\-]*)*)\]")
+CITE_KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.\-]*"
+CITATION = re.compile(rf"\[@({CITE_KEY})((?:\s*;\s*@{CITE_KEY})*)\]")
 CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
 PART_LINK = re.compile(r"^part:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_\-]+))?$")
 BAD_LINK_SCHEME = re.compile(r"\]\(\s*<?\s*((?:java|vb)script|data|file)\s*:", re.IGNORECASE)
@@ -103,7 +104,7 @@ def _structure(state: StateCore) -> None:
     """Heading ids, callouts and the FAQ block, as token metadata renderers can use."""
     tokens = state.tokens
     used: set[str] = set()
-    for i, tok in enumerate(tokens):
+    for tok in tokens:
         if tok.type == "heading_open":
             explicit = tok.meta.get("explicit_id")
             if explicit:

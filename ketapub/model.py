@@ -62,7 +62,8 @@ def parse_instant(value: Any, tz: ZoneInfo) -> datetime:
             else:
                 result = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 date or date-time; use {DATE_FORMS}")
+            raise ValueError(
+                f"{value!r} is not an ISO 8601 date or date-time; use {DATE_FORMS}") from None
     else:
         raise ValueError(f"expected an ISO 8601 date or date-time such as {DATE_FORMS}")
     if result.tzinfo is None:

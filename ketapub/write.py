@@ -137,7 +137,7 @@ def commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
     stage.mkdir(parents=True)
     try:
         keep = set(keep_from_old)
-        for path, entry in sorted(entries.items()):
+        for path in sorted(entries):
             target = stage / path
             if path in new:
                 _write_file(target, new[path])

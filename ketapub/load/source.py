@@ -210,7 +210,8 @@ def _split_front_matter(text: str, rel: str, diags: _Collector) -> tuple[str, st
     return yaml_text, body, body_line
 
 
-def _load_yaml(src: _Source, rel: str, text: str, offset: int = 0) -> tuple[Any, yamlpos.Positions] | None:
+def _load_yaml(src: _Source, rel: str, text: str,
+               offset: int = 0) -> tuple[Any, yamlpos.Positions] | None:
     try:
         value, pos = yamlpos.parse(text)
     except yamlpos.YamlProblem as exc:

@@ -35,7 +35,9 @@ def environment(renderer: str, user_dirs: tuple[str, ...] = (), extra_roots: tup
         if not Path(d).is_dir():
             raise TemplateError(f"{d}: template folder not found")
     builtin = jinja2.FileSystemLoader(str(builtin_templates_dir()))
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(list(user_dirs))] if user_dirs else []
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dirs:
+        loaders.append(jinja2.FileSystemLoader(list(user_dirs)))
     loaders += [jinja2.FileSystemLoader(list(extra_roots))] if extra_roots else []
     loaders += [jinja2.PrefixLoader({"ketapub": builtin}, delimiter=":"), builtin]
     env = jinja2.Environment(
@@ -68,7 +70,8 @@ def render_template(env: jinja2.Environment, name: str, **values: Any) -> str:
     try:
         return env.get_template(name).render(**values)
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"{exc.name}:1:1: template not found in the template folders")
+        raise TemplateError(
+            f"{exc.name}:1:1: template not found in the template folders") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_where(exc)}: {exc.message or exc}") from None
 
