@@ -1,0 +1,198 @@
+"""The pipeline, the public API and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ketapub
+from ketapub.cli import main
+from tests.conftest import CONTENT, ROOT, SINK, SINK_AS_OF
+from tests.helpers import SERIES, make_source, part
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_manifest_and_artifacts(tmp_path: Path) -> None:
+    result = ketapub.build(SINK, tmp_path / "out", formats=["jsonfeed"], as_of=SINK_AS_OF)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    [entry] = manifest["artifacts"]
+    data = (tmp_path / "out" / "feed" / "feed.json").read_bytes()
+    import hashlib
+    assert entry == {"path": "feed/feed.json", "sha256": hashlib.sha256(data).hexdigest(),
+                     "bytes": len(data), "renderer": "jsonfeed",
+                     "input_hash": entry["input_hash"], "media_type": "application/feed+json"}
+    assert manifest["next_release"] == "2030-01-01T09:00:00+00:00"
+    assert result.next_release is not None and result.rendered == ("feed/feed.json",)
+
+
+def test_jsonfeed_has_released_parts_newest_first(tmp_path: Path) -> None:
+    data = ketapub.render(SINK, "jsonfeed", as_of=SINK_AS_OF)["feed/feed.json"]
+    feed = json.loads(data)
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert [i["id"] for i in feed["items"]] == ["https://example.org/sink/second-part/",
+                                                 "https://example.org/sink/everything/"]
+    assert b"SECRET-UNRELEASED-TEXT" not in data
+    assert feed["feed_url"] == "https://example.org/sink/feed/feed.json"
+
+
+def test_render_in_memory_touches_no_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = ketapub.render(ketapub.load(SINK), "jsonfeed", as_of=SINK_AS_OF)
+    assert set(out) == {"feed/feed.json"} and list(tmp_path.iterdir()) == []
+
+
+def test_two_builds_a_second_apart_are_byte_identical(tmp_path: Path) -> None:
+    formats = ["jsonfeed"]
+    ketapub.build(SINK, tmp_path / "a", formats=formats, as_of="2025-06-01T00:00:00Z")
+    ketapub.build(SINK, tmp_path / "b", formats=formats, as_of="2025-06-01T00:00:01Z")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_source_date_epoch_sets_as_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1736500000")  # 2025-01-10T09:06:40Z
+    result = ketapub.build(SINK, tmp_path / "o", formats=["jsonfeed"])
+    assert result.as_of.isoformat() == "2025-01-10T09:06:40+00:00"
+    assert len(json.loads((tmp_path / "o/feed/feed.json").read_text())["items"]) == 1
+
+
+def test_no_change_rebuild_renders_nothing_and_keeps_user_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    before = tree(out)
+    again = ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    assert again.rendered == () and again.skipped == ("feed/feed.json",)
+    assert tree(out) == before and ".gitkeep" in before
+    # a release changes the input hash, so the feed is rendered again
+    later = ketapub.build(SINK, out, formats=["jsonfeed"], as_of="2030-01-02")
+    assert later.rendered == ("feed/feed.json",)
+    assert b"SECRET-UNRELEASED-TEXT" in (out / "feed/feed.json").read_bytes()
+
+
+def test_outputs_of_renderers_not_run_are_kept(tmp_path: Path, sink_series) -> None:
+    from tests.test_foundation_registry import PLUGIN  # noqa: F401  (same plugin shape)
+
+    out = tmp_path / "out"
+    ketapub.build(sink_series, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [a["path"] for a in manifest["artifacts"]] == ["feed/feed.json"]
+
+
+def test_no_wall_clock_or_machine_path_in_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    for rel, data in tree(out).items():
+        assert str(tmp_path).encode() not in data, rel
+        assert str(ROOT).encode() not in data, rel
+
+
+# --- command line -----------------------------------------------------------------------
+
+def test_cli_build_and_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["build", str(SINK), "-o", str(tmp_path / "o"), "--format",
+                              "jsonfeed", "--as-of", SINK_AS_OF])
+    assert ok.exit_code == 0, ok.output
+    assert "feed/feed.json" in ok.output and "next release: 2030-01-01T09:00:00+00:00" in ok.output
+    usage = runner.invoke(main, ["build", str(SINK), "--format", "nope"])
+    assert usage.exit_code == 2 and "unknown renderer 'nope'; installed:" in usage.output
+    assert runner.invoke(main, ["build", "--jobs", "zero"]).exit_code == 2
+    assert runner.invoke(main, ["frobnicate"]).exit_code == 2
+    bad_as_of = runner.invoke(main, ["build", str(SINK), "--as-of", "soon"])
+    assert bad_as_of.exit_code == 2
+
+
+def test_cli_bad_source_prints_locations_without_traceback(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01.md": part(1, "one", extra="colour: red\n")},
+                       series=SERIES + "publsher: x\n")
+    proc = subprocess.run([sys.executable, "-c", "from ketapub.cli import main; main()",
+                           "build", str(root), "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert f"{root}/parts/01.md:7:1: unknown key 'colour'; did you mean 'url'?" in lines or \
+        any(ln.startswith(f"{root}/parts/01.md:7:1: unknown key 'colour'") for ln in lines)
+    assert any(ln.startswith(f"{root}/series.yaml:9:1: unknown key 'publsher'") for ln in lines)
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_validate_reports_grades(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(SINK), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "grade" in result.output and "ok: 3 parts" in result.output
+    hard = make_source(tmp_path / "h", {"01.md": part(1, "one", body=(
+        "Pharmacological interventions necessitate comprehensive multidisciplinary "
+        "consideration of individualized contraindications, notwithstanding "
+        "institutional recommendations regarding administration.\n"))})
+    warned = CliRunner().invoke(main, ["validate", str(hard)])
+    assert warned.exit_code == 0 and "warning: readability grade" in warned.output
+    assert CliRunner().invoke(main, ["validate", str(hard), "--strict"]).exit_code == 1
+
+
+def test_cli_renderers_lists_builtins() -> None:
+    result = CliRunner().invoke(main, ["renderers"])
+    assert "jsonfeed" in result.output and "JsonFeedRenderer" in result.output
+
+
+def test_missing_source_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "source folder not found" in result.output
+
+
+# --- packaging ---------------------------------------------------------------------------
+
+def test_installed_wheel_renders_with_builtin_templates(tmp_path: Path) -> None:
+    """A plain (non-editable) install of the wheel carries templates/ and py.typed."""
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
+                    str(dist), str(ROOT)], check=True, capture_output=True, timeout=300)
+    [wheel] = dist.glob("ketapub-*.whl")
+    import zipfile
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "ketapub/py.typed" in names
+    builtin = sorted(p.relative_to(ROOT / "templates").as_posix()
+                     for p in (ROOT / "templates").rglob("*") if p.is_file())
+    assert builtin and all(f"ketapub/templates/{b}" in names for b in builtin)
+    # a fresh environment: the wheel installed without its dependencies, which are taken
+    # from this test environment's site-packages (no network needed, no editable path)
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    str(wheel)], check=True, timeout=300)
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    Path(site, "zz_test_deps.pth").write_text("\n".join(deps) + "\n")
+    script = (
+        "import ketapub, pathlib, sys\n"
+        "from ketapub.render.base import builtin_templates_dir\n"
+        "assert 'venv' in ketapub.__file__, ketapub.__file__\n"
+        "assert builtin_templates_dir() == pathlib.Path(ketapub.__file__).parent / 'templates'\n"
+        f"r = ketapub.build({str(SINK)!r}, {str(tmp_path / 'o')!r}, formats=['jsonfeed'],"
+        f" as_of={SINK_AS_OF!r})\n"
+        "print(len(r.artifacts))\n")
+    run = subprocess.run([str(py), "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env={k: v for k, v in os.environ.items()
+                                            if k not in ("PYTHONPATH",)})
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "o" / "feed" / "feed.json").is_file()
+
+
+def test_example_content_validates_strictly() -> None:
+    result = CliRunner().invoke(main, ["validate", str(CONTENT), "--strict"])
+    assert result.exit_code == 0, result.output

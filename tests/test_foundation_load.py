@@ -1,0 +1,213 @@
+"""The loader: one test per error kind, asserting the file, the line and the message."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import ketapub
+from ketapub.errors import Severity, SourceError
+from tests.helpers import SERIES, make_source, part
+
+
+def errors_of(root: Path, strict: bool = False) -> list[str]:
+    with pytest.raises(SourceError) as info:
+        ketapub.load(root, strict=strict)
+    return [str(d) for d in info.value.diagnostics]
+
+
+def one(root: Path, strict: bool = False) -> str:
+    errs = errors_of(root, strict)
+    assert len(errs) == 1, errs
+    return errs[0]
+
+
+def test_loads_a_minimal_source(tmp_path: Path) -> None:
+    s = ketapub.load(make_source(tmp_path / "s"))
+    assert [p.slug for p in s.parts] == ["one"]
+    assert s.series_slug == "test-series"  # derived from the title
+    assert s.identifier == ketapub.load(make_source(tmp_path / "t")).identifier  # stable
+    assert s.identifier.startswith("urn:uuid:")
+    assert s.parts[0].publish_at == datetime(2025, 1, 1, 5, 0, tzinfo=UTC)  # 00:00 New York
+
+
+def test_unknown_key_in_series_suggests_the_right_one(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + "publsher: X\n")
+    msg = one(root)
+    assert msg.startswith(f"{root}/series.yaml:9:1: unknown key 'publsher'")
+    assert "did you mean 'publisher'?" in msg
+
+
+def test_unknown_key_in_front_matter_points_into_the_part(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", extra="sumary: x\n")})
+    msg = one(root)
+    assert msg.startswith(f"{root}/parts/01-a.md:7:1: unknown key 'sumary'")
+    assert "did you mean 'summary'?" in msg
+
+
+def test_unknown_nested_key_in_authors(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES.replace('- name: "A. Writer"',
+                                                            '- nmae: "A. Writer"'))
+    errs = errors_of(root)
+    assert any("series.yaml:8:5: unknown key 'authors.0.nmae'; did you mean 'name'?" in e
+               for e in errs), errs
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES.replace('title: "Test Series"\n', ""))
+    assert "missing required key 'title'" in one(root)
+
+
+def test_duplicate_part_number_names_both_files(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a"), "02-b.md": part(1, "b")})
+    msg = one(root)
+    assert f"{root}/parts/02-b.md:2:1: duplicate part 1" in msg
+    assert f"{root}/parts/01-a.md" in msg
+
+
+def test_bad_date_lists_the_accepted_forms(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", publish_at="next tuesday")})
+    msg = one(root)
+    assert msg.startswith(f"{root}/parts/01-a.md:6:13: publish_at:")
+    assert "2025-08-11T09:00" in msg and "ISO 8601" in msg
+
+
+def test_impossible_calendar_date(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", publish_at="2025-02-30")})
+    assert f"{root}/parts/01-a.md:6:13:" in one(root)
+
+
+def test_invalid_utf8_gives_line_and_column(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s")
+    (root / "parts" / "01-one.md").write_bytes(part(1, "one").encode() + b"ok \xff bad\n")
+    msg = one(root)
+    assert msg.startswith(f"{root}/parts/01-one.md:9:4: invalid UTF-8")
+
+
+def test_missing_front_matter(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": "# Just a heading\n"})
+    msg = one(root)
+    assert msg.startswith(f"{root}/parts/01-a.md:1:1: missing front matter")
+
+
+def test_bad_slug_suggests_one(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "Bad_Slug")})
+    msg = one(root)
+    assert msg.startswith(f"{root}/parts/01-a.md:4:7: slug:")
+    assert "'bad-slug'" in msg
+
+
+def test_asset_path_leaving_the_source_is_refused(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + "cover: ../outside.png\n")
+    msg = one(root)
+    assert msg.startswith(f"{root}/series.yaml:9:8: cover:") and "inside the source" in msg
+
+
+def test_image_path_leaving_the_source_is_refused(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", "![x](../../etc/passwd.png)\n")})
+    assert "must be a path under the source folder" in one(root)
+
+
+def test_symlink_out_of_the_source_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"\x89PNG secret")
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", "![x](assets/pic.png)\n")})
+    (root / "assets").mkdir()
+    os.symlink(outside, root / "assets" / "pic.png")
+    msg = one(root)
+    assert f"{root}/parts/01-a.md:" in msg and "leads outside the source folder" in msg
+
+
+def test_dangling_part_link_and_anchor(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {
+        "01-a.md": part(1, "a", "See [b](part:b#nope) and [c](part:9).\n"),
+        "02-b.md": part(2, "b", "## Real {#real}\n"),
+    })
+    errs = errors_of(root)
+    assert any(e.startswith(f"{root}/parts/01-a.md:8:9: ") and "part 2 has no anchor '#nope'" in e
+               for e in errs), errs
+    assert any("link to unknown part 'part:9'" in e for e in errs), errs
+
+
+def test_unknown_citation_suggests_a_key(tmp_path: Path) -> None:
+    extra = "references:\n  - id: smith2020\n    text: \"Smith. A study. 2020.\"\n"
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", "Claim [@smith2002].\n", extra=extra)})
+    errs = errors_of(root)
+    assert any(e.startswith(f"{root}/parts/01-a.md:11:8: ") and "unknown citation [@smith2002]" in e
+               and "did you mean [@smith2020]?" in e for e in errs), errs
+
+
+def test_updated_before_publish(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(
+        1, "a", publish_at="2025-02-01", extra="updated_at: 2025-01-01\n")})
+    msg = one(root)
+    assert msg.startswith(f"{root}/parts/01-a.md:7:13: updated_at")
+    assert "before publish_at" in msg
+
+
+def test_brand_colour_must_be_hex(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", files={
+        "brands/c.yaml": "id: c\nname: C\naccent_color: \"red; background: url(x)\"\n"})
+    msg = one(root)
+    assert msg.startswith(f"{root}/brands/c.yaml:3:15: accent_color:") and "hex colour" in msg
+
+
+def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + "oops: [unclosed\n")
+    assert one(root).startswith(f"{root}/series.yaml:10:")
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + 'title: "Again"\n')
+    msg = one(root)
+    assert msg.startswith(f"{root}/series.yaml:9:1: duplicate key 'title'")
+
+
+def test_every_problem_is_collected_before_failing(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {
+        "01-a.md": part(1, "a", extra="colour: x\n"),
+        "02-b.md": part(2, "B B"),
+        "03-c.md": "no front matter\n",
+    }, series=SERIES + "langage: en\n")
+    files = {e.split(":")[0] for e in errors_of(root)}
+    assert files == {f"{root}/series.yaml", f"{root}/parts/01-a.md", f"{root}/parts/02-b.md",
+                     f"{root}/parts/03-c.md"}
+
+
+def test_missing_alt_text_is_a_warning_and_an_error_when_strict(tmp_path: Path) -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>'
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", "Text.\n\n![](assets/x.svg)\n")},
+                       files={"assets/x.svg": svg})
+    series = ketapub.load(root)
+    assert [w.severity for w in series.warnings] == [Severity.WARNING]
+    assert "has no alt text" in str(series.warnings[0])
+    assert str(series.warnings[0]).startswith(f"{root}/parts/01-a.md:10:5: warning:")
+    assert "has no alt text" in one(root, strict=True)
+
+
+def test_removed_raw_html_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(
+        1, "a", "Fine.\n\n<div onclick=\"x()\">hi</div>\n\n<script>alert(1)</script>\n")})
+    warnings = [str(w) for w in ketapub.load(root).warnings]
+    assert any(w.startswith(f"{root}/parts/01-a.md:10:") and "'onclick'" in w for w in warnings)
+    assert any(w.startswith(f"{root}/parts/01-a.md:12:") and "<script>" in w for w in warnings)
+    assert len(errors_of(root, strict=True)) == 2
+
+
+def test_part_files_are_ordered_by_number_not_name(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"a.md": part(2, "two"), "b.md": part(1, "one")})
+    assert [p.part for p in ketapub.load(root).parts] == [1, 2]
+
+
+def test_timezone_must_be_iana(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES.replace("America/New_York", "Mars/Base"))
+    assert "not an IANA time zone" in one(root)
+
+
+def test_models_are_immutable(sink_series: ketapub.Series) -> None:
+    with pytest.raises(Exception):
+        sink_series.parts[0].title = "changed"  # type: ignore[misc]
+    assert isinstance(sink_series.parts, tuple)

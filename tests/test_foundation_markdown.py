@@ -1,0 +1,99 @@
+"""The Markdown dialect: every construct, rendered under a renderer's link policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import html5lib
+import pytest
+
+import ketapub
+from ketapub import RenderContext
+from ketapub.sanitize import clean_output
+from tests.conftest import SINK_AS_OF
+
+
+@pytest.fixture(scope="module")
+def html(sink_series: ketapub.Series) -> str:
+    ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
+    return ctx.part_html(sink_series.parts[0], lambda p, a: f"https://x/{p.slug}#{a or ''}",
+                         asset_url=lambda path: "https://cdn/" + path, id_prefix="p1-")
+
+
+def test_explicit_and_generated_heading_anchors(sink_series: ketapub.Series, html: str) -> None:
+    part = sink_series.parts[0]
+    assert "dosing" in part.anchors and "a-subsection-with-a-generated-anchor" in part.anchors
+    assert '<h2 id="p1-dosing">Section with an explicit anchor</h2>' in html
+    assert "{#dosing}" not in html
+
+
+def test_heading_offset_shifts_levels(sink_series: ketapub.Series) -> None:
+    ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
+    out = ctx.part_html(sink_series.parts[0], lambda p, a: "x", heading_offset=1)
+    assert '<h3 id="dosing">' in out and "<h2" not in out
+
+
+def test_part_links_resolved_or_marked_unreleased(html: str) -> None:
+    assert '<a href="https://x/second-part#" class="xref">Part 2</a>' in html
+    assert '<a href="https://x/second-part#details" class="xref">its details</a>' in html
+    assert ('<span class="xref-unreleased">unreleased part</span> (Available 1 Jan 2030)'
+            in html)  # en-GB date, Europe/London
+    assert 'href="#p1-dosing"' in html  # in-page links follow the id prefix
+
+
+def test_citations_numbered_by_first_use(sink_series: ketapub.Series, html: str) -> None:
+    part = sink_series.parts[0]
+    assert part.citation_order == ("knuth1984", "lamport1994")
+    assert '<a href="#p1-ref-knuth1984" role="doc-biblioref">1</a>' in html
+    assert ('[<a href="#p1-ref-knuth1984" role="doc-biblioref">1</a>, '
+            '<a href="#p1-ref-lamport1994" role="doc-biblioref">2</a>]') in html
+    assert [n for n, _ in part.numbered_references] == [1, 2]
+    assert part.numbered_references[0][1].link == "https://doi.org/10.1093/comjnl/27.2.97"
+
+
+def test_footnotes_tables_definition_lists(html: str) -> None:
+    assert 'id="fnref-p1-1"' in html and 'id="fn-p1-1"' in html
+    assert '<th style="text-align:center">Setting</th>' in html
+    assert "<dl>" in html and "<dt>Term one</dt>" in html
+
+
+def test_callouts(html: str) -> None:
+    for kind, label in (("note", "Note"), ("warning", "Warning"), ("tip", "Tip")):
+        assert (f'<div class="callout callout-{kind}" role="note">\n<p class="callout-title">'
+                f"<strong>{label}</strong></p>") in html
+    assert "[!NOTE]" not in html
+    assert "<blockquote>\n<p>A plain blockquote.</p>" in html
+
+
+def test_faq_block_is_structured(sink_series: ketapub.Series, html: str) -> None:
+    faq = sink_series.parts[0].faq
+    assert [f.question for f in faq] == ["Is this a question?", "Is there a second one?"]
+    assert faq[1].answer == "Yes. It has two paragraphs. This is the second paragraph."
+    assert '<section class="faq">\n<h2 id="p1-faq">' in html
+    assert html.count('<div class="faq-item">') == 2
+
+
+def test_images_use_the_asset_policy(html: str) -> None:
+    assert '<img src="https://cdn/assets/diagram.svg" alt="A diagram: three boxes joined by' \
+        ' arrows">' in html
+
+
+def test_content_is_never_a_template(html: str) -> None:
+    assert "{{ 7*7 }}" in html and "{% raw %}" in html and "49" not in html
+
+
+def test_raw_html_formatting_kept_and_escaping_right(html: str) -> None:
+    assert "H<sub>2</sub>O" in html and '<abbr title="abbreviation">abbr</abbr>' in html
+    assert "an ampersand &amp; a less-than &lt; sign" in html
+    html5lib.HTMLParser(strict=True).parseFragment(html)
+
+
+def test_sanitiser_is_idempotent_and_strips_hostile_markup() -> None:
+    nasty = ('<p onclick="x">a</p><script>alert(1)</script><a href="jav&#x09;ascript:x">l</a>'
+             '<iframe src="https://e"></iframe><img src="file:///etc/passwd" alt="">'
+             '<form><input></form><style>p{}</style><meta http-equiv="refresh" content="0">')
+    once = clean_output(nasty)
+    assert clean_output(once) == once
+    for bad in ("onclick", "<script", "javascript", "<iframe", "file:", "<form", "<style",
+                "<meta", "<input"):
+        assert bad not in once.lower()
