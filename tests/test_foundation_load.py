@@ -134,7 +134,8 @@ def test_dangling_part_link_and_anchor(tmp_path: Path) -> None:
 
 def test_unknown_citation_suggests_a_key(tmp_path: Path) -> None:
     extra = "references:\n  - id: smith2020\n    text: \"Smith. A study. 2020.\"\n"
-    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", "Claim [@smith2002].\n", extra=extra)})
+    root = make_source(tmp_path / "s",
+                       {"01-a.md": part(1, "a", "Claim [@smith2002].\n", extra=extra)})
     errs = errors_of(root)
     assert any(e.startswith(f"{root}/parts/01-a.md:11:8: ") and "unknown citation [@smith2002]" in e
                and "did you mean [@smith2020]?" in e for e in errs), errs
@@ -208,6 +209,8 @@ def test_timezone_must_be_iana(tmp_path: Path) -> None:
 
 
 def test_models_are_immutable(sink_series: ketapub.Series) -> None:
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
         sink_series.parts[0].title = "changed"  # type: ignore[misc]
     assert isinstance(sink_series.parts, tuple)
