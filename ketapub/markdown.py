@@ -385,7 +385,9 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
         elif href.startswith("#") and opts.id_prefix:
             tok.attrs["href"] = "#" + opts.id_prefix + href[1:]
         pending.append(None)
-        return md.renderer.renderToken(tokens, idx, options, env)
+        rendered: str = md.renderer.renderToken(  # type: ignore[attr-defined]
+            tokens, idx, options, env)
+        return rendered
 
     def link_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         pending = env.setdefault("link_suffix", [])
@@ -395,7 +397,8 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
     def image(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         tok = tokens[idx]
         opts: HtmlOptions = env["ketapub"]
-        alt = md.renderer.renderInlineAsText(tok.children or [], options, env)
+        alt = md.renderer.renderInlineAsText(  # type: ignore[attr-defined]
+            tok.children or [], options, env)
         url = opts.asset_url(str(tok.attrs.get("src", "")))
         if url is None:
             return escapeHtml(alt)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import types
 import typing
@@ -142,7 +143,7 @@ def _model_for(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] 
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return None
-        field = current.model_fields.get(str(key))
+        field = current.model_fields.get(str(key))  # type: ignore[attr-defined]
         if field is None:
             return None
         current = field.annotation
@@ -161,8 +162,12 @@ def _model_for(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] 
 
 
 def _public_fields(model: type[BaseModel]) -> list[str]:
-    schema_model = {Part: PartMeta, Series: SeriesMeta}.get(model, model)  # type: ignore[call-overload]
-    return list(schema_model.model_fields)
+    schema: type[BaseModel] = model
+    if model is Part:
+        schema = PartMeta
+    elif model is Series:
+        schema = SeriesMeta
+    return list(schema.model_fields)
 
 
 def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: str,
@@ -345,7 +350,7 @@ def _ordered_files(src: _Source, folder: str, suffixes: tuple[str, ...]) -> list
                   if p.suffix.lower() in suffixes and not p.name.startswith("."))
 
 
-def load(source: str | Path = "content", *, strict: bool = False) -> Series:
+def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) -> Series:
     """Load and validate a source folder.
 
     Raises :class:`~ketapub.errors.SourceError` listing every problem (with ``strict``,
