@@ -25,6 +25,7 @@ from ketapub.model import Asset, Author, Brand, FaqItem, MedicalReview, Part, Re
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
 from ketapub.render.registry import Registry, installed
 from ketapub.schedule import next_release, released, resolve_as_of
+from ketapub.serve import make_app
 
 __version__ = "0.1.0"
 
@@ -33,5 +34,5 @@ __all__ = [
     "BuildResult", "Diagnostic", "FaqItem", "Job", "KetapubError", "MedicalReview", "Part",
     "Reference", "Registry", "RenderContext", "RenderError", "Renderer", "RendererError",
     "Series", "Severity", "SourceError", "TemplateError", "UsageError", "build", "installed",
-    "load", "next_release", "released", "render", "resolve_as_of",
+    "load", "make_app", "next_release", "released", "render", "resolve_as_of",
 ]

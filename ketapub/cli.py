@@ -248,6 +248,40 @@ def renderers() -> None:
         sys.exit(1)
 
 
+@main.command()
+@source_arg
+@click.option("-o", "--out", default="output", show_default=True,
+              type=click.Path(file_okay=False), help="Built output folder to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--templates", multiple=True, type=click.Path(file_okay=False, exists=True),
+              metavar="DIR", help="Template folder searched before the built-ins (repeatable).")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Worker threads.")
+@_guard
+def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...],
+          threads: int) -> None:
+    """Serve the output folder; feeds are evaluated at each request, so a part appears the
+    instant it is released, with no rebuild."""
+    import waitress
+
+    from ketapub.serve import make_app
+
+    app = make_app(source, out, templates=templates)
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    ident="ketapub")
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {out} at http://{shown}:{server.effective_port}/ "
+               f"(feeds live: {', '.join(sorted(app.live))}); Ctrl+C stops", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
 def run() -> None:  # pragma: no cover - console entry point alias
     main()
 

@@ -1,0 +1,62 @@
+"""The release calendar (``feed/schedule.ics``): one iCalendar event per part release.
+
+Every part is listed, released or not: it is the schedule partners subscribe to. The UID of an
+event is derived from the series identifier and the part slug, so it never changes when the
+part is rescheduled (calendar clients then move the event instead of adding one). DTSTAMP is
+the newest content date of the released parts (as in the feeds), never the clock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, timedelta
+
+from ketapub import Artifact, Job, RenderContext, Renderer, Series
+from ketapub.model import Part
+from ketapub.renderers.feeds import EPOCH, clean
+
+
+def event_uid(series: Series, part: Part) -> str:
+    """A stable, globally unique id for the release event of ``part``."""
+    name = f"{series.identifier}#release-{part.slug}"
+    return f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@ketapub"
+
+
+class CalendarRenderer(Renderer):
+    name = "ics"
+    version = "1"
+    description = "iCalendar schedule of every part release (feed/schedule.ics)"
+
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        return [self.job("feed/schedule.ics", kind="calendar")]
+
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        from icalendar import Calendar, Event
+
+        s = ctx.series
+        cal = Calendar()
+        cal.add("prodid", "-//ketapub//release calendar//EN")
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        cal.add("x-wr-calname", clean(s.title))
+        cal.add("x-wr-caldesc", clean(s.description))
+        cal.add("x-wr-timezone", s.timezone)
+        cal.add("name", clean(s.title))  # RFC 7986
+        cal.add("source", ctx.web_url(job.path), parameters={"VALUE": "URI"})
+        cal.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+        stamp = (ctx.last_modified or EPOCH).astimezone(UTC)
+        for part in sorted(s.parts, key=lambda p: (p.publish_at.astimezone(UTC), p.part)):
+            ev = Event()
+            ev.add("uid", event_uid(s, part))
+            ev.add("dtstamp", stamp)
+            ev.add("dtstart", part.publish_at.astimezone(UTC))
+            ev.add("transp", "TRANSPARENT")
+            ev.add("summary", clean(part.title))
+            ev.add("description", clean(part.summary))
+            ev.add("url", s.part_url(part), parameters={"VALUE": "URI"})
+            for tag in part.tags:
+                ev.add("categories", clean(tag))
+            cal.add_component(ev)
+        return Artifact(job.path, cal.to_ical(), "text/calendar; charset=utf-8", self.name)
+

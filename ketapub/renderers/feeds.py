@@ -1,0 +1,229 @@
+"""RSS 2.0 (``feed/rss.xml``) and Atom 1.0 (``feed/atom.xml``), made with feedgen.
+
+Released parts only, newest first; the id of an item is its part URL. Every date comes from
+the content (``publish_at`` / ``updated_at``), never from the clock, so a feed is a pure
+function of the series and the set of released parts. The item content comes from the
+``feed/item.html`` template and has every URL made absolute, since a feed reader shows it
+away from the site. When the part's handout PDF is made in the same build, it is attached as
+an enclosure with its true length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub.model import Part
+
+# Characters XML 1.0 forbids, plus C1 controls and non-characters readers choke on.
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""``updated`` of a feed with no released part: a fixed instant, never the clock."""
+REFERENCES = {"en": "References", "es": "Referencias", "fr": "Références", "de": "Literatur"}
+FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
+"""Image types RSS 2.0 allows for the channel image."""
+
+
+def clean(text: str | None) -> str:
+    """Text without the characters that would make the XML ill-formed."""
+    return _BAD_XML.sub("", text or "")
+
+
+def handout_path(part: Part) -> str:
+    """The part's unbranded handout, the artifact attached as an enclosure."""
+    return f"pdf/{part.number}-{part.slug}.pdf"
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    length: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """What RSS and Atom say about one released part, already cleaned."""
+
+    id: str
+    title: str
+    summary: str
+    content_html: str
+    published: datetime
+    updated: datetime
+    tags: tuple[str, ...]
+    enclosure: Enclosure | None
+
+
+def absolutize(html: str, base: str) -> str:
+    """``html`` with every link and image URL resolved against ``base`` (fragments too)."""
+    import lxml.html
+
+    if not html.strip():
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root.make_links_absolute(base, resolve_base_href=False)
+    out = (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
+    return out
+
+
+def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
+    """The released parts as feed items, newest first (ties: higher part number first)."""
+    from markupsafe import Markup
+
+    s = ctx.series
+    disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=ctx.web_url) \
+        if s.disclaimer else ""
+    heading = REFERENCES.get(s.language.split("-")[0].lower(), REFERENCES["en"])
+    result = []
+    ordered = sorted(ctx.released, key=lambda p: (p.publish_at.astimezone(UTC), p.part),
+                     reverse=True)
+    for part in ordered:
+        url = s.part_url(part)
+        body = ctx.part_html(part, ctx.web_link, asset_url=ctx.web_url)
+        html = renderer.render_template(
+            ctx, "feed/item.html", part=part, body=Markup(body),
+            disclaimer=Markup(disclaimer), references=part.numbered_references,
+            references_heading=heading)
+        info = ctx.deps.get(handout_path(part))
+        enclosure = (Enclosure(ctx.web_url(info.path), info.bytes, "application/pdf")
+                     if info is not None else None)
+        result.append(Item(
+            id=url, title=clean(part.title), summary=clean(part.summary),
+            content_html=clean(absolutize(html.strip(), url)),
+            published=part.publish_at.astimezone(UTC), updated=part.modified.astimezone(UTC),
+            tags=tuple(clean(t) for t in part.tags if clean(t).strip()),
+            enclosure=enclosure))
+    return result
+
+
+class _FeedRenderer(Renderer):
+    """What RSS and Atom share: one job, enclosure dependencies, the feedgen channel."""
+
+    path: ClassVar[str] = ""
+    media_type: ClassVar[str] = ""
+
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        deps = tuple(handout_path(p) for p in ctx.released)
+        return [self.job(self.path, kind="feed", depends_on=deps)]
+
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        from feedgen.feed import FeedGenerator
+
+        entries = items(self, ctx)
+        fg = FeedGenerator()
+        fg.load_extension("dc", atom=False, rss=True)
+        s = ctx.series
+        fg.id(clean(s.identifier))
+        fg.title(clean(s.title))
+        fg.description(clean(s.description))  # RSS description, Atom subtitle
+        fg.link(href=ctx.web_url(job.path), rel="self", type=self.media_type)
+        fg.link(href=s.base_url, rel="alternate")  # last: feedgen's RSS <link> is the last one
+        fg.language(s.language)
+        for a in s.authors:  # Atom only: RSS <author> must be an e-mail address
+            fg.author({"name": clean(a.name)})
+        if s.license:
+            fg.rights(clean(s.license))
+        fg.generator("ketapub")
+        cover = s.get_asset(s.cover) if s.cover else None
+        if cover is not None and cover.media_type in FEED_IMAGE_TYPES:
+            fg.image(url=ctx.web_url(cover.path), title=clean(s.title), link=s.base_url)
+        elif cover is not None and self.name == "atom":  # Atom takes any image as logo
+            fg.logo(ctx.web_url(cover.path))
+        newest = ctx.last_modified
+        fg.lastBuildDate(newest.astimezone(UTC) if newest else EPOCH)
+        if entries:
+            fg.pubDate(max(e.published for e in entries))
+        for item in entries:
+            self._entry(fg.add_entry(order="append"), item, s)
+        try:
+            data = self._serialise(fg, entries, newest is None)
+        except (ValueError, TypeError) as exc:  # feedgen's complaints about missing fields
+            raise RenderError(job.path, f"cannot make the feed: {exc}") from None
+        return Artifact(job.path, data, self.media_type, self.name)
+
+    def _entry(self, fe: Any, item: Item, s: Series) -> None:
+        fe.guid(item.id, permalink=True)
+        fe.title(item.title)
+        fe.link(href=item.id, rel="alternate")
+        fe.published(item.published)
+        fe.updated(item.updated)
+        fe.summary(item.summary)  # Atom summary, RSS description
+        fe.content(item.content_html, type="html")
+        for tag in item.tags:
+            fe.category(term=tag)
+        for a in s.authors:
+            if self.name == "atom":
+                fe.author({"name": clean(a.name)})
+            else:
+                fe.dc.dc_creator(clean(a.name), replace=False)
+        if item.enclosure is not None and self.name == "rss":  # Atom: see _serialise
+            e = item.enclosure
+            fe.enclosure(e.url, str(e.length), e.media_type)
+
+    def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
+        raise NotImplementedError  # pragma: no cover - each format has its own
+
+
+class RssRenderer(_FeedRenderer):
+    name = "rss"
+    version = "1"
+    description = "RSS 2.0 feed of the released parts, full content, PDF enclosures"
+    path = "feed/rss.xml"
+    media_type = "application/rss+xml"
+
+    def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
+        root = _parse(fg.rss_str())
+        if empty:  # no content date yet: say nothing rather than invent one
+            for el in root.iter("lastBuildDate"):
+                el.getparent().remove(el)
+        return _tostring(root)
+
+
+class AtomRenderer(_FeedRenderer):
+    name = "atom"
+    version = "1"
+    description = "Atom 1.0 feed of the released parts, full content, PDF enclosures"
+    path = "feed/atom.xml"
+    media_type = "application/atom+xml"
+
+    def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
+        # feedgen 1.0 drops rel/type/length of entry links: write them here.
+        ns = "{http://www.w3.org/2005/Atom}"
+        root = _parse(fg.atom_str())
+        by_id = {e.id: e for e in entries}
+        for entry in root.iter(f"{ns}entry"):
+            item = by_id[entry.findtext(f"{ns}id")]
+            for link in entry.findall(f"{ns}link"):
+                entry.remove(link)
+            at = list(entry).index(entry.find(f"{ns}content")) + 1
+            links = [{"rel": "alternate", "type": "text/html", "href": item.id}]
+            if item.enclosure is not None:
+                e = item.enclosure
+                links.append({"rel": "enclosure", "type": e.media_type, "href": e.url,
+                              "length": str(e.length)})
+            for offset, attrs in enumerate(links):
+                el = entry.makeelement(f"{ns}link", {k: attrs[k] for k in
+                                                     ("rel", "type", "href", "length")
+                                                     if k in attrs})
+                entry.insert(at + offset, el)
+        return _tostring(root)
+
+
+def _parse(data: bytes) -> Any:
+    from lxml import etree
+
+    return etree.fromstring(data, etree.XMLParser(remove_blank_text=True, resolve_entities=False,
+                                                  no_network=True))
+
+
+def _tostring(root: Any) -> bytes:
+    from lxml import etree
+
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                 pretty_print=True)
+    return data

@@ -1,0 +1,294 @@
+"""Live serving: a WSGI application that serves a built output folder, with the feeds
+evaluated as of each request, so a part appears in every feed at its release instant without
+a rebuild (and never a second before).
+
+Feeds (RSS, Atom, JSON Feed, the calendar, and the HTML hub when its renderer is installed)
+are rendered in memory and cached per release state, not per request: between two releases
+every request gets the same bytes from the cache, and ``Cache-Control: max-age`` never runs
+past the next release. Everything else is a file of the output folder listed in its
+``manifest.json``; no other path is ever opened (no ``..``, no hidden folders, no symlink out).
+
+Run it with any WSGI server, for example ``waitress.serve(make_app("content", "output"))``;
+``ketapub serve`` does exactly that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ketapub import write
+from ketapub.errors import KetapubError, RenderError
+from ketapub.load import load
+from ketapub.model import Series
+from ketapub.plan import plan
+from ketapub.render.base import ArtifactInfo, BuildOptions, RenderContext, safe_output_path
+from ketapub.render.registry import Registry, installed
+
+Clock = Callable[[], datetime]
+StartResponse = Callable[..., Any]
+
+LIVE: Mapping[str, str] = {
+    "feed/rss.xml": "rss",
+    "feed/atom.xml": "atom",
+    "feed/feed.json": "jsonfeed",
+    "feed/schedule.ics": "ics",
+    "html/hub.html": "html",
+}
+"""Paths rendered as of the request, and the renderer that makes each."""
+MAX_AGE = 300
+"""Longest time (seconds) a client may reuse a response; shorter just before a release."""
+_TEXT_TYPES = ("text/", "application/json", "application/feed+json", "application/rss+xml",
+               "application/atom+xml", "application/xhtml+xml", "image/svg+xml")
+
+
+@dataclass(frozen=True)
+class Response:
+    """A ready response body with its validators."""
+
+    body: bytes
+    media_type: str
+    etag: str
+    last_modified: datetime | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _with_charset(media_type: str) -> str:
+    if "charset" not in media_type and media_type.startswith(_TEXT_TYPES):
+        return f"{media_type}; charset=utf-8"
+    return media_type
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+class FeedServer:
+    """The WSGI application. Build it with :func:`make_app`."""
+
+    def __init__(self, series: Series, out: Path, *, clock: Clock = _now,
+                 registry: Registry | None = None, options: BuildOptions | None = None,
+                 live: Mapping[str, str] = LIVE):
+        self.series = series
+        self.out = out
+        self.clock = clock
+        self.registry = registry or installed()
+        self.options = options or BuildOptions()
+        self.live = {path: name for path, name in live.items() if self._usable(name)}
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[Any, ...], Response] = {}
+        self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry], list[int]] | None = None
+
+    def _usable(self, name: str) -> bool:
+        """True when renderer ``name`` is installed and imports (else serve its built file)."""
+        try:
+            self.registry.get(name)
+        except KetapubError:
+            return False
+        return True
+
+    # --- WSGI -------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if method not in ("GET", "HEAD"):
+            return self._plain(start_response, "405 Method Not Allowed", "method not allowed\n",
+                               [("Allow", "GET, HEAD")], method)
+        rel = self._route(environ.get("PATH_INFO", ""))
+        now = self.clock()
+        found: tuple[Response, int | None] | None = None
+        try:
+            if rel is not None and rel in self.live:
+                found = self._live(rel, now)
+            elif rel is not None:
+                found = self._static(rel, now)
+        except KetapubError as exc:  # a broken template or plugin: say so, keep serving
+            return self._plain(start_response, "500 Internal Server Error",
+                               f"could not render: {exc}\n", [], method)
+        if found is None:
+            return self._plain(start_response, "404 Not Found", "not found\n", [], method)
+        response, max_age = found
+        headers = [("ETag", response.etag),
+                   ("Cache-Control", "no-cache" if max_age is None else
+                    f"public, max-age={max_age}"),
+                   ("Access-Control-Allow-Origin", "*"),
+                   ("X-Content-Type-Options", "nosniff")]
+        if response.last_modified is not None:
+            headers.append(("Last-Modified", format_datetime(response.last_modified, usegmt=True)))
+        if _not_modified(environ, response):
+            start_response("304 Not Modified", headers)
+            return []
+        headers += [("Content-Type", _with_charset(response.media_type)),
+                    ("Content-Length", str(len(response.body)))]
+        start_response("200 OK", headers)
+        return [] if method == "HEAD" else [response.body]
+
+    @staticmethod
+    def _plain(start_response: StartResponse, status: str, text: str,
+               extra: list[tuple[str, str]], method: str) -> Iterable[bytes]:
+        body = text.encode()
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
+                                ("Content-Length", str(len(body))), *extra])
+        return [] if method == "HEAD" else [body]
+
+    @staticmethod
+    def _route(path_info: str) -> str | None:
+        """The output-relative path a request names, or None when it may not be served."""
+        try:  # WSGI hands over the decoded path as latin-1 code points; undo that
+            path = path_info.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return None
+        if not path.startswith("/") or path.startswith("//"):
+            return None
+        rel = path[1:]
+        if not rel or any(seg in ("", ".", "..") or seg.startswith(".")
+                          for seg in rel.split("/")):
+            return None
+        try:
+            return safe_output_path(rel)
+        except RenderError:
+            return None
+
+    # --- live feeds -------------------------------------------------------------------
+    def _live(self, rel: str, now: datetime) -> tuple[Response, int | None]:
+        ctx = RenderContext(series=self.series, as_of=now, options=self.options)
+        released = tuple(p.part for p in ctx.released)
+        _, manifest, _ = self._read_manifest()
+        renderer = self.registry.create(self.live[rel])
+        jobs = plan([renderer], ctx)
+        job = next((j for j in jobs if j.path == rel), None)
+        if job is None:
+            raise RenderError(rel, f"renderer {renderer.name!r} no longer makes this path")
+        deps = {d: ArtifactInfo(d, manifest[d].sha256, manifest[d].bytes, manifest[d].media_type)
+                for d in job.depends_on if d in manifest and self._file(d) is not None}
+        key = (rel, released, tuple(sorted((d, i.sha256) for d, i in deps.items())))
+        with self._lock:  # one render per release state; feedgen also sets the locale
+            response = self._cache.get(key)
+            if response is None:
+                ctx = RenderContext(series=self.series, as_of=now, options=self.options,
+                                    planned=tuple(j.path for j in jobs)).with_deps(deps)
+                artifact = renderer.render(job, ctx)
+                response = Response(artifact.data, artifact.media_type, _etag(artifact.data),
+                                    _changed_at(self.series, now))
+                if len(self._cache) > 256:
+                    self._cache.clear()
+                self._cache[key] = response
+        nxt = ctx.next_release
+        max_age = MAX_AGE if nxt is None else max(0, min(MAX_AGE, int(
+            (nxt - now).total_seconds())))
+        return response, max_age
+
+    # --- files of the output folder ----------------------------------------------------
+    def _read_manifest(self) -> tuple[Any, dict[str, write.Entry], list[int]]:
+        """The output's manifest, re-read only when the file changes (a rebuild)."""
+        path = self.out / write.MANIFEST
+        try:
+            st = path.stat()
+            sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            return None, {}, []
+        cached = self._manifest
+        if cached is not None and cached[0] == sig:
+            return cached
+        import json
+
+        try:
+            meta = json.loads(path.read_text("utf-8"))
+            built = [int(n) for n in meta.get("as_of_released", [])]
+        except (OSError, ValueError, TypeError):
+            built = []
+        result = (sig, write.read_manifest(self.out), built)
+        self._manifest = result
+        return result
+
+    def _file(self, rel: str) -> Path | None:
+        """The regular file at ``rel`` inside the output folder, following no link out."""
+        root = Path(os.path.realpath(self.out))
+        target = Path(os.path.realpath(root / rel))
+        if not target.is_relative_to(root) or target == root or not target.is_file():
+            return None
+        return target
+
+    def _static(self, rel: str, now: datetime) -> tuple[Response, None] | None:
+        _, manifest, built = self._read_manifest()
+        entry = manifest.get(rel)
+        if entry is None or self._early(rel, now, built):
+            return None
+        target = self._file(rel)
+        if target is None:
+            return None
+        try:
+            data = target.read_bytes()
+            mtime = datetime.fromtimestamp(int(target.stat().st_mtime), UTC)
+        except OSError:
+            return None
+        return Response(data, entry.media_type, _etag(data), mtime), None
+
+    def _early(self, rel: str, now: datetime, built: list[int]) -> bool:
+        """True when serving ``rel`` now would show a part before its release: a per-part
+        file of an unreleased part, or a whole-series file built as of a later instant."""
+        out_now = {p.part for p in self.series.parts if p.publish_at <= now}
+        stem = PurePosixPath(rel).stem
+        for p in self.series.parts:
+            if p.part not in out_now and stem in (f"{p.number}-{p.slug}", p.slug,
+                                                 f"part-{p.number}"):
+                return True
+        per_part = any(stem in (f"{p.number}-{p.slug}", p.slug) for p in self.series.parts)
+        return not per_part and not set(built) <= out_now
+
+
+def _changed_at(series: Series, now: datetime) -> datetime | None:
+    """When the live feeds last changed: the latest release or update instant up to ``now``.
+
+    Never in the future (HTTP forbids it) and never earlier than a release already out, so
+    an If-Modified-Since from before a release never gets a 304 after it.
+    """
+    dates = [d for p in series.parts for d in (p.publish_at, p.updated_at)
+             if d is not None and d <= now]
+    return max(dates).astimezone(UTC) if dates else None
+
+
+def _not_modified(environ: Mapping[str, Any], response: Response) -> bool:
+    """RFC 9110 conditional GET: If-None-Match wins; else If-Modified-Since."""
+    inm = environ.get("HTTP_IF_NONE_MATCH")
+    if inm is not None:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or response.etag in tags
+    ims = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if ims and response.last_modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return response.last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def make_app(source: Series | str | os.PathLike[str] = "content",
+             out: str | os.PathLike[str] = "output", *, clock: Clock | None = None,
+             registry: Registry | None = None, templates: Iterable[str] = (),
+             live: Mapping[str, str] = LIVE) -> FeedServer:
+    """A WSGI application serving ``out`` with the feeds of ``source`` evaluated live.
+
+    ``clock`` returns the current aware instant (inject one in tests); ``live`` maps the
+    paths rendered per request to their renderer names (renderers not installed are skipped
+    and their built file is served instead).
+    """
+    series = source if isinstance(source, Series) else load(source)
+    options = BuildOptions(templates=tuple(str(Path(t)) for t in templates))
+    return FeedServer(series, Path(out), clock=clock or _now, registry=registry,
+                      options=options, live=live)
+
+
+__all__ = ["LIVE", "FeedServer", "make_app"]
