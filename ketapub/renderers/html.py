@@ -1,0 +1,150 @@
+"""HTML fragments for partner sites (``html/``): a fragment per released part, a card per
+part, the series hub, a scoped stylesheet, a preview page and a JSON index.
+
+Fragments are pasted into pages we do not control: one root element, ids prefixed per
+part, absolute URLs, no script but the JSON-LD written here, and a stylesheet whose every
+selector is scoped under ``.ketapub``. Every fragment passes :mod:`html_policy` before it
+leaves the renderer, whatever template made it.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import Any
+
+from markupsafe import Markup
+
+from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub.model import Part
+from ketapub.renderers import html_view as view
+from ketapub.renderers.html_policy import fragment_problems
+
+HTML = "text/html; charset=utf-8"
+
+
+class HtmlRenderer(Renderer):
+    name = "html"
+    version = "1"
+    description = ("Embeddable HTML fragments: one per released part, cards, the hub, "
+                   "ketapub.css, a preview page and fragments.json (html/)")
+
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        jobs = [self.job(f"html/{p.slug}.html", kind="fragment", part=p.part, parts=(p.part,))
+                for p in ctx.released]
+        jobs += [self.job(f"html/cards/{p.slug}.html", kind="card", part=p.part,
+                          parts=(p.part,)) for p in series.parts]
+        jobs += [self.job("html/hub.html", kind="hub"),
+                 self.job("html/ketapub.css", kind="css", parts=()),
+                 self.job("html/index.html", kind="index"),
+                 self.job("html/fragments.json", kind="index-json")]
+        jobs += [self.job(f"html/{path}", kind="asset", parts=(), params=(("asset", path),))
+                 for path in _preview_assets(ctx)]
+        return jobs
+
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        level = ctx.options.heading_level
+        if not 1 <= level <= 6:
+            raise RenderError(job.path, f"heading level {level} is not between 1 and 6")
+        if job.kind == "fragment":
+            part = _part(job, ctx)
+            return self._html(job, self.fragment(ctx, part, ctx.web_url), "article")
+        if job.kind == "card":
+            return self._html(job, self.card(ctx, _part(job, ctx)), "article")
+        if job.kind == "hub":
+            return self._html(job, self.hub(ctx), "nav")
+        if job.kind == "css":
+            css = self.render_template(ctx, "html/ketapub.css")
+            return Artifact(job.path, css.encode("utf-8"), "text/css", self.name)
+        if job.kind == "index":
+            return Artifact(job.path, self.index(ctx).encode("utf-8"), HTML, self.name)
+        if job.kind == "index-json":
+            data = json.dumps(self.index_json(ctx), indent=2, ensure_ascii=False) + "\n"
+            return Artifact(job.path, data.encode("utf-8"), "application/json", self.name)
+        if job.kind == "asset":
+            asset = ctx.series.get_asset(job.param("asset"))
+            if asset is None:
+                raise RenderError(job.path, f"asset {job.param('asset')!r} is not in the source")
+            return Artifact(job.path, asset.data, asset.media_type, self.name)
+        raise RenderError(job.path, f"unknown job kind {job.kind!r}")
+
+    # --- the fragments -------------------------------------------------------------------
+    def _common(self, ctx: RenderContext) -> dict[str, Any]:
+        s = ctx.series
+        return {"lang": s.language, "dir": view.text_direction(s.language),
+                "words": view.labels(s.language), "level": ctx.options.heading_level}
+
+    def fragment(self, ctx: RenderContext, part: Part, asset_url: Any) -> str:
+        return self.render_template(ctx, "html/part.html", **self._common(ctx),
+                                    v=view.part_view(ctx, part, asset_url))
+
+    def card(self, ctx: RenderContext, part: Part) -> str:
+        return self.render_template(ctx, "html/card.html", **self._common(ctx),
+                                    v=view.card_view(ctx, part))
+
+    def hub(self, ctx: RenderContext) -> str:
+        return self.render_template(ctx, "html/hub.html", **self._common(ctx),
+                                    v=view.hub_view(ctx))
+
+    def index(self, ctx: RenderContext) -> str:
+        """The preview page: every fragment with the stylesheet, images from local copies
+        (``assets/...`` next to it) so the preview works offline."""
+        fragments = [Markup(self.fragment(ctx, p, lambda path: path)) for p in ctx.released]
+        cards = [Markup(self.card(ctx, p)) for p in ctx.series.parts]
+        return self.render_template(ctx, "html/index.html", **self._common(ctx),
+                                    hub=Markup(self.hub(ctx)), cards=cards, fragments=fragments)
+
+    def index_json(self, ctx: RenderContext) -> dict[str, Any]:
+        """For partners who integrate programmatically; paths are relative to this file."""
+        s = ctx.series
+        nxt, modified = ctx.next_release, ctx.last_modified
+        items = []
+        for p in s.parts:
+            released = ctx.is_released(p)
+            items.append({
+                "part": p.part,
+                "slug": p.slug,
+                "title": p.title,
+                "summary": p.summary,
+                "url": s.part_url(p),
+                "status": "released" if released else "scheduled",
+                "release": p.publish_at.isoformat(),
+                "modified": p.modified.isoformat() if released else None,
+                "available": None if released else ctx.available(p),
+                "fragment": f"{p.slug}.html" if released else None,
+                "card": f"cards/{p.slug}.html",
+            })
+        return {
+            "version": 1,
+            "series": {"title": s.title, "slug": s.series_slug, "language": s.language,
+                       "url": s.base_url, "publisher": s.publisher},
+            "stylesheet": "ketapub.css",
+            "hub": "hub.html",
+            "preview": "index.html",
+            "heading_level": ctx.options.heading_level,
+            "modified": modified.isoformat() if modified else None,
+            "next_release": nxt.isoformat() if nxt else None,
+            "fragments": items,
+        }
+
+    def _html(self, job: Job, html: str, root: str) -> Artifact:
+        problems = fragment_problems(html, root)
+        if problems:
+            raise RenderError(job.path, "the fragment is not safe to embed: "
+                              + "; ".join(sorted(set(problems))))
+        return Artifact(job.path, html.encode("utf-8"), HTML, self.name)
+
+
+def _part(job: Job, ctx: RenderContext) -> Part:
+    part = ctx.series.get_part(job.part) if job.part is not None else None
+    if part is None:
+        raise RenderError(job.path, f"part {job.part} is not in the series")
+    if job.kind == "fragment" and not ctx.is_released(part):
+        raise RenderError(job.path, f"part {part.part} is not released as of the build")
+    return part
+
+
+def _preview_assets(ctx: RenderContext) -> list[str]:
+    """Assets the released parts show (never an unreleased part's figure)."""
+    used = {posixpath.normpath(path) for p in ctx.released for path in p.images}
+    return sorted(path for path in used if ctx.series.get_asset(path) is not None)

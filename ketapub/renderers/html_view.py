@@ -1,0 +1,243 @@
+"""What the HTML fragment templates show, computed in Python so templates stay plain markup.
+
+Partners paste fragments into pages we do not control, so everything here aims at three
+things: ids that cannot clash between fragments (a per-part prefix), URLs that work from any
+page (absolute), and structured data that content cannot break out of (escaped JSON-LD).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from ketapub.model import Part, Series
+from ketapub.render.base import RenderContext
+
+RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
+                           "yi"})
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"part_of": "Part {n} of {m}", "part": "Part {n}", "published": "Published",
+           "updated": "Updated", "by": "By {names}", "edited": "Edited by {names}",
+           "reviewed": "Medically reviewed by {who} on {date}", "references": "References",
+           "origin": "Originally published by {publisher}:", "license": "License: {license}",
+           "contents": "Contents", "read": "Read"},
+    "es": {"part_of": "Parte {n} de {m}", "part": "Parte {n}", "published": "Publicado",
+           "updated": "Actualizado", "by": "Por {names}", "edited": "Edición: {names}",
+           "reviewed": "Revisión médica: {who}, {date}", "references": "Referencias",
+           "origin": "Publicado originalmente por {publisher}:", "license": "Licencia: {license}",
+           "contents": "Contenido", "read": "Leer"},
+    "fr": {"part_of": "Partie {n} sur {m}", "part": "Partie {n}", "published": "Publié",
+           "updated": "Mis à jour", "by": "Par {names}", "edited": "Édité par {names}",
+           "reviewed": "Relu par {who}, le {date}", "references": "Références",
+           "origin": "Publié à l’origine par {publisher} :", "license": "Licence : {license}",
+           "contents": "Sommaire", "read": "Lire"},
+    "de": {"part_of": "Teil {n} von {m}", "part": "Teil {n}", "published": "Veröffentlicht",
+           "updated": "Aktualisiert", "by": "Von {names}", "edited": "Redaktion: {names}",
+           "reviewed": "Medizinisch geprüft von {who} am {date}", "references": "Quellen",
+           "origin": "Zuerst veröffentlicht von {publisher}:", "license": "Lizenz: {license}",
+           "contents": "Inhalt", "read": "Lesen"},
+}
+
+_TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)(\s*/?)>')
+_STYLE = re.compile(r'\s+style="([^"]*)"')
+_ALIGN = re.compile(r"^\s*text-align:\s*(left|center|right)\s*;?\s*$")
+
+
+def labels(language: str) -> dict[str, str]:
+    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def id_prefix(part: Part) -> str:
+    """Prefix of every id a part's content carries: its slug, unique within the series."""
+    return f"{part.slug}-"
+
+
+def own_id(part: Part, name: str) -> str:
+    """Ids of the fragment's own chrome: ``slug--name``, never produced by content anchors
+    (content ids are ``slug-`` + an anchor, and anchors start with a letter)."""
+    return f"{part.slug}--{name}"
+
+
+def script_json(value: Any) -> Markup:
+    """JSON for an inline ``<script>``: ``<``, ``>``, ``&`` and line separators escaped,
+    so no string from content can close the element or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)
+
+
+def embed_body(html: str) -> str:
+    """Make sanitised content friendlier to host pages: table alignment as classes (inline
+    style attributes are blocked by a strict Content-Security-Policy) and lazy images."""
+    def tag(match: re.Match[str]) -> str:
+        name, attrs, end = match.groups()
+        style = _STYLE.search(attrs)
+        if style:
+            attrs = _STYLE.sub("", attrs)
+            align = _ALIGN.match(style.group(1))
+            if align:
+                attrs += f' class="ketapub-align-{align.group(1)}"'
+        if name == "img":
+            attrs += ' loading="lazy" decoding="async"'
+        return f"<{name}{attrs}{end}>"
+
+    return _TAG.sub(tag, html)
+
+
+def time_tag(ctx: RenderContext, value: datetime | date) -> Markup:
+    iso = value.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(iso, ctx.format_date(value))
+
+
+def names(series: Series, editors: bool) -> list[str]:
+    return [a.name for a in series.authors
+            if ("editor" in (a.role or "").lower()) == editors]
+
+
+def list_text(items: list[str], language: str) -> str:
+    from babel.lists import format_list
+
+    from ketapub.i18n import locale_for
+
+    return format_list(items, locale=locale_for(language)) if items else ""
+
+
+def review(ctx: RenderContext, part: Part) -> tuple[str, str | None, date] | None:
+    """(reviewer, credentials, date) of the part's medical review, else the series'."""
+    if part.reviewed_by and part.reviewed_on:
+        return part.reviewed_by, None, part.reviewed_on
+    mr = ctx.series.medical_review
+    return (mr.reviewer, mr.credentials, mr.reviewed_on) if mr else None
+
+
+def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
+    """Everything the part fragment template shows."""
+    s = ctx.series
+    words = labels(s.language)
+    prefix = id_prefix(part)
+    body = ctx.part_html(part, ctx.web_link, asset_url=asset_url, id_prefix=prefix,
+                         heading_offset=ctx.options.heading_level - 1)
+    rev = review(ctx, part)
+    reviewed = None
+    if rev:
+        who = f"{rev[0]}, {rev[1]}" if rev[1] else rev[0]
+        reviewed = Markup(words["reviewed"]).format(who=who, date=time_tag(ctx, rev[2]))
+    authors, editors = names(s, False), names(s, True)
+    meta: list[str | Markup] = []
+    if authors:
+        meta.append(words["by"].format(names=list_text(authors, s.language)))
+    if editors:
+        meta.append(words["edited"].format(names=list_text(editors, s.language)))
+    meta.append(Markup("{} {}").format(words["published"], time_tag(ctx, part.publish_at)))
+    if part.updated_at:
+        meta.append(Markup("{} {}").format(words["updated"], time_tag(ctx, part.updated_at)))
+    disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=asset_url) \
+        if s.disclaimer else ""
+    return {
+        "part": part,
+        "url": s.part_url(part),
+        "ids": {"title": own_id(part, "title"), "refs": own_id(part, "references")},
+        "ref_prefix": f"{prefix}ref-",
+        "kicker": words["part_of"].format(n=part.part, m=len(s.parts)),
+        "meta": meta,
+        "reviewed": reviewed,
+        "body": Markup(embed_body(body)),
+        "references": part.numbered_references,
+        "disclaimer": Markup(embed_body(disclaimer)),
+        "jsonld": script_json(jsonld(ctx, part, asset_url)),
+    }
+
+
+def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
+    """schema.org Article (+ MedicalWebPage review, + FAQPage) for one part."""
+    s = ctx.series
+    url = s.part_url(part)
+    article: dict[str, Any] = {
+        "@type": "Article",
+        "@id": f"{url}#article",
+        "headline": part.title,
+        "description": part.summary,
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": s.language,
+        "datePublished": part.publish_at.isoformat(),
+        "dateModified": part.modified.isoformat(),
+        "author": [{"@type": "Person", "name": n} for n in names(s, False)],
+        "publisher": {"@type": "Organization", "name": s.publisher, "url": s.base_url},
+        "isPartOf": {"@type": "CreativeWorkSeries", "name": s.title, "url": s.base_url},
+        "position": part.part,
+    }
+    if names(s, True):
+        article["editor"] = [{"@type": "Person", "name": n} for n in names(s, True)]
+    if part.tags:
+        article["keywords"] = list(part.tags)
+    if s.license:
+        article["license"] = s.license
+    if part.images:
+        article["image"] = [asset_url(p) for p in part.images]
+    graph: list[dict[str, Any]] = [article]
+    rev = review(ctx, part)
+    if rev:
+        reviewer: dict[str, Any] = {"@type": "Person", "name": rev[0]}
+        if rev[1]:
+            reviewer["honorificSuffix"] = rev[1]
+        graph.append({"@type": "MedicalWebPage", "@id": url, "url": url, "name": part.title,
+                      "inLanguage": s.language, "lastReviewed": rev[2].isoformat(),
+                      "reviewedBy": reviewer, "mainEntity": {"@id": f"{url}#article"}})
+    if part.faq:
+        graph.append({
+            "@type": "FAQPage",
+            "@id": f"{url}#faq",
+            "url": url,
+            "inLanguage": s.language,
+            "mainEntity": [{"@type": "Question", "name": q.question,
+                            "url": f"{url}#{q.anchor}",
+                            "acceptedAnswer": {"@type": "Answer", "text": q.answer}}
+                           for q in part.faq],
+        })
+    return {"@context": "https://schema.org", "@graph": graph}
+
+
+def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
+    """A listing card: title, summary, "Part N of M", and a link only once released."""
+    s = ctx.series
+    released = ctx.is_released(part)
+    return {
+        "part": part,
+        "released": released,
+        "url": s.part_url(part) if released else None,
+        "title_id": own_id(part, "card-title"),
+        "kicker": labels(s.language)["part_of"].format(n=part.part, m=len(s.parts)),
+        "published": time_tag(ctx, part.publish_at) if released else None,
+        "available": None if released else ctx.available(part),
+    }
+
+
+def hub_view(ctx: RenderContext) -> dict[str, Any]:
+    """The series table of contents: every part, released ones linked."""
+    s = ctx.series
+    words = labels(s.language)
+    entries = []
+    for part in s.parts:
+        released = ctx.is_released(part)
+        entries.append({
+            "part": part,
+            "label": words["part"].format(n=part.part),
+            "url": s.part_url(part) if released else None,
+            "published": time_tag(ctx, part.publish_at) if released else None,
+            "available": None if released else ctx.available(part),
+        })
+    return {"title_id": f"{s.series_slug}--contents", "entries": entries,
+            "contents": words["contents"]}
