@@ -1,0 +1,310 @@
+"""EPUB 3 ebook of the released parts (``epub/<series-slug>.epub``).
+
+Reading order: cover, title page, important information (disclaimer and medical review),
+contents, one XHTML document per released part (with its notes and references), and a
+"Coming soon" page that lists unreleased parts by title and date only. Content documents
+come from ``templates/epub/``; the package document, manifest and spine are written by
+ebooklib and re-packed byte for byte reproducibly (see ``epub_package``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from ketapub import Artifact, Job, Part, RenderContext, Renderer, RenderError, Series
+
+CORE_IMAGE_TYPES = ("image/gif", "image/jpeg", "image/png", "image/svg+xml", "image/webp")
+XHTML = "application/xhtml+xml"
+# Free-text author roles -> MARC relator codes (https://id.loc.gov/vocabulary/relators).
+MARC_ROLES = {
+    "author": "aut", "writer": "aut", "editor": "edt", "illustrator": "ill",
+    "translator": "trl", "photographer": "pht", "contributor": "ctb", "compiler": "com",
+    "narrator": "nrt", "designer": "dsr", "reviewer": "rev", "adapter": "adp",
+}
+STRINGS = {
+    "cover": "Cover", "titlepage": "Title page", "notice": "Important information",
+    "medical_review": "Medical review", "contents": "Contents", "landmarks": "Landmarks",
+    "references": "References", "notes": "Notes", "coming_soon": "Coming soon",
+    "coming_soon_intro": "These parts of the series are not out yet. They will be in the "
+                         "next edition of this ebook once they are released.",
+    "part": "Part {n}", "and": "and", "start": "Start of content",
+}
+A11Y_FEATURES = ("tableOfContents", "structuralNavigation", "readingOrder", "alternativeText",
+                 "displayTransformability")
+A11Y_SUMMARY = (
+    "This ebook has a table of contents, headings in a logical order, text alternatives for "
+    "every image, footnotes as linked notes with links back to the text, and no fixed layout, "
+    "so reading systems can change fonts, sizes and colours. It meets EPUB Accessibility 1.1 "
+    "at WCAG 2.1 Level AA and has no known hazards."
+)
+
+
+@dataclass
+class TocEntry:
+    title: str
+    href: str
+    order: int = 0
+    children: list[TocEntry] = field(default_factory=list)
+
+
+class EpubRenderer(Renderer):
+    name = "epub"
+    version = "1"
+    description = "EPUB 3 ebook of the released parts (epub/<series-slug>.epub)"
+
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        if not ctx.released:  # nothing to read yet: no book (its date would be undefined)
+            return []
+        return [self.job(f"epub/{series.series_slug}.epub", kind="ebook")]
+
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        from ketapub.renderers import epub_package
+
+        try:
+            pkg = _Book(self, ctx, job.path).package()
+            data = epub_package.write(pkg)
+        except (OSError, ValueError) as exc:
+            raise RenderError(job.path, f"could not write the EPUB: {exc}") from None
+        return Artifact(job.path, data, "application/epub+zip", self.name)
+
+
+def part_href(part: Part) -> str:
+    return f"part-{part.number}.xhtml"
+
+
+def id_prefix(part: Part) -> str:
+    """Body ids get a per-part prefix so they never meet the ids the templates add."""
+    return f"p{part.part}-"
+
+
+def marc_role(role: str | None) -> str | None:
+    if role is None:
+        return "aut"  # a listed author with no role is an author
+    return MARC_ROLES.get(role.strip().lower())
+
+
+class _Book:
+    """Gathers the documents and metadata of one ebook."""
+
+    def __init__(self, renderer: EpubRenderer, ctx: RenderContext, path: str):
+        self.r, self.ctx, self.s, self.path = renderer, ctx, ctx.series, path
+        self.resources: list[Any] = []
+        self.spine: list[str] = []
+        self.media: dict[str, str] = {}  # source asset path -> href in the book
+
+    # --- helpers ----------------------------------------------------------------------
+    def template(self, name: str, **values: Any) -> str:
+        return self.r.render_template(self.ctx, f"epub/{name}", strings=STRINGS, **values)
+
+    def add(self, rid: str, href: str, media_type: str, data: bytes,
+            properties: tuple[str, ...] = (), spine: bool = False) -> None:
+        from ketapub.renderers.epub_package import Resource
+
+        self.resources.append(Resource(rid, href, media_type, data, properties))
+        if spine:
+            self.spine.append(rid)
+
+    def document(self, rid: str, href: str, template: str, **values: Any) -> Any:
+        """Render, check and add one XHTML content document; returns its parsed tree."""
+        from ketapub.renderers.epub_xhtml import check_document
+
+        data = self.template(template, **values).encode("utf-8")
+        tree = check_document(data, f"{self.path}:{href}")
+        props = ("svg",) if b"<svg" in data else ()
+        self.add(rid, href, XHTML, data, props, spine=True)
+        return tree
+
+    def label(self, part: Part) -> str:
+        return STRINGS["part"].format(n=part.part)
+
+    def media_href(self, path: str, rid: str | None = None,
+                   properties: tuple[str, ...] = ()) -> str:
+        """Add a source asset to the book once; returns its href (relative to the OPF)."""
+        if path in self.media:
+            return self.media[path]
+        asset = self.s.get_asset(path)
+        if asset is None:
+            raise RenderError(self.path, f"{path}: asset not found in the source folder")
+        if asset.media_type not in CORE_IMAGE_TYPES:
+            raise RenderError(self.path, f"{path}: {asset.media_type} is not an EPUB core image "
+                                         f"type; use PNG, JPEG, GIF, WebP or SVG")
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*"
+                        r"(/[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*)*", path):
+            href = f"media/{path}"
+        else:  # keep file names EPUBCheck-safe and unambiguous
+            href = f"media/{asset.sha256[:16]}{posixpath.splitext(path)[1].lower()}"
+        rid = rid or "img-" + hashlib.sha256(href.encode()).hexdigest()[:12]
+        self.add(rid, href, asset.media_type, asset.data, properties)
+        self.media[path] = href
+        return href
+
+    def link(self, part: Part, anchor: str | None) -> str:
+        return part_href(part) + (f"#{id_prefix(part)}{anchor}" if anchor else "")
+
+    # --- documents --------------------------------------------------------------------
+    def cover(self) -> None:
+        s = self.s
+        if s.cover:
+            href = self.media_href(s.cover, "cover-image", ("cover-image",))
+            alt = f"Cover of {s.title}"
+        else:
+            from ketapub.renderers.epub_cover import cover_layout
+
+            alt = ". ".join(x for x in (s.title, s.subtitle, s.publisher) if x)
+            svg = self.template("cover.svg", alt=alt, **cover_layout(s.title, s.subtitle,
+                                                                    s.publisher))
+            href = "cover.svg"
+            self.add("cover-image", href, "image/svg+xml", svg.encode("utf-8"), ("cover-image",))
+        self.document("cover", "cover.xhtml", "cover.xhtml", cover_href=quote(href),
+                      cover_alt=alt)
+
+    def front(self) -> None:
+        s, ctx = self.s, self.ctx
+        released = ctx.released
+        nums = [p.part for p in released]
+        span = f"Part {nums[0]}" if len(nums) == 1 else f"Parts {nums[0]}–{nums[-1]}"
+        edition = (f"Edition of {ctx.format_date(ctx.last_modified)}: {span} of "
+                   f"{len(s.parts)}.")
+        rights = f"License: {s.license}" if s.license else ""
+        self.document("titlepage", "titlepage.xhtml", "titlepage.xhtml", edition=edition,
+                      rights=rights)
+        if s.disclaimer or s.medical_review:
+            from markupsafe import Markup
+
+            from ketapub.renderers.epub_xhtml import body_xhtml
+
+            disclaimer = (Markup(body_xhtml(ctx.markdown_html(s.disclaimer, self.link)))
+                          if s.disclaimer else "")
+            review = ""
+            if s.medical_review:
+                mr = s.medical_review
+                who = mr.reviewer + (f", {mr.credentials}," if mr.credentials else "")
+                review = f"Medically reviewed by {who} on {ctx.format_date(mr.reviewed_on)}."
+            self.document("notice", "notice.xhtml", "notice.xhtml", disclaimer=disclaimer,
+                          review=review)
+
+    def part(self, part: Part) -> list[Any]:
+        from markupsafe import Markup
+
+        from ketapub.renderers.epub_xhtml import body_xhtml, headings
+
+        ctx = self.ctx
+        prefix = id_prefix(part)
+        html = ctx.part_html(part, self.link, asset_url=lambda p: quote(self.media_href(p)),
+                             id_prefix=prefix)
+        body = Markup(body_xhtml(html, notes_title=STRINGS["notes"], notes_id="notes"))
+        dates = f"Published {ctx.format_date(part.publish_at)}"
+        if part.updated_at:
+            dates += f" · Updated {ctx.format_date(part.updated_at)}"
+        review = ""
+        if part.reviewed_by:
+            review = f"Medically reviewed by {part.reviewed_by}"
+            review += f" on {ctx.format_date(part.reviewed_on)}." if part.reviewed_on else "."
+        tree = self.document(f"part-{part.number}", part_href(part), "part.xhtml", part=part,
+                             label=self.label(part), body=body, dates=dates, review=review,
+                             references=part.numbered_references, prefix=prefix)
+        return headings(tree)
+
+    # --- the whole book ---------------------------------------------------------------
+    def package(self) -> Any:
+        from ketapub.renderers.epub_package import Package
+
+        ctx, s = self.ctx, self.s
+        self.cover()
+        self.front()
+        toc = [TocEntry(STRINGS["titlepage"], "titlepage.xhtml")]
+        if s.disclaimer or s.medical_review:
+            toc.append(TocEntry(STRINGS["notice"], "notice.xhtml"))
+        nav_index = len(self.spine)
+        for part in ctx.released:
+            entry = TocEntry(f"{self.label(part)}: {part.title}", part_href(part))
+            entry.children = [TocEntry(h.text, f"{part_href(part)}#{h.id}")
+                              for h in self.part(part)]
+            toc.append(entry)
+        upcoming = [(p, self.label(p), ctx.available(p)) for p in ctx.unreleased]
+        if upcoming:
+            self.document("coming-soon", "coming-soon.xhtml", "coming-soon.xhtml",
+                          upcoming=upcoming)
+            soon = TocEntry(STRINGS["coming_soon"], "coming-soon.xhtml")
+            soon.children = [TocEntry(f"{label}: {p.title} ({when})",
+                                      f"coming-soon.xhtml#part-{p.number}")
+                             for p, label, when in upcoming]
+            toc.append(soon)
+        order = 1
+        for entry in toc:
+            entry.order, order = order, order + 1
+            for child in entry.children:
+                child.order, order = order, order + 1
+        first = part_href(ctx.released[0])
+        landmarks = [("cover", "cover.xhtml", STRINGS["cover"]),
+                     ("titlepage", "titlepage.xhtml", STRINGS["titlepage"]),
+                     ("toc", "nav.xhtml#toc", STRINGS["contents"]),
+                     ("bodymatter", first, STRINGS["start"])]
+        self.document("nav", "nav.xhtml", "nav.xhtml", toc=toc, landmarks=landmarks)
+        nav = self.resources.pop()
+        self.resources.insert(0, _with_props(nav, ("nav",)))
+        self.spine.remove("nav")
+        self.spine.insert(nav_index, "nav")
+        depth = 2 if any(e.children for e in toc) else 1
+        ncx = self.template("toc.ncx", toc=toc, depth=depth).encode("utf-8")
+        self.add("ncx", "toc.ncx", "application/x-dtbncx+xml", ncx)
+        self.add("css", "style.css", "text/css", self.template("style.css").encode("utf-8"))
+        return Package(
+            identifier=s.identifier or "", title=s.title, language=s.language,
+            modified=ctx.last_modified, creators=self.creators(), metadata=self.metadata(),
+            resources=tuple(self.resources), spine=tuple(self.spine),
+            guide=(("cover", STRINGS["cover"], "cover.xhtml"),
+                   ("toc", STRINGS["contents"], "nav.xhtml"),
+                   ("text", STRINGS["start"], first)),
+        )
+
+    def creators(self) -> tuple[Any, ...]:
+        from ketapub.renderers.epub_package import Creator
+
+        return tuple(Creator(a.name, f"creator-{i}", marc_role(a.role))
+                     for i, a in enumerate(self.s.authors, 1))
+
+    def metadata(self) -> tuple[Any, ...]:
+        from ketapub.renderers.epub_package import Meta
+
+        s, ctx = self.s, self.ctx
+        assert ctx.last_modified is not None
+        meta = [Meta("DC", "publisher", s.publisher), Meta("DC", "description", s.description)]
+        if s.license:
+            meta.append(Meta("DC", "rights", f"License: {s.license}"))
+        subjects = dict.fromkeys(t for p in ctx.released for t in p.tags)
+        meta += [Meta("DC", "subject", t) for t in subjects]
+        meta.append(Meta("DC", "date", ctx.last_modified.date().isoformat()))
+        if s.subtitle:
+            meta += [Meta("DC", "title", s.subtitle, (("id", "subtitle"),)),
+                     Meta(None, "meta", "subtitle", (("refines", "#subtitle"),
+                                                     ("property", "title-type"))),
+                     Meta(None, "meta", "main", (("refines", "#title"),
+                                                 ("property", "title-type")))]
+
+        def prop(name: str, value: str, *attrs: tuple[str, str]) -> Meta:
+            return Meta(None, "meta", value, (("property", name), *attrs))
+
+        meta += [prop("belongs-to-collection", s.title, ("id", "collection")),
+                 prop("collection-type", "series", ("refines", "#collection")),
+                 prop("group-position", "1", ("refines", "#collection"))]
+        meta += [prop("schema:accessMode", "textual"), prop("schema:accessMode", "visual"),
+                 prop("schema:accessModeSufficient", "textual")]
+        meta += [prop("schema:accessibilityFeature", f) for f in A11Y_FEATURES]
+        meta += [prop("schema:accessibilityHazard", "none"),
+                 prop("schema:accessibilitySummary", A11Y_SUMMARY),
+                 prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+                 prop("a11y:certifiedBy", s.publisher)]
+        meta.append(Meta(None, "meta", "", (("name", "cover"), ("content", "cover-image"))))
+        return tuple(meta)
+
+
+def _with_props(resource: Any, props: tuple[str, ...]) -> Any:
+    from dataclasses import replace
+
+    return replace(resource, properties=tuple(dict.fromkeys((*resource.properties, *props))))
