@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ketapub import write
+from ketapub.budget import Budget, BudgetExecutor
 from ketapub.errors import KetapubError, RenderError, UsageError
 from ketapub.load import load
 from ketapub.model import Series
@@ -101,11 +102,14 @@ def build(
     registry: Registry | None = None,
     progress: Progress | None = None,
     extra: dict[str, str] | None = None,
+    budget: Budget | None = None,
 ) -> BuildResult:
     """Build ``source`` into ``out``. See the README for every option.
 
     ``executor`` may be any ``concurrent.futures.Executor`` (a process pool, a Dask
     ``Client.get_executor()``); else ``jobs`` > 1 starts that many worker processes.
+    With ``budget`` (and no executor), every job renders in its own worker process that is
+    stopped when it overruns the time or memory budget; it is reported as a failed artifact.
     """
     started = time.perf_counter()
     series = source if isinstance(source, Series) else load(source, strict=strict)
@@ -126,6 +130,7 @@ def build(
     renderers = select_renderers(formats, registry)
     ctx = RenderContext(series=series, as_of=when, options=options)
     planned = plan(renderers, ctx)
+    write.check_case_collisions(j.path for j in planned)
     ctx = RenderContext(series=series, as_of=when, options=options,
                         planned=tuple(j.path for j in planned))
     out_path = Path(out)
@@ -162,7 +167,10 @@ def build(
     pool: Executor | None = executor
     own_pool = False
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if pool is None and workers > 1 and len(todo) > 1:
+    if pool is None and budget is not None and todo:
+        pool = BudgetExecutor(budget, min(workers, len(todo)))
+        own_pool = True
+    elif pool is None and workers > 1 and len(todo) > 1:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
         own_pool = True
     try:
@@ -230,7 +238,12 @@ def build(
     except OSError:
         current = b""
     if changed or current != manifest_now:
-        write.commit(out_path, new_bytes, entries, meta)
+        try:
+            write.commit(out_path, new_bytes, entries, meta)
+        except OSError as exc:  # disk full, permissions: a clear message, never a traceback
+            raise KetapubError(f"{exc.filename or out_path}: cannot write the output folder: "
+                               f"{exc.strerror or exc}; it is left as the last build left it"
+                               ) from exc
     result = BuildResult(
         out=out_path, as_of=when,
         artifacts=tuple(sorted(entries.values(), key=lambda e: e.path)),

@@ -111,12 +111,18 @@ def main() -> None:
               help="Heading level of a part title in HTML fragments.")
 @click.option("--force", is_flag=True, help="Render everything, even unchanged artifacts.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Stop any one render that takes longer (it fails; the "
+              "rest of the build lands).")
+@click.option("--memory-limit", type=click.IntRange(min=1), default=None, metavar="MB",
+              help="Stop any one render that allocates more than this.")
 @_guard
 def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
           large_print: bool, page_size: str | None, heading_level: int, force: bool,
-          quiet: bool) -> None:
+          quiet: bool, timeout: float | None = None, memory_limit: int | None = None) -> None:
     """Build SOURCE (default: content/) into the output folder."""
+    from ketapub.budget import Budget
     from ketapub.build import build as run_build
     from ketapub.load import load
     from ketapub.progress import Reporter
@@ -127,7 +133,9 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
         result = run_build(series, out, formats=formats or None, as_of=as_of,
                            templates=templates, brands=brands, jobs=jobs, strict=strict,
                            large_print=large_print, page_size=page_size,
-                           heading_level=heading_level, force=force, progress=reporter)
+                           heading_level=heading_level, force=force, progress=reporter,
+                           budget=Budget(timeout, memory_limit)
+                           if timeout or memory_limit else None)
     if quiet:
         return
     table = Table(title=f"ketapub build: {len(result.artifacts)} artifacts in {out}",
@@ -232,18 +240,18 @@ def renderers() -> None:
     table.add_column("name")
     table.add_column("class")
     table.add_column("description")
-    broken = []
+    broken: list[RendererError] = []
     for name in reg.names():
         try:
             cls = reg.get(name)
-        except RendererError as exc:
-            broken.append(exc)
+        except RendererError as problem:
+            broken.append(problem)
             table.add_row(name, "-", "unavailable (see below)")
             continue
         table.add_row(name, f"{cls.__module__}.{cls.__qualname__}", cls.description)
     Console(highlight=False, width=max(110, stdout.width)).print(table)
-    for exc in broken:
-        err.print(f"ketapub: {exc}", markup=False)
+    for failure in broken:
+        err.print(f"ketapub: {failure}", markup=False)
     if broken:
         sys.exit(1)
 

@@ -5,7 +5,10 @@ files that did not change are hard-linked from the current tree, ``manifest.json
 last, and the two folders are swapped with one ``renameat2(RENAME_EXCHANGE)`` call: at every
 instant the output folder is either the whole previous build or the whole new one. Where the
 kernel or file system cannot exchange, a two-rename swap is used (a window of microseconds).
-Files in the output folder that ketapub did not make (a ``.gitkeep``, a README) are kept.
+Files in the output folder that ketapub did not make (a ``.gitkeep``, a README) are kept
+(symlinks stay symlinks: their targets are never read). A lock file next to the output folder
+serialises commits, so two builds started by cron at once cannot mix their trees, and a
+``manifest.json`` from elsewhere cannot name a path outside the output folder.
 """
 
 from __future__ import annotations
@@ -13,18 +16,24 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import hashlib
 import json
 import os
+import posixpath
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ketapub.errors import KetapubError
+
 MANIFEST = "manifest.json"
 STAGE_SUFFIX = ".ketapub-stage"
 OLD_SUFFIX = ".ketapub-old"
+LOCK_SUFFIX = ".ketapub-lock"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -46,14 +55,33 @@ class Entry:
                 "media_type": self.media_type}
 
 
+class OutputChanged(KetapubError):
+    """The output folder changed under a running build (another build committed first)."""
+
+
+def is_safe_path(path: object) -> bool:
+    """True for a normalised relative POSIX path that stays inside the output folder."""
+    if not isinstance(path, str) or not path or "\x00" in path or "\\" in path:
+        return False
+    if path.startswith("/") or posixpath.normpath(path) != path:
+        return False
+    return not path.startswith(".") and not any(seg in ("", ".", "..")
+                                                for seg in path.split("/"))
+
+
 def read_manifest(out: Path) -> dict[str, Entry]:
-    """The artifacts of the build currently in ``out`` (empty when there is none)."""
+    """The artifacts of the build currently in ``out`` (empty when there is none).
+
+    Entries whose path would leave the output folder (a tampered or foreign manifest) are
+    ignored, so nothing outside ``out`` is ever linked, kept or overwritten because of them.
+    """
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
-        return {a["path"]: Entry(**{k: a[k] for k in Entry.__dataclass_fields__})
-                for a in data.get("artifacts", [])}
-    except (OSError, ValueError, KeyError, TypeError):
+        entries = {a["path"]: Entry(**{k: a[k] for k in Entry.__dataclass_fields__})
+                   for a in data.get("artifacts", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+    return {p: e for p, e in entries.items() if is_safe_path(p) and p != MANIFEST}
 
 
 def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
@@ -106,10 +134,26 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def _link_or_copy(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_symlink():  # keep a user's symlink as a link; never read what it points to
+        os.symlink(os.readlink(src), dst)
+        return
     try:
-        os.link(src, dst)
+        os.link(src, dst, follow_symlinks=False)
     except OSError:
-        shutil.copy2(src, dst)
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _user_files(out: Path) -> Iterator[str]:
+    """Relative paths of files and symlinks under ``out``, never descending into symlinks."""
+    for dirpath, dirnames, filenames in os.walk(out):
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if (base / d).is_symlink():
+                dirnames.remove(d)
+                filenames.append(d)
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield (base / name).relative_to(out).as_posix()
 
 
 def sibling(out: Path, suffix: str) -> Path:
@@ -117,26 +161,66 @@ def sibling(out: Path, suffix: str) -> Path:
 
 
 def recover(out: Path) -> None:
-    """Remove what an interrupted earlier build left next to the output folder."""
+    """Remove what an interrupted earlier build left next to the output folder.
+
+    If a build was killed between the two renames of the fallback swap, the output folder is
+    missing and the previous tree sits in the hidden ``-old`` sibling: it is put back.
+    Call with the lock held (:func:`commit` does).
+    """
+    old = sibling(out, OLD_SUFFIX)
+    if not out.exists() and not out.is_symlink() and (old / MANIFEST).is_file():
+        os.rename(old, out)
     for suffix in (STAGE_SUFFIX, OLD_SUFFIX):
         leftover = sibling(out, suffix)
         if leftover.exists():
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+@contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder (a hidden sibling lock file).
+
+    The kernel drops the lock when a process dies, so a killed build never blocks the next.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(sibling(out, LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
            meta: Mapping[str, Any], keep_from_old: Iterable[str] = ()) -> None:
     """Make ``out`` hold exactly ``entries`` (bytes from ``new`` or, unchanged, from ``out``).
 
-    ``keep_from_old`` lists artifact paths whose current files stay as they are.
+    ``keep_from_old`` lists artifact paths whose current files stay as they are. Raises
+    :class:`OutputChanged` when a file to keep no longer has the hash ``entries`` expects
+    (another build committed in between): nothing is changed then.
     """
     out = out.absolute()
+    for path in entries:
+        if not is_safe_path(path):
+            raise ValueError(f"{path!r} is not a safe output path")
+    with locked(out):
+        _commit(out, new, entries, meta, keep_from_old)
+
+
+def _commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
+            meta: Mapping[str, Any], keep_from_old: Iterable[str]) -> None:
     recover(out)
     old_manifest = read_manifest(out)
+    keep = set(keep_from_old)
+    for path, entry in sorted(entries.items()):
+        if path not in new and path not in keep:
+            prev = old_manifest.get(path)
+            if prev is None or prev.sha256 != entry.sha256:
+                raise OutputChanged(f"{out / path}: changed in the output folder during this "
+                                    "build (another build finished first); run it again")
     stage = sibling(out, STAGE_SUFFIX)
     stage.mkdir(parents=True)
     try:
-        keep = set(keep_from_old)
         for path in sorted(entries):
             target = stage / path
             if path in new:
@@ -148,10 +232,9 @@ def commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
         # carry over what the user put in the output folder themselves
         managed = set(old_manifest) | {MANIFEST}
         if out.is_dir():
-            for src in sorted(out.rglob("*")):
-                rel = src.relative_to(out).as_posix()
-                if src.is_file() and rel not in managed and not (stage / rel).exists():
-                    _link_or_copy(src, stage / rel)
+            for rel in _user_files(out):
+                if rel not in managed and not (stage / rel).exists():
+                    _link_or_copy(out / rel, stage / rel)
         _write_file(stage / MANIFEST, manifest_bytes(entries.values(), meta))
         _fsync_dir(stage)
         if not out.exists():
@@ -168,3 +251,19 @@ def commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def check_case_collisions(paths: Iterable[str]) -> None:
+    """Refuse output paths that differ only in case: on a case-insensitive file system (macOS,
+    Windows, many USB drives) one would silently overwrite the other."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        key = path.casefold()
+        if key in seen and seen[key] != path:
+            raise CaseCollision(f"{path}: output path collides with {seen[key]!r} on "
+                                "case-insensitive file systems; rename one of them")
+        seen.setdefault(key, path)
+
+
+class CaseCollision(KetapubError):
+    """Two output paths differ only in case."""

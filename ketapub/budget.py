@@ -1,0 +1,136 @@
+"""Render budgets: each job runs in its own worker process that is killed when it overruns.
+
+A pathological part (or a renderer bug) must not hang an unattended build or eat the
+machine's memory. With a :class:`Budget`, :class:`BudgetExecutor` forks one process per job,
+waits at most ``seconds`` for its result and caps the memory it may add (``memory_mb``, on
+top of what the worker inherits). A job that overruns is killed and reported as that
+artifact's :class:`~ketapub.errors.RenderError`; the pipeline keeps the artifact's previous
+file and lands the rest of the build.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ketapub.errors import KetapubError, RenderError
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits for one render job. ``None`` means no limit of that kind."""
+
+    seconds: float | None = None
+    """Wall-clock time a job may take."""
+    memory_mb: int | None = None
+    """Memory (address space) a job may allocate beyond what its worker starts with."""
+
+    def __post_init__(self) -> None:
+        if self.seconds is not None and self.seconds <= 0:
+            raise ValueError("the time budget must be positive")
+        if self.memory_mb is not None and self.memory_mb <= 0:
+            raise ValueError("the memory budget must be positive")
+
+
+def _vm_size() -> int:
+    """This process's current address-space size in bytes (0 when unknown)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _child(conn: Connection, budget: Budget, fn: Callable[..., Any], args: tuple[Any, ...],
+           kwargs: dict[str, Any]) -> None:
+    if budget.memory_mb is not None:
+        limit = _vm_size() + budget.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = ("ok", fn(*args, **kwargs))
+    except MemoryError:
+        result = ("error", f"exceeded the memory budget of {budget.memory_mb} MB")
+    except RenderError as exc:
+        result = ("error", str(exc).removeprefix(f"{exc.artifact}: "))
+    except KetapubError as exc:
+        result = ("error", str(exc))
+    except BaseException as exc:  # a renderer bug: report it, never a traceback
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send(result)
+    except MemoryError:
+        conn.send(("error", f"exceeded the memory budget of {budget.memory_mb} MB"))
+    finally:
+        conn.close()
+
+
+def _job_path(args: tuple[Any, ...]) -> str:
+    from ketapub.render.base import Job
+
+    return next((a.path for a in args if isinstance(a, Job)), "<job>")
+
+
+class BudgetExecutor(Executor):
+    """An executor that runs every call in a fresh, killable worker process under a budget."""
+
+    def __init__(self, budget: Budget, max_workers: int = 1):
+        self.budget = budget
+        self._threads = ThreadPoolExecutor(max_workers=max(1, max_workers))
+        self._live: set[Any] = set()
+        self._lock = threading.Lock()
+        methods = multiprocessing.get_all_start_methods()
+        self._mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._threads.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        path = _job_path(args)
+        recv, send = self._mp.Pipe(duplex=False)
+        proc = self._mp.Process(target=_child, args=(send, self.budget, fn, args, kwargs),
+                                daemon=True)
+        with self._lock:
+            proc.start()
+            self._live.add(proc)
+        send.close()
+        try:
+            if not recv.poll(self.budget.seconds):
+                proc.kill()
+                raise RenderError(path, f"exceeded the time budget of {self.budget.seconds:g} s "
+                                  "and was stopped; the previous file is kept")
+            try:
+                status, payload = recv.recv()
+            except EOFError:
+                proc.join()
+                code = proc.exitcode
+                how = f"signal {-code}" if code is not None and code < 0 else f"status {code}"
+                raise RenderError(path, f"the render worker died ({how}); "
+                                  "the previous file is kept") from None
+        finally:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            recv.close()
+            with self._lock:
+                self._live.discard(proc)
+        if status == "ok":
+            return payload
+        raise RenderError(path, str(payload))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if not wait:
+            with self._lock:
+                for proc in list(self._live):
+                    proc.kill()
+        self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)
+

@@ -1,0 +1,384 @@
+"""Nothing is lost: a build that is killed, fails or overruns leaves the output folder exactly as
+the last completed build left it (every manifest file present with its hash, no stray files).
+
+The kill tests run the real ``ketapub build`` command in a subprocess with a test renderer
+registered, and SIGKILL it at random delays and at exact points inside the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ketapub
+from ketapub import write
+from ketapub.budget import Budget
+from ketapub.cli import main
+from tests.conftest import SINK, SINK_AS_OF
+
+# A CLI run with two extra renderers: "slow" (20 artifacts of ~256 KB, a few ms each) and
+# "flaky" (fails on the paths named in $FLAKY_FAIL). $GEN changes every byte they make.
+# $KILL_AT makes the process SIGKILL itself at an exact point of the commit.
+SCRIPT = textwrap.dedent('''
+    import os, signal, sys, time
+    from ketapub import Artifact, Renderer, RenderError, write
+    from ketapub.render.registry import installed
+
+    GEN = os.environ.get("GEN", "0")
+
+    class Slow(Renderer):
+        name = "slow"
+        version = GEN
+        def plan(self, series, ctx):
+            return [self.job(f"slow/{i:02d}.bin") for i in range(20)]
+        def render(self, job, ctx):
+            time.sleep(float(os.environ.get("SLOW_SLEEP", "0.005")))
+            data = (f"{GEN}:{job.path}\\n" * 20000).encode()
+            return Artifact(job.path, data, "application/octet-stream", self.name)
+
+    class Flaky(Renderer):
+        name = "flaky"
+        version = GEN
+        def plan(self, series, ctx):
+            return [self.job(f"flaky/{n}.txt") for n in ("a", "b", "c")]
+        def render(self, job, ctx):
+            if job.path in os.environ.get("FLAKY_FAIL", "").split(","):
+                raise RenderError(job.path, "the flaky renderer failed on purpose")
+            if job.path == os.environ.get("FLAKY_CRASH"):
+                raise ZeroDivisionError("division by zero")
+            return Artifact(job.path, f"{GEN} {job.path}\\n".encode(), "text/plain", self.name)
+
+    kill_at = os.environ.get("KILL_AT", "")
+    if kill_at.startswith("write:"):
+        limit, count, real = int(kill_at[6:]), [0], write._write_file
+        def counting(path, data):
+            real(path, data)
+            count[0] += 1
+            if count[0] >= limit:
+                os.kill(os.getpid(), signal.SIGKILL)
+        write._write_file = counting
+    elif kill_at == "after-exchange":
+        real_exchange = write._exchange
+        def exchange_then_die(a, b):
+            if real_exchange(a, b):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return False
+        write._exchange = exchange_then_die
+    elif kill_at == "between-renames":
+        write._exchange = lambda a, b: False
+        real_rename, renames = os.rename, [0]
+        def rename_then_die(a, b):
+            real_rename(a, b)
+            renames[0] += 1
+            if renames[0] == 1:
+                os.kill(os.getpid(), signal.SIGKILL)
+        os.rename = rename_then_die
+    elif kill_at == "no-exchange":
+        write._exchange = lambda a, b: False
+
+    reg = installed()
+    reg.register(Slow)
+    reg.register(Flaky)
+    from ketapub.cli import main
+    main(sys.argv[1:], prog_name="ketapub")
+''')
+
+USER_FILE = "README-user.txt"
+
+
+def _run(script: Path, out: Path, gen: int, env: dict[str, str] | None = None,
+         formats: str = "slow,flaky,jsonfeed") -> subprocess.Popen[bytes]:
+    environ = {**os.environ, "GEN": str(gen), **(env or {})}
+    cmd = [sys.executable, str(script), "build", str(SINK), "-o", str(out), "--format", formats,
+           "--as-of", SINK_AS_OF, "-j", "1", "-q"]
+    return subprocess.Popen(cmd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parent.parent)
+
+
+def _complete(script: Path, out: Path, gen: int, **kw: object) -> subprocess.CompletedProcess[str]:
+    proc = _run(script, out, gen, **kw)  # type: ignore[arg-type]
+    stdout, stderr = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout.decode(),
+                                       stderr.decode())
+
+
+def state(out: Path) -> dict[str, str]:
+    """Check that ``out`` is exactly one completed build; return {path: sha256} of it."""
+    manifest = json.loads((out / write.MANIFEST).read_text("utf-8"))
+    listed = {a["path"]: a for a in manifest["artifacts"]}
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert on_disk == set(listed) | {write.MANIFEST, USER_FILE}, \
+        f"stray or missing files: {on_disk ^ (set(listed) | {write.MANIFEST, USER_FILE})}"
+    for path, a in listed.items():
+        data = (out / path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == a["sha256"], f"{path} does not match"
+        assert len(data) == a["bytes"]
+    return {p: a["sha256"] for p, a in listed.items()}
+
+
+def generation(out: Path) -> str:
+    """Which build's bytes are in ``out`` (every slow artifact must agree)."""
+    gens = {(out / f"slow/{i:02d}.bin").read_bytes().split(b":", 1)[0] for i in range(20)}
+    assert len(gens) == 1, f"artifacts from different builds mixed: {gens}"
+    return gens.pop().decode()
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "run_build.py"
+    path.write_text(SCRIPT, "utf-8")
+    return path
+
+
+@pytest.fixture
+def built(tmp_path: Path, script: Path) -> Path:
+    """An output folder holding one completed build (generation 0) plus a user's own file."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / USER_FILE).write_text("mine\n")
+    done = _complete(script, out, 0)
+    assert done.returncode == 0, done.stderr
+    assert generation(out) == "0"
+    return out
+
+
+def test_sigkill_at_random_moments_never_leaves_a_mixed_or_partial_output(
+        built: Path, script: Path) -> None:
+    out = built
+    t0 = time.perf_counter()
+    assert _complete(script, out, 1).returncode == 0
+    full = time.perf_counter() - t0
+    last_completed = "1"
+    rng = random.Random(9)
+    outcomes = {"old": 0, "new": 0}
+    for gen in range(2, 18):
+        proc = _run(script, out, gen)
+        time.sleep(rng.uniform(0.05, full * 1.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        state(out)
+        now = generation(out)
+        assert now in (last_completed, str(gen))
+        outcomes["new" if now == str(gen) else "old"] += 1
+        last_completed = now
+    # a killed build may leave only the hidden stage sibling; the next build removes it
+    done = _complete(script, out, 99)
+    assert done.returncode == 0, done.stderr
+    assert generation(out) == "99"
+    state(out)
+    assert not write.sibling(out, write.STAGE_SUFFIX).exists()
+    assert not write.sibling(out, write.OLD_SUFFIX).exists()
+    print("outcomes", outcomes)
+    assert outcomes["old"] > 0, outcomes  # some kills landed before the swap
+
+
+@pytest.mark.parametrize("kill_at", ["write:1", "write:7", "write:15", "write:21",
+                                     "after-exchange", "between-renames"])
+def test_sigkill_at_exact_points_of_the_commit(built: Path, script: Path, kill_at: str) -> None:
+    out = built
+    before = state(out)
+    proc = _run(script, out, 1, env={"KILL_AT": kill_at})
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    stage = write.sibling(out, write.STAGE_SUFFIX)
+    if kill_at == "between-renames":
+        # the one non-atomic fallback window: the previous tree waits in the -old sibling
+        assert not out.exists() and write.sibling(out, write.OLD_SUFFIX).is_dir()
+    else:
+        after = state(out)
+        if kill_at == "after-exchange":
+            assert generation(out) == "1" and after != before
+            assert stage.is_dir()  # the previous tree, not yet removed
+        else:
+            assert after == before and generation(out) == "0"
+            assert stage.is_dir()  # half-written, hidden, outside the output folder
+    done = _complete(script, out, 2)
+    assert done.returncode == 0, done.stderr
+    assert generation(out) == "2"
+    state(out)
+    assert not stage.exists() and not write.sibling(out, write.OLD_SUFFIX).exists()
+
+
+def test_recover_puts_back_the_previous_tree_after_a_kill_between_renames(
+        built: Path, script: Path) -> None:
+    before = state(built)
+    proc = _run(script, built, 1, env={"KILL_AT": "between-renames"})
+    proc.communicate(timeout=60)
+    assert not built.exists()
+    write.recover(built.absolute())
+    assert state(built) == before
+
+
+def test_fallback_swap_without_renameat2_also_lands(built: Path, script: Path) -> None:
+    done = _complete(script, built, 1, env={"KILL_AT": "no-exchange"})
+    assert done.returncode == 0, done.stderr
+    assert generation(built) == "1"
+    state(built)
+
+
+def test_a_failing_renderer_keeps_the_others_and_its_previous_file(
+        built: Path, script: Path) -> None:
+    before = state(built)
+    done = _complete(script, built, 1, env={"FLAKY_FAIL": "flaky/b.txt",
+                                           "FLAKY_CRASH": "flaky/c.txt"})
+    assert done.returncode == 1
+    assert "flaky/b.txt: the flaky renderer failed on purpose" in done.stderr
+    assert "flaky/c.txt: ZeroDivisionError: division by zero" in done.stderr
+    assert "Traceback" not in done.stderr
+    after = state(built)
+    assert generation(built) == "1"  # the other artifacts landed
+    assert (built / "flaky/a.txt").read_text() == "1 flaky/a.txt\n"
+    assert after["flaky/b.txt"] == before["flaky/b.txt"]  # previous file and hash kept
+    assert (built / "flaky/b.txt").read_text() == "0 flaky/b.txt\n"
+    assert (built / "flaky/c.txt").read_text() == "0 flaky/c.txt\n"
+    assert (built / USER_FILE).read_text() == "mine\n"
+    # and the next good build replaces them
+    assert _complete(script, built, 2).returncode == 0
+    assert (built / "flaky/b.txt").read_text() == "2 flaky/b.txt\n"
+    state(built)
+
+
+def test_a_failure_on_the_first_build_writes_the_rest(tmp_path: Path, script: Path) -> None:
+    out = tmp_path / "fresh"
+    done = _complete(script, out, 0, env={"FLAKY_FAIL": "flaky/a.txt"})
+    assert done.returncode == 1 and "flaky/a.txt:" in done.stderr
+    listed = json.loads((out / write.MANIFEST).read_text())["artifacts"]
+    assert "flaky/a.txt" not in {a["path"] for a in listed}
+    assert not (out / "flaky/a.txt").exists()
+    assert (out / "flaky/b.txt").is_file()
+
+
+# --- render budget: a job that overruns is stopped, reported, and the rest lands -----------
+
+HANG = textwrap.dedent('''
+    import time
+    from ketapub import Artifact, Renderer
+
+    class Hang(Renderer):
+        name = "hang"
+        def plan(self, series, ctx):
+            return [self.job("hang/stuck.txt"), self.job("hang/fine.txt"),
+                    self.job("hang/greedy.txt")]
+        def render(self, job, ctx):
+            if job.path == "hang/stuck.txt":
+                time.sleep(3600)
+            if job.path == "hang/greedy.txt":
+                hog = bytearray(2 * 1024 ** 3)
+                return Artifact(job.path, bytes(hog[:1]), "text/plain", self.name)
+            return Artifact(job.path, b"fine\\n", "text/plain", self.name)
+''')
+
+
+@pytest.fixture
+def hang_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ketapub.Registry:
+    (tmp_path / "hang_plugin.py").write_text(HANG)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    mod = importlib.import_module("hang_plugin")
+    reg = ketapub.Registry()
+    reg.register(mod.Hang)
+    from ketapub.renderers.jsonfeed import JsonFeedRenderer
+
+    reg.register(JsonFeedRenderer)
+    return reg
+
+
+def test_a_render_over_its_time_and_memory_budget_is_stopped_and_reported(
+        tmp_path: Path, hang_registry: ketapub.Registry) -> None:
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    with pytest.raises(ketapub.BuildError) as info:
+        ketapub.build(SINK, out, formats=["hang", "jsonfeed"], as_of=SINK_AS_OF,
+                      registry=hang_registry, budget=Budget(seconds=1.5, memory_mb=256), jobs=2)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 20
+    messages = {e.artifact: str(e) for e in info.value.result.errors}
+    assert set(messages) == {"hang/stuck.txt", "hang/greedy.txt"}
+    assert "exceeded the time budget of 1.5 s" in messages["hang/stuck.txt"]
+    assert "memory budget of 256 MB" in messages["hang/greedy.txt"]
+    assert (out / "hang/fine.txt").read_bytes() == b"fine\n"
+    assert (out / "feed/feed.json").is_file()
+    listed = {a["path"] for a in json.loads((out / "manifest.json").read_text())["artifacts"]}
+    assert listed == {"hang/fine.txt", "feed/feed.json"}
+
+
+def test_cli_timeout_option_reports_the_artifact_and_exits_1(
+        tmp_path: Path, hang_registry: ketapub.Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_mod = sys.modules["ketapub.build"]
+
+    monkeypatch.setattr(build_mod, "installed", lambda: hang_registry)
+    result = CliRunner().invoke(main, ["build", str(SINK), "-o", str(tmp_path / "o"),
+                                       "--format", "hang,jsonfeed", "--as-of", SINK_AS_OF,
+                                       "--timeout", "1", "--memory-limit", "256", "-q"])
+    assert result.exit_code == 1, result.output
+    assert "hang/stuck.txt: exceeded the time budget of 1 s" in result.output
+    assert "Traceback" not in result.output
+    assert (tmp_path / "o/hang/fine.txt").is_file()
+
+
+# --- the output folder's own safety --------------------------------------------------------
+
+def test_a_tampered_manifest_cannot_make_a_build_touch_files_outside(tmp_path: Path) -> None:
+    out = tmp_path / "site" / "out"
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    manifest = json.loads((out / "manifest.json").read_text())
+    for bad in ("../../victim.txt", "/etc/passwd", "feed/../../../victim.txt", "a/./b"):
+        manifest["artifacts"].append({"path": bad, "sha256": "0" * 64, "bytes": 9,
+                                      "renderer": "jsonfeed", "input_hash": "x",
+                                      "media_type": "text/plain"})
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert set(write.read_manifest(out)) == {"feed/feed.json"}
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF, force=True)
+    assert victim.read_text() == "precious\n"
+    assert {a.path for a in ketapub.build(SINK, out, formats=["jsonfeed"],
+                                          as_of=SINK_AS_OF).artifacts} == {"feed/feed.json"}
+
+
+def test_a_symlink_the_user_put_in_the_output_is_kept_as_a_link_never_read(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not copy\n")
+    (out / "link.txt").symlink_to(secret)
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of="2031-01-01")  # part 3 is out
+    assert b"SECRET-UNRELEASED-TEXT" in (out / "feed/feed.json").read_bytes()
+    assert (out / "link.txt").is_symlink()
+    assert os.readlink(out / "link.txt") == str(secret)
+
+
+def test_a_build_that_cannot_write_its_output_says_so_without_a_traceback(
+        tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder\n")
+    result = CliRunner().invoke(main, ["build", str(SINK), "-o", str(blocker / "out"),
+                                       "--format", "jsonfeed", "--as-of", SINK_AS_OF, "-q"])
+    assert result.exit_code == 1, result.output
+    assert "cannot write the output folder" in result.output
+    assert not isinstance(result.exception, OSError) or isinstance(result.exception, SystemExit)
+
+
+def test_concurrent_commits_are_serialised_and_never_mix(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ketapub.build(SINK, out, formats=["jsonfeed"], as_of=SINK_AS_OF)
+    entry = write.read_manifest(out)["feed/feed.json"]
+    # a build that believes the file still has an older hash must not commit over it
+    stale = write.Entry(entry.path, "f" * 64, entry.bytes, entry.renderer, entry.input_hash,
+                        entry.media_type)
+    with pytest.raises(write.OutputChanged):
+        write.commit(out.absolute(), {}, {stale.path: stale}, {})
+    assert write.read_manifest(out)["feed/feed.json"] == entry
