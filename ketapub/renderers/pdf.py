@@ -1,0 +1,55 @@
+"""PDF handouts and the series booklet (WeasyPrint), branded per clinic, tagged, print-ready.
+
+Outputs: ``pdf/NN-<slug>.pdf`` per released part, ``pdf/booklet.pdf`` for the whole series,
+and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile. The heavy lifting lives in
+``pdf_html`` (HTML from templates), ``pdf_engine`` (WeasyPrint with per-process caches) and
+``pdf_fetch`` (the only way a document may read a file); all three are imported in
+``render`` so that planning and no-change rebuilds never import WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+
+
+class PdfRenderer(Renderer):
+    name = "pdf"
+    version = "1"
+    description = ("PDF handouts per released part, the series booklet, and branded "
+                   "handouts per clinic (pdf/)")
+
+    def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        released = ctx.released
+        jobs = [self.job(f"pdf/{p.number}-{p.slug}.pdf", kind="handout", part=p.part,
+                         parts=(p.part,)) for p in released]
+        jobs.append(self.job("pdf/booklet.pdf", kind="booklet"))
+        for brand in sorted(ctx.brands(), key=lambda b: b.id):
+            jobs += [self.job(f"pdf/{brand.id}/{p.number}-{p.slug}.pdf", kind="handout",
+                              part=p.part, brand=brand.id, parts=(p.part,)) for p in released]
+        return jobs
+
+    def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        from ketapub.renderers import pdf_engine, pdf_html
+
+        if job.kind == "booklet":
+            doc = pdf_html.booklet(self, ctx)
+        elif job.kind == "handout" and job.part is not None:
+            part = ctx.series.get_part(job.part)
+            if part is None or not ctx.is_released(part):
+                raise RenderError(job.path, f"part {job.part} is not released as of "
+                                  f"{ctx.as_of.isoformat()}")
+            brand = ctx.series.get_brand(job.brand) if job.brand else None
+            if job.brand and brand is None:
+                raise RenderError(job.path, f"unknown brand {job.brand!r}")
+            doc = pdf_html.handout(self, ctx, part, brand)
+        else:
+            raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
+        try:
+            data, _refused = pdf_engine.write_pdf(doc.html, doc.css, doc.assets,
+                                                  doc.templates_dir)
+        except RenderError:
+            raise
+        except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
+            raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
+                              f"{type(exc).__name__}: {exc}") from None
+        return Artifact(job.path, data, "application/pdf", self.name)

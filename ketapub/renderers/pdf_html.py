@@ -1,0 +1,273 @@
+"""The HTML and CSS of a handout or the booklet, from the ``pdf/`` templates.
+
+Links are the interesting part. In print a link is dead, so a cross-reference keeps its text
+and gains "(Part 3)" as real text; in the booklet it points inside the document and gains
+"(Part 3, page 12)" through CSS ``target-counter``. Images and the brand logo are served by
+the safe fetcher under ``ketapub-asset:`` URLs; the QR code is an SVG data URL.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ketapub import RenderContext, Renderer
+from ketapub.model import Brand, Part
+from ketapub.render.base import builtin_templates_dir
+from ketapub.renderers.pdf_fetch import ASSET
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "part": "Part", "page": "page", "page_of": "Page {x} of {y}", "contents": "Contents",
+        "references": "References", "notes": "Notes", "faq": "Frequently asked questions",
+        "read_online": "Read this online",
+        "scan": "Scan the code with your phone camera, or type the address:",
+        "qr_alt": "QR code linking to {url}",
+        "reviewed": "Medically reviewed by {who} on {date}.",
+        "reviewed_by": "Medically reviewed by {who}.",
+        "published": "Published {date}", "updated": "Updated {date}",
+        "part_of": "Part {n} of {total}", "contact": "Questions? Contact your care team",
+        "phone": "Phone", "email": "Email", "web": "Web", "important": "Important",
+        "logo_alt": "{name} logo", "about": "About this booklet", "by": "By {names}",
+        "coming": "Coming soon", "license": "Licence: {license}",
+    },
+    "es": {
+        "part": "Parte", "page": "página", "page_of": "Página {x} de {y}",
+        "contents": "Índice", "references": "Referencias", "notes": "Notas",
+        "faq": "Preguntas frecuentes", "read_online": "Léalo en internet",
+        "scan": "Escanee el código con la cámara del teléfono o escriba la dirección:",
+        "qr_alt": "Código QR que enlaza a {url}",
+        "reviewed": "Revisión médica de {who} el {date}.",
+        "reviewed_by": "Revisión médica de {who}.",
+        "published": "Publicado el {date}", "updated": "Actualizado el {date}",
+        "part_of": "Parte {n} de {total}", "contact": "¿Preguntas? Contacte con su equipo",
+        "phone": "Teléfono", "email": "Correo", "web": "Web", "important": "Importante",
+        "logo_alt": "Logotipo de {name}", "about": "Sobre este cuadernillo",
+        "by": "Por {names}", "coming": "Próximamente", "license": "Licencia: {license}",
+    },
+}
+
+PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
+DEFAULT_ACCENT = "#1d4e89"
+_XREF = re.compile(r'<a\b([^>]*\bclass="xref"[^>]*)>(.*?)</a>', re.S)
+_HREF = re.compile(r'\bhref="([^"]*)"')
+_TAGS = re.compile(r"<[^>]+>")
+_FOOTNOTES = '<section class="footnotes">'
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """What the engine needs to make one PDF."""
+
+    html: str
+    css: str
+    assets: dict[str, tuple[str, bytes]] = field(repr=False)
+    templates_dir: Path
+
+
+def labels(ctx: RenderContext) -> dict[str, str]:
+    lang = ctx.series.language.split("-")[0].lower()
+    return LABELS.get(lang, LABELS["en"])
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal: every character outside plain ASCII text escaped."""
+    out = []
+    for ch in text:
+        if ch.isascii() and (ch.isalnum() or ch in " .,:;!?-_()'/&+#@%*=[]{}|~^$"):
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):06x} ")  # the space ends the escape, never the text
+    return '"' + "".join(out) + '"'
+
+
+def page_size(ctx: RenderContext, brand: Brand | None) -> str:
+    """Option first, then the brand, then the series (A4 by default)."""
+    size = ctx.options.page_size or (brand.page_size if brand else None) or ctx.series.page_size
+    return size or "A4"
+
+
+def _assets(ctx: RenderContext) -> dict[str, tuple[str, bytes]]:
+    return {a.path: (a.media_type, a.data) for a in ctx.series.assets}
+
+
+def _asset_url(path: str) -> str:
+    return ASSET + path
+
+
+def _images(body: str, ctx: RenderContext) -> str:
+    """Point each image at its asset through the fetcher's scheme.
+
+    The sanitiser keeps only http(s) and relative URLs, so the body carries the asset's
+    relative path; only paths that are series assets become fetchable, anything else stays
+    a relative URL that the document has no base to resolve against.
+    """
+    known = {a.path for a in ctx.series.assets}
+
+    def sub(m: re.Match[str]) -> str:
+        src = htmllib.unescape(m.group(2))
+        if src in known:
+            return m.group(1) + htmllib.escape(_asset_url(src)) + m.group(3)
+        return m.group(0)
+
+    return _IMG_SRC.sub(sub, body)
+
+
+def _qr(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
+
+
+def _review(ctx: RenderContext, part: Part | None) -> str | None:
+    """"Medically reviewed by ... on ...": the part's own review, else the series'."""
+    t = labels(ctx)
+    if part is not None and part.reviewed_by:
+        when = part.reviewed_on
+        who = part.reviewed_by
+    elif ctx.series.medical_review:
+        mr = ctx.series.medical_review
+        who = f"{mr.reviewer}, {mr.credentials}" if mr.credentials else mr.reviewer
+        when = mr.reviewed_on
+    else:
+        return None
+    if when is None:
+        return t["reviewed_by"].format(who=who)
+    return t["reviewed"].format(who=who, date=ctx.format_date(when, "long"))
+
+
+def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool) -> str:
+    """Give every cross-reference its printed form: "(Part 3)" or "(Part 3, page 12)"."""
+    t = labels(ctx)
+
+    def sub(m: re.Match[str]) -> str:
+        href_m = _HREF.search(m.group(1))
+        href = htmllib.unescape(href_m.group(1)) if href_m else ""
+        number = targets.get(href)
+        if number is None:
+            return m.group(0)
+        text = htmllib.unescape(_TAGS.sub("", m.group(2)))
+        named = re.search(rf"\b{re.escape(t['part'])}\s+0*{number}\b", text, re.I)
+        where = [] if named else [f"{t['part']} {number}"]
+        if booklet:
+            page = (f'{t["page"]} <span class="pageref" data-href="{htmllib.escape(href)}">'
+                    f"</span>")
+            where.append(page)
+        if not where:
+            return m.group(0)
+        return f'{m.group(0)}<span class="xref-where"> ({", ".join(where)})</span>'
+
+    return _XREF.sub(sub, body)
+
+
+def _link_policy(ctx: RenderContext, booklet: bool
+                 ) -> tuple[Callable[[Part, str | None], str], dict[str, int]]:
+    """A ``part:`` link policy that remembers which part each href points to."""
+    targets: dict[str, int] = {}
+
+    def link(part: Part, anchor: str | None) -> str:
+        if booklet:
+            href = f"#p{part.part}-{anchor}" if anchor else f"#p{part.part}"
+        else:
+            href = ctx.web_link(part, anchor)
+        targets[href] = part.part
+        return href
+
+    return link, targets
+
+
+def _notes_heading(body: str, ctx: RenderContext, tag: str) -> str:
+    title = htmllib.escape(labels(ctx)["notes"])
+    return body.replace(_FOOTNOTES, f'{_FOOTNOTES}\n<{tag} class="notes-title">{title}</{tag}>', 1)
+
+
+def _body(ctx: RenderContext, part: Part, booklet: bool) -> str:
+    link, targets = _link_policy(ctx, booklet)
+    if booklet:
+        prefix = f"p{part.part}-"
+        html = ctx.part_html(part, link, id_prefix=prefix,
+                             heading_offset=1,
+                             citation_href=lambda rid: f"#{prefix}ref-{rid}")
+    else:
+        html = ctx.part_html(part, link)
+    html = _xrefs(_images(html, ctx), ctx, targets, booklet)
+    return _notes_heading(html, ctx, "h3" if booklet else "h2")
+
+
+def _disclaimer(ctx: RenderContext) -> Markup | None:
+    if not ctx.series.disclaimer:
+        return None
+    link, _ = _link_policy(ctx, booklet=False)
+    return Markup(ctx.markdown_html(ctx.series.disclaimer, link))
+
+
+def _css(renderer: Renderer, ctx: RenderContext, brand: Brand | None, booklet: bool) -> str:
+    t = labels(ctx)
+    accent = (brand.accent_color if brand and brand.accent_color else DEFAULT_ACCENT)
+    x, y = t["page_of"].split("{x}")[0], t["page_of"].split("{x}")[1].split("{y}")[0]
+    return renderer.render_template(
+        ctx, "pdf/print.css",
+        page=PAGE_SIZES[page_size(ctx, brand)], accent=accent,
+        large=ctx.options.large_print, booklet=booklet, css_string=css_string,
+        page_prefix=css_string(x), page_middle=css_string(y),
+        page_suffix=css_string(t["page_of"].split("{y}")[1]),
+        series_title=css_string(ctx.series.title), footer_note=_footer_note(brand))
+
+
+def _footer_note(brand: Brand | None) -> str | None:
+    """The clinic and its phone on every page, so a loose page still says who to call."""
+    if brand is None:
+        return None
+    return css_string(" · ".join(x for x in (brand.name, brand.phone) if x))
+
+
+def _common(ctx: RenderContext) -> dict[str, Any]:
+    s = ctx.series
+    return {"t": labels(ctx), "disclaimer": _disclaimer(ctx),
+            "authors": ", ".join(a.name for a in s.authors)}
+
+
+def handout(renderer: Renderer, ctx: RenderContext, part: Part,
+            brand: Brand | None) -> PdfDocument:
+    """One part as a patient handout, optionally branded for a clinic."""
+    t = labels(ctx)
+    url = ctx.series.part_url(part)
+    logo = None
+    if brand and brand.logo and ctx.series.get_asset(brand.logo):
+        logo = _asset_url(brand.logo)
+    html = renderer.render_template(
+        ctx, "pdf/handout.html", part=part, brand=brand, logo=logo,
+        body=Markup(_body(ctx, part, booklet=False)), url=url, qr=_qr(url),
+        qr_alt=t["qr_alt"].format(url=url), review=_review(ctx, part),
+        total=len(ctx.series.parts), **_common(ctx))
+    return PdfDocument(html, _css(renderer, ctx, brand, booklet=False), _assets(ctx),
+                       builtin_templates_dir())
+
+
+def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
+    """The whole series: cover, contents with page numbers, released parts, back matter."""
+    s = ctx.series
+    entries = []
+    for part in s.parts:
+        released = ctx.is_released(part)
+        entries.append({
+            "part": part, "released": released,
+            "body": Markup(_body(ctx, part, booklet=True)) if released else None,
+            "available": None if released else ctx.available(part),
+            "review": _review(ctx, part) if released and part.reviewed_by else None,
+        })
+    cover = _asset_url(s.cover) if s.cover and s.get_asset(s.cover) else None
+    html = renderer.render_template(
+        ctx, "pdf/booklet.html", entries=entries, cover=cover, review=_review(ctx, None),
+        modified=ctx.last_modified, first=min(p.publish_at for p in s.parts),
+        qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
+        **_common(ctx))
+    return PdfDocument(html, _css(renderer, ctx, None, booklet=True), _assets(ctx),
+                       builtin_templates_dir())
