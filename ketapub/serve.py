@@ -86,6 +86,8 @@ class FeedServer:
         self.options = options or BuildOptions()
         self.live = {path: name for path, name in live.items() if self._usable(name)}
         self._lock = threading.Lock()
+        self.renders = 0
+        """How many live renders ran (one per path and release state, not per request)."""
         self._cache: dict[tuple[Any, ...], Response] = {}
         self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry], list[int]] | None = None
 
@@ -177,6 +179,7 @@ class FeedServer:
                 ctx = RenderContext(series=self.series, as_of=now, options=self.options,
                                     planned=tuple(j.path for j in jobs)).with_deps(deps)
                 artifact = renderer.render(job, ctx)
+                self.renders += 1
                 response = Response(artifact.data, artifact.media_type, _etag(artifact.data),
                                     _changed_at(self.series, now))
                 if len(self._cache) > 256:
