@@ -11,9 +11,11 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from html import unescape
 from typing import Any
+from urllib.parse import urljoin
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
@@ -45,6 +47,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 _TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)(\s*/?)>')
+_URL_ATTR = re.compile(r'\s+(href)="([^"]*)"')
 _STYLE = re.compile(r'\s+style="([^"]*)"')
 _ALIGN = re.compile(r"^\s*text-align:\s*(left|center|right)\s*;?\s*$")
 
@@ -72,17 +75,27 @@ def script_json(value: Any) -> Markup:
     """JSON for an inline ``<script>``: ``<``, ``>``, ``&`` and line separators escaped,
     so no string from content can close the element or open a comment."""
     text = json.dumps(value, ensure_ascii=False, indent=2)
-    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escape)
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
     return Markup(text)
 
 
-def embed_body(html: str) -> str:
-    """Make sanitised content friendlier to host pages: table alignment as classes (inline
-    style attributes are blocked by a strict Content-Security-Policy) and lazy images."""
+def embed_body(html: str, base: str) -> str:
+    """Make sanitised content work inside a host page: relative links resolved against the
+    part's public page ``base`` (a host page would resolve them against itself; image
+    sources are already mapped by the caller's asset policy), table
+    alignment as classes (a strict Content-Security-Policy blocks inline style attributes)
+    and lazy images."""
+    def absolute(attr: re.Match[str]) -> str:
+        value = unescape(attr.group(2))
+        if value.startswith("#") or re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
+            return attr.group(0)
+        return f' {attr.group(1)}="{escape(urljoin(base, value))}"'
+
     def tag(match: re.Match[str]) -> str:
         name, attrs, end = match.groups()
+        attrs = _URL_ATTR.sub(absolute, attrs)
         style = _STYLE.search(attrs)
         if style:
             attrs = _STYLE.sub("", attrs)
@@ -153,9 +166,9 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "kicker": words["part_of"].format(n=part.part, m=len(s.parts)),
         "meta": meta,
         "reviewed": reviewed,
-        "body": Markup(embed_body(body)),
+        "body": Markup(embed_body(body, s.part_url(part))),
         "references": part.numbered_references,
-        "disclaimer": Markup(embed_body(disclaimer)),
+        "disclaimer": Markup(embed_body(disclaimer, s.base_url)),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),
     }
 
