@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,8 +79,15 @@ class FeedServer:
 
     def __init__(self, series: Series, out: Path, *, clock: Clock = _now,
                  registry: Registry | None = None, options: BuildOptions | None = None,
-                 live: Mapping[str, str] = LIVE):
+                 live: Mapping[str, str] = LIVE, source: Path | None = None,
+                 reload_interval: float | None = 1.0):
         self.series = series
+        self.source = source
+        """Source folder re-read when its files change (None: the series never changes)."""
+        self.reload_interval = reload_interval
+        self._source_sig = _tree_signature(source) if source is not None else ()
+        self._checked = time.monotonic()
+        self._reload_lock = threading.Lock()
         self.out = out
         self.clock = clock
         self.registry = registry or installed()
@@ -106,6 +114,7 @@ class FeedServer:
             return self._plain(start_response, "405 Method Not Allowed", "method not allowed\n",
                                [("Allow", "GET, HEAD")], method)
         rel = self._route(environ.get("PATH_INFO", ""))
+        self._maybe_reload(environ)
         now = self.clock()
         found: tuple[Response, int | None] | None = None
         try:
@@ -160,9 +169,31 @@ class FeedServer:
         except RenderError:
             return None
 
+    def _maybe_reload(self, environ: Mapping[str, Any]) -> None:
+        """Pick up edits of the source (a rescheduled part, a fixed typo) without a restart.
+        A source that no longer loads is reported on ``wsgi.errors``; the last good one stays."""
+        if self.source is None or self.reload_interval is None:
+            return
+        if time.monotonic() - self._checked < self.reload_interval:
+            return
+        with self._reload_lock:
+            self._checked = time.monotonic()
+            sig = _tree_signature(self.source)
+            if sig == self._source_sig:
+                return
+            try:
+                self.series = load(self.source)
+            except KetapubError as exc:
+                errors = environ.get("wsgi.errors")
+                if errors is not None:
+                    errors.write(f"ketapub serve: source not reloaded, keeping the last good "
+                                 f"one:\n{exc}\n")
+            self._source_sig = sig
+
     # --- live feeds -------------------------------------------------------------------
     def _live(self, rel: str, now: datetime) -> tuple[Response, int | None]:
-        ctx = RenderContext(series=self.series, as_of=now, options=self.options)
+        series = self.series  # one snapshot per request, even if the source reloads
+        ctx = RenderContext(series=series, as_of=now, options=self.options)
         released = tuple(p.part for p in ctx.released)
         _, manifest, _ = self._read_manifest()
         renderer = self.registry.create(self.live[rel])
@@ -172,16 +203,17 @@ class FeedServer:
             raise RenderError(rel, f"renderer {renderer.name!r} no longer makes this path")
         deps = {d: ArtifactInfo(d, manifest[d].sha256, manifest[d].bytes, manifest[d].media_type)
                 for d in job.depends_on if d in manifest and self._file(d) is not None}
-        key = (rel, released, tuple(sorted((d, i.sha256) for d, i in deps.items())))
+        key = (rel, series.source_hash, released,
+               tuple(sorted((d, i.sha256) for d, i in deps.items())))
         with self._lock:  # one render per release state; feedgen also sets the locale
             response = self._cache.get(key)
             if response is None:
-                ctx = RenderContext(series=self.series, as_of=now, options=self.options,
+                ctx = RenderContext(series=series, as_of=now, options=self.options,
                                     planned=tuple(j.path for j in jobs)).with_deps(deps)
                 artifact = renderer.render(job, ctx)
                 self.renders += 1
                 response = Response(artifact.data, artifact.media_type, _etag(artifact.data),
-                                    _changed_at(self.series, now))
+                                    _changed_at(series, now))
                 if len(self._cache) > 256:
                     self._cache.clear()
                 self._cache[key] = response
@@ -239,14 +271,30 @@ class FeedServer:
     def _early(self, rel: str, now: datetime, built: list[int]) -> bool:
         """True when serving ``rel`` now would show a part before its release: a per-part
         file of an unreleased part, or a whole-series file built as of a later instant."""
-        out_now = {p.part for p in self.series.parts if p.publish_at <= now}
+        parts = self.series.parts
+        out_now = {p.part for p in parts if p.publish_at <= now}
         stem = PurePosixPath(rel).stem
-        for p in self.series.parts:
+        for p in parts:
             if p.part not in out_now and stem in (f"{p.number}-{p.slug}", p.slug,
                                                  f"part-{p.number}"):
                 return True
-        per_part = any(stem in (f"{p.number}-{p.slug}", p.slug) for p in self.series.parts)
+        per_part = any(stem in (f"{p.number}-{p.slug}", p.slug) for p in parts)
         return not per_part and not set(built) <= out_now
+
+
+def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of every file under ``root`` (cheap to compare)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            found.append((str(path.relative_to(root)), st.st_mtime_ns, st.st_size))
+    return tuple(found)
 
 
 def _changed_at(series: Series, now: datetime) -> datetime | None:
@@ -281,17 +329,20 @@ def _not_modified(environ: Mapping[str, Any], response: Response) -> bool:
 def make_app(source: Series | str | os.PathLike[str] = "content",
              out: str | os.PathLike[str] = "output", *, clock: Clock | None = None,
              registry: Registry | None = None, templates: Iterable[str] = (),
-             live: Mapping[str, str] = LIVE) -> FeedServer:
+             live: Mapping[str, str] = LIVE, reload_interval: float | None = 1.0) -> FeedServer:
     """A WSGI application serving ``out`` with the feeds of ``source`` evaluated live.
 
     ``clock`` returns the current aware instant (inject one in tests); ``live`` maps the
     paths rendered per request to their renderer names (renderers not installed are skipped
-    and their built file is served instead).
+    and their built file is served instead). When ``source`` is a folder, edits to it are
+    picked up at most ``reload_interval`` seconds later (None: never).
     """
+    folder = None if isinstance(source, Series) else Path(source)
     series = source if isinstance(source, Series) else load(source)
     options = BuildOptions(templates=tuple(str(Path(t)) for t in templates))
     return FeedServer(series, Path(out), clock=clock or _now, registry=registry,
-                      options=options, live=live)
+                      options=options, live=live, source=folder,
+                      reload_interval=reload_interval)
 
 
 __all__ = ["LIVE", "FeedServer", "make_app"]

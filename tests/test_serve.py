@@ -86,11 +86,19 @@ def site(tmp_path_factory, registry) -> Path:
 @contextlib.contextmanager
 def running(app: object) -> Iterator[int]:
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def loop() -> None:  # server.run() without end; this one stops between two polls
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
         yield server.effective_port
     finally:
+        stop.set()
+        thread.join(timeout=10)
         server.close()
         server.task_dispatcher.shutdown()
 
@@ -337,3 +345,22 @@ def test_ketapub_serve_command_serves_with_validators(site):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_source_edits_are_picked_up_without_a_restart(site, registry, content_copy):
+    app = ketapub.make_app(content_copy, site, clock=Clock(ketapub.resolve_as_of(CONTENT_AS_OF)),
+                           registry=registry, reload_interval=0)
+    with running(app) as port:
+        status, headers, body = request(port, "/feed/rss.xml")
+        assert status == 200 and len(rss_links(body)) == 4
+        # The editor moves Part 5 forward to yesterday: it is out now, without a rebuild.
+        path = content_copy / "parts" / "05-chronic-pain.md"
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("publish_at: 2025-09-08T09:00:00",
+                                     "publish_at: 2025-08-31T09:00:00"), "utf-8")
+        status, _, body = request(port, "/feed/rss.xml", {"If-None-Match": headers["ETag"]})
+        assert status == 200 and len(rss_links(body)) == 5
+        # A broken edit keeps the last good source.
+        path.write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+        status, _, again = request(port, "/feed/rss.xml")
+        assert status == 200 and again == body
