@@ -277,6 +277,9 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
     from ketapub.serve import make_app
 
     app = make_app(source, out, templates=templates)
+    if not (Path(out) / "manifest.json").is_file():
+        err.print(f"ketapub: no build in {out} (no manifest.json); only the live feeds are "
+                  "served until you run 'ketapub build'", markup=False)
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="ketapub")
     shown = f"[{host}]" if ":" in host else host
