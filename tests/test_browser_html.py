@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 import ketapub
-from tests.conftest import SINK, SINK_AS_OF
+from tests.conftest import CONTENT, CONTENT_AS_OF, SINK, SINK_AS_OF
 from tests.tools import NODE_MODULES, chromium
 
 pytestmark = pytest.mark.slow
@@ -90,6 +90,7 @@ def site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     result = ketapub.build(src, root, formats=["html"], as_of=SINK_AS_OF)
     assert result.ok
     shutil.copytree(src / "assets", root / "assets")
+    assert ketapub.build(CONTENT, root / "content", formats=["html"], as_of=CONTENT_AS_OF).ok
     (root / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     frags = [(root / "html" / p).read_text() for p in
              ("hub.html", "everything.html", "second-part.html", "cards/future-part.html")]
@@ -165,6 +166,17 @@ def test_preview_page_is_accessible_quiet_and_self_contained(browser, site, sche
         shot = tmp_path / f"index-{scheme}.png"
         visit.page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
+    finally:
+        visit.close()
+
+
+def test_example_series_preview_has_no_axe_violations(browser, site):
+    origin, _ = site
+    visit = Visit(browser, f"{origin}/content/html/index.html", "dark")
+    try:
+        assert visit.errors == [] and outside(visit.requests, origin) == []
+        assert visit.page.locator(".ketapub-part").count() == 4
+        assert visit.axe() == []
     finally:
         visit.close()
 

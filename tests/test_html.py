@@ -300,6 +300,18 @@ def test_faq_and_article_metadata_are_schema_org_json_ld(sink_html):
     assert review["lastReviewed"] == "2025-01-09"
 
 
+def test_tables_need_no_inline_styles_and_have_no_empty_headers(sink_html, content_html):
+    sink = parse_fragment(sink_html["html/everything.html"].decode())
+    cells = [e for e in elements(sink) if e.tag in ("th", "td")]
+    assert [c.get("class") for c in cells[:3]] == [
+        "ketapub-align-left", "ketapub-align-center", "ketapub-align-right"]
+    assert not [c for c in cells if c.get("style")]
+    # Part 3 of the example has a comparison table with an empty corner cell
+    spravato = parse_fragment(content_html["html/spravato-explained.html"].decode())
+    headers = [e for e in elements(spravato) if e.tag == "th"]
+    assert headers and all(text_of(h).strip() for h in headers)
+
+
 def test_css_selectors_are_all_scoped_under_ketapub(sink_html):
     css = sink_html["html/ketapub.css"].decode()
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)

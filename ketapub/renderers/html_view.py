@@ -48,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 _TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)(\s*/?)>')
 _URL_ATTR = re.compile(r'\s+(href)="([^"]*)"')
+_EMPTY_TH = re.compile(r"<th((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)>\s*</th>")
 _STYLE = re.compile(r'\s+style="([^"]*)"')
 _ALIGN = re.compile(r"^\s*text-align:\s*(left|center|right)\s*;?\s*$")
 
@@ -85,8 +86,8 @@ def embed_body(html: str, base: str) -> str:
     """Make sanitised content work inside a host page: relative links resolved against the
     part's public page ``base`` (a host page would resolve them against itself; image
     sources are already mapped by the caller's asset policy), table
-    alignment as classes (a strict Content-Security-Policy blocks inline style attributes)
-    and lazy images."""
+    alignment as classes (a strict Content-Security-Policy blocks inline style attributes),
+    empty header cells as data cells, and lazy images."""
     def absolute(attr: re.Match[str]) -> str:
         value = unescape(attr.group(2))
         if value.startswith("#") or re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
@@ -106,7 +107,8 @@ def embed_body(html: str, base: str) -> str:
             attrs += ' loading="lazy" decoding="async"'
         return f"<{name}{attrs}{end}>"
 
-    return _TAG.sub(tag, html)
+    # an empty corner cell is not a header: screen readers would announce a blank column
+    return _EMPTY_TH.sub(r"<td\1></td>", _TAG.sub(tag, html))
 
 
 def time_tag(ctx: RenderContext, value: datetime | date) -> Markup:
