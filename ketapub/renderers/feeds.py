@@ -65,7 +65,7 @@ def absolutize(html: str, base: str) -> str:
     if not html.strip():
         return html
     root = lxml.html.fragment_fromstring(html, create_parent="div")
-    root.make_links_absolute(base, resolve_base_href=False)
+    root.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
     out = (root.text or "") + "".join(
         lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
     return out
@@ -94,7 +94,7 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
                      if info is not None else None)
         result.append(Item(
             id=url, title=clean(part.title), summary=clean(part.summary),
-            content_html=clean(absolutize(html.strip(), url)),
+            content_html=clean(absolutize(clean(html).strip(), url)),
             published=part.publish_at.astimezone(UTC), updated=part.modified.astimezone(UTC),
             tags=tuple(clean(t) for t in part.tags if clean(t).strip()),
             enclosure=enclosure))
