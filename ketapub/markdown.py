@@ -10,10 +10,12 @@ policy (``part:`` links stay symbolic until then). Content is never evaluated as
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -49,7 +51,27 @@ def heading_slug(text: str) -> str:
 
 
 def _validate_link(url: str) -> bool:
-    return sanitize.url_is_safe(url) or url.startswith("part:")
+    # percent-decoded too: "jav%09ascript:" must not pass as a relative link
+    return url.startswith("part:") or (sanitize.url_is_safe(url)
+                                       and sanitize.url_is_safe(unquote(url)))
+
+
+LINK_DEST = re.compile(r"\]\(\s*<?([^\s)>]+)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.MULTILINE)
+
+
+def _unsafe_links(content: str) -> list[tuple[int, str, str]]:
+    """(line within ``content``, scheme, destination) of each link a reader could not follow
+    safely, seen through entity, percent and whitespace obfuscation (``jav&#x09;ascript:``)."""
+    found = []
+    for m in LINK_DEST.finditer(content):
+        dest = m.group(1) or m.group(2)
+        plain = unquote(html.unescape(dest))
+        if dest.startswith("part:") or sanitize.url_is_safe(plain):
+            continue
+        scheme = sanitize.CONTROL_RE.sub("", plain).split(":", 1)[0].lower()
+        found.append((content.count("\n", 0, m.start(1) if m.group(1) else m.start(2)),
+                      scheme, dest))
+    return found
 
 
 # --- parser plugins -------------------------------------------------------------------
@@ -176,7 +198,8 @@ def _sanitize_raw(state: StateCore) -> None:
         if tok.type == "html_block":
             line = tok.map[0] if tok.map else 0
             for r in sanitize.audit(tok.content):
-                removed.append((line, r.what, tok.content))
+                snippet = tok.content.split("\n")[r.line] if r.line else tok.content
+                removed.append((line + r.line, r.what, snippet))
             tok.content = sanitize.clean_raw(tok.content)
         elif tok.type == "inline":
             line = tok.map[0] if tok.map else 0
@@ -187,9 +210,8 @@ def _sanitize_raw(state: StateCore) -> None:
                         for r in problems:
                             removed.append((line, r.what, child.content))
                         child.type, child.content = "text", ""
-            if BAD_LINK_SCHEME.search(tok.content):
-                for m in BAD_LINK_SCHEME.finditer(tok.content):
-                    removed.append((line, f"{m.group(1).lower()}: link", m.group(0)))
+            for offset, scheme, dest in _unsafe_links(tok.content):
+                removed.append((line + offset, f"{scheme}: link", dest))
 
 
 @functools.cache

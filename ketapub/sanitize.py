@@ -49,7 +49,12 @@ OUTPUT_ATTRS: dict[str, set[str]] = {
     "td": {"colspan", "rowspan", "style"},
 }
 
+# Elements dropped with everything inside them (their text is code or a foreign document).
+DROP_CONTENT_TAGS = frozenset({"script", "style", "svg", "math", "iframe", "noscript",
+                               "template", "object", "embed", "applet", "textarea", "select"})
+
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+CONTROL_RE = _CONTROL
 
 
 def url_is_safe(url: str) -> bool:
@@ -76,6 +81,7 @@ def clean_raw(html: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
+        clean_content_tags=set(DROP_CONTENT_TAGS),
         attribute_filter=_attribute_filter,
     )
 
@@ -90,6 +96,7 @@ def clean_output(html: str) -> str:
         link_rel=None,
         strip_comments=True,
         filter_style_properties={"text-align"},
+        clean_content_tags=set(DROP_CONTENT_TAGS),
         attribute_filter=_attribute_filter,
     )
 
@@ -100,7 +107,9 @@ class Removal:
 
     what: str
     offset: int
-    """Character offset in the raw snippet, for the column of the message."""
+    """Character offset in the raw snippet's line, for the column of the message."""
+    line: int = 0
+    """Line of the snippet it is on (0: the first)."""
 
 
 class _Auditor(HTMLParser):
@@ -110,28 +119,30 @@ class _Auditor(HTMLParser):
         self._dropped_depth = 0
 
     def _offset(self) -> int:
-        line, col = self.getpos()
-        return col if line == 1 else -1
+        return self.getpos()[1]
+
+    def _add(self, what: str) -> None:
+        self.removals.append(Removal(what, self._offset(), self.getpos()[0] - 1))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in RAW_TAGS:
-            self.removals.append(Removal(f"<{tag}> element", self._offset()))
+            self._add(f"<{tag}> element")
             return
         allowed = RAW_ATTRS.get(tag, set()) | RAW_GENERIC_ATTRS
         for name, value in attrs:
             if name not in allowed:
-                self.removals.append(Removal(f"attribute {name!r} on <{tag}>", self._offset()))
+                self._add(f"attribute {name!r} on <{tag}>")
             elif name in URL_ATTRS and value is not None and not url_is_safe(value):
                 scheme = _CONTROL.sub("", value).split(":", 1)[0].lower()
-                self.removals.append(Removal(f"{scheme}: URL in <{tag} {name}>", self._offset()))
+                self._add(f"{scheme}: URL in <{tag} {name}>")
 
     handle_startendtag = handle_starttag
 
     def handle_pi(self, data: str) -> None:
-        self.removals.append(Removal("processing instruction", self._offset()))
+        self._add("processing instruction")
 
     def unknown_decl(self, data: str) -> None:
-        self.removals.append(Removal("markup declaration", self._offset()))
+        self._add("markup declaration")
 
 
 def audit(raw_html: str) -> list[Removal]:
@@ -140,3 +151,115 @@ def audit(raw_html: str) -> list[Removal]:
     auditor.feed(raw_html)
     auditor.close()
     return auditor.removals
+
+
+# --- SVG assets ----------------------------------------------------------------------------
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+# Elements that run code, embed other documents or animate attributes into links.
+SVG_DROP = frozenset({"script", "foreignObject", "iframe", "object", "embed", "handler",
+                      "listener", "audio", "video", "canvas"})
+SVG_ANIMATE = frozenset({"animate", "set", "animateMotion", "animateTransform", "animateColor"})
+_SAFE_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)\s*([^)'\"]*)\1\s*\)", re.IGNORECASE)
+
+
+class SvgError(ValueError):
+    """An SVG asset cannot be made safe (not well-formed, entity declarations)."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+def _css_is_local(css: str) -> bool:
+    """True when CSS refers to nothing outside the document (no @import, only url(#id))."""
+    squeezed = _CONTROL.sub("", css).lower()
+    if "@import" in squeezed or "expression(" in squeezed or "\\" in squeezed:
+        return False
+    return all(m.group(2).strip().startswith("#") for m in _CSS_URL.finditer(css))
+
+
+def _local_name(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+def clean_svg(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
+    """Make an SVG asset inert; return its new bytes and (line, what) for each removal.
+
+    Dropped: scripts, foreignObject and other embedding elements, event-handler attributes,
+    animations that target links, processing instructions, every reference that leaves the
+    document (``href`` other than ``#id`` or an inline raster ``data:image``, CSS ``url()``
+    other than ``#id``, ``@import``). DTDs and entities are refused (no XXE, no billion laughs).
+    """
+    from lxml import etree
+
+    if b"<!ENTITY" in data or b"<!entity" in data:
+        line = data[: data.find(b"<!")].count(b"\n") + 1
+        raise SvgError(line, "SVG with entity declarations is refused (they can read local "
+                       "files or blow up memory); remove the <!DOCTYPE ...> block")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False, remove_comments=True, dtd_validation=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise SvgError(exc.lineno or 1, f"not a well-formed SVG: {exc.msg}") from None
+    if _local_name(root.tag) != "svg":
+        raise SvgError(root.sourceline or 1, f"the root element is <{_local_name(root.tag)}>, "
+                       "not <svg>")
+    removed: list[tuple[int, str]] = []
+    dropped: set[object] = set()
+    for node in list(root.iter()):
+        line = node.sourceline or 1
+        if any(a in dropped for a in node.iterancestors()):
+            continue
+        if not isinstance(node.tag, str):  # processing instruction or entity
+            removed.append((line, "processing instruction"))
+            _drop(node)
+            dropped.add(node)
+            continue
+        name = _local_name(node.tag)
+        if name in SVG_DROP or (name in SVG_ANIMATE and any(
+                "href" in (node.get(a) or "") for a in ("attributeName",))):
+            removed.append((line, f"<{name}> element"))
+            _drop(node)
+            dropped.add(node)
+            continue
+        if name == "style" and not _css_is_local(node.text or ""):
+            removed.append((line, "<style> element with external references"))
+            _drop(node)
+            dropped.add(node)
+            continue
+        for attr, value in list(node.attrib.items()):
+            local = _local_name(attr)
+            if local.lower().startswith("on"):
+                removed.append((line, f"attribute {local!r} on <{name}>"))
+            elif local == "href" and not (value.strip().startswith("#")
+                                          or _SAFE_DATA_IMAGE.match(value.strip())):
+                removed.append((line, f"external reference {value[:60]!r} in <{name}>"))
+            elif "url(" in value.lower() and not _css_is_local(value):
+                removed.append((line, f"external url() in attribute {local!r} on <{name}>"))
+            else:
+                continue
+            del node.attrib[attr]
+    for pi in list(root.itersiblings(preceding=True)):
+        if not isinstance(pi.tag, str):
+            removed.append((pi.sourceline or 1, "processing instruction"))
+    cleaned = etree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return cleaned + b"\n", removed
+
+
+def _drop(node: object) -> None:
+    """Remove an lxml node but keep its tail text in place."""
+    parent = node.getparent()  # type: ignore[attr-defined]
+    if parent is None:
+        return
+    tail = node.tail  # type: ignore[attr-defined]
+    if tail:
+        prev = node.getprevious()  # type: ignore[attr-defined]
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)

@@ -174,6 +174,8 @@ def recover(out: Path) -> None:
         leftover = sibling(out, suffix)
         if leftover.exists():
             shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in _dead_spools(out):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 @contextmanager
@@ -191,9 +193,69 @@ def locked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
+SPOOL_INFIX = ".ketapub-spool-"
+
+
+def spool_folder(out: Path) -> Path:
+    """A private folder next to ``out`` (same file system) for a build's finished artifacts.
+
+    Its name carries the build's process id, so :func:`recover` can remove the spool of a
+    killed build without touching the spool of one still running.
+    """
+    import tempfile
+
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}{SPOOL_INFIX}{os.getpid()}-",
+                                 dir=parent))
+
+
+def _dead_spools(out: Path) -> list[Path]:
+    """Spool folders (named by :func:`spool_folder`) whose build process no longer runs."""
+    prefix = f".{out.name}{SPOOL_INFIX}"
+    dead = []
+    for entry in out.parent.glob(f"{prefix}*"):
+        pid_text = entry.name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            dead.append(entry)
+        except OSError:
+            continue
+    return dead
+
+
+def spool(folder: Path, path: str, data: bytes) -> Path:
+    """Write one finished artifact under ``folder`` and return where it went.
+
+    A build streams artifacts to a spool folder on the output folder's file system as they
+    finish, instead of holding every artifact's bytes until :func:`commit`, which then moves
+    them into the new tree (pass the returned paths as values of ``new``).
+    """
+    if not is_safe_path(path):
+        raise ValueError(f"{path!r} is not a safe output path")
+    target = folder / path
+    _write_file(target, data)
+    return target
+
+
+def _put(src: Path, dst: Path) -> None:
+    """Move a spooled file into the staged tree (copy when it is on another file system)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
            meta: Mapping[str, Any], keep_from_old: Iterable[str] = ()) -> None:
-    """Make ``out`` hold exactly ``entries`` (bytes from ``new`` or, unchanged, from ``out``).
+    """Make ``out`` hold exactly ``entries`` (from ``new``: bytes or a spooled file; else,
+    unchanged, from ``out``).
+
+    A value of ``new`` is the artifact's bytes, or the path of a file :func:`spool` wrote.
 
     ``keep_from_old`` lists artifact paths whose current files stay as they are. Raises
     :class:`OutputChanged` when a file to keep no longer has the hash ``entries`` expects
@@ -207,7 +269,7 @@ def commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
         _commit(out, new, entries, meta, keep_from_old)
 
 
-def _commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
+def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
             meta: Mapping[str, Any], keep_from_old: Iterable[str]) -> None:
     recover(out)
     old_manifest = read_manifest(out)
@@ -224,7 +286,11 @@ def _commit(out: Path, new: Mapping[str, bytes], entries: Mapping[str, Entry],
         for path in sorted(entries):
             target = stage / path
             if path in new:
-                _write_file(target, new[path])
+                data = new[path]
+                if isinstance(data, Path):
+                    _put(data, target)
+                else:
+                    _write_file(target, data)
             elif path in keep or path in old_manifest:
                 _link_or_copy(out / path, target)
             else:  # pragma: no cover - build.py never asks for this

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from ketapub import markdown
+from ketapub import markdown, sanitize
 from ketapub.errors import Diagnostic, Severity, SourceError
 from ketapub.load import yamlpos
 from ketapub.model import (
@@ -46,6 +46,10 @@ MEDIA_TYPES = {
     ".webp": "image/webp",
 }
 FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+MAX_IMAGE_PIXELS = 40_000_000
+# Characters no output format can carry (XML 1.0 refuses them; terminals obey them):
+# C0 controls but tab and newline, DEL, C1 controls, surrogates, U+FFFE and U+FFFF.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Collector:
@@ -223,10 +227,47 @@ def _load_yaml(src: _Source, rel: str, text: str,
         src.diags.add(rel, exc.line + offset, exc.column, exc.message)
         return None
     pos.line_offset = offset
+    value = _strip_controls(value, (), rel, pos, src.diags)
     if not isinstance(value, dict):
         src.diags.add(rel, 1 + offset, 1, "expected YAML keys and values (a mapping) here")
         return None
     return value, pos
+
+
+def _control_message(found: str) -> str:
+    names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+    return (f"removed control character(s) {names}; no output can show them (write the "
+            "text without escapes such as \\x1b or \\a)")
+
+
+def _strip_controls(value: Any, path: tuple[Any, ...], rel: str, pos: yamlpos.Positions,
+                    diags: _Collector) -> Any:
+    """Remove control characters from every YAML string, with a warning at each value."""
+    if isinstance(value, str):
+        found = "".join(CONTROL_CHARS.findall(value))
+        if found:
+            line, col = pos.of_value(path)
+            diags.add(rel, line, col, _control_message(found), Severity.WARNING)
+            return CONTROL_CHARS.sub("", value)
+        return value
+    if isinstance(value, dict):
+        return {k: _strip_controls(v, (*path, k), rel, pos, diags) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_controls(v, (*path, i), rel, pos, diags) for i, v in enumerate(value)]
+    return value
+
+
+def _strip_body_controls(body: str, rel: str, first_line: int, diags: _Collector) -> str:
+    if not CONTROL_CHARS.search(body):
+        return body
+    lines = body.split("\n")
+    for n, text in enumerate(lines):
+        match = CONTROL_CHARS.search(text)
+        if match:
+            diags.add(rel, first_line + n, match.start() + 1,
+                      _control_message("".join(CONTROL_CHARS.findall(text))), Severity.WARNING)
+            lines[n] = CONTROL_CHARS.sub("", text)
+    return "\n".join(lines)
 
 
 def _timezone(raw: dict[str, Any]) -> ZoneInfo:
@@ -245,6 +286,7 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo
     if split is None:
         return None
     yaml_text, body, body_line = split
+    body = _strip_body_controls(body, rel, body_line, src.diags)
     loaded = _load_yaml(src, rel, yaml_text, offset=1)
     if loaded is None:
         return None
@@ -334,8 +376,49 @@ def _load_asset(src: _Source, rel: str, where: str, line: int, col: int) -> Asse
     data = src.read_bytes(rel, MAX_ASSET_BYTES, line, col, where=where)
     if data is None:
         return None
+    data = _check_image(src, rel, media_type, data)
+    if data is None:
+        return None
     return Asset(path=rel, media_type=media_type, data=data,
                  sha256=hashlib.sha256(data).hexdigest())
+
+
+def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes | None:
+    """An SVG made inert (see sanitize.clean_svg), or a raster image that is what its name
+    says and small enough to decode (no decompression bombs); None with a diagnostic."""
+    if media_type == "image/svg+xml":
+        try:
+            cleaned, removed = sanitize.clean_svg(data)
+        except sanitize.SvgError as exc:
+            src.diags.add(rel, exc.line, 1, str(exc))
+            return None
+        for line, what in removed:
+            src.diags.add(rel, line, 1, f"removed {what} from SVG; images may not run code "
+                          "or load anything (see SECURITY.md)", Severity.WARNING)
+        return cleaned
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as img:
+                fmt, (width, height) = img.format or "", img.size
+    except Exception as exc:  # Pillow raises many kinds for a broken file
+        src.diags.add(rel, 1, 1, f"not a readable {media_type} image ({type(exc).__name__}); "
+                      "export it again")
+        return None
+    if f"image/{fmt.lower()}" != media_type:
+        src.diags.add(rel, 1, 1, f"the file is a {fmt or 'unknown'} image but its name says "
+                      f"{media_type}; rename it")
+        return None
+    if width * height > MAX_IMAGE_PIXELS:
+        src.diags.add(rel, 1, 1, f"image is {width}x{height} pixels, over the limit of "
+                      f"{MAX_IMAGE_PIXELS:,}; scale it down")
+        return None
+    return data
 
 
 def _ordered_files(src: _Source, folder: str, suffixes: tuple[str, ...]) -> list[str]:
