@@ -4,14 +4,26 @@ Jobs whose input hash matches the current output are skipped (incremental builds
 render in the caller's executor, or in worker processes (``jobs``), or in this process. A
 failing job is reported with its path; the others still land, and the failed one keeps its
 previous file, so the output folder always matches its manifest.
+
+Work streams: at most a few jobs per worker are in flight, the longest (aggregates such as
+the booklet) start first, a job starts as soon as the artifacts it depends on are done (no
+barrier between "waves"), and each finished artifact goes straight to a spool folder next
+to the output folder, so memory stays flat whether a build makes ten handouts or ten
+thousand. The renderers and the context travel to workers pickled once per build and are
+decoded once per worker process, whatever the executor (a process pool, Dask).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
+import shutil
+import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +34,7 @@ from ketapub.budget import Budget, BudgetExecutor
 from ketapub.errors import KetapubError, RenderError, UsageError
 from ketapub.load import load
 from ketapub.model import Series
-from ketapub.plan import plan, waves
+from ketapub.plan import plan
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
 from ketapub.render.registry import Registry, installed
 from ketapub.schedule import resolve_as_of
@@ -67,6 +79,113 @@ def _render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
     if not isinstance(artifact.data, bytes):
         raise RenderError(job.path, "renderer returned non-bytes data")
     return artifact
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """The renderers and base context of one build, pickled once in the parent."""
+
+    key: str
+    blob: bytes = field(repr=False)
+
+
+_SHARED: dict[str, tuple[dict[str, Renderer], RenderContext]] = {}
+_SHARED_MAX = 4
+
+
+def _shared(shared: _Shared) -> tuple[dict[str, Renderer], RenderContext]:
+    """Decode ``shared`` once per worker process (a Dask worker lives across builds)."""
+    got = _SHARED.get(shared.key)
+    if got is None:
+        got = pickle.loads(shared.blob)
+        while len(_SHARED) >= _SHARED_MAX:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[shared.key] = got
+    return got
+
+
+def _render_job(shared: _Shared, job: Job, deps: dict[str, ArtifactInfo]) -> Artifact:
+    """Worker entry point: the job, its dependencies' infos, and the shared build state."""
+    renderers, ctx = _shared(shared)
+    return _render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
+
+
+def _render_all(
+    todo: Sequence[Job], renderers: dict[str, Renderer], ctx: RenderContext,
+    pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
+    finish: Callable[[Job, Artifact | None, RenderError | None], None],
+) -> None:
+    """Render ``todo`` in ``pool`` (or here), calling ``finish`` as each job ends.
+
+    Aggregates (``parts=None``: booklet, ebook, feeds) start first since they take longest;
+    a job starts once every planned job it depends on has finished; at most ``window`` jobs
+    are in flight, so neither submitted work nor finished bytes pile up.
+    """
+    order = {j.path: i for i, j in enumerate(todo)}
+    waiting = {j.path: {d for d in j.depends_on if d in order} for j in todo}
+    dependents: dict[str, list[Job]] = {}
+    for j in todo:
+        for d in waiting[j.path]:
+            dependents.setdefault(d, []).append(j)
+    ready = deque(sorted((j for j in todo if not waiting[j.path]),
+                         key=lambda j: (j.parts is not None, order[j.path])))
+    shared: _Shared | None = None
+    if pool is not None:
+        blob = pickle.dumps((renderers, ctx), protocol=pickle.HIGHEST_PROTOCOL)
+        shared = _Shared(hashlib.sha256(blob).hexdigest(), blob)
+        _SHARED[shared.key] = (renderers, ctx)  # forked workers inherit it: nothing to decode
+    inflight: dict[Future[Artifact], Job] = {}
+
+    def deps_of(job: Job) -> dict[str, ArtifactInfo]:
+        return {d: infos[d] for d in job.depends_on if d in infos}
+
+    def settle(job: Job, call: Callable[[], Artifact]) -> None:
+        artifact: Artifact | None = None
+        error: RenderError | None = None
+        try:
+            artifact = call()
+        except RenderError as exc:
+            error = exc
+        except KetapubError as exc:
+            error = RenderError(job.path, str(exc))
+        except Exception as exc:  # a renderer bug or a dead worker: that artifact's failure
+            error = RenderError(job.path, f"{type(exc).__name__}: {exc}")
+        finish(job, artifact, error)
+        for nxt in dependents.pop(job.path, ()):
+            waiting[nxt.path].discard(job.path)
+            if not waiting[nxt.path]:
+                ready.append(nxt)
+
+    try:
+        while ready or inflight:
+            while ready and len(inflight) < window:
+                job = ready.popleft()
+                if pool is None or shared is None:
+                    settle(job, lambda job=job: _render_one(  # type: ignore[misc]
+                        renderers[job.renderer], job, ctx.with_deps(deps_of(job))))
+                    continue
+                try:
+                    inflight[pool.submit(_render_job, shared, job, deps_of(job))] = job
+                except Exception as exc:  # a broken pool refuses work: fail this job
+                    settle(job, lambda exc=exc: (_ for _ in ()).throw(exc))  # type: ignore[misc]
+            if inflight:
+                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=lambda f: order[inflight[f].path]):
+                    job = inflight.pop(future)
+                    settle(job, future.result)
+                    del future  # its bytes are spooled: let them go
+    finally:
+        for future in inflight:
+            future.cancel()
+        if shared is not None:
+            _SHARED.pop(shared.key, None)
+
+
+def _spool_folder(out: Path) -> Path:
+    """A private folder next to ``out`` (same file system) for finished artifacts."""
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.ketapub-spool-", dir=parent))
 
 
 def select_renderers(formats: Iterable[str] | None, registry: Registry | None = None
@@ -148,7 +267,7 @@ def build(
 
     by_name = {r.name: r for r in renderers}
     infos: dict[str, ArtifactInfo] = {}
-    new_bytes: dict[str, bytes] = {}
+    new_files: dict[str, Path] = {}
     entries: dict[str, write.Entry] = {}
     errors: list[RenderError] = []
     rendered: list[str] = []
@@ -173,47 +292,48 @@ def build(
     elif pool is None and workers > 1 and len(todo) > 1:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
         own_pool = True
+    # a few jobs per worker in flight; an executor of unknown size (Dask) gets a wide window
+    window = 1 if pool is None else 2 * workers if own_pool else max(64, 2 * workers)
+    spool: Path | None = None
+
+    def finish(job: Job, artifact: Artifact | None, error: RenderError | None) -> None:
+        nonlocal done, spool
+        if artifact is not None:
+            digest = write.sha256(artifact.data)
+            try:
+                if spool is None:
+                    spool = _spool_folder(out_path)
+                new_files[job.path] = write.spool(spool, job.path, artifact.data)
+            except OSError as exc:  # disk full, permissions: a clear message, no traceback
+                raise KetapubError(f"{exc.filename or out_path}: cannot write next to the "
+                                   f"output folder: {exc.strerror or exc}; the output folder "
+                                   "is left as the last build left it") from exc
+            entries[job.path] = write.Entry(job.path, digest, len(artifact.data),
+                                            job.renderer, job.input_hash, artifact.media_type)
+            infos[job.path] = ArtifactInfo(job.path, digest, len(artifact.data),
+                                           artifact.media_type)
+            rendered.append(job.path)
+        elif error is not None:
+            errors.append(error)
+        done += 1
+        if progress:
+            progress("done", job, done, total)
+
     try:
-        for wave in waves(todo):
-            wave_ctx = ctx.with_deps({d: infos[d] for j in wave for d in j.depends_on
-                                      if d in infos})
-            futures: list[tuple[Job, Future[Artifact] | None]] = []
-            for job in wave:
-                if progress:
-                    progress("start", job, done, total)
-                if pool is not None:
-                    futures.append((job, pool.submit(_render_one, by_name[job.renderer], job,
-                                                     wave_ctx)))
-                else:
-                    futures.append((job, None))
-            for job, future in futures:
-                try:
-                    if future is None:
-                        artifact = _render_one(by_name[job.renderer], job, wave_ctx)
-                    else:
-                        artifact = future.result()
-                except RenderError as exc:
-                    errors.append(exc)
-                except KetapubError as exc:
-                    errors.append(RenderError(job.path, str(exc)))
-                except Exception as exc:  # a renderer bug: report it as that artifact's failure
-                    errors.append(RenderError(job.path, f"{type(exc).__name__}: {exc}"))
-                else:
-                    digest = write.sha256(artifact.data)
-                    new_bytes[job.path] = artifact.data
-                    entries[job.path] = write.Entry(job.path, digest, len(artifact.data),
-                                                    job.renderer, job.input_hash,
-                                                    artifact.media_type)
-                    infos[job.path] = ArtifactInfo(job.path, digest, len(artifact.data),
-                                                   artifact.media_type)
-                    rendered.append(job.path)
-                done += 1
-                if progress:
-                    progress("done", job, done, total)
+        if progress:
+            for job in todo:
+                progress("start", job, done, total)
+        _render_all(todo, by_name, ctx, pool, window, infos, finish)
+    except BaseException:
+        if spool is not None:
+            shutil.rmtree(spool, ignore_errors=True)
+        raise
     finally:
         if own_pool and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-
+    order = {j.path: i for i, j in enumerate(planned)}
+    rendered.sort(key=order.__getitem__)
+    errors.sort(key=lambda e: order.get(e.artifact, len(order)))
     # A failed artifact keeps its previous file; renderers not run keep all theirs.
     ran = set(by_name)
     for path, entry in old.items():
@@ -224,11 +344,11 @@ def build(
     planned_paths = {j.path for j in planned}
     removed = sorted(p for p, e in old.items() if p not in entries and e.renderer in ran
                      and p not in planned_paths)
-    for path in list(new_bytes):  # same bytes as the file already there: link, don't rewrite
+    for path in list(new_files):  # same bytes as the file already there: link, don't rewrite
         prev = old.get(path)
         if prev and prev.sha256 == entries[path].sha256 and (out_path / path).is_file():
-            del new_bytes[path]
-    changed = bool(new_bytes) or set(entries) != set(old)
+            del new_files[path]
+    changed = bool(new_files) or set(entries) != set(old)
     nxt = ctx.next_release
     meta = {"series": series.title, "as_of_released": [p.part for p in ctx.released],
             "next_release": nxt.isoformat() if nxt else None}
@@ -237,13 +357,17 @@ def build(
         current = (out_path / write.MANIFEST).read_bytes()
     except OSError:
         current = b""
-    if changed or current != manifest_now:
-        try:
-            write.commit(out_path, new_bytes, entries, meta)
-        except OSError as exc:  # disk full, permissions: a clear message, never a traceback
-            raise KetapubError(f"{exc.filename or out_path}: cannot write the output folder: "
-                               f"{exc.strerror or exc}; it is left as the last build left it"
-                               ) from exc
+    try:
+        if changed or current != manifest_now:
+            try:
+                write.commit(out_path, new_files, entries, meta)
+            except OSError as exc:  # disk full, permissions: a clear message, no traceback
+                raise KetapubError(f"{exc.filename or out_path}: cannot write the output "
+                                   f"folder: {exc.strerror or exc}; it is left as the last "
+                                   "build left it") from exc
+    finally:
+        if spool is not None:
+            shutil.rmtree(spool, ignore_errors=True)
     result = BuildResult(
         out=out_path, as_of=when,
         artifacts=tuple(sorted(entries.values(), key=lambda e: e.path)),

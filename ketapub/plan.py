@@ -1,22 +1,42 @@
 """Plan: ask each renderer what it will make, check the paths, and give every job an input hash.
 
-The input hash covers everything an artifact may depend on: the renderer and its version,
-the job, the options, the templates, the series metadata, the parts the job shows (with the
-set of released parts, since links and tables of contents change at each release), the
-assets, and the input hashes of the artifacts it depends on. Equal hash, equal bytes: that is
-what lets an incremental build skip a job.
+Equal hash, equal bytes: that is what lets an incremental build skip a job, so the hash must
+cover everything an artifact may show, and (for builds of hundreds of branded handouts) as
+little else as possible. The rule, by what ``Job.parts`` says the artifact shows:
+
+- Always: the renderer and its version, the job itself (path, kind, part, brand, params,
+  dependencies), the options that change output (large print, page size, heading level,
+  templates, extra; not ``brands``, which only decides which jobs exist), every template
+  file the renderer could use, the series metadata (title, disclaimer, language, ...) and
+  every asset's hash, the brand profile of a branded job, and the input hashes of the
+  artifacts it ``depends_on``.
+- ``parts=None`` (an aggregate: booklet, ebook, feeds, hub, index): every part in full and
+  the set of parts released as of ``as_of``. Any edit of any part re-renders it.
+- ``parts=(n, ...)`` (a handout, a fragment, a card) or ``parts=()`` (a stylesheet): the
+  parts listed in full, whether each is released, the number of parts in the series
+  ("Part 2 of 6"), and the *face* of every part those bodies (or the series disclaimer) link
+  to with ``part:`` -- number, slug, URL, title, ``publish_at`` and whether it is released,
+  which is all a resolved link ("see Part 3", or plain text with "Available Sep 15, 2025")
+  can show. So part 2's handout does not re-render when part 3's body changes, but does
+  when part 3 is released, renamed or rescheduled if part 2 links to it.
+
+A renderer whose per-part artifact shows more of other parts than that (a "next part"
+teaser, say) must list those parts in ``parts`` or leave it ``None``. ``ctx.planned`` and
+``ctx.brands()`` are not hashed: an artifact must not print them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
 from ketapub.errors import RenderError
-from ketapub.model import Series
+from ketapub.model import Part, Series
 from ketapub.render.base import Job, RenderContext, Renderer, safe_output_path
 from ketapub.render.templating import template_files
 
@@ -26,8 +46,30 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+# A superset of markdown.PART_LINK's targets: any ``part:`` followed by a number or a slug,
+# in link syntax or not (a false match only adds a dependency, never loses one).
+_PART_REF = re.compile(r"part:([a-z0-9]+(?:-[a-z0-9]+)*)")
+
+
 def _part_hashes(series: Series) -> dict[int, str]:
     return {p.part: _digest(p.model_dump(mode="json")) for p in series.parts}
+
+
+def linked_parts(series: Series, text: str) -> set[int]:
+    """Numbers of the parts that ``text`` (a body, the disclaimer) links to with ``part:``."""
+    found: set[int] = set()
+    for key in _PART_REF.findall(html.unescape(text)):
+        target = series.get_part(int(key)) if key.isdigit() else series.get_part(key)
+        if target is not None:
+            found.add(target.part)
+    return found
+
+
+def _face(series: Series, part: Part, released: bool) -> dict[str, Any]:
+    """What a resolved ``part:`` link can show of its target."""
+    return {"part": part.part, "slug": part.slug, "url": series.part_url(part),
+            "title": part.title, "publish_at": part.publish_at.isoformat(),
+            "released": released}
 
 
 def _series_hash(series: Series) -> str:
@@ -40,7 +82,7 @@ def _series_hash(series: Series) -> str:
 def _templates_hash(renderer: Renderer, ctx: RenderContext) -> str:
     h = hashlib.sha256()
     for path in template_files((*ctx.options.templates, *type(renderer).template_roots)):
-        h.update(str(path.name).encode())
+        h.update(path.name.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
@@ -61,7 +103,13 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
     part_hashes = _part_hashes(series)
     series_hash = _series_hash(series)
     released = [p.part for p in ctx.released]
-    options = _digest(asdict(ctx.options) | {"templates": len(ctx.options.templates)})
+    is_out = {p.part: p.part in released for p in series.parts}
+    options = _digest(asdict(ctx.options) | {"templates": len(ctx.options.templates),
+                                             "brands": None})
+    by_number = {p.part: p for p in series.parts}
+    disclaimer_links = linked_parts(series, series.disclaimer or "")
+    links = {p.part: linked_parts(series, p.body) | disclaimer_links for p in series.parts}
+    brands = {b.id: b.model_dump(mode="json") for b in series.brands}
     by_renderer = {r.name: r for r in renderers}
     template_hashes = {r.name: _templates_hash(r, ctx) for r in renderers}
     hashed: dict[str, Job] = {}
@@ -72,20 +120,26 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
         if job.path in stack:
             raise RenderError(job.path, "depends on itself through " + " -> ".join(stack))
         renderer = by_renderer[job.renderer]
-        parts = job.parts if job.parts is not None else tuple(part_hashes)
-        brand = series.get_brand(job.brand) if job.brand else None
         deps = {d: hash_of(seen[d], (*stack, job.path)) for d in job.depends_on if d in seen}
-        value = {
+        value: dict[str, Any] = {
             "renderer": [renderer.name, type(renderer).version],
             "job": {k: v for k, v in asdict(job).items() if k != "input_hash"},
             "options": options,
             "templates": template_hashes[renderer.name],
             "series": series_hash,
-            "parts": {str(n): part_hashes.get(n, "") for n in sorted(parts)},
-            "released": released,
-            "brand": brand.model_dump(mode="json") if brand else None,
+            "brand": brands.get(job.brand) if job.brand else None,
             "deps": deps,
         }
+        if job.parts is None:  # an aggregate: all of every part, and what is out
+            value["parts"] = part_hashes
+            value["released"] = released
+        else:
+            shown = sorted(set(job.parts))
+            linked = set(disclaimer_links).union(*(links.get(n, set()) for n in shown))
+            value["parts"] = {str(n): part_hashes.get(n, "") for n in shown}
+            value["released"] = [n for n in shown if is_out.get(n)]
+            value["count"] = len(series.parts)
+            value["links"] = [_face(series, by_number[n], is_out[n]) for n in sorted(linked)]
         done = replace(job, input_hash=_digest(value))
         hashed[job.path] = done
         return done.input_hash

@@ -1,0 +1,44 @@
+"""A build runs on a Dask cluster through ``Client.get_executor()`` and gives the bytes of a
+sequential build: the executor API is any ``concurrent.futures.Executor``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import distributed
+
+import ketapub
+from tests.conftest import SINK, SINK_AS_OF
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _worker_state() -> bool:
+    import sys
+
+    engine = sys.modules.get("ketapub.renderers.pdf_engine")
+    pipeline = sys.modules["ketapub.build"]
+    return engine is not None and engine._FONT_CONFIG is not None and len(pipeline._SHARED) == 1
+
+
+def test_dask_cluster_build_is_byte_identical_to_sequential(tmp_path: Path) -> None:
+    kwargs = {"as_of": SINK_AS_OF, "brands": ["all"]}
+    sequential = ketapub.build(SINK, tmp_path / "seq", jobs=1, **kwargs)
+    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                       dashboard_address=None)
+    try:
+        with distributed.Client(cluster) as client:
+            on_dask = ketapub.build(SINK, tmp_path / "dask", executor=client.get_executor(),
+                                    **kwargs)
+            # both worker processes rendered PDFs: each holds its own font configuration
+            # and the build's renderers and context, decoded there once
+            state = client.run(_worker_state)
+    finally:
+        cluster.close()
+    assert len(state) == 2 and all(state.values()), state
+    assert on_dask.rendered == sequential.rendered and len(on_dask.rendered) > 10
+    assert any(p.startswith("pdf/sink-clinic/") for p in on_dask.rendered)
+    assert tree(tmp_path / "dask") == tree(tmp_path / "seq")
