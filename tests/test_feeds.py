@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import html5lib
+import icalendar
 import pytest
 from lxml import etree
 
@@ -445,3 +446,24 @@ def test_user_template_changes_item_content(tmp_path, sink_series):
     # Even a template's relative link comes out absolute.
     assert 'href="https://example.org/sink/second-part/more/"' in html
 
+
+
+def test_control_characters_are_stripped_even_past_the_loader(sink_series):
+    # The loader already strips controls; a series built in code (the API) may still carry
+    # them, and lxml would refuse to write them: the feeds strip them themselves.
+    first = sink_series.parts[0].model_copy(update={
+        "title": "Bad\x01 \x0b<title> ]]>\x7f", "tags": ("ok\x02", "\x1b"),
+        "summary": "Sum\x00mary"})
+    series = sink_series.model_copy(update={
+        "title": "Series\x08 & ]]>", "parts": (first, *sink_series.parts[1:])})
+    for name in ("rss", "atom"):
+        data = render(series, name, SINK_AS_OF)
+        assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", data)
+        parsed = parse_ok(data)
+        assert parsed.feed.title == "Series & ]]>"
+        entry = next(e for e in parsed.entries if e.id.endswith("/everything/"))
+        assert entry.title == "Bad <title> ]]>"
+        assert [t.term for t in entry.tags] == ["ok"]
+        assert entry.summary == "Summary"
+    events = icalendar.Calendar.from_ical(render(series, "ics", SINK_AS_OF)).walk("VEVENT")
+    assert "Bad <title> ]]>" in [str(e["SUMMARY"]) for e in events]
