@@ -15,7 +15,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 OPF_PATH = "EPUB/content.opf"
 RESERVED_PREFIXES = ("rendition: http://www.idpf.org/vocab/rendition/#",)
@@ -92,7 +92,7 @@ def write(pkg: Package) -> bytes:
     """The finished, reproducible EPUB."""
     from ebooklib import epub
 
-    modified = pkg.modified.astimezone(timezone.utc)
+    modified = pkg.modified.astimezone(UTC)
     buf = io.BytesIO()
     writer = epub.EpubWriter(buf, _book(pkg), {
         "mtime": modified, "raise_exceptions": True, "epub2_guide": bool(pkg.guide),

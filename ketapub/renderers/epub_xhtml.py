@@ -109,10 +109,34 @@ def _drop(el: Any) -> None:
     parent.remove(el)
 
 
+def _tables(root: Any) -> None:
+    """An empty top-left header cell marks a two-way table: its first column holds row
+    headers. An empty ``th`` says nothing to a screen reader, so it becomes a ``td``."""
+    for table in root.iter("table"):
+        head_rows = [tr for thead in table.iter("thead") for tr in thead.iter("tr")]
+        if not head_rows:
+            continue
+        cells = [c for c in head_rows[0] if c.tag in ("th", "td")]
+        for c in cells:
+            if c.tag == "th":
+                c.set("scope", "col")
+        if not cells or "".join(cells[0].itertext()).strip():
+            continue
+        cells[0].tag = "td"
+        cells[0].attrib.pop("scope", None)
+        for tbody in table.iter("tbody"):
+            for tr in tbody.iter("tr"):
+                first = next((c for c in tr if c.tag in ("th", "td")), None)
+                if first is not None:
+                    first.tag = "th"
+                    first.set("scope", "row")
+
+
 def body_xhtml(html: str, *, notes_title: str = "Notes", notes_id: str = "notes") -> str:
     """Sanitised HTML5 body -> XHTML markup to place inside an XHTML ``<body>``."""
     root = _parse(html)
     _notes(root, notes_title, notes_id)
+    _tables(root)
     for img in root.iter("img"):
         if img.get("alt") is None:  # the loader already warned; keep the document valid
             img.set("alt", "")
