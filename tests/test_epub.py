@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
@@ -129,6 +130,17 @@ def test_ace_by_daisy_finds_no_violations(validated, name):
 def test_rebuild_is_byte_identical(books):
     # A fresh load and render of the same source and instant: the same bytes.
     assert make(ketapub.load(SINK), SINK_AS_OF) == books["sink"].read_bytes()
+
+
+def test_rebuild_in_another_process_is_byte_identical(books, tmp_path):
+    # Another interpreter with another hash seed, through the CLI: still the same bytes.
+    cmd = [sys.executable, "-c", "from ketapub.cli import main; main()", "build", str(SINK),
+           "-o", str(tmp_path), "--format", "epub", "--as-of", SINK_AS_OF]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (made,) = (tmp_path / "epub").glob("*.epub")
+    assert made.read_bytes() == books["sink"].read_bytes()
 
 
 def test_build_instant_does_not_leak_into_the_book(sink_series, books):

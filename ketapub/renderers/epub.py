@@ -167,7 +167,12 @@ class _Book:
         s, ctx = self.s, self.ctx
         released = ctx.released
         nums = [p.part for p in released]
-        span = f"Part {nums[0]}" if len(nums) == 1 else f"Parts {nums[0]}–{nums[-1]}"
+        if len(nums) == 1:
+            span = f"Part {nums[0]}"
+        elif nums == list(range(nums[0], nums[-1] + 1)):
+            span = f"Parts {nums[0]}–{nums[-1]}"
+        else:  # released out of order: name each part
+            span = f"Parts {', '.join(map(str, nums[:-1]))} {STRINGS['and']} {nums[-1]}"
         edition = (f"Edition of {ctx.format_date(ctx.last_modified)}: {span} of "
                    f"{len(s.parts)}.")
         rights = f"License: {s.license}" if s.license else ""

@@ -22,7 +22,10 @@ def _lines(text: str, size: int, top: int, ratio: float = 0.55, leading: float =
            max_lines: int = 6) -> tuple[list[Line], int]:
     """Wrap ``text`` for a font ``size``; returns the lines and the y below them."""
     per_line = max(8, int(WIDTH * 0.82 / (size * ratio)))
-    wrapped = textwrap.wrap(text, per_line, break_long_words=True)[:max_lines]
+    wrapped = textwrap.wrap(text, per_line, break_long_words=True)
+    if len(wrapped) > max_lines:  # the page's alt text and title page carry all of it
+        wrapped = wrapped[:max_lines]
+        wrapped[-1] = wrapped[-1][:per_line - 1].rstrip() + "…"
     step = int(size * leading)
     lines = [Line(top + i * step, t) for i, t in enumerate(wrapped)]
     return lines, top + len(wrapped) * step
@@ -31,9 +34,9 @@ def _lines(text: str, size: int, top: int, ratio: float = 0.55, leading: float =
 def cover_layout(title: str, subtitle: str | None, publisher: str) -> dict[str, object]:
     """Positions of the cover's text lines, for ``templates/epub/cover.svg``."""
     size = 96 if len(title) <= 40 else 76
-    title_lines, below = _lines(title, size, 520)
+    title_lines, below = _lines(title, size, 640)
     sub_size = 48
-    sub_lines, _ = _lines(subtitle or "", sub_size, below + 90, leading=1.3)
+    sub_lines, _ = _lines(subtitle or "", sub_size, below + 90, leading=1.3, max_lines=4)
     return {
         "width": WIDTH, "height": HEIGHT, "title_size": size, "title_lines": title_lines,
         "subtitle_size": sub_size, "subtitle_lines": sub_lines,
