@@ -63,7 +63,8 @@ def host_page(fragments: list[str], with_css: bool) -> str:
 <ol class="footnotes"><li id="fn1">host list</li></ol>
 <div class="callout">host callout</div></article>
 {body}
-<p id="everything-dosing-host">Host footer paragraph.</p>
+<p id="everything">Host footer paragraph with the ids <span id="everything-dosing">a part
+slug</span> and <span id="p1-dosing">a part number</span> would give.</p>
 </main></body></html>
 """
 
@@ -206,8 +207,8 @@ def test_fragments_look_right_despite_aggressive_host_styles(browser, site):
           const q = s => document.querySelector(s);
           const cs = (s, p) => getComputedStyle(q(s))[p];
           return {
-            title: [cs('#everything--title', 'fontSize'), cs('#everything--title',
-                    'textTransform'), cs('#everything--title', 'color')],
+            title: [cs('#ketapub-everything--title', 'fontSize'), cs('#ketapub-everything--title',
+                    'textTransform'), cs('#ketapub-everything--title', 'color')],
             para: [cs('.ketapub-part .ketapub-body p', 'marginTop'),
                    cs('.ketapub-part .ketapub-body p', 'lineHeight'),
                    cs('.ketapub-part .ketapub-body p', 'fontFamily')],

@@ -101,6 +101,19 @@ def test_plan_makes_fragments_for_released_parts_cards_for_every_part(sink_html)
         "html/fragments.json", "html/assets/diagram.svg"}
 
 
+def test_jobs_declare_the_parts_they_show_for_incremental_builds(sink_series):
+    from ketapub.render.base import RenderContext
+    from ketapub.renderers.html import HtmlRenderer
+
+    ctx = RenderContext(series=sink_series, as_of=ketapub.resolve_as_of(SINK_AS_OF,
+                                                                        sink_series.tz))
+    parts = {j.path: j.parts for j in HtmlRenderer().plan(sink_series, ctx)}
+    assert parts["html/everything.html"] == (1,)
+    assert parts["html/cards/future-part.html"] == (3,)
+    assert parts["html/ketapub.css"] == () and parts["html/assets/diagram.svg"] == ()
+    assert parts["html/hub.html"] is None and parts["html/index.html"] is None
+
+
 def test_unreleased_text_appears_in_no_output(sink_html, content_html):
     for data in sink_html.values():
         assert b"SECRET-UNRELEASED-TEXT" not in data
@@ -212,8 +225,10 @@ def test_ids_are_prefixed_so_fragments_never_clash(sink_html):
                 if path in FRAGMENT_PATHS:
                     assert slug in el.get("id")
     # footnotes and references carry the prefix too
-    assert "fn-everything-1" in seen and "fnref-everything-1" in seen
-    assert "everything-ref-knuth1984" in seen and "everything-dosing" in seen
+    assert "fn-ketapub-everything-1" in seen and "fnref-ketapub-everything-1" in seen
+    assert "ketapub-everything-ref-knuth1984" in seen and "ketapub-everything-dosing" in seen
+    # and everything is namespaced away from a host page's own ids
+    assert all(i.startswith(("ketapub-", "fn-ketapub-", "fnref-ketapub-")) for i in seen)
 
 
 def test_in_page_links_point_at_ids_of_the_same_fragment(sink_html):
@@ -268,8 +283,8 @@ def test_reference_list_is_numbered_in_citation_order(sink_html):
     root = parse_fragment(sink_html["html/everything.html"].decode())
     refs = next(e for e in elements(root) if e.get("class") == "ketapub-references")
     items = [e for e in elements(refs) if e.tag == "li"]
-    assert [e.get("id") for e in items] == ["everything-ref-knuth1984",
-                                            "everything-ref-lamport1994"]
+    assert [e.get("id") for e in items] == ["ketapub-everything-ref-knuth1984",
+                                            "ketapub-everything-ref-lamport1994"]
     assert "https://doi.org/10.1093/comjnl/27.2.97" in text_of(items[0])
 
 

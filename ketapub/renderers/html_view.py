@@ -62,14 +62,15 @@ def text_direction(language: str) -> str:
 
 
 def id_prefix(part: Part) -> str:
-    """Prefix of every id a part's content carries: its slug, unique within the series."""
-    return f"{part.slug}-"
+    """Prefix of every id a part's content carries: ``ketapub-<slug>-``. The slug keeps two
+    parts apart; ``ketapub-`` keeps us apart from the host page's own ids (``faq``, ...)."""
+    return f"ketapub-{part.slug}-"
 
 
 def own_id(part: Part, name: str) -> str:
-    """Ids of the fragment's own chrome: ``slug--name``, never produced by content anchors
-    (content ids are ``slug-`` + an anchor, and anchors start with a letter)."""
-    return f"{part.slug}--{name}"
+    """Ids of the fragment's own chrome: ``ketapub-<slug>--name``, never produced by content
+    anchors (content ids are the prefix + an anchor, and anchors start with a letter)."""
+    return f"ketapub-{part.slug}--{name}"
 
 
 def script_json(value: Any) -> Markup:
@@ -163,7 +164,8 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
     return {
         "part": part,
         "url": s.part_url(part),
-        "ids": {"title": own_id(part, "title"), "refs": own_id(part, "references")},
+        "ids": {"article": f"ketapub-{part.slug}", "title": own_id(part, "title"),
+                "refs": own_id(part, "references")},
         "ref_prefix": f"{prefix}ref-",
         "kicker": words["part_of"].format(n=part.part, m=len(s.parts)),
         "meta": meta,
@@ -254,5 +256,5 @@ def hub_view(ctx: RenderContext) -> dict[str, Any]:
             "published": time_tag(ctx, part.publish_at) if released else None,
             "available": None if released else ctx.available(part),
         })
-    return {"title_id": f"{s.series_slug}--contents", "entries": entries,
+    return {"title_id": f"ketapub-{s.series_slug}--contents", "entries": entries,
             "contents": words["contents"]}
