@@ -191,12 +191,33 @@ def _structure(state: StateCore) -> None:
     state.tokens = out
 
 
+MAX_RAW_DEPTH = 100
+_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr"})
+
+
+def _raw_depth(env: dict[str, Any], html_text: str, line: int) -> None:
+    """Track how deep raw HTML nests across a body; past MAX_RAW_DEPTH it is an error (no
+    renderer can lay out thousands of nested boxes, and XML parsers refuse them)."""
+    depth = env.get("raw_depth", 0)
+    for m in _RAW_TAG.finditer(html_text):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif not m.group(3) and m.group(2).lower() not in _VOID:
+            depth += 1
+            if depth > MAX_RAW_DEPTH and "too_deep" not in env:
+                env["too_deep"] = line + html_text.count("\n", 0, m.start())
+    env["raw_depth"] = depth
+
+
 def _sanitize_raw(state: StateCore) -> None:
     """Clean raw HTML where it stands, remembering what was removed and on which line."""
     removed: list[tuple[int, str, str]] = state.env.setdefault("removed", [])
     for tok in state.tokens:
         if tok.type == "html_block":
             line = tok.map[0] if tok.map else 0
+            _raw_depth(state.env, tok.content, line)
             for r in sanitize.audit(tok.content):
                 snippet = tok.content.split("\n")[r.line] if r.line else tok.content
                 removed.append((line + r.line, r.what, snippet))
@@ -205,6 +226,7 @@ def _sanitize_raw(state: StateCore) -> None:
             line = tok.map[0] if tok.map else 0
             for child in tok.children or []:
                 if child.type == "html_inline":
+                    _raw_depth(state.env, child.content, line)
                     problems = sanitize.audit(child.content)
                     if problems:
                         for r in problems:
@@ -288,6 +310,10 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
         else:
             diag(line0, snippet, f"removed {what} from raw HTML; ketapub keeps only "
                  "formatting markup (see SECURITY.md)", warn)
+
+    if "too_deep" in env:
+        diag(env["too_deep"], "<", f"raw HTML nests more than {MAX_RAW_DEPTH} levels deep; "
+             "flatten it")
 
     faq_question: str | None = None
     faq_anchor = ""

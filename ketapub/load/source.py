@@ -406,6 +406,10 @@ def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes 
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as img:
                 fmt, (width, height) = img.format or "", img.size
+    except Image.DecompressionBombError:
+        src.diags.add(rel, 1, 1, f"image is over the limit of {MAX_IMAGE_PIXELS:,} pixels; "
+                      "scale it down")
+        return None
     except Exception as exc:  # Pillow raises many kinds for a broken file
         src.diags.add(rel, 1, 1, f"not a readable {media_type} image ({type(exc).__name__}); "
                       "export it again")
@@ -416,7 +420,7 @@ def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes 
         return None
     if width * height > MAX_IMAGE_PIXELS:
         src.diags.add(rel, 1, 1, f"image is {width}x{height} pixels, over the limit of "
-                      f"{MAX_IMAGE_PIXELS:,}; scale it down")
+                      f"{MAX_IMAGE_PIXELS:,} pixels; scale it down")
         return None
     return data
 
