@@ -19,7 +19,6 @@ import hashlib
 import os
 import pickle
 import shutil
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -181,13 +180,6 @@ def _render_all(
             _SHARED.pop(shared.key, None)
 
 
-def _spool_folder(out: Path) -> Path:
-    """A private folder next to ``out`` (same file system) for finished artifacts."""
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.ketapub-spool-", dir=parent))
-
-
 def select_renderers(formats: Iterable[str] | None, registry: Registry | None = None
                      ) -> list[Renderer]:
     """Renderer instances for ``formats`` (names, comma lists allowed); all when None."""
@@ -302,7 +294,7 @@ def build(
             digest = write.sha256(artifact.data)
             try:
                 if spool is None:
-                    spool = _spool_folder(out_path)
+                    spool = write.spool_folder(out_path)
                 new_files[job.path] = write.spool(spool, job.path, artifact.data)
             except OSError as exc:  # disk full, permissions: a clear message, no traceback
                 raise KetapubError(f"{exc.filename or out_path}: cannot write next to the "
