@@ -172,7 +172,9 @@ def recover(out: Path) -> None:
         os.rename(old, out)
     for suffix in (STAGE_SUFFIX, OLD_SUFFIX):
         leftover = sibling(out, suffix)
-        if leftover.exists():
+        if leftover.is_symlink():
+            leftover.unlink()
+        elif leftover.exists():
             shutil.rmtree(leftover, ignore_errors=True)
     for leftover in _dead_spools(out):
         shutil.rmtree(leftover, ignore_errors=True)
@@ -262,6 +264,8 @@ def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Ent
     (another build committed in between): nothing is changed then.
     """
     out = out.absolute()
+    if out.is_symlink():  # the user's own link to where the site lives: swap there
+        out = out.resolve()
     for path in entries:
         if not is_safe_path(path):
             raise ValueError(f"{path!r} is not a safe output path")
