@@ -24,7 +24,7 @@ class Reporter:
         if self.live:
             self._progress = Progress(
                 TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
-                TimeRemainingColumn(), TextColumn("{task.description}"),
+                TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
                 console=self.console, transient=True)
             self._progress.start()
         return self
