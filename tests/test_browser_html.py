@@ -112,9 +112,9 @@ def browser() -> Iterator[Browser]:
 class Visit:
     """A page load that records console errors, page errors and every request."""
 
-    def __init__(self, browser: Browser, url: str, scheme: str = "light"):
+    def __init__(self, browser: Browser, url: str, scheme: str = "light", width: int = 1000):
         self.context = browser.new_context(color_scheme=scheme,
-                                           viewport={"width": 1000, "height": 900})
+                                           viewport={"width": width, "height": 900})
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.requests: list[str] = []
@@ -171,12 +171,15 @@ def test_preview_page_is_accessible_quiet_and_self_contained(browser, site, sche
         visit.close()
 
 
-def test_example_series_preview_has_no_axe_violations(browser, site):
+def test_example_series_preview_fits_a_phone_and_has_no_axe_violations(browser, site):
     origin, _ = site
-    visit = Visit(browser, f"{origin}/content/html/index.html", "dark")
+    visit = Visit(browser, f"{origin}/content/html/index.html", "dark", width=375)
     try:
         assert visit.errors == [] and outside(visit.requests, origin) == []
         assert visit.page.locator(".ketapub-part").count() == 4
+        wider = visit.page.evaluate("""() => [...document.querySelectorAll('.ketapub')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className)""")
+        assert wider == [], "fragment content wider than the fragment on a phone"
         assert visit.axe() == []
     finally:
         visit.close()
