@@ -423,6 +423,20 @@ def test_preview_page_uses_local_asset_copies(sink_html):
     assert sheets == ["ketapub.css"]
 
 
+def test_a_user_template_can_extend_the_built_in_fragment(tmp_path, sink_series):
+    html_dir = tmp_path / "tpl" / "html"
+    html_dir.mkdir(parents=True)
+    (html_dir / "part.html").write_text(
+        '{% extends "ketapub:html/part.html" %}{% block footer_extra %}'
+        '<p class="partner-note">Shared with {{ series.publisher }}</p>{% endblock %}')
+    out = ketapub.render(sink_series, "html", as_of=SINK_AS_OF, path="html/everything.html",
+                         templates=(str(tmp_path / "tpl"),))
+    root = parse_fragment(out["html/everything.html"].decode())
+    note = [e for e in elements(root) if e.get("class") == "partner-note"]
+    assert [text_of(n) for n in note] == ["Shared with Sink & Sons Publishing"]
+    assert elements(root)[0].tag == "article"
+
+
 def test_a_template_that_adds_script_is_refused(tmp_path, sink_series):
     html_dir = tmp_path / "tpl" / "html"
     html_dir.mkdir(parents=True)
