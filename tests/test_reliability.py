@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -60,14 +61,30 @@ SCRIPT = textwrap.dedent('''
             return Artifact(job.path, f"{GEN} {job.path}\\n".encode(), "text/plain", self.name)
 
     kill_at = os.environ.get("KILL_AT", "")
-    if kill_at.startswith("write:"):
-        limit, count, real = int(kill_at[6:]), [0], write._write_file
-        def counting(path, data):
-            real(path, data)
+    if kill_at.startswith("put:"):  # the commit moving the Nth spooled file into the stage
+        limit, count, real = int(kill_at[4:]), [0], write._put
+        def counting(src, dst):
+            real(src, dst)
             count[0] += 1
             if count[0] >= limit:
                 os.kill(os.getpid(), signal.SIGKILL)
-        write._write_file = counting
+        write._put = counting
+    elif kill_at.startswith("spool:"):  # while rendering: the Nth finished artifact
+        limit, count, real = int(kill_at[6:]), [0], write.spool
+        def counting_spool(folder, path, data):
+            result = real(folder, path, data)
+            count[0] += 1
+            if count[0] >= limit:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+        write.spool = counting_spool
+    elif kill_at == "manifest":  # the staged manifest is written, the swap not yet done
+        real_write = write._write_file
+        def write_then_die(path, data):
+            real_write(path, data)
+            if path.name == "manifest.json":
+                os.kill(os.getpid(), signal.SIGKILL)
+        write._write_file = write_then_die
     elif kill_at == "after-exchange":
         real_exchange = write._exchange
         def exchange_then_die(a, b):
@@ -179,12 +196,12 @@ def test_sigkill_at_random_moments_never_leaves_a_mixed_or_partial_output(
     state(out)
     assert not write.sibling(out, write.STAGE_SUFFIX).exists()
     assert not write.sibling(out, write.OLD_SUFFIX).exists()
-    print("outcomes", outcomes)
+    assert not _spools(out)  # spools of killed builds are removed too
     assert outcomes["old"] > 0, outcomes  # some kills landed before the swap
 
 
-@pytest.mark.parametrize("kill_at", ["write:1", "write:7", "write:15", "write:21",
-                                     "after-exchange", "between-renames"])
+@pytest.mark.parametrize("kill_at", ["spool:1", "spool:12", "put:1", "put:12", "put:21",
+                                     "manifest", "after-exchange", "between-renames"])
 def test_sigkill_at_exact_points_of_the_commit(built: Path, script: Path, kill_at: str) -> None:
     out = built
     before = state(out)
@@ -200,6 +217,9 @@ def test_sigkill_at_exact_points_of_the_commit(built: Path, script: Path, kill_a
         if kill_at == "after-exchange":
             assert generation(out) == "1" and after != before
             assert stage.is_dir()  # the previous tree, not yet removed
+        elif kill_at.startswith("spool:"):
+            assert after == before and generation(out) == "0"
+            assert _spools(out)  # finished artifacts, hidden next to the output folder
         else:
             assert after == before and generation(out) == "0"
             assert stage.is_dir()  # half-written, hidden, outside the output folder
@@ -208,6 +228,11 @@ def test_sigkill_at_exact_points_of_the_commit(built: Path, script: Path, kill_a
     assert generation(out) == "2"
     state(out)
     assert not stage.exists() and not write.sibling(out, write.OLD_SUFFIX).exists()
+    assert not _spools(out)
+
+
+def _spools(out: Path) -> list[Path]:
+    return list(out.parent.glob(f".{out.name}{write.SPOOL_INFIX}*"))
 
 
 def test_recover_puts_back_the_previous_tree_after_a_kill_between_renames(
@@ -368,7 +393,7 @@ def test_a_build_that_cannot_write_its_output_says_so_without_a_traceback(
     result = CliRunner().invoke(main, ["build", str(SINK), "-o", str(blocker / "out"),
                                        "--format", "jsonfeed", "--as-of", SINK_AS_OF, "-q"])
     assert result.exit_code == 1, result.output
-    assert "cannot write the output folder" in result.output
+    assert re.search(r"/file: cannot write (next to )?the output folder", result.output)
     assert not isinstance(result.exception, OSError) or isinstance(result.exception, SystemExit)
 
 
@@ -382,3 +407,18 @@ def test_concurrent_commits_are_serialised_and_never_mix(tmp_path: Path) -> None
     with pytest.raises(write.OutputChanged):
         write.commit(out.absolute(), {}, {stale.path: stale}, {})
     assert write.read_manifest(out)["feed/feed.json"] == entry
+
+
+def test_recover_removes_the_spool_of_a_killed_build_but_not_a_live_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    live = write.spool_folder(out)  # this process: alive
+    child = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                            "from ketapub import write; "
+                            "print(write.spool_folder(Path(sys.argv[1])))", str(out)],
+                           capture_output=True, text=True, check=True)
+    dead = Path(child.stdout.strip())  # its process has exited
+    write.spool(dead, "pdf/x.pdf", b"half")
+    assert dead.is_dir() and dead.name.startswith(".out.ketapub-spool-")
+    write.recover(out.absolute())
+    assert not dead.exists()
+    assert live.is_dir()
