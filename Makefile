@@ -42,5 +42,9 @@ test: sysdeps venv node_modules/.installed
 lint: venv
 	$(BIN)/ruff check .
 
+# ketapub against the pandoc + WeasyPrint pipeline and the WeasyPrint floor (several minutes)
+bench: venv
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf output/* .pytest_cache

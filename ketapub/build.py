@@ -15,6 +15,7 @@ decoded once per worker process, whatever the executor (a process pool, Dask).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -109,6 +110,10 @@ def _render_job(shared: _Shared, job: Job, deps: dict[str, ArtifactInfo]) -> Art
     return _render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
 
 
+def _reraise(exc: BaseException) -> Artifact:
+    raise exc
+
+
 def _render_all(
     todo: Sequence[Job], renderers: dict[str, Renderer], ctx: RenderContext,
     pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
@@ -166,7 +171,7 @@ def _render_all(
                 try:
                     inflight[pool.submit(_render_job, shared, job, deps_of(job))] = job
                 except Exception as exc:  # a broken pool refuses work: fail this job
-                    settle(job, lambda exc=exc: (_ for _ in ()).throw(exc))  # type: ignore[misc]
+                    settle(job, functools.partial(_reraise, exc))
             if inflight:
                 finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
                 for future in sorted(finished, key=lambda f: order[inflight[f].path]):

@@ -1,0 +1,278 @@
+"""Benchmark: ketapub against the usual pandoc + WeasyPrint pipeline and against the floor.
+
+One run on a temporary copy of ``content/`` (all six parts released):
+
+- ketapub's full cold build (every installed renderer, no brands; then again with the
+  series' own brands) in a fresh process, on two cores and pinned to one;
+- the pandoc pipeline making the same outputs (EPUB, six HTML pages, six handout PDFs and
+  a booklet PDF; one pandoc call per output, ``--pdf-engine=weasyprint``), when pandoc is
+  installed, one call after the other as a Makefile would, and two at a time;
+- the floor: WeasyPrint alone laying out and writing ketapub's own handout and booklet
+  HTML (asked from the pdf renderer), in one process pinned to one core;
+- a no-change rebuild (and whether it imported WeasyPrint) and a one-part edit;
+- handouts per second and peak memory with 20 and 200 generated clinic brands.
+
+Every ketapub and floor figure comes from a fresh Python process, started the way a user
+starts the command line, so imports count. Run ``make bench`` (or ``python bench/run.py``,
+``--brands 20,200``, ``--json FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2025-10-01T00:00:00+00:00"  # all six parts of the example are out
+MB = 1024 * 1024
+
+# Runs in a fresh interpreter: one build, reported as JSON on stdout.
+BUILD = r"""
+import json, os, resource, sys, time
+started = time.perf_counter()
+args = json.loads(sys.argv[1])
+if args.get("cpus"):
+    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args["cpus"]]))
+import ketapub
+imported = time.perf_counter()
+r = ketapub.build(args["src"], args["out"], formats=args.get("formats"), as_of=args["as_of"],
+                  brands=args.get("brands", []), jobs=args["jobs"])
+done = time.perf_counter()
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+me = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({
+    "build": done - imported, "in_process": done - started, "rendered": len(r.rendered),
+    "handouts": sum(1 for p in r.rendered if p.startswith("pdf/") and "booklet" not in p),
+    "weasyprint": any(m.split(".")[0] == "weasyprint" for m in sys.modules),
+    "self_rss": me.ru_maxrss * 1024, "children_rss": kids.ru_maxrss * 1024,
+    "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}))
+"""
+
+# The floor: WeasyPrint laying out ketapub's own HTML, nothing else timed.
+FLOOR = r"""
+import json, os, sys, time
+os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+src, out, as_of = sys.argv[1:4]
+t0, c0 = time.perf_counter(), time.process_time()
+import weasyprint  # what any in-process use of WeasyPrint pays once
+t1, c1 = time.perf_counter(), time.process_time()
+import ketapub
+from ketapub.render.base import BuildOptions, RenderContext
+from ketapub.render.registry import installed
+from ketapub.renderers import pdf_html
+from ketapub.schedule import resolve_as_of
+series = ketapub.load(src)
+ctx = RenderContext(series=series, as_of=resolve_as_of(as_of, series.tz), options=BuildOptions())
+renderer = installed().create("pdf")
+docs = [(f"{p.number}.pdf", pdf_html.handout(renderer, ctx, p, None)) for p in ctx.released]
+docs.append(("booklet.pdf", pdf_html.booklet(renderer, ctx)))
+from ketapub.renderers import pdf_engine
+t2, c2 = time.perf_counter(), time.process_time()
+for name, doc in docs:
+    data, _ = pdf_engine.write_pdf(doc.html, doc.css, doc.assets, doc.templates_dir)
+    with open(os.path.join(out, name), "wb") as fh:
+        fh.write(data)
+t3, c3 = time.perf_counter(), time.process_time()
+print(json.dumps({"import": t1 - t0, "import_cpu": c1 - c0, "layout": t3 - t2,
+                  "layout_cpu": c3 - c2, "documents": len(docs)}))
+"""
+
+
+def run_build(**args: Any) -> dict[str, Any]:
+    """One ketapub build in a fresh process; ``wall`` includes start-up and imports."""
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", BUILD, json.dumps(args)], cwd=ROOT,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"build failed:\n{done.stderr}")
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "wall": wall}
+
+
+def floor(src: Path, out: Path) -> dict[str, Any]:
+    out.mkdir(parents=True)
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", FLOOR, str(src), str(out), AS_OF], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"floor failed:\n{done.stderr}")
+    return {**json.loads(done.stdout.strip().splitlines()[-1]),
+            "wall": time.perf_counter() - t}
+
+
+def pandoc_commands(src: Path, out: Path) -> list[list[str]]:
+    """One pandoc call per output: what a Makefile around pandoc would run."""
+    import yaml
+
+    title = yaml.safe_load((src / "series.yaml").read_text("utf-8"))["title"]
+    parts = sorted(str(p) for p in (src / "parts").glob("*.md"))
+    engine = ["--pdf-engine=weasyprint", f"--resource-path={src}"]
+    cmds = [["pandoc", p, "-s", "-o", str(out / f"{Path(p).stem}.html")] for p in parts]
+    cmds += [["pandoc", p, "-o", str(out / f"{Path(p).stem}.pdf"), *engine] for p in parts]
+    cmds.append(["pandoc", *parts, "-o", str(out / "booklet.pdf"), "--toc",
+                 "--metadata", f"title={title}", *engine])
+    cmds.append(["pandoc", *parts, "-o", str(out / "series.epub"), "--toc",
+                 "--metadata", f"title={title}", f"--resource-path={src}"])
+    return cmds
+
+
+def pandoc(src: Path, out: Path, parallel: int) -> float | None:
+    if shutil.which("pandoc") is None:
+        return None
+    out.mkdir(parents=True)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def call(cmd: list[str]) -> None:
+        subprocess.run(cmd, cwd=src, env=env, check=True, capture_output=True)
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(call, pandoc_commands(src, out)))
+    seconds = time.perf_counter() - t
+    made = sorted(p.name for p in out.iterdir())
+    assert len(made) == 14, made
+    return seconds
+
+
+def with_brands(base: Path, dest: Path, count: int) -> Path:
+    shutil.copytree(base, dest)
+    shutil.rmtree(dest / "brands", ignore_errors=True)
+    (dest / "brands").mkdir()
+    for i in range(count):
+        (dest / "brands" / f"clinic-{i:03d}.yaml").write_text(
+            f'id: clinic-{i:03d}\nname: "Clinic {i}"\nphone: "+1 555 {i:04d}"\n'
+            f'email: "desk{i}@clinic.example"\naccent_color: "#{(i * 2654435) % 0xFFFFFF:06x}"\n'
+            f"page_size: {'Letter' if i % 2 else 'A4'}\n", "utf-8")
+    return dest
+
+
+def edit_one_part(src: Path) -> None:
+    part = sorted((src / "parts").glob("03-*.md"))[0]
+    part.write_text(part.read_text("utf-8") + "\nOne more sentence, added by the benchmark.\n",
+                    "utf-8")
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a and b else "n/a"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--brands", default="20,200", help="brand counts (comma list; '' skips)")
+    ap.add_argument("--json", help="also write the figures to this file")
+    opts = ap.parse_args()
+    brand_counts = [int(n) for n in opts.brands.split(",") if n.strip()]
+    tmp = Path(tempfile.mkdtemp(prefix="ketapub-bench-"))
+    figures: dict[str, Any] = {"cpus": len(os.sched_getaffinity(0)),
+                               "load_before": os.getloadavg()[0]}
+    try:
+        src = tmp / "src"
+        shutil.copytree(ROOT / "content", src)
+        say = functools.partial(print, flush=True)
+        say(f"ketapub benchmark on content/ as of {AS_OF}; {figures['cpus']} CPUs, "
+            f"load average {figures['load_before']:.2f}")
+        if figures["load_before"] > 0.5 * figures["cpus"]:
+            say("  (the machine is busy: wall-clock figures are inflated; CPU seconds hold)")
+
+        full2 = run_build(src=str(src), out=str(tmp / "out2"), as_of=AS_OF, jobs=2)
+        full1 = run_build(src=str(src), out=str(tmp / "out1"), as_of=AS_OF, jobs=1, cpus=1)
+        noop = run_build(src=str(src), out=str(tmp / "out2"), as_of=AS_OF, jobs=2)
+        fl = floor(src, tmp / "floor")
+        pd1 = pandoc(src, tmp / "pandoc1", 1)
+        pd2 = pandoc(src, tmp / "pandoc2", 2)
+        branded = run_build(src=str(src), out=str(tmp / "outb"), as_of=AS_OF, jobs=2,
+                            brands=["all"])
+        edit_one_part(src)
+        edit = run_build(src=str(src), out=str(tmp / "out2"), as_of=AS_OF, jobs=2)
+        edit_b = run_build(src=str(src), out=str(tmp / "outb"), as_of=AS_OF, jobs=2,
+                           brands=["all"])
+        figures.update(full_2cores=full2, full_1core=full1, no_change=noop, floor=fl,
+                       pandoc_sequential=pd1, pandoc_2_at_a_time=pd2, full_branded=branded,
+                       one_part_edit=edit, one_part_edit_branded=edit_b)
+        volume = {}
+        for n in brand_counts:
+            bsrc = with_brands(ROOT / "content", tmp / f"b{n}", n)
+            volume[n] = run_build(src=str(bsrc), out=str(tmp / f"ob{n}"), as_of=AS_OF,
+                                  jobs=2, formats=["pdf"], brands=["all"])
+            if n == min(brand_counts):
+                edit_one_part(bsrc)
+                volume[n]["edit"] = run_build(src=str(bsrc), out=str(tmp / f"ob{n}"),
+                                              as_of=AS_OF, jobs=2, formats=["pdf"],
+                                              brands=["all"])
+            shutil.rmtree(tmp / f"ob{n}", ignore_errors=True)
+        figures["brands"] = volume
+        figures["load_after"] = os.getloadavg()[0]
+
+        floor_s = fl["import"] + fl["layout"]
+        floor_cpu = fl["import_cpu"] + fl["layout_cpu"]
+        rows = [
+            ("ketapub full build, 2 workers", full2["wall"],
+             f"{full2['rendered']} artifacts, {full2['cpu']:.1f} s CPU"),
+            ("ketapub full build, 1 core", full1["wall"], f"{full1['cpu']:.1f} s CPU"),
+            ("floor: WeasyPrint alone, 1 core", floor_s,
+             f"{fl['documents']} PDFs, {floor_cpu:.1f} s CPU; of which importing WeasyPrint "
+             f"{fl['import']:.2f} s"),
+            ("pandoc + WeasyPrint, one call at a time", pd1, "14 calls"),
+            ("pandoc + WeasyPrint, two at a time", pd2, "14 calls"),
+            ("no-change rebuild (build call)", noop["build"],
+             f"process {noop['wall']:.2f} s; WeasyPrint imported: {noop['weasyprint']}"),
+            ("one-part edit", edit["wall"], f"{edit['rendered']} re-rendered"),
+            ("full build with the 2 content brands", branded["wall"],
+             f"{branded['rendered']} artifacts"),
+            ("one-part edit with the 2 brands", edit_b["wall"],
+             f"{edit_b['rendered']} re-rendered"),
+        ]
+        say("\nseconds (wall clock)")
+        for name, secs, note in rows:
+            say(f"  {name:42s} {secs:7.2f}  {note}" if secs is not None
+                else f"  {name:42s}     n/a  pandoc not installed")
+        say("\nratios (target)")
+        checks = [
+            ("full build / pandoc pipeline", full2["wall"], pd1, 0.33),
+            ("full build on 1 core / floor", full1["wall"], floor_s, 1.15),
+            ("same, in CPU seconds", full1["cpu"], floor_cpu, 1.15),
+            ("full build on 2 cores / floor", full2["wall"], floor_s, 1.0),
+            ("no-change rebuild, seconds", noop["build"], 1.0, 0.5),
+            ("one-part edit / full build", edit["wall"], full2["wall"], 0.35),
+            ("one-part edit / full build, 2 brands", edit_b["wall"], branded["wall"], 0.35),
+            ("floor / pandoc pipeline (for scale)", floor_s, pd1, 0.33),
+        ]
+        if volume:
+            n = min(volume)
+            checks.append((f"one-part edit / full build, {n} brands (pdf)",
+                           volume[n]["edit"]["wall"], volume[n]["wall"], 0.35))
+        for name, a, b, target in checks:
+            value = ratio(a, b)
+            met = "n/a" if value == "n/a" else ("met" if float(value) <= target else "MISSED")
+            say(f"  {name:42s} {value:>6s}  (<= {target}) {met}")
+        if volume:
+            say("\nbranded handouts (pdf only, 2 workers)")
+            for n, v in volume.items():
+                say(f"  {n:4d} brands: {v['handouts']:5d} handouts in {v['wall']:7.1f} s = "
+                    f"{v['handouts'] / v['wall']:5.1f}/s; peak RSS parent "
+                    f"{v['self_rss'] / MB:5.0f} MB, largest worker "
+                    f"{v['children_rss'] / MB:5.0f} MB")
+            if len(volume) > 1:
+                lo, hi = volume[min(volume)], volume[max(volume)]
+                say(f"  peak RSS {max(volume)} vs {min(volume)} brands: parent "
+                    f"{ratio(hi['self_rss'], lo['self_rss'])}x, worker "
+                    f"{ratio(hi['children_rss'], lo['children_rss'])}x")
+        say(f"\nload average after: {figures['load_after']:.2f}")
+        if opts.json:
+            Path(opts.json).write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
