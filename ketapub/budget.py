@@ -88,7 +88,7 @@ class BudgetExecutor(Executor):
         self._live: set[Any] = set()
         self._lock = threading.Lock()
         methods = multiprocessing.get_all_start_methods()
-        self._mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._mp: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return self._threads.submit(self._run, fn, args, kwargs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -197,7 +197,7 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "source", "track", "wbr"})
 
 
-def _raw_depth(env: dict[str, Any], html_text: str, line: int) -> None:
+def _raw_depth(env: MutableMapping[str, Any], html_text: str, line: int) -> None:
     """Track how deep raw HTML nests across a body; past MAX_RAW_DEPTH it is an error (no
     renderer can lay out thousands of nested boxes, and XML parsers refuse them)."""
     depth = env.get("raw_depth", 0)

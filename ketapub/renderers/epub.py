@@ -13,6 +13,7 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -261,7 +262,7 @@ class _Book:
         self.add("css", "style.css", "text/css", self.template("style.css").encode("utf-8"))
         return Package(
             identifier=s.identifier or "", title=s.title, language=s.language,
-            modified=ctx.last_modified, creators=self.creators(), metadata=self.metadata(),
+            modified=_modified(ctx), creators=self.creators(), metadata=self.metadata(),
             resources=tuple(self.resources), spine=tuple(self.spine),
             guide=(("cover", STRINGS["cover"], "cover.xhtml"),
                    ("toc", STRINGS["contents"], "nav.xhtml"),
@@ -313,3 +314,10 @@ def _with_props(resource: Any, props: tuple[str, ...]) -> Any:
     from dataclasses import replace
 
     return replace(resource, properties=tuple(dict.fromkeys((*resource.properties, *props))))
+
+
+def _modified(ctx: RenderContext) -> datetime:
+    """The book's modification date: the newest released part's date (never the clock)."""
+    if ctx.last_modified is None:  # plan() makes no book before the first release
+        raise RenderError("epub", "no part is released yet, so there is no book to make")
+    return ctx.last_modified
