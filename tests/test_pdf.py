@@ -173,6 +173,17 @@ def test_every_font_embedded_and_the_packaged_face_used(sink: Path, content: Pat
         assert any("Atkinson-Hyperlegible-Bold" in line for line in out)
 
 
+def test_example_uses_no_system_font_not_even_in_its_figure(content: Path) -> None:
+    """The example's SVG figure names the packaged face, so nothing falls back to a system
+    font: output does not depend on what fonts a machine has."""
+    for pdf in (content / "pdf/harbor-light/01-from-anesthetic-to-antidepressant.pdf",
+                content / "pdf/booklet.pdf"):
+        out = subprocess.run([require("pdffonts"), str(pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+        names = [line.split()[0].split("+", 1)[-1] for line in out]
+        assert names and all(n.startswith("Atkinson-Hyperlegible") for n in names), names
+
+
 def _figure_alts(path: Path) -> list[str]:
     alts: list[str] = []
     with pikepdf.open(path) as pdf:
