@@ -242,7 +242,9 @@ def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True})
     md.enable("table").enable("strikethrough")
     md.use(footnote_plugin).use(deflist_plugin)
-    md.validateLink = _validate_link  # type: ignore[method-assign]
+    # Every destination parses as a link, so a refused one renders as its text alone (see
+    # link_open) instead of leaving "[text](javascript:...)" in a patient's handout.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.core.ruler.after("block", "explicit_ids", _explicit_ids)
     md.core.ruler.after("inline", "sanitize_raw", _sanitize_raw)
@@ -430,6 +432,9 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
                 return '<span class="xref-unreleased">'
             tok.attrs["href"] = resolved
             tok.attrSet("class", "xref")
+        elif not _validate_link(href):  # refused at load (with a warning): keep the text only
+            pending.append("</span>")
+            return '<span class="link-removed">'
         elif href.startswith("#") and opts.id_prefix:
             tok.attrs["href"] = "#" + opts.id_prefix + href[1:]
         pending.append(None)

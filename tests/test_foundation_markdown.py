@@ -97,3 +97,13 @@ def test_sanitiser_is_idempotent_and_strips_hostile_markup() -> None:
     for bad in ("onclick", "<script", "javascript", "<iframe", "file:", "<form", "<style",
                 "<meta", "<input"):
         assert bad not in once.lower()
+
+
+def test_a_refused_link_keeps_only_its_text() -> None:
+    from ketapub.markdown import HtmlOptions, to_html
+
+    opts = HtmlOptions(resolve_part_link=lambda t, a: ("x", ""), asset_url=lambda p: None)
+    out = to_html("A [bad](javascript:alert(1)), [worse](jav%09ascript:x) and "
+                  "[fine](https://example.org).", (), opts)
+    assert out == ('<p>A <span class="link-removed">bad</span>, <span class="link-removed">'
+                   'worse</span> and <a href="https://example.org">fine</a>.</p>\n')
