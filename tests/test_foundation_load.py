@@ -214,3 +214,10 @@ def test_models_are_immutable(sink_series: ketapub.Series) -> None:
     with pytest.raises(ValidationError):
         sink_series.parts[0].title = "changed"  # type: ignore[misc]
     assert isinstance(sink_series.parts, tuple)
+
+
+def test_raw_control_character_in_yaml_is_located(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a").replace(
+        'title: "Part 1"', 'title: "Part\x01 1"')})
+    assert one(root) == (f"{root}/parts/01-a.md:2:13: control character U+0001 is not allowed "
+                         "in YAML; remove it")

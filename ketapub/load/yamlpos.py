@@ -52,12 +52,27 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> YamlProblem:
+    """A character YAML refuses (a control character), at its own line and column."""
+    pos = max(0, min(int(exc.position), len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return YamlProblem(line, col, f"control character U+{char:04X} is not allowed in YAML; "
+                       "remove it")
+
+
 def parse(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document into plain values and their positions."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(text, exc) from None
     try:
         try:
             root = loader.get_single_node()
+        except yaml.reader.ReaderError as exc:
+            raise _reader_problem(text, exc) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
