@@ -209,6 +209,10 @@ def main() -> None:
                 volume[n]["edit"] = run_build(src=str(bsrc), out=str(tmp / f"ob{n}"),
                                               as_of=AS_OF, jobs=2, formats=["pdf"],
                                               brands=["all"])
+            if n == max(brand_counts):
+                volume[n]["no_change"] = run_build(src=str(bsrc), out=str(tmp / f"ob{n}"),
+                                                   as_of=AS_OF, jobs=2, formats=["pdf"],
+                                                   brands=["all"])
             shutil.rmtree(tmp / f"ob{n}", ignore_errors=True)
         figures["brands"] = volume
         figures["load_after"] = os.getloadavg()[0]
@@ -262,6 +266,10 @@ def main() -> None:
                     f"{v['handouts'] / v['wall']:5.1f}/s; peak RSS parent "
                     f"{v['self_rss'] / MB:5.0f} MB, largest worker "
                     f"{v['children_rss'] / MB:5.0f} MB")
+            big = volume[max(volume)]["no_change"]
+            say(f"  no-change rebuild with {max(volume)} brands: build call "
+                f"{big['build']:.2f} s, process {big['wall']:.2f} s, "
+                f"WeasyPrint imported: {big['weasyprint']}")
             if len(volume) > 1:
                 lo, hi = volume[min(volume)], volume[max(volume)]
                 say(f"  peak RSS {max(volume)} vs {min(volume)} brands: parent "

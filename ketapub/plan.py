@@ -32,7 +32,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 from ketapub.errors import RenderError
@@ -106,10 +106,11 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
     is_out = {p.part: p.part in released for p in series.parts}
     options = _digest(asdict(ctx.options) | {"templates": len(ctx.options.templates),
                                              "brands": None})
-    by_number = {p.part: p for p in series.parts}
     disclaimer_links = linked_parts(series, series.disclaimer or "")
     links = {p.part: linked_parts(series, p.body) | disclaimer_links for p in series.parts}
     brands = {b.id: b.model_dump(mode="json") for b in series.brands}
+    faces = {p.part: _face(series, p, is_out[p.part]) for p in series.parts}
+    job_fields = [f.name for f in fields(Job) if f.name != "input_hash"]
     by_renderer = {r.name: r for r in renderers}
     template_hashes = {r.name: _templates_hash(r, ctx) for r in renderers}
     hashed: dict[str, Job] = {}
@@ -123,7 +124,7 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
         deps = {d: hash_of(seen[d], (*stack, job.path)) for d in job.depends_on if d in seen}
         value: dict[str, Any] = {
             "renderer": [renderer.name, type(renderer).version],
-            "job": {k: v for k, v in asdict(job).items() if k != "input_hash"},
+            "job": {k: getattr(job, k) for k in job_fields},
             "options": options,
             "templates": template_hashes[renderer.name],
             "series": series_hash,
@@ -139,7 +140,7 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
             value["parts"] = {str(n): part_hashes.get(n, "") for n in shown}
             value["released"] = [n for n in shown if is_out.get(n)]
             value["count"] = len(series.parts)
-            value["links"] = [_face(series, by_number[n], is_out[n]) for n in sorted(linked)]
+            value["links"] = [faces[n] for n in sorted(linked)]
         done = replace(job, input_hash=_digest(value))
         hashed[job.path] = done
         return done.input_hash
