@@ -80,6 +80,9 @@ def _size(n: int) -> str:
     return str(n)
 
 
+SUMMARY_ROWS = 60
+"""Above this many artifacts the build summary groups them by renderer."""
+
 source_arg = click.argument("source", default="content", type=click.Path(file_okay=False))
 
 
@@ -140,14 +143,22 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
         return
     table = Table(title=f"ketapub build: {len(result.artifacts)} artifacts in {out}",
                   title_justify="left")
-    table.add_column("artifact")
-    table.add_column("renderer")
-    table.add_column("size", justify="right")
-    table.add_column("status")
     rendered = set(result.rendered)
-    for a in result.artifacts:
-        table.add_row(a.path, a.renderer, _size(a.bytes),
-                      "rendered" if a.path in rendered else "unchanged")
+    if len(result.artifacts) <= SUMMARY_ROWS:
+        table.add_column("artifact")
+        table.add_column("renderer")
+        table.add_column("size", justify="right")
+        table.add_column("status")
+        for a in result.artifacts:
+            table.add_row(a.path, a.renderer, _size(a.bytes),
+                          "rendered" if a.path in rendered else "unchanged")
+    else:  # hundreds of branded handouts: one row per renderer, not per file
+        for col in ("renderer", "artifacts", "rendered", "total size"):
+            table.add_column(col, justify="left" if col == "renderer" else "right")
+        for name in sorted({a.renderer for a in result.artifacts}):
+            mine = [a for a in result.artifacts if a.renderer == name]
+            table.add_row(name, str(len(mine)), str(sum(a.path in rendered for a in mine)),
+                          _size(sum(a.bytes for a in mine)))
     out_console = Console(highlight=False, width=max(100, stdout.width))
     out_console.print(table)
     nxt = result.next_release

@@ -197,3 +197,15 @@ def test_installed_wheel_renders_with_builtin_templates(tmp_path: Path) -> None:
 def test_example_content_validates_strictly() -> None:
     result = CliRunner().invoke(main, ["validate", str(CONTENT), "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_cli_summary_groups_by_renderer_when_there_are_many_artifacts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ketapub.cli as cli
+
+    monkeypatch.setattr(cli, "SUMMARY_ROWS", 1)
+    result = CliRunner().invoke(main, ["build", str(SINK), "-o", str(tmp_path / "o"),
+                                       "--format", "jsonfeed,rss", "--as-of", SINK_AS_OF])
+    assert result.exit_code == 0, result.output
+    assert "total size" in result.output and "│ rss " in result.output
+    assert "feed/rss.xml │" not in result.output
