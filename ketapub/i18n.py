@@ -4,14 +4,119 @@ reads naturally in every locale and is always in the series timezone."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _format_date
 
-AVAILABLE = {"en": "Available {date}", "es": "Disponible el {date}", "fr": "Disponible le {date}",
-             "de": "Verfügbar ab {date}"}
+# Interface labels of every renderer, by language. One key = one meaning everywhere; a label
+# with a placeholder names it ({n}, {date}, ...). English is complete; another language may
+# leave keys out and `labels()` fills them from English, so a partial translation never raises.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        # parts and dates
+        "part": "Part {n}", "part_of": "Part {n} of {total}", "parts": "Parts {numbers}",
+        "and": "and", "published": "Published", "updated": "Updated",
+        "published_on": "Published {date}", "updated_on": "Updated {date}",
+        "available": "Available {date}", "edition": "Edition of {date}: {parts} of {total}.",
+        "coming_soon": "Coming soon",
+        "coming_soon_intro": "These parts of the series are not out yet. They will be in the "
+                             "next edition of this ebook once they are released.",
+        # people and rights
+        "by": "By {names}", "edited": "Edited by {names}",
+        "reviewed": "Medically reviewed by {who} on {date}",
+        "reviewed_by": "Medically reviewed by {who}", "medical_review": "Medical review",
+        "origin": "Originally published by {publisher}:", "license": "License: {license}",
+        # navigation and sections
+        "contents": "Contents", "references": "References", "notes": "Notes", "read": "Read",
+        "cover": "Cover", "cover_of": "Cover of {title}", "titlepage": "Title page",
+        "notice": "Important information", "landmarks": "Landmarks",
+        "start": "Start of content", "important": "Important", "about": "About this booklet",
+        # print
+        "page": "page", "page_of": "Page {x} of {y}", "read_online": "Read this online",
+        "scan": "Scan the code with your phone camera, or type the address:",
+        "qr_alt": "QR code linking to {url}", "logo_alt": "{name} logo",
+        "contact": "Questions? Contact your care team", "phone": "Phone", "email": "Email",
+        "web": "Web",
+        # callouts in the Markdown body
+        "callout_note": "Note", "callout_warning": "Warning", "callout_tip": "Tip",
+    },
+    "es": {
+        "part": "Parte {n}", "part_of": "Parte {n} de {total}", "parts": "Partes {numbers}",
+        "and": "y", "published": "Publicado", "updated": "Actualizado",
+        "published_on": "Publicado el {date}", "updated_on": "Actualizado el {date}",
+        "available": "Disponible el {date}", "edition": "Edición del {date}: {parts} de {total}.",
+        "coming_soon": "Próximamente",
+        "coming_soon_intro": "Estas partes de la serie aún no se han publicado. Estarán en la "
+                             "próxima edición de este libro electrónico cuando se publiquen.",
+        "by": "Por {names}", "edited": "Edición: {names}",
+        "reviewed": "Revisión médica de {who} el {date}",
+        "reviewed_by": "Revisión médica de {who}", "medical_review": "Revisión médica",
+        "origin": "Publicado originalmente por {publisher}:", "license": "Licencia: {license}",
+        "contents": "Índice", "references": "Referencias", "notes": "Notas", "read": "Leer",
+        "cover": "Cubierta", "cover_of": "Cubierta de {title}", "titlepage": "Portada",
+        "notice": "Información importante", "landmarks": "Puntos de referencia",
+        "start": "Inicio del contenido", "important": "Importante",
+        "about": "Sobre este cuadernillo",
+        "page": "página", "page_of": "Página {x} de {y}", "read_online": "Léalo en internet",
+        "scan": "Escanee el código con la cámara del teléfono o escriba la dirección:",
+        "qr_alt": "Código QR que enlaza a {url}", "logo_alt": "Logotipo de {name}",
+        "contact": "¿Preguntas? Contacte con su equipo", "phone": "Teléfono", "email": "Correo",
+        "web": "Web",
+        "callout_note": "Nota", "callout_warning": "Advertencia", "callout_tip": "Consejo",
+    },
+    "fr": {
+        "part": "Partie {n}", "part_of": "Partie {n} sur {total}", "parts": "Parties {numbers}",
+        "and": "et", "published": "Publié", "updated": "Mis à jour",
+        "published_on": "Publié le {date}", "updated_on": "Mis à jour le {date}",
+        "available": "Disponible le {date}", "edition": "Édition du {date} : {parts} sur {total}.",
+        "coming_soon": "Bientôt disponible",
+        "coming_soon_intro": "Ces parties de la série ne sont pas encore parues. Elles seront "
+                             "dans la prochaine édition de ce livre numérique dès leur parution.",
+        "by": "Par {names}", "edited": "Édité par {names}",
+        "reviewed": "Relu par {who}, le {date}", "reviewed_by": "Relu par {who}",
+        "medical_review": "Relecture médicale",
+        "origin": "Publié à l’origine par {publisher} :", "license": "Licence : {license}",
+        "contents": "Sommaire", "references": "Références", "notes": "Notes", "read": "Lire",
+        "cover": "Couverture", "cover_of": "Couverture de {title}", "titlepage": "Page de titre",
+        "notice": "Informations importantes", "landmarks": "Repères",
+        "start": "Début du contenu", "important": "Important",
+        "about": "À propos de ce livret",
+        "page": "page", "page_of": "Page {x} sur {y}", "read_online": "Lire en ligne",
+        "scan": "Scannez le code avec l’appareil photo du téléphone, ou saisissez l’adresse :",
+        "qr_alt": "Code QR menant à {url}", "logo_alt": "Logo de {name}",
+        "contact": "Des questions ? Contactez votre équipe soignante", "phone": "Téléphone",
+        "email": "Courriel", "web": "Web",
+        "callout_note": "Remarque", "callout_warning": "Attention", "callout_tip": "Conseil",
+    },
+    "de": {
+        "part": "Teil {n}", "part_of": "Teil {n} von {total}", "parts": "Teile {numbers}",
+        "and": "und", "published": "Veröffentlicht", "updated": "Aktualisiert",
+        "published_on": "Veröffentlicht am {date}", "updated_on": "Aktualisiert am {date}",
+        "available": "Verfügbar ab {date}", "edition": "Ausgabe vom {date}: {parts} von {total}.",
+        "coming_soon": "Demnächst",
+        "coming_soon_intro": "Diese Teile der Reihe sind noch nicht erschienen. Sie kommen in "
+                             "die nächste Ausgabe dieses E-Books, sobald sie erschienen sind.",
+        "by": "Von {names}", "edited": "Redaktion: {names}",
+        "reviewed": "Medizinisch geprüft von {who} am {date}",
+        "reviewed_by": "Medizinisch geprüft von {who}", "medical_review": "Medizinische Prüfung",
+        "origin": "Zuerst veröffentlicht von {publisher}:", "license": "Lizenz: {license}",
+        "contents": "Inhalt", "references": "Quellen", "notes": "Anmerkungen", "read": "Lesen",
+        "cover": "Umschlag", "cover_of": "Umschlag von {title}", "titlepage": "Titelseite",
+        "notice": "Wichtige Hinweise", "landmarks": "Orientierungspunkte",
+        "start": "Beginn des Inhalts", "important": "Wichtig",
+        "about": "Über diese Broschüre",
+        "page": "Seite", "page_of": "Seite {x} von {y}", "read_online": "Online lesen",
+        "scan": "Scannen Sie den Code mit der Handykamera oder geben Sie die Adresse ein:",
+        "qr_alt": "QR-Code mit Link zu {url}", "logo_alt": "Logo von {name}",
+        "contact": "Fragen? Wenden Sie sich an Ihr Behandlungsteam", "phone": "Telefon",
+        "email": "E-Mail", "web": "Web",
+        "callout_note": "Hinweis", "callout_warning": "Warnung", "callout_tip": "Tipp",
+    },
+}
 
 
 @functools.cache
@@ -36,5 +141,12 @@ def format_date(value: date | datetime, language: str, tz: ZoneInfo | None = Non
 
 def available(value: datetime, language: str, tz: ZoneInfo) -> str:
     """'Available Sep 15, 2025' in the series language."""
-    phrase = AVAILABLE.get(language.split("-")[0].lower(), AVAILABLE["en"])
-    return phrase.format(date=format_date(value, language, tz))
+    return labels(language)["available"].format(date=format_date(value, language, tz))
+
+
+@functools.cache
+def labels(language: str) -> Mapping[str, str]:
+    """The interface labels of a language ("es-MX" -> "es"), English filling any key the
+    translation lacks; an unknown language gets English."""
+    base = language.split("-")[0].split("_")[0].lower()
+    return MappingProxyType({**LABELS["en"], **LABELS.get(base, {})})

@@ -25,7 +25,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from ketapub import sanitize
+from ketapub import i18n, sanitize
 from ketapub.errors import Diagnostic, Severity
 
 FAQ_TITLE = re.compile(r"^\s*frequently asked questions\s*$", re.IGNORECASE)
@@ -36,12 +36,6 @@ CITATION = re.compile(rf"\[@({CITE_KEY})((?:\s*;\s*@{CITE_KEY})*)\]")
 CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
 PART_LINK = re.compile(r"^part:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_\-]+))?$")
 BAD_LINK_SCHEME = re.compile(r"\]\(\s*<?\s*((?:java|vb)script|data|file)\s*:", re.IGNORECASE)
-CALLOUT_LABELS = {
-    "en": {"NOTE": "Note", "WARNING": "Warning", "TIP": "Tip"},
-    "es": {"NOTE": "Nota", "WARNING": "Advertencia", "TIP": "Consejo"},
-    "fr": {"NOTE": "Remarque", "WARNING": "Attention", "TIP": "Conseil"},
-    "de": {"NOTE": "Hinweis", "WARNING": "Warnung", "TIP": "Tipp"},
-}
 
 
 def heading_slug(text: str) -> str:
@@ -477,9 +471,9 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
         if not kind:
             return "<blockquote>\n"
         opts: HtmlOptions = env["ketapub"]
-        labels = CALLOUT_LABELS.get(opts.language.split("-")[0].lower(), CALLOUT_LABELS["en"])
+        title = i18n.labels(opts.language)[f"callout_{kind.lower()}"]
         return (f'<div class="callout callout-{kind.lower()}" role="note">\n'
-                f'<p class="callout-title"><strong>{labels[kind]}</strong></p>\n')
+                f'<p class="callout-title"><strong>{title}</strong></p>\n')
 
     def blockquote_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         # find the matching opener to know whether this closes a callout

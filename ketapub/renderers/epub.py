@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from ketapub import Artifact, Job, Part, RenderContext, Renderer, RenderError, Series
+from ketapub import Artifact, Job, Part, RenderContext, Renderer, RenderError, Series, i18n
 
 CORE_IMAGE_TYPES = ("image/gif", "image/jpeg", "image/png", "image/svg+xml", "image/webp")
 XHTML = "application/xhtml+xml"
@@ -26,14 +26,6 @@ MARC_ROLES = {
     "author": "aut", "writer": "aut", "editor": "edt", "illustrator": "ill",
     "translator": "trl", "photographer": "pht", "contributor": "ctb", "compiler": "com",
     "narrator": "nrt", "designer": "dsr", "reviewer": "rev", "adapter": "adp",
-}
-STRINGS = {
-    "cover": "Cover", "titlepage": "Title page", "notice": "Important information",
-    "medical_review": "Medical review", "contents": "Contents", "landmarks": "Landmarks",
-    "references": "References", "notes": "Notes", "coming_soon": "Coming soon",
-    "coming_soon_intro": "These parts of the series are not out yet. They will be in the "
-                         "next edition of this ebook once they are released.",
-    "part": "Part {n}", "and": "and", "start": "Start of content",
 }
 A11Y_FEATURES = ("tableOfContents", "structuralNavigation", "readingOrder", "alternativeText",
                  "displayTransformability")
@@ -94,13 +86,14 @@ class _Book:
 
     def __init__(self, renderer: EpubRenderer, ctx: RenderContext, path: str):
         self.r, self.ctx, self.s, self.path = renderer, ctx, ctx.series, path
+        self.t = i18n.labels(ctx.series.language)
         self.resources: list[Any] = []
         self.spine: list[str] = []
         self.media: dict[str, str] = {}  # source asset path -> href in the book
 
     # --- helpers ----------------------------------------------------------------------
     def template(self, name: str, **values: Any) -> str:
-        return self.r.render_template(self.ctx, f"epub/{name}", strings=STRINGS, **values)
+        return self.r.render_template(self.ctx, f"epub/{name}", strings=self.t, **values)
 
     def add(self, rid: str, href: str, media_type: str, data: bytes,
             properties: tuple[str, ...] = (), spine: bool = False) -> None:
@@ -121,7 +114,7 @@ class _Book:
         return tree
 
     def label(self, part: Part) -> str:
-        return STRINGS["part"].format(n=part.part)
+        return self.t["part"].format(n=part.part)
 
     def media_href(self, path: str, rid: str | None = None,
                    properties: tuple[str, ...] = ()) -> str:
@@ -152,7 +145,7 @@ class _Book:
         s = self.s
         if s.cover:
             href = self.media_href(s.cover, "cover-image", ("cover-image",))
-            alt = f"Cover of {s.title}"
+            alt = self.t["cover_of"].format(title=s.title)
         else:
             from ketapub.renderers.epub_cover import cover_layout
 
@@ -165,18 +158,19 @@ class _Book:
                       cover_alt=alt)
 
     def front(self) -> None:
-        s, ctx = self.s, self.ctx
+        s, ctx, t = self.s, self.ctx, self.t
         released = ctx.released
         nums = [p.part for p in released]
         if len(nums) == 1:
-            span = f"Part {nums[0]}"
+            span = t["part"].format(n=nums[0])
         elif nums == list(range(nums[0], nums[-1] + 1)):
-            span = f"Parts {nums[0]}–{nums[-1]}"
+            span = t["parts"].format(numbers=f"{nums[0]}–{nums[-1]}")
         else:  # released out of order: name each part
-            span = f"Parts {', '.join(map(str, nums[:-1]))} {STRINGS['and']} {nums[-1]}"
-        edition = (f"Edition of {ctx.format_date(ctx.last_modified)}: {span} of "
-                   f"{len(s.parts)}.")
-        rights = f"License: {s.license}" if s.license else ""
+            span = t["parts"].format(
+                numbers=f"{', '.join(map(str, nums[:-1]))} {t['and']} {nums[-1]}")
+        edition = t["edition"].format(date=ctx.format_date(ctx.last_modified), parts=span,
+                                      total=len(s.parts))
+        rights = t["license"].format(license=s.license) if s.license else ""
         self.document("titlepage", "titlepage.xhtml", "titlepage.xhtml", edition=edition,
                       rights=rights)
         if s.disclaimer or s.medical_review:
@@ -190,7 +184,7 @@ class _Book:
             if s.medical_review:
                 mr = s.medical_review
                 who = mr.reviewer + (f", {mr.credentials}," if mr.credentials else "")
-                review = f"Medically reviewed by {who} on {ctx.format_date(mr.reviewed_on)}."
+                review = t["reviewed"].format(who=who, date=ctx.format_date(mr.reviewed_on)) + "."
             self.document("notice", "notice.xhtml", "notice.xhtml", disclaimer=disclaimer,
                           review=review)
 
@@ -199,18 +193,20 @@ class _Book:
 
         from ketapub.renderers.epub_xhtml import body_xhtml, headings
 
-        ctx = self.ctx
+        ctx, t = self.ctx, self.t
         prefix = id_prefix(part)
         html = ctx.part_html(part, self.link, asset_url=lambda p: quote(self.media_href(p)),
                              id_prefix=prefix)
-        body = Markup(body_xhtml(html, notes_title=STRINGS["notes"], notes_id="notes"))
-        dates = f"Published {ctx.format_date(part.publish_at)}"
+        body = Markup(body_xhtml(html, notes_title=t["notes"], notes_id="notes"))
+        dates = t["published_on"].format(date=ctx.format_date(part.publish_at))
         if part.updated_at:
-            dates += f" · Updated {ctx.format_date(part.updated_at)}"
+            dates += " · " + t["updated_on"].format(date=ctx.format_date(part.updated_at))
         review = ""
         if part.reviewed_by:
-            review = f"Medically reviewed by {part.reviewed_by}"
-            review += f" on {ctx.format_date(part.reviewed_on)}." if part.reviewed_on else "."
+            review = (t["reviewed"].format(who=part.reviewed_by,
+                                           date=ctx.format_date(part.reviewed_on))
+                      if part.reviewed_on else t["reviewed_by"].format(who=part.reviewed_by))
+            review += "."
         tree = self.document(f"part-{part.number}", part_href(part), "part.xhtml", part=part,
                              label=self.label(part), body=body, dates=dates, review=review,
                              references=part.numbered_references, prefix=prefix)
@@ -223,9 +219,9 @@ class _Book:
         ctx, s = self.ctx, self.s
         self.cover()
         self.front()
-        toc = [TocEntry(STRINGS["titlepage"], "titlepage.xhtml")]
+        toc = [TocEntry(self.t["titlepage"], "titlepage.xhtml")]
         if s.disclaimer or s.medical_review:
-            toc.append(TocEntry(STRINGS["notice"], "notice.xhtml"))
+            toc.append(TocEntry(self.t["notice"], "notice.xhtml"))
         nav_index = len(self.spine)
         for part in ctx.released:
             entry = TocEntry(f"{self.label(part)}: {part.title}", part_href(part))
@@ -236,7 +232,7 @@ class _Book:
         if upcoming:
             self.document("coming-soon", "coming-soon.xhtml", "coming-soon.xhtml",
                           upcoming=upcoming)
-            soon = TocEntry(STRINGS["coming_soon"], "coming-soon.xhtml")
+            soon = TocEntry(self.t["coming_soon"], "coming-soon.xhtml")
             soon.children = [TocEntry(f"{label}: {p.title} ({when})",
                                       f"coming-soon.xhtml#part-{p.number}")
                              for p, label, when in upcoming]
@@ -247,10 +243,10 @@ class _Book:
             for child in entry.children:
                 child.order, order = order, order + 1
         first = part_href(ctx.released[0])
-        landmarks = [("cover", "cover.xhtml", STRINGS["cover"]),
-                     ("titlepage", "titlepage.xhtml", STRINGS["titlepage"]),
-                     ("toc", "nav.xhtml#toc", STRINGS["contents"]),
-                     ("bodymatter", first, STRINGS["start"])]
+        landmarks = [("cover", "cover.xhtml", self.t["cover"]),
+                     ("titlepage", "titlepage.xhtml", self.t["titlepage"]),
+                     ("toc", "nav.xhtml#toc", self.t["contents"]),
+                     ("bodymatter", first, self.t["start"])]
         self.document("nav", "nav.xhtml", "nav.xhtml", toc=toc, landmarks=landmarks)
         nav = self.resources.pop()
         self.resources.insert(0, _with_props(nav, ("nav",)))
@@ -264,9 +260,9 @@ class _Book:
             identifier=s.identifier or "", title=s.title, language=s.language,
             modified=_modified(ctx), creators=self.creators(), metadata=self.metadata(),
             resources=tuple(self.resources), spine=tuple(self.spine),
-            guide=(("cover", STRINGS["cover"], "cover.xhtml"),
-                   ("toc", STRINGS["contents"], "nav.xhtml"),
-                   ("text", STRINGS["start"], first)),
+            guide=(("cover", self.t["cover"], "cover.xhtml"),
+                   ("toc", self.t["contents"], "nav.xhtml"),
+                   ("text", self.t["start"], first)),
         )
 
     def creators(self) -> tuple[Any, ...]:
@@ -282,7 +278,7 @@ class _Book:
         assert ctx.last_modified is not None
         meta = [Meta("DC", "publisher", s.publisher), Meta("DC", "description", s.description)]
         if s.license:
-            meta.append(Meta("DC", "rights", f"License: {s.license}"))
+            meta.append(Meta("DC", "rights", self.t["license"].format(license=s.license)))
         subjects = dict.fromkeys(t for p in ctx.released for t in p.tags)
         meta += [Meta("DC", "subject", t) for t in subjects]
         meta.append(Meta("DC", "date", ctx.last_modified.date().isoformat()))

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, i18n
 from ketapub.model import Part
 from ketapub.renderers import html_view as view
 from ketapub.renderers.html_policy import fragment_problems
@@ -72,7 +72,7 @@ class HtmlRenderer(Renderer):
     def _common(self, ctx: RenderContext) -> dict[str, Any]:
         s = ctx.series
         return {"lang": s.language, "dir": view.text_direction(s.language),
-                "words": view.labels(s.language), "level": ctx.options.heading_level}
+                "words": i18n.labels(s.language), "level": ctx.options.heading_level}
 
     def fragment(self, ctx: RenderContext, part: Part, asset_url: Any) -> str:
         return self.render_template(ctx, "html/part.html", **self._common(ctx),

@@ -17,44 +17,18 @@ from urllib.parse import urljoin
 
 from markupsafe import Markup, escape
 
+from ketapub import i18n
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
                            "yi"})
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"part_of": "Part {n} of {m}", "part": "Part {n}", "published": "Published",
-           "updated": "Updated", "by": "By {names}", "edited": "Edited by {names}",
-           "reviewed": "Medically reviewed by {who} on {date}", "references": "References",
-           "origin": "Originally published by {publisher}:", "license": "License: {license}",
-           "contents": "Contents", "read": "Read"},
-    "es": {"part_of": "Parte {n} de {m}", "part": "Parte {n}", "published": "Publicado",
-           "updated": "Actualizado", "by": "Por {names}", "edited": "Edición: {names}",
-           "reviewed": "Revisión médica: {who}, {date}", "references": "Referencias",
-           "origin": "Publicado originalmente por {publisher}:", "license": "Licencia: {license}",
-           "contents": "Contenido", "read": "Leer"},
-    "fr": {"part_of": "Partie {n} sur {m}", "part": "Partie {n}", "published": "Publié",
-           "updated": "Mis à jour", "by": "Par {names}", "edited": "Édité par {names}",
-           "reviewed": "Relu par {who}, le {date}", "references": "Références",
-           "origin": "Publié à l’origine par {publisher} :", "license": "Licence : {license}",
-           "contents": "Sommaire", "read": "Lire"},
-    "de": {"part_of": "Teil {n} von {m}", "part": "Teil {n}", "published": "Veröffentlicht",
-           "updated": "Aktualisiert", "by": "Von {names}", "edited": "Redaktion: {names}",
-           "reviewed": "Medizinisch geprüft von {who} am {date}", "references": "Quellen",
-           "origin": "Zuerst veröffentlicht von {publisher}:", "license": "Lizenz: {license}",
-           "contents": "Inhalt", "read": "Lesen"},
-}
-
 _TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)(\s*/?)>')
 _URL_ATTR = re.compile(r'\s+(href)="([^"]*)"')
 _EMPTY_TH = re.compile(r"<th((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)>\s*</th>")
 _STYLE = re.compile(r'\s+style="([^"]*)"')
 _ALIGN = re.compile(r"^\s*text-align:\s*(left|center|right)\s*;?\s*$")
-
-
-def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
 
 
 def text_direction(language: str) -> str:
@@ -141,7 +115,7 @@ def review(ctx: RenderContext, part: Part) -> tuple[str, str | None, date] | Non
 def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
     """Everything the part fragment template shows."""
     s = ctx.series
-    words = labels(s.language)
+    words = i18n.labels(s.language)
     prefix = id_prefix(part)
     body = ctx.part_html(part, ctx.web_link, asset_url=asset_url, id_prefix=prefix,
                          heading_offset=ctx.options.heading_level - 1)
@@ -167,7 +141,7 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "ids": {"article": f"ketapub-{part.slug}", "title": own_id(part, "title"),
                 "refs": own_id(part, "references")},
         "ref_prefix": f"{prefix}ref-",
-        "kicker": words["part_of"].format(n=part.part, m=len(s.parts)),
+        "kicker": words["part_of"].format(n=part.part, total=len(s.parts)),
         "meta": meta,
         "reviewed": reviewed,
         "body": Markup(embed_body(body, s.part_url(part))),
@@ -236,7 +210,7 @@ def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
         "released": released,
         "url": s.part_url(part) if released else None,
         "title_id": own_id(part, "card-title"),
-        "kicker": labels(s.language)["part_of"].format(n=part.part, m=len(s.parts)),
+        "kicker": i18n.labels(s.language)["part_of"].format(n=part.part, total=len(s.parts)),
         "published": time_tag(ctx, part.publish_at) if released else None,
         "available": None if released else ctx.available(part),
     }
@@ -245,7 +219,7 @@ def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
 def hub_view(ctx: RenderContext) -> dict[str, Any]:
     """The series table of contents: every part, released ones linked."""
     s = ctx.series
-    words = labels(s.language)
+    words = i18n.labels(s.language)
     entries = []
     for part in s.parts:
         released = ctx.is_released(part)

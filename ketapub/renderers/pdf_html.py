@@ -10,48 +10,17 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from ketapub import RenderContext, Renderer
+from ketapub import RenderContext, Renderer, i18n
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.renderers.pdf_fetch import ASSET
-
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "part": "Part", "page": "page", "page_of": "Page {x} of {y}", "contents": "Contents",
-        "references": "References", "notes": "Notes", "faq": "Frequently asked questions",
-        "read_online": "Read this online",
-        "scan": "Scan the code with your phone camera, or type the address:",
-        "qr_alt": "QR code linking to {url}",
-        "reviewed": "Medically reviewed by {who} on {date}.",
-        "reviewed_by": "Medically reviewed by {who}.",
-        "published": "Published {date}", "updated": "Updated {date}",
-        "part_of": "Part {n} of {total}", "contact": "Questions? Contact your care team",
-        "phone": "Phone", "email": "Email", "web": "Web", "important": "Important",
-        "logo_alt": "{name} logo", "about": "About this booklet", "by": "By {names}",
-        "coming": "Coming soon", "license": "Licence: {license}",
-    },
-    "es": {
-        "part": "Parte", "page": "página", "page_of": "Página {x} de {y}",
-        "contents": "Índice", "references": "Referencias", "notes": "Notas",
-        "faq": "Preguntas frecuentes", "read_online": "Léalo en internet",
-        "scan": "Escanee el código con la cámara del teléfono o escriba la dirección:",
-        "qr_alt": "Código QR que enlaza a {url}",
-        "reviewed": "Revisión médica de {who} el {date}.",
-        "reviewed_by": "Revisión médica de {who}.",
-        "published": "Publicado el {date}", "updated": "Actualizado el {date}",
-        "part_of": "Parte {n} de {total}", "contact": "¿Preguntas? Contacte con su equipo",
-        "phone": "Teléfono", "email": "Correo", "web": "Web", "important": "Importante",
-        "logo_alt": "Logotipo de {name}", "about": "Sobre este cuadernillo",
-        "by": "Por {names}", "coming": "Próximamente", "license": "Licencia: {license}",
-    },
-}
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 DEFAULT_ACCENT = "#1d4e89"
@@ -72,9 +41,13 @@ class PdfDocument:
     templates_dir: Path
 
 
-def labels(ctx: RenderContext) -> dict[str, str]:
-    lang = ctx.series.language.split("-")[0].lower()
-    return LABELS.get(lang, LABELS["en"])
+def labels(ctx: RenderContext) -> Mapping[str, str]:
+    return i18n.labels(ctx.series.language)
+
+
+def _part_pattern(label: str, number: int) -> str:
+    """A regex for "Part 3" in the label's words, any spacing, leading zeros allowed."""
+    return re.sub(r"(?:\\\s)+", r"\\s+", re.escape(label)).replace(r"\{n\}", f"0*{number}")
 
 
 def css_string(text: str) -> str:
@@ -139,8 +112,8 @@ def _review(ctx: RenderContext, part: Part | None) -> str | None:
     else:
         return None
     if when is None:
-        return t["reviewed_by"].format(who=who)
-    return t["reviewed"].format(who=who, date=ctx.format_date(when, "long"))
+        return t["reviewed_by"].format(who=who) + "."
+    return t["reviewed"].format(who=who, date=ctx.format_date(when, "long")) + "."
 
 
 def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool) -> str:
@@ -154,8 +127,8 @@ def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool
         if number is None:
             return m.group(0)
         text = htmllib.unescape(_TAGS.sub("", m.group(2)))
-        named = re.search(rf"\b{re.escape(t['part'])}\s+0*{number}\b", text, re.I)
-        where = [] if named else [f"{t['part']} {number}"]
+        named = re.search(rf"\b{_part_pattern(t['part'], number)}\b", text, re.I)
+        where = [] if named else [t["part"].format(n=number)]
         if booklet:
             page = (f'{t["page"]} <span class="pageref" data-href="{htmllib.escape(href)}">'
                     f"</span>")
