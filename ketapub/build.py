@@ -378,15 +378,20 @@ def build(
 
 def render(source: Series | str | os.PathLike[str], renderer: str, *,
            as_of: datetime | str | None = None, path: str | None = None,
-           registry: Registry | None = None, **options: Any) -> dict[str, bytes]:
+           registry: Registry | None = None, brands: Sequence[str] = (),
+           large_print: bool = False, page_size: str | None = None, heading_level: int = 2,
+           templates: Sequence[str | os.PathLike[str]] = (),
+           extra: dict[str, str] | None = None) -> dict[str, bytes]:
     """Render one renderer's artifacts in memory, touching no disk: ``{path: bytes}``.
 
-    With ``path``, only that artifact is made. Options are those of :func:`build`.
+    With ``path``, only that artifact is made. Options mean what they mean for :func:`build`.
     """
     series = source if isinstance(source, Series) else load(source)
     when = resolve_as_of(as_of, series.tz)
-    opts = BuildOptions(**{k: (tuple(v) if isinstance(v, list) else v)
-                           for k, v in options.items()})
+    opts = BuildOptions(brands=tuple(sorted(set(brands))), large_print=large_print,
+                        page_size=page_size, heading_level=heading_level,
+                        templates=tuple(str(Path(t)) for t in templates),
+                        extra=tuple(sorted((extra or {}).items())))
     r = select_renderers([renderer], registry)[0]
     ctx = RenderContext(series=series, as_of=when, options=opts)
     jobs = plan([r], ctx)
