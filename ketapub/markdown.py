@@ -35,7 +35,6 @@ CITE_KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.\-]*"
 CITATION = re.compile(rf"\[@({CITE_KEY})((?:\s*;\s*@{CITE_KEY})*)\]")
 CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
 PART_LINK = re.compile(r"^part:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_\-]+))?$")
-BAD_LINK_SCHEME = re.compile(r"\]\(\s*<?\s*((?:java|vb)script|data|file)\s*:", re.IGNORECASE)
 
 
 def heading_slug(text: str) -> str:
