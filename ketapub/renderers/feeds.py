@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
-from ketapub.model import Part
+from ketapub.renderers.pdf import handout_path  # the unbranded handout is the enclosure
 
 # Characters XML 1.0 forbids, plus C1 controls and non-characters readers choke on.
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -30,11 +30,6 @@ FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 def clean(text: str | None) -> str:
     """Text without the characters that would make the XML ill-formed."""
     return _BAD_XML.sub("", text or "")
-
-
-def handout_path(part: Part) -> str:
-    """The part's unbranded handout, the artifact attached as an enclosure."""
-    return f"pdf/{part.number}-{part.slug}.pdf"
 
 
 @dataclass(frozen=True)

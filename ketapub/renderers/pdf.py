@@ -10,6 +10,14 @@ and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile. The heavy lifting
 from __future__ import annotations
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub.model import Part
+
+
+def handout_path(part: Part, brand: str | None = None) -> str:
+    """Where a part's handout goes: ``pdf/NN-<slug>.pdf``, or under ``pdf/<brand>/``. The
+    feeds attach the unbranded one as an enclosure, so they ask here for its path."""
+    folder = f"pdf/{brand}" if brand else "pdf"
+    return f"{folder}/{part.number}-{part.slug}.pdf"
 
 
 class PdfRenderer(Renderer):
@@ -20,11 +28,11 @@ class PdfRenderer(Renderer):
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         released = ctx.released
-        jobs = [self.job(f"pdf/{p.number}-{p.slug}.pdf", kind="handout", part=p.part,
-                         parts=(p.part,)) for p in released]
+        jobs = [self.job(handout_path(p), kind="handout", part=p.part, parts=(p.part,))
+                for p in released]
         jobs.append(self.job("pdf/booklet.pdf", kind="booklet"))
         for brand in sorted(ctx.brands(), key=lambda b: b.id):
-            jobs += [self.job(f"pdf/{brand.id}/{p.number}-{p.slug}.pdf", kind="handout",
+            jobs += [self.job(handout_path(p, brand.id), kind="handout",
                               part=p.part, brand=brand.id, parts=(p.part,)) for p in released]
         return jobs
 
