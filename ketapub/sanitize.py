@@ -216,19 +216,19 @@ def clean_svg(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
             continue
         if not isinstance(node.tag, str):  # processing instruction or entity
             removed.append((line, "processing instruction"))
-            _drop(node)
+            drop_element(node)
             dropped.add(node)
             continue
         name = _local_name(node.tag)
         if name in SVG_DROP or (name in SVG_ANIMATE and any(
                 "href" in (node.get(a) or "") for a in ("attributeName",))):
             removed.append((line, f"<{name}> element"))
-            _drop(node)
+            drop_element(node)
             dropped.add(node)
             continue
         if name == "style" and not _css_is_local(node.text or ""):
             removed.append((line, "<style> element with external references"))
-            _drop(node)
+            drop_element(node)
             dropped.add(node)
             continue
         for attr, value in list(node.attrib.items()):
@@ -250,8 +250,8 @@ def clean_svg(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
     return cleaned + b"\n", removed
 
 
-def _drop(node: object) -> None:
-    """Remove an lxml node but keep its tail text in place."""
+def drop_element(node: object) -> None:
+    """Remove an lxml node but keep its tail text in place (also used for EPUB bodies)."""
     parent = node.getparent()  # type: ignore[attr-defined]
     if parent is None:
         return

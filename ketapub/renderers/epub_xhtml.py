@@ -59,6 +59,8 @@ def _notes(root: Any, notes_title: str, notes_id: str) -> None:
     """markdown-it footnotes -> EPUB 3 noterefs and one ``<aside>`` footnote per note."""
     from lxml import etree
 
+    from ketapub.sanitize import drop_element
+
     for sup in root.iter("sup"):
         if "footnote-ref" in _classes(sup):
             for a in sup.iter("a"):
@@ -66,7 +68,7 @@ def _notes(root: Any, notes_title: str, notes_id: str) -> None:
                 a.set("role", "doc-noteref")
     for hr in list(root.iter("hr")):
         if "footnotes-sep" in _classes(hr):
-            _drop(hr)
+            drop_element(hr)
     for section in list(root.iter("section")):
         if "footnotes" not in _classes(section):
             continue
@@ -95,18 +97,6 @@ def _notes(root: Any, notes_title: str, notes_id: str) -> None:
                 first.insert(0, label)
         new.tail = section.tail
         section.getparent().replace(section, new)
-
-
-def _drop(el: Any) -> None:
-    """Remove an element but keep its tail text."""
-    parent = el.getparent()
-    if el.tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def _tables(root: Any) -> None:
