@@ -155,8 +155,6 @@ def audit(raw_html: str) -> list[Removal]:
 
 # --- SVG assets ----------------------------------------------------------------------------
 
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
 # Elements that run code, embed other documents or animate attributes into links.
 SVG_DROP = frozenset({"script", "foreignObject", "iframe", "object", "embed", "handler",
                       "listener", "audio", "video", "canvas"})
