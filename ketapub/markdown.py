@@ -407,12 +407,15 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
         tok = tokens[idx]
         opts: HtmlOptions = env["ketapub"]
         level = min(6, int(tok.tag[1]) + opts.heading_offset)
-        tok.tag = f"h{level}"
-        tokens[idx + 2].tag = tok.tag
         return f'<h{level} id="{escapeHtml(opts.id_prefix + tok.meta["id"])}">'
 
+    def heading_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        return f"</h{min(6, int(tokens[idx].tag[1]) + opts.heading_offset)}>\n"
+
     def link_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-        tok = tokens[idx]
+        tok = tokens[idx].copy()  # parsed tokens are shared between renders: never mutate
+        tok.attrs = dict(tok.attrs)
         opts: HtmlOptions = env["ketapub"]
         href = str(tok.attrs.get("href", ""))
         pending: list[str | None] = env.setdefault("link_suffix", [])
@@ -431,9 +434,8 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
         elif href.startswith("#") and opts.id_prefix:
             tok.attrs["href"] = "#" + opts.id_prefix + href[1:]
         pending.append(None)
-        rendered: str = md.renderer.renderToken(  # type: ignore[attr-defined]
-            tokens, idx, options, env)
-        return rendered
+        attrs: str = md.renderer.renderAttrs(tok)  # type: ignore[attr-defined]
+        return f"<a{attrs}>"
 
     def link_close(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         pending = env.setdefault("link_suffix", [])
@@ -513,15 +515,24 @@ def _html_renderer() -> MarkdownIt:
 def to_html(body: str, citation_order: Sequence[str], options: HtmlOptions) -> str:
     """Render a part body to sanitised HTML under a renderer's :class:`HtmlOptions`."""
     md = _html_renderer()
+    tokens, parsed_env = _parsed(body)
     env: dict[str, Any] = {
+        **parsed_env,
         "ketapub": options,
         "citation_numbers": {cid: n for n, cid in enumerate(citation_order, 1)},
-        "docId": options.id_prefix.rstrip("-") or None,
     }
-    if env["docId"] is None:
-        del env["docId"]
-    tokens = md.parse(body, env)
+    if options.id_prefix.rstrip("-"):
+        env["docId"] = options.id_prefix.rstrip("-")
     return sanitize.clean_output(md.renderer.render(tokens, md.options, env))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(body: str) -> tuple[list[Token], dict[str, Any]]:
+    """Tokens of a body, parsed once per process: every renderer and view of a part renders
+    the same tokens under its own options (the render rules never change them)."""
+    env: dict[str, Any] = {}
+    tokens = _html_renderer().parse(body, env)
+    return tokens, env
 
 
 def inline_html(text: str, options: HtmlOptions) -> str:

@@ -107,3 +107,19 @@ def test_a_refused_link_keeps_only_its_text() -> None:
                   "[fine](https://example.org).", (), opts)
     assert out == ('<p>A <span class="link-removed">bad</span>, <span class="link-removed">'
                    'worse</span> and <a href="https://example.org">fine</a>.</p>\n')
+
+
+def test_each_body_is_parsed_once_and_renders_never_leak_into_each_other(
+        sink_series: ketapub.Series) -> None:
+    from ketapub import markdown
+
+    ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
+    part = sink_series.parts[0]
+    markdown._parsed.cache_clear()
+    shifted = ctx.part_html(part, lambda p, a: f"https://x/{p.slug}", id_prefix="a-",
+                            heading_offset=2)
+    plain = ctx.part_html(part, lambda p, a: f"#{p.slug}")
+    assert markdown._parsed.cache_info().misses == 1 and markdown._parsed.cache_info().hits == 1
+    assert '<h4 id="a-dosing">' in shifted and 'href="https://x/second-part"' in shifted
+    assert '<h2 id="dosing">' in plain and "</h2>" in plain and "<h4" not in plain
+    assert 'href="#second-part"' in plain and "https://x/" not in plain
