@@ -117,7 +117,13 @@ def _review(ctx: RenderContext, part: Part | None) -> str | None:
 
 
 def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool) -> str:
-    """Give every cross-reference its printed form: "(Part 3)" or "(Part 3, page 12)"."""
+    """Give every cross-reference its printed form: "(Part 3)".
+
+    In the booklet each one also carries an empty ``span.pageref`` naming its target. The
+    built-in stylesheet hides it: a ``target-counter()`` makes WeasyPrint lay out every page
+    that holds one three times (about 40% of the booklet's layout). A template that wants
+    "(Part 3, page 12)" shows it; see "Page numbers in cross-references" in the README.
+    """
     t = labels(ctx)
 
     def sub(m: re.Match[str]) -> str:
@@ -128,14 +134,15 @@ def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool
             return m.group(0)
         text = htmllib.unescape(_TAGS.sub("", m.group(2)))
         named = re.search(rf"\b{_part_pattern(t['part'], number)}\b", text, re.I)
-        where = [] if named else [t["part"].format(n=number)]
+        pageref = ""
         if booklet:
-            page = (f'{t["page"]} <span class="pageref" data-href="{htmllib.escape(href)}">'
-                    f"</span>")
-            where.append(page)
-        if not where:
-            return m.group(0)
-        return f'{m.group(0)}<span class="xref-where"> ({", ".join(where)})</span>'
+            kind = "pageref pageref-alone" if named else "pageref"
+            pageref = (f'<span class="{kind}" data-href="{htmllib.escape(href)}" '
+                       f'data-label="{htmllib.escape(t["page"])}"></span>')
+        if named:
+            return m.group(0) + pageref
+        where = t["part"].format(n=number)
+        return f'{m.group(0)}<span class="xref-where"> ({where}{pageref})</span>'
 
     return _XREF.sub(sub, body)
 
