@@ -162,6 +162,28 @@ def edit_one_part(src: Path) -> None:
                     "utf-8")
 
 
+def median(samples: list[dict[str, Any]], key: str = "wall") -> dict[str, Any]:
+    """The median run by ``key`` (a whole run, so its other figures belong with it), with
+    the range of ``key`` over all runs."""
+    ranked = sorted(samples, key=lambda run: run[key])
+    return {**ranked[(len(ranked) - 1) // 2], "lo": ranked[0][key], "hi": ranked[-1][key]}
+
+
+def median_seconds(samples: list[float | None]) -> float | None:
+    got = sorted(x for x in samples if x is not None)
+    return got[(len(got) - 1) // 2] if got else None
+
+
+def spread(run: dict[str, Any] | list[float | None]) -> str:
+    """"range a-b" over the repeats, or nothing for a single run."""
+    if isinstance(run, list):
+        got = sorted(x for x in run if x is not None)
+        lo, hi = (got[0], got[-1]) if got else (0.0, 0.0)
+    else:
+        lo, hi = run["lo"], run["hi"]
+    return f"; range {lo:.2f}-{hi:.2f}" if hi > lo else ""
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a and b else "n/a"
 
@@ -170,6 +192,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--brands", default="20,200", help="brand counts (comma list; '' skips)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each timing; the median is reported (default 3)")
     opts = ap.parse_args()
     brand_counts = [int(n) for n in opts.brands.split(",") if n.strip()]
     tmp = Path(tempfile.mkdtemp(prefix="ketapub-bench-"))
@@ -180,22 +204,42 @@ def main() -> None:
         shutil.copytree(ROOT / "content", src)
         say = functools.partial(print, flush=True)
         say(f"ketapub benchmark on content/ as of {AS_OF}; {figures['cpus']} CPUs, "
-            f"load average {figures['load_before']:.2f}")
+            f"load average {figures['load_before']:.2f}; median of {opts.repeat} runs")
         if figures["load_before"] > 0.5 * figures["cpus"]:
             say("  (the machine is busy: wall-clock figures are inflated; CPU seconds hold)")
 
-        full2 = run_build(src=str(src), out=str(tmp / "out2"), as_of=AS_OF, jobs=2)
-        full1 = run_build(src=str(src), out=str(tmp / "out1"), as_of=AS_OF, jobs=1, cpus=1)
-        noop = run_build(src=str(src), out=str(tmp / "out2"), as_of=AS_OF, jobs=2)
-        fl = floor(src, tmp / "floor")
-        pd1 = pandoc(src, tmp / "pandoc1", 1)
-        pd2 = pandoc(src, tmp / "pandoc2", 2)
-        branded = run_build(src=str(src), out=str(tmp / "outb"), as_of=AS_OF, jobs=2,
-                            brands=["all"])
-        edit_one_part(src)
-        edit = run_build(src=str(src), out=str(tmp / "out2"), as_of=AS_OF, jobs=2)
-        edit_b = run_build(src=str(src), out=str(tmp / "outb"), as_of=AS_OF, jobs=2,
-                           brands=["all"])
+        # Every timing is taken ``--repeat`` times, the kinds interleaved round by round so
+        # that a change in the machine's load touches them all; the median run is reported.
+        runs: dict[str, list[Any]] = {k: [] for k in ("full2", "full1", "floor", "pd1", "pd2",
+                                                       "branded", "noop", "edit", "edit_b")}
+        for r in range(opts.repeat):
+            runs["full2"].append(run_build(src=str(src), out=str(tmp / f"out2-{r}"),
+                                           as_of=AS_OF, jobs=2))
+            runs["full1"].append(run_build(src=str(src), out=str(tmp / f"out1-{r}"),
+                                           as_of=AS_OF, jobs=1, cpus=1))
+            runs["floor"].append(floor(src, tmp / f"floor-{r}"))
+            runs["pd1"].append(pandoc(src, tmp / f"pandoc1-{r}", 1))
+            runs["pd2"].append(pandoc(src, tmp / f"pandoc2-{r}", 2))
+            runs["branded"].append(run_build(src=str(src), out=str(tmp / f"outb-{r}"),
+                                             as_of=AS_OF, jobs=2, brands=["all"]))
+        for _ in range(opts.repeat):
+            runs["noop"].append(run_build(src=str(src), out=str(tmp / "out2-0"), as_of=AS_OF,
+                                          jobs=2))
+        for _ in range(opts.repeat):  # each round a new sentence in part 3
+            edit_one_part(src)
+            runs["edit"].append(run_build(src=str(src), out=str(tmp / "out2-0"), as_of=AS_OF,
+                                          jobs=2))
+            runs["edit_b"].append(run_build(src=str(src), out=str(tmp / "outb-0"),
+                                            as_of=AS_OF, jobs=2, brands=["all"]))
+        for fl_run in runs["floor"]:
+            fl_run["wall"] = fl_run["import"] + fl_run["layout"]
+            fl_run["cpu"] = fl_run["import_cpu"] + fl_run["layout_cpu"]
+        full2, full1, fl, branded = (median(runs[k]) for k in ("full2", "full1", "floor",
+                                                                "branded"))
+        noop, edit, edit_b = (median(runs[k]) for k in ("noop", "edit", "edit_b"))
+        pd1 = median_seconds(runs["pd1"])
+        pd2 = median_seconds(runs["pd2"])
+        figures["runs"] = runs
         figures.update(full_2cores=full2, full_1core=full1, no_change=noop, floor=fl,
                        pandoc_sequential=pd1, pandoc_2_at_a_time=pd2, full_branded=branded,
                        one_part_edit=edit, one_part_edit_branded=edit_b)
@@ -217,24 +261,24 @@ def main() -> None:
         figures["brands"] = volume
         figures["load_after"] = os.getloadavg()[0]
 
-        floor_s = fl["import"] + fl["layout"]
-        floor_cpu = fl["import_cpu"] + fl["layout_cpu"]
+        floor_s, floor_cpu = fl["wall"], fl["cpu"]
         rows = [
             ("ketapub full build, 2 workers", full2["wall"],
-             f"{full2['rendered']} artifacts, {full2['cpu']:.1f} s CPU"),
-            ("ketapub full build, 1 core", full1["wall"], f"{full1['cpu']:.1f} s CPU"),
+             f"{full2['rendered']} artifacts, {full2['cpu']:.1f} s CPU{spread(full2)}"),
+            ("ketapub full build, 1 core", full1["wall"],
+             f"{full1['cpu']:.1f} s CPU{spread(full1)}"),
             ("floor: WeasyPrint alone, 1 core", floor_s,
              f"{fl['documents']} PDFs, {floor_cpu:.1f} s CPU; of which importing WeasyPrint "
-             f"{fl['import']:.2f} s"),
-            ("pandoc + WeasyPrint, one call at a time", pd1, "14 calls"),
-            ("pandoc + WeasyPrint, two at a time", pd2, "14 calls"),
+             f"{fl['import']:.2f} s{spread(fl)}"),
+            ("pandoc + WeasyPrint, one call at a time", pd1, f"14 calls{spread(runs['pd1'])}"),
+            ("pandoc + WeasyPrint, two at a time", pd2, f"14 calls{spread(runs['pd2'])}"),
             ("no-change rebuild (build call)", noop["build"],
              f"process {noop['wall']:.2f} s; WeasyPrint imported: {noop['weasyprint']}"),
-            ("one-part edit", edit["wall"], f"{edit['rendered']} re-rendered"),
+            ("one-part edit", edit["wall"], f"{edit['rendered']} re-rendered{spread(edit)}"),
             ("full build with the 2 content brands", branded["wall"],
-             f"{branded['rendered']} artifacts"),
+             f"{branded['rendered']} artifacts{spread(branded)}"),
             ("one-part edit with the 2 brands", edit_b["wall"],
-             f"{edit_b['rendered']} re-rendered"),
+             f"{edit_b['rendered']} re-rendered{spread(edit_b)}"),
         ]
         say("\nseconds (wall clock)")
         for name, secs, note in rows:
