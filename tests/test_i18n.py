@@ -118,3 +118,22 @@ def test_spanish_series_has_no_english_label_left(spanish_outputs):
     left = {(name, p) for name, text in spanish_outputs.items() for p in phrases
             if re.search(rf"(?<![A-Za-z]){re.escape(p)}(?![A-Za-z])", text)}
     assert not left, sorted(left)
+
+
+def test_feeds_take_their_references_heading_from_the_label_table(tmp_path):
+    """A German series' feed items say "Quellen", as its EPUB and PDFs do (not a second,
+    diverging table)."""
+    import shutil
+
+    from tests.conftest import SINK
+
+    src = tmp_path / "src"
+    shutil.copytree(SINK, src)
+    yaml = src / "series.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("language: en-GB", "language: de"),
+                    encoding="utf-8")
+    series = ketapub.load(src)
+    heading = i18n.labels("de")["references"]
+    for fmt in ("rss", "atom"):
+        (feed,) = ketapub.render(series, fmt, as_of=SINK_AS_OF).values()
+        assert heading in feed.decode("utf-8"), fmt

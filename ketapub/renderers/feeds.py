@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub.i18n import labels
 from ketapub.renderers.pdf import handout_path  # the unbranded handout is the enclosure
 
 # Characters XML 1.0 forbids, plus C1 controls and non-characters readers choke on.
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """``updated`` of a feed with no released part: a fixed instant, never the clock."""
-REFERENCES = {"en": "References", "es": "Referencias", "fr": "Références", "de": "Literatur"}
 FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 """Image types RSS 2.0 allows for the channel image."""
 
@@ -73,7 +73,7 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
     s = ctx.series
     disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=ctx.web_url) \
         if s.disclaimer else ""
-    heading = REFERENCES.get(s.language.split("-")[0].lower(), REFERENCES["en"])
+    heading = labels(s.language)["references"]
     result = []
     ordered = sorted(ctx.released, key=lambda p: (p.publish_at.astimezone(UTC), p.part),
                      reverse=True)
@@ -166,7 +166,7 @@ class _FeedRenderer(Renderer):
 
 class RssRenderer(_FeedRenderer):
     name = "rss"
-    version = "2"
+    version = "3"
     description = "RSS 2.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/rss.xml"
     media_type = "application/rss+xml"
@@ -181,7 +181,7 @@ class RssRenderer(_FeedRenderer):
 
 class AtomRenderer(_FeedRenderer):
     name = "atom"
-    version = "2"
+    version = "3"
     description = "Atom 1.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/atom.xml"
     media_type = "application/atom+xml"
