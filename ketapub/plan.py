@@ -37,7 +37,8 @@ from typing import Any
 
 from ketapub.errors import RenderError
 from ketapub.model import Part, Series
-from ketapub.render.base import Job, RenderContext, Renderer, safe_output_path
+from ketapub.paths import safe_output_path
+from ketapub.render.base import Job, RenderContext, Renderer
 from ketapub.render.templating import template_files
 
 

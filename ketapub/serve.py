@@ -29,8 +29,9 @@ from ketapub import write
 from ketapub.errors import KetapubError, RenderError
 from ketapub.load import load
 from ketapub.model import Series
+from ketapub.paths import safe_output_path
 from ketapub.plan import plan
-from ketapub.render.base import ArtifactInfo, BuildOptions, RenderContext, safe_output_path
+from ketapub.render.base import ArtifactInfo, BuildOptions, RenderContext
 from ketapub.render.registry import Registry, installed
 
 Clock = Callable[[], datetime]

@@ -20,7 +20,6 @@ import fcntl
 import hashlib
 import json
 import os
-import posixpath
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ketapub.errors import KetapubError
+from ketapub.paths import is_safe_path
 
 MANIFEST = "manifest.json"
 STAGE_SUFFIX = ".ketapub-stage"
@@ -57,16 +57,6 @@ class Entry:
 
 class OutputChanged(KetapubError):
     """The output folder changed under a running build (another build committed first)."""
-
-
-def is_safe_path(path: object) -> bool:
-    """True for a normalised relative POSIX path that stays inside the output folder."""
-    if not isinstance(path, str) or not path or "\x00" in path or "\\" in path:
-        return False
-    if path.startswith("/") or posixpath.normpath(path) != path:
-        return False
-    return not path.startswith(".") and not any(seg in ("", ".", "..")
-                                                for seg in path.split("/"))
 
 
 def read_manifest(out: Path) -> dict[str, Entry]:

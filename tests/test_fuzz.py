@@ -203,7 +203,7 @@ def test_sanitising_twice_equals_sanitising_once(html: str) -> None:
 @settings(SETTINGS, max_examples=100)
 @given(st.text(max_size=30))
 def test_only_safe_paths_pass_the_output_path_check(path: str) -> None:
-    from ketapub.render.base import safe_output_path
+    from ketapub.paths import safe_output_path
 
     try:
         safe_output_path(path)

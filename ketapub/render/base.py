@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ketapub import i18n, markdown, schedule
-from ketapub.errors import RenderError
 from ketapub.model import Brand, Part, Series
 
 
@@ -230,16 +229,6 @@ class Renderer(ABC):
         from ketapub.render.templating import render_template
 
         return render_template(self.templates(ctx), name, ctx=ctx, series=ctx.series, **values)
-
-
-def safe_output_path(path: str) -> str:
-    """Check that a planned path stays inside the output folder; return it normalised."""
-    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
-        raise RenderError(path or "<empty>", "output paths must be relative POSIX paths")
-    norm = posixpath.normpath(path)
-    if norm.startswith("../") or norm == ".." or norm != path or norm.startswith("."):
-        raise RenderError(path, "output path leaves the output folder or is not normalised")
-    return norm
 
 
 @functools.cache

@@ -1,0 +1,32 @@
+"""The one rule for output paths: relative, POSIX, normalised, inside the output folder.
+
+Renderers plan paths (checked by :func:`safe_output_path`, which says what is wrong), the
+server maps URLs onto them, and the writer trusts a manifest's paths only when
+:func:`is_safe_path` accepts them; all three ask the same question here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from ketapub.errors import RenderError
+
+
+def is_safe_path(path: object) -> bool:
+    """True for a normalised relative POSIX path that stays inside the output folder and
+    names nothing hidden (no segment-leading dot at the top)."""
+    if not isinstance(path, str) or not path or "\x00" in path or "\\" in path:
+        return False
+    if path.startswith("/") or posixpath.normpath(path) != path:
+        return False
+    return not path.startswith(".") and not any(seg in ("", ".", "..")
+                                                for seg in path.split("/"))
+
+
+def safe_output_path(path: str) -> str:
+    """``path`` if :func:`is_safe_path` accepts it; else a RenderError saying why."""
+    if is_safe_path(path):
+        return path
+    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+        raise RenderError(path or "<empty>", "output paths must be relative POSIX paths")
+    raise RenderError(path, "output path leaves the output folder or is not normalised")
