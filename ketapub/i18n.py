@@ -119,6 +119,20 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+QUOTES: dict[str, tuple[str, str, str, str]] = {
+    "en": ("\u201c", "\u201d", "\u2018", "\u2019"),  # “double” ‘single’
+    "es": ("\u00ab", "\u00bb", "\u201c", "\u201d"),  # «angulares» “inglesas”
+    "fr": ("\u00ab\u00a0", "\u00a0\u00bb", "\u201c", "\u201d"),  # « guillemets » “anglais”
+    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),  # „Gänsefüßchen“ ‚halbe‘
+}
+"""Typographic quotes (open, close, inner open, inner close) that straight quotes in part
+bodies become, per language; English for any other."""
+
+
+def quotes(language: str) -> tuple[str, str, str, str]:
+    return QUOTES.get(language.split("-")[0].split("_")[0].lower(), QUOTES["en"])
+
+
 @functools.cache
 def locale_for(language: str) -> Locale:
     try:

@@ -229,10 +229,19 @@ def _sanitize_raw(state: StateCore) -> None:
                 removed.append((line + offset, f"{scheme}: link", dest))
 
 
+DIALECT = "2"
+"""Bump when the HTML a body renders to changes for the same source (planning hashes it, so
+an incremental build re-renders what an older dialect made). 2: typographic quotes."""
+
+
 @functools.cache
 def parser() -> MarkdownIt:
-    """The dialect's parser (built once per process)."""
-    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True})
+    """The dialect's parser for analysis (built once per process)."""
+    return _new_parser()
+
+
+def _new_parser(**options: Any) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, **options})
     md.enable("table").enable("strikethrough")
     md.use(footnote_plugin).use(deflist_plugin)
     # Every destination parses as a link, so a refused one renders as its text alone (see
@@ -505,8 +514,12 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
 
 
 @functools.cache
-def _html_renderer() -> MarkdownIt:
-    md = parser()
+def _html_renderer(language: str) -> MarkdownIt:
+    """The parser that renders: the dialect's render rules, and straight quotes in text made
+    typographic in the series language ("dose" -> “dose”; never in code, URLs or raw HTML).
+    markdown-it's other typographic replacements stay off: "(c)" in a list is not ©."""
+    md = _new_parser(typographer=True, quotes=list(i18n.quotes(language)))
+    md.enable("smartquotes")
     for name, fn in _render_rules(md).items():
         md.add_render_rule(name, lambda _self, *args, _fn=fn: _fn(*args))
     return md
@@ -514,8 +527,8 @@ def _html_renderer() -> MarkdownIt:
 
 def to_html(body: str, citation_order: Sequence[str], options: HtmlOptions) -> str:
     """Render a part body to sanitised HTML under a renderer's :class:`HtmlOptions`."""
-    md = _html_renderer()
-    tokens, parsed_env = _parsed(body)
+    md = _html_renderer(options.language)
+    tokens, parsed_env = _parsed(body, options.language)
     env: dict[str, Any] = {
         **parsed_env,
         "ketapub": options,
@@ -527,11 +540,11 @@ def to_html(body: str, citation_order: Sequence[str], options: HtmlOptions) -> s
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed(body: str) -> tuple[list[Token], dict[str, Any]]:
+def _parsed(body: str, language: str) -> tuple[list[Token], dict[str, Any]]:
     """Tokens of a body, parsed once per process: every renderer and view of a part renders
     the same tokens under its own options (the render rules never change them)."""
     env: dict[str, Any] = {}
-    tokens = _html_renderer().parse(body, env)
+    tokens = _html_renderer(language).parse(body, env)
     return tokens, env
 
 

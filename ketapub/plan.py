@@ -4,9 +4,10 @@ Equal hash, equal bytes: that is what lets an incremental build skip a job, so t
 cover everything an artifact may show, and (for builds of hundreds of branded handouts) as
 little else as possible. The rule, by what ``Job.parts`` says the artifact shows:
 
-- Always: the renderer and its version, the job itself (path, kind, part, brand, params,
-  dependencies), the options that change output (large print, page size, heading level,
-  templates, extra; not ``brands``, which only decides which jobs exist), every template
+- Always: the renderer and its version, the Markdown dialect's version, the job itself
+  (path, kind, part, brand, params, dependencies), the options that change output (large
+  print, page size, heading level, templates, extra; not ``brands``, which only decides
+  which jobs exist), every template
   file the renderer could use, the series metadata (title, disclaimer, language, ...) and
   every asset's hash, the brand profile of a branded job, and the input hashes of the
   artifacts it ``depends_on``.
@@ -35,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
 from typing import Any
 
+from ketapub import markdown
 from ketapub.errors import RenderError
 from ketapub.model import Part, Series
 from ketapub.paths import safe_output_path
@@ -124,7 +126,7 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
         renderer = by_renderer[job.renderer]
         deps = {d: hash_of(seen[d], (*stack, job.path)) for d in job.depends_on if d in seen}
         value: dict[str, Any] = {
-            "renderer": [renderer.name, type(renderer).version],
+            "renderer": [renderer.name, type(renderer).version, markdown.DIALECT],
             "job": {k: getattr(job, k) for k in job_fields},
             "options": options,
             "templates": template_hashes[renderer.name],

@@ -123,3 +123,48 @@ def test_each_body_is_parsed_once_and_renders_never_leak_into_each_other(
     assert '<h4 id="a-dosing">' in shifted and 'href="https://x/second-part"' in shifted
     assert '<h2 id="dosing">' in plain and "</h2>" in plain and "<h4" not in plain
     assert 'href="#second-part"' in plain and "https://x/" not in plain
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "<p>The \u201cgo\u201d signal, the patient\u2019s \u2018own\u2019 words.</p>"),
+    ("en-GB", "<p>The \u201cgo\u201d signal, the patient\u2019s \u2018own\u2019 words.</p>"),
+    ("de", "<p>The \u201ego\u201c signal, the patient\u2019s \u201aown\u2018 words.</p>"),
+    ("fr", "<p>The \u00ab&nbsp;go&nbsp;\u00bb signal, the patient\u2019s \u201cown\u201d "
+           "words.</p>"),
+    ("es", "<p>The \u00abgo\u00bb signal, the patient\u2019s \u201cown\u201d words.</p>"),
+])
+def test_straight_quotes_become_the_languages_typographic_quotes(
+        language: str, expected: str) -> None:
+    from ketapub.markdown import HtmlOptions, to_html
+
+    opts = HtmlOptions(resolve_part_link=lambda t, a: ("x", ""), asset_url=lambda p: None,
+                       language=language)
+    assert to_html("The \"go\" signal, the patient's 'own' words.", (), opts) == expected + "\n"
+
+
+def test_quotes_stay_straight_in_code_urls_and_markup_and_nothing_else_is_replaced() -> None:
+    from ketapub.markdown import HtmlOptions, to_html
+
+    opts = HtmlOptions(resolve_part_link=lambda t, a: ("x", ""), asset_url=lambda p: None)
+    out = to_html('Type `say "hi"`, see [it](https://example.org/?q="a") and '
+                  '<abbr title="it\'s">IV</abbr>. Options (a), (b), (c) -- and... +-', (), opts)
+    assert "<code>say \"hi\"</code>" in out
+    assert 'href="https://example.org/?q=%22a%22"' in out
+    assert "title=\"it's\"" in out
+    assert "(c) -- and... +-" in out  # no ©, en dash, ellipsis or ± replacements
+
+
+def test_the_dialect_version_is_in_every_input_hash(sink_series: ketapub.Series,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newer dialect renders the same source differently, so an incremental build must
+    re-render what an older one made."""
+    from ketapub import markdown
+    from ketapub.build import select_renderers
+    from ketapub.plan import plan
+
+    ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
+    before = {j.path: j.input_hash for j in plan(select_renderers(None), ctx)}
+    monkeypatch.setattr(markdown, "DIALECT", markdown.DIALECT + "-next")
+    after = {j.path: j.input_hash for j in plan(select_renderers(None), ctx)}
+    assert before.keys() == after.keys()
+    assert all(before[p] != after[p] for p in before)
