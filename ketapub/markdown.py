@@ -254,6 +254,19 @@ def _new_parser(**options: Any) -> MarkdownIt:
     return md
 
 
+@functools.cache
+def _quotes_only(language: str) -> MarkdownIt:
+    md = MarkdownIt("zero", {"typographer": True, "quotes": list(i18n.quotes(language))})
+    return md.enable("smartquotes")
+
+
+def typographic(text: str, language: str) -> str:
+    """Plain text (a title, a summary) with the quotes part bodies get: "it's" -> "it’s".
+    Nothing else in it is read as Markdown: no emphasis, escapes or entities."""
+    (line,) = _quotes_only(language).parseInline(text)
+    return "".join(t.content for t in line.children or ())
+
+
 def parse(body: str) -> tuple[list[Token], dict[str, Any]]:
     env: dict[str, Any] = {}
     return parser().parse(body, env), env

@@ -250,7 +250,8 @@ def test_feeds_are_well_formed_and_inert(hostile_out: Path) -> None:
         parsed = feedparser.parse(data)
         assert parsed.bozo == 0, (name, parsed.get("bozo_exception"))
         assert parsed.feed.title.startswith("Hostile")
-        assert '<b>&amp; ]]> "q"' in parsed.feed.title  # specials survive as text
+        # specials survive as text (the quotes typographic, as in every displayed title)
+        assert '<b>&amp; ]]> \u201cq\u201d' in parsed.feed.title
         for entry in parsed.entries:
             for content in [*entry.get("content", []), entry.get("summary_detail", {})]:
                 value = content.get("value", "") if content else ""

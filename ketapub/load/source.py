@@ -545,8 +545,15 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     digest = hashlib.sha256()
     for rel in sorted(src.digest):
         digest.update(f"{rel}\0{src.digest[rel]}\n".encode())
+    # Display text gets the typographic quotes the bodies get (the slug is already derived).
+    lang = meta.language
+    parts = [p.model_copy(update={"title": markdown.typographic(p.title, lang),
+                                  "summary": markdown.typographic(p.summary, lang)})
+             for p in parts]
+    shown = {k: markdown.typographic(v, lang) for k, v in dict(meta).items()
+             if k in ("title", "subtitle", "description") and isinstance(v, str)}
     return Series(
-        **dict(meta),
+        **(dict(meta) | shown),
         parts=tuple(parts),
         brands=tuple(sorted(brands, key=lambda b: b.id)),
         assets=tuple(assets[k] for k in sorted(assets)),
