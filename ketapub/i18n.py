@@ -43,6 +43,12 @@ LABELS: dict[str, dict[str, str]] = {
         "web": "Web",
         # callouts in the Markdown body
         "callout_note": "Note", "callout_warning": "Warning", "callout_tip": "Tip",
+        # the ebook's schema:accessibilitySummary
+        "a11y_summary": "This ebook has a table of contents, headings in a logical order, text "
+                        "alternatives for every image, footnotes as linked notes with links back "
+                        "to the text, and no fixed layout, so reading systems can change fonts, "
+                        "sizes and colours. It meets EPUB Accessibility 1.1 at WCAG 2.1 Level AA "
+                        "and has no known hazards.",
     },
     "es": {
         "part": "Parte {n}", "part_of": "Parte {n} de {total}", "parts": "Partes {numbers}",
@@ -67,6 +73,12 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": "¿Preguntas? Contacte con su equipo", "phone": "Teléfono", "email": "Correo",
         "web": "Web",
         "callout_note": "Nota", "callout_warning": "Advertencia", "callout_tip": "Consejo",
+        "a11y_summary": "Este libro electrónico tiene un índice, encabezados en un orden "
+                        "lógico, texto alternativo para cada imagen, notas enlazadas con enlaces "
+                        "de vuelta al texto y un diseño adaptable, de modo que los sistemas de "
+                        "lectura pueden cambiar las fuentes, los tamaños y los colores. Cumple "
+                        "EPUB Accessibility 1.1 con WCAG 2.1 nivel AA y no tiene riesgos "
+                        "conocidos.",
     },
     "fr": {
         "part": "Partie {n}", "part_of": "Partie {n} sur {total}", "parts": "Parties {numbers}",
@@ -91,6 +103,12 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": "Des questions ? Contactez votre équipe soignante", "phone": "Téléphone",
         "email": "Courriel", "web": "Web",
         "callout_note": "Remarque", "callout_warning": "Attention", "callout_tip": "Conseil",
+        "a11y_summary": "Ce livre numérique comporte une table des matières, des titres dans "
+                        "un ordre logique, une alternative textuelle pour chaque image, des notes "
+                        "liées avec des liens de retour vers le texte et une mise en page "
+                        "adaptable : les systèmes de lecture peuvent changer les polices, les "
+                        "tailles et les couleurs. Il est conforme à EPUB Accessibility 1.1 au "
+                        "niveau AA des WCAG 2.1 et ne présente aucun danger connu.",
     },
     "de": {
         "part": "Teil {n}", "part_of": "Teil {n} von {total}", "parts": "Teile {numbers}",
@@ -115,6 +133,12 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": "Fragen? Wenden Sie sich an Ihr Behandlungsteam", "phone": "Telefon",
         "email": "E-Mail", "web": "Web",
         "callout_note": "Hinweis", "callout_warning": "Warnung", "callout_tip": "Tipp",
+        "a11y_summary": "Dieses E-Book hat ein Inhaltsverzeichnis, Überschriften in logischer "
+                        "Reihenfolge, Textalternativen für jedes Bild, verlinkte Fußnoten mit "
+                        "Rücksprung in den Text und kein festes Layout, sodass Lesesysteme "
+                        "Schriftarten, Schriftgrößen und Farben ändern können. Es erfüllt EPUB "
+                        "Accessibility 1.1 nach WCAG 2.1 Stufe AA und hat keine bekannten "
+                        "Gefahren.",
     },
 }
 

@@ -102,7 +102,8 @@ def test_spanish_series_renders_epub_and_html_with_spanish_labels(spanish_output
     epub = "".join(v for k, v in spanish_outputs.items() if k.startswith("epub:"))
     html = "".join(v for k, v in spanish_outputs.items() if k.startswith("html:"))
     for word in ("Referencias", "Parte 1", "Publicado el", "Índice", "Próximamente",
-                 "Portada", "Cubierta", "Notas", "Licencia: CC-BY-4.0", "Nota"):
+                 "Portada", "Cubierta", "Notas", "Licencia: CC-BY-4.0", "Nota",
+                 i18n.labels("es")["a11y_summary"]):
         assert word in epub, word
     for word in ("Referencias", "Parte 1 de 3", "Publicado", "Revisión médica de",
                  "Licencia: CC-BY-4.0", "Nota"):

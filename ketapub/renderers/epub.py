@@ -29,12 +29,6 @@ MARC_ROLES = {
 }
 A11Y_FEATURES = ("tableOfContents", "structuralNavigation", "readingOrder", "alternativeText",
                  "displayTransformability")
-A11Y_SUMMARY = (
-    "This ebook has a table of contents, headings in a logical order, text alternatives for "
-    "every image, footnotes as linked notes with links back to the text, and no fixed layout, "
-    "so reading systems can change fonts, sizes and colours. It meets EPUB Accessibility 1.1 "
-    "at WCAG 2.1 Level AA and has no known hazards."
-)
 
 
 @dataclass
@@ -47,7 +41,7 @@ class TocEntry:
 
 class EpubRenderer(Renderer):
     name = "epub"
-    version = "1"
+    version = "2"
     description = "EPUB 3 ebook of the released parts (epub/<series-slug>.epub)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
@@ -299,7 +293,7 @@ class _Book:
                  prop("schema:accessModeSufficient", "textual")]
         meta += [prop("schema:accessibilityFeature", f) for f in A11Y_FEATURES]
         meta += [prop("schema:accessibilityHazard", "none"),
-                 prop("schema:accessibilitySummary", A11Y_SUMMARY),
+                 prop("schema:accessibilitySummary", self.t["a11y_summary"]),
                  prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
                  prop("a11y:certifiedBy", s.publisher)]
         meta.append(Meta(None, "meta", "", (("name", "cover"), ("content", "cover-image"))))
