@@ -168,3 +168,16 @@ def test_the_dialect_version_is_in_every_input_hash(sink_series: ketapub.Series,
     after = {j.path: j.input_hash for j in plan(select_renderers(None), ctx)}
     assert before.keys() == after.keys()
     assert all(before[p] != after[p] for p in before)
+
+
+def test_display_text_gets_quotes_and_nothing_else() -> None:
+    from ketapub.markdown import typographic
+    from tests.conftest import ROOT
+
+    assert typographic("ketamine's *first* \"career\" \\* &amp; <b>", "en") == \
+        "ketamine\u2019s *first* \u201ccareer\u201d \\* &amp; <b>"
+    assert typographic('Der "Weg"', "de") == "Der \u201eWeg\u201c"
+    source = (ROOT / "content/parts/01-from-anesthetic-to-antidepressant.md").read_text("utf-8")
+    assert "ketamine's surprising journey" in source
+    title = ketapub.load(ROOT / "content").parts[0].title
+    assert title.endswith("ketamine\u2019s surprising journey")
