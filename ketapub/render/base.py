@@ -11,7 +11,7 @@ import posixpath
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -81,6 +81,19 @@ class ArtifactInfo:
 
 
 @dataclass(frozen=True)
+class Review:
+    """Who medically reviewed what a reader sees, and when (``on`` None: no date given)."""
+
+    reviewer: str
+    credentials: str | None
+    on: date | None
+
+    @property
+    def who(self) -> str:
+        return f"{self.reviewer}, {self.credentials}" if self.credentials else self.reviewer
+
+
+@dataclass(frozen=True)
 class RenderContext:
     """Everything a renderer may use: the series, the instant, the options. Nothing else."""
 
@@ -127,6 +140,25 @@ class RenderContext:
 
     def available(self, part: Part) -> str:
         return i18n.available(part.publish_at, self.series.language, self.series.tz)
+
+    def review(self, part: Part | None, *, fallback: bool = True) -> Review | None:
+        """The medical review to print with ``part``: its own when it names a reviewer (with
+        or without a date), else the series' review, unless ``fallback`` is off (a part inside
+        a whole-series artifact, which prints the series' review once). ``None``: the series'.
+        One rule for every renderer, so no format credits a reviewer another does not."""
+        if part is not None and part.reviewed_by:
+            return Review(part.reviewed_by, None, part.reviewed_on)
+        mr = self.series.medical_review
+        if mr is None or (part is not None and not fallback):
+            return None
+        return Review(mr.reviewer, mr.credentials, mr.reviewed_on)
+
+    def review_text(self, review: Review) -> str:
+        """"Medically reviewed by Dr X, MD on 1 September 2025." in the series language."""
+        t = i18n.labels(self.series.language)
+        if review.on is None:
+            return t["reviewed_by"].format(who=review.who) + "."
+        return t["reviewed"].format(who=review.who, date=self.format_date(review.on, "long")) + "."
 
     def brands(self) -> tuple[Brand, ...]:
         wanted = self.options.brands

@@ -174,11 +174,8 @@ class _Book:
 
             disclaimer = (Markup(body_xhtml(ctx.markdown_html(s.disclaimer, self.link)))
                           if s.disclaimer else "")
-            review = ""
-            if s.medical_review:
-                mr = s.medical_review
-                who = mr.reviewer + (f", {mr.credentials}," if mr.credentials else "")
-                review = t["reviewed"].format(who=who, date=ctx.format_date(mr.reviewed_on)) + "."
+            series_review = ctx.review(None)
+            review = ctx.review_text(series_review) if series_review else ""
             self.document("notice", "notice.xhtml", "notice.xhtml", disclaimer=disclaimer,
                           review=review)
 
@@ -195,12 +192,8 @@ class _Book:
         dates = t["published_on"].format(date=ctx.format_date(part.publish_at))
         if part.updated_at:
             dates += " · " + t["updated_on"].format(date=ctx.format_date(part.updated_at))
-        review = ""
-        if part.reviewed_by:
-            review = (t["reviewed"].format(who=part.reviewed_by,
-                                           date=ctx.format_date(part.reviewed_on))
-                      if part.reviewed_on else t["reviewed_by"].format(who=part.reviewed_by))
-            review += "."
+        own = ctx.review(part, fallback=False)  # the series' review is on the notice page
+        review = ctx.review_text(own) if own else ""
         tree = self.document(f"part-{part.number}", part_href(part), "part.xhtml", part=part,
                              label=self.label(part), body=body, dates=dates, review=review,
                              references=part.numbered_references, prefix=prefix)

@@ -25,7 +25,7 @@ HTML = "text/html; charset=utf-8"
 
 class HtmlRenderer(Renderer):
     name = "html"
-    version = "1"
+    version = "2"
     description = ("Embeddable HTML fragments: one per released part, cards, the hub, "
                    "ketapub.css, a preview page and fragments.json (html/)")
 

@@ -104,14 +104,6 @@ def list_text(items: list[str], language: str) -> str:
     return format_list(items, locale=locale_for(language)) if items else ""
 
 
-def review(ctx: RenderContext, part: Part) -> tuple[str, str | None, date] | None:
-    """(reviewer, credentials, date) of the part's medical review, else the series'."""
-    if part.reviewed_by and part.reviewed_on:
-        return part.reviewed_by, None, part.reviewed_on
-    mr = ctx.series.medical_review
-    return (mr.reviewer, mr.credentials, mr.reviewed_on) if mr else None
-
-
 def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
     """Everything the part fragment template shows."""
     s = ctx.series
@@ -119,11 +111,12 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
     prefix = id_prefix(part)
     body = ctx.part_html(part, ctx.web_link, asset_url=asset_url, id_prefix=prefix,
                          heading_offset=ctx.options.heading_level - 1)
-    rev = review(ctx, part)
+    rev = ctx.review(part)
     reviewed = None
-    if rev:
-        who = f"{rev[0]}, {rev[1]}" if rev[1] else rev[0]
-        reviewed = Markup(words["reviewed"]).format(who=who, date=time_tag(ctx, rev[2]))
+    if rev and rev.on:
+        reviewed = Markup(words["reviewed"]).format(who=rev.who, date=time_tag(ctx, rev.on))
+    elif rev:
+        reviewed = Markup(words["reviewed_by"]).format(who=rev.who)
     authors, editors = names(s, False), names(s, True)
     meta: list[str | Markup] = []
     if authors:
@@ -179,14 +172,16 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
     if part.images:
         article["image"] = [asset_url(p) for p in part.images]
     graph: list[dict[str, Any]] = [article]
-    rev = review(ctx, part)
+    rev = ctx.review(part)
     if rev:
-        reviewer: dict[str, Any] = {"@type": "Person", "name": rev[0]}
-        if rev[1]:
-            reviewer["honorificSuffix"] = rev[1]
-        graph.append({"@type": "MedicalWebPage", "@id": url, "url": url, "name": part.title,
-                      "inLanguage": s.language, "lastReviewed": rev[2].isoformat(),
-                      "reviewedBy": reviewer, "mainEntity": {"@id": f"{url}#article"}})
+        reviewer: dict[str, Any] = {"@type": "Person", "name": rev.reviewer}
+        if rev.credentials:
+            reviewer["honorificSuffix"] = rev.credentials
+        page: dict[str, Any] = {"@type": "MedicalWebPage", "@id": url, "url": url,
+                                "name": part.title, "inLanguage": s.language}
+        if rev.on:
+            page["lastReviewed"] = rev.on.isoformat()
+        graph.append(page | {"reviewedBy": reviewer, "mainEntity": {"@id": f"{url}#article"}})
     if part.faq:
         graph.append({
             "@type": "FAQPage",

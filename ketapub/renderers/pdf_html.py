@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ketapub import RenderContext, Renderer, i18n
 from ketapub.model import Brand, Part
-from ketapub.render.base import builtin_templates_dir
+from ketapub.render.base import Review, builtin_templates_dir
 from ketapub.renderers.pdf_fetch import ASSET
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
@@ -99,21 +99,8 @@ def _qr(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
 
 
-def _review(ctx: RenderContext, part: Part | None) -> str | None:
-    """"Medically reviewed by ... on ...": the part's own review, else the series'."""
-    t = labels(ctx)
-    if part is not None and part.reviewed_by:
-        when = part.reviewed_on
-        who = part.reviewed_by
-    elif ctx.series.medical_review:
-        mr = ctx.series.medical_review
-        who = f"{mr.reviewer}, {mr.credentials}" if mr.credentials else mr.reviewer
-        when = mr.reviewed_on
-    else:
-        return None
-    if when is None:
-        return t["reviewed_by"].format(who=who) + "."
-    return t["reviewed"].format(who=who, date=ctx.format_date(when, "long")) + "."
+def _reviewed(ctx: RenderContext, review: Review | None) -> str | None:
+    return ctx.review_text(review) if review else None
 
 
 def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool) -> str:
@@ -225,7 +212,7 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
     html = renderer.render_template(
         ctx, "pdf/handout.html", part=part, brand=brand, logo=logo,
         body=Markup(_body(ctx, part, booklet=False)), url=url, qr=_qr(url),
-        qr_alt=t["qr_alt"].format(url=url), review=_review(ctx, part),
+        qr_alt=t["qr_alt"].format(url=url), review=_reviewed(ctx, ctx.review(part)),
         total=len(ctx.series.parts), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False), _assets(ctx),
                        builtin_templates_dir())
@@ -241,11 +228,12 @@ def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
             "part": part, "released": released,
             "body": Markup(_body(ctx, part, booklet=True)) if released else None,
             "available": None if released else ctx.available(part),
-            "review": _review(ctx, part) if released and part.reviewed_by else None,
+            "review": _reviewed(ctx, ctx.review(part, fallback=False)) if released else None,
         })
     cover = _asset_url(s.cover) if s.cover and s.get_asset(s.cover) else None
     html = renderer.render_template(
-        ctx, "pdf/booklet.html", entries=entries, cover=cover, review=_review(ctx, None),
+        ctx, "pdf/booklet.html", entries=entries, cover=cover,
+        review=_reviewed(ctx, ctx.review(None)),
         modified=ctx.last_modified, first=min(p.publish_at for p in s.parts),
         qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
         **_common(ctx))
