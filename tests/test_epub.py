@@ -375,13 +375,37 @@ def test_two_way_table_gets_row_headers(content):
     assert doc.xpath("//x:tbody/x:tr/x:th[@scope='row']", namespaces=NS)
 
 
-def test_generated_cover_names_the_series(sink, sink_series):
-    svg = xml(sink["EPUB/cover.svg"])
-    text = " ".join(svg.itertext())
-    assert "Sink & Sons Publishing" in text and "Every construct" in text
+def test_generated_cover_is_a_png_drawn_from_the_series(sink, sink_series):
+    from PIL import Image
+
+    from ketapub.renderers.epub_cover import HEIGHT, WIDTH, cover_png
+
+    opf = xml(sink[OPF])
+    (item,) = opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)
+    assert (item.get("href"), item.get("media-type")) == ("cover.png", "image/png")
+    image = Image.open(io.BytesIO(sink["EPUB/cover.png"]))
+    assert (image.format, image.size) == ("PNG", (WIDTH, HEIGHT))
     page = xml(sink["EPUB/cover.xhtml"])
     (img,) = page.xpath("//x:img", namespaces=NS)
-    assert img.get("src") == "cover.svg" and sink_series.title in img.get("alt")
+    assert img.get("src") == "cover.png"
+    for words in (sink_series.title, "Every construct", "Sink & Sons Publishing"):
+        assert words in img.get("alt")
+    # the text is drawn: another title, another image; the same title, the same bytes
+    again = cover_png(sink_series.title, sink_series.subtitle, sink_series.publisher)
+    assert again == sink["EPUB/cover.png"]
+    assert cover_png("Another title", sink_series.subtitle, sink_series.publisher) != again
+
+
+def test_cover_text_wraps_cuts_long_words_and_ends_in_an_ellipsis():
+    from ketapub.renderers.epub_cover import _font, wrap
+
+    font = _font("Bold", 100)
+    lines = wrap("The Clinical Science of Ketamine Therapy", font, 1280, 6)
+    assert len(lines) > 1 and all(font.getlength(x) <= 1280 for x in lines)
+    assert " ".join(lines) == "The Clinical Science of Ketamine Therapy"
+    long = wrap("W" * 200, font, 1280, 6)
+    assert all(font.getlength(x) <= 1280 for x in long) and "".join(long).startswith("WWW")
+    assert long[-1].endswith("\u2026") and len(long) == 6
 
 
 def test_series_cover_is_used(sink_copy):

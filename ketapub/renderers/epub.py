@@ -141,13 +141,12 @@ class _Book:
             href = self.media_href(s.cover, "cover-image", ("cover-image",))
             alt = self.t["cover_of"].format(title=s.title)
         else:
-            from ketapub.renderers.epub_cover import cover_layout
+            from ketapub.renderers.epub_cover import cover_png
 
             alt = ". ".join(x for x in (s.title, s.subtitle, s.publisher) if x)
-            svg = self.template("cover.svg", alt=alt, **cover_layout(s.title, s.subtitle,
-                                                                    s.publisher))
-            href = "cover.svg"
-            self.add("cover-image", href, "image/svg+xml", svg.encode("utf-8"), ("cover-image",))
+            href = "cover.png"
+            self.add("cover-image", href, "image/png", cover_png(s.title, s.subtitle,
+                                                               s.publisher), ("cover-image",))
         self.document("cover", "cover.xhtml", "cover.xhtml", cover_href=quote(href),
                       cover_alt=alt)
 

@@ -1,44 +1,85 @@
-"""A generated cover: an SVG made from the title, subtitle and publisher.
+"""A generated cover: a PNG drawn with the packaged typeface from the title, subtitle and
+publisher.
 
-SVG keeps the cover deterministic (no rasteriser, no font files) and sharp at any size. Text
-is wrapped here by a character budget, since SVG 1.1 has no automatic line breaking.
+A raster cover is what every reading system and store can show as the book's thumbnail (some
+skip SVG covers). It is drawn with Pillow's basic text layout and the packaged font, so its
+bytes depend on the text and the locked package versions only, not on what the machine has
+installed (Raqm, system fonts). The cover page's alt text and the title page carry the full
+text when a long title is cut here.
 """
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass
+import io
+from typing import Any
 
-WIDTH, HEIGHT = 1200, 1800
+from ketapub.fonts import font_file
 
-
-@dataclass(frozen=True)
-class Line:
-    y: int
-    text: str
+WIDTH, HEIGHT = 1600, 2560  # the 1:1.6 shape stores and readers expect
+PAPER, BAND, INK, SOFT, RULE = "#f4f1ea", "#1f4e5f", "#1b1b1b", "#333333", "#b5562b"
+TEXT_WIDTH = int(WIDTH * 0.8)
 
 
-def _lines(text: str, size: int, top: int, ratio: float = 0.55, leading: float = 1.2,
-           max_lines: int = 6) -> tuple[list[Line], int]:
-    """Wrap ``text`` for a font ``size``; returns the lines and the y below them."""
-    per_line = max(8, int(WIDTH * 0.82 / (size * ratio)))
-    wrapped = textwrap.wrap(text, per_line, break_long_words=True)
-    if len(wrapped) > max_lines:  # the page's alt text and title page carry all of it
-        wrapped = wrapped[:max_lines]
-        wrapped[-1] = wrapped[-1][:per_line - 1].rstrip() + "…"
-    step = int(size * leading)
-    lines = [Line(top + i * step, t) for i, t in enumerate(wrapped)]
-    return lines, top + len(wrapped) * step
+def _font(style: str, size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(font_file(style)), size,
+                              layout_engine=ImageFont.Layout.BASIC)
 
 
-def cover_layout(title: str, subtitle: str | None, publisher: str) -> dict[str, object]:
-    """Positions of the cover's text lines, for ``templates/epub/cover.svg``."""
-    size = 96 if len(title) <= 40 else 76
-    title_lines, below = _lines(title, size, 640)
-    sub_size = 48
-    sub_lines, _ = _lines(subtitle or "", sub_size, below + 90, leading=1.3, max_lines=4)
-    return {
-        "width": WIDTH, "height": HEIGHT, "title_size": size, "title_lines": title_lines,
-        "subtitle_size": sub_size, "subtitle_lines": sub_lines,
-        "rule_y": below + 10, "publisher": publisher, "publisher_y": HEIGHT - 150,
-    }
+def wrap(text: str, font: Any, width: int, max_lines: int) -> list[str]:
+    """Lines of ``text`` no wider than ``width``; a word wider than a line is cut, and text
+    beyond ``max_lines`` ends in an ellipsis."""
+    lines: list[str] = []
+    for word in text.split():
+        while font.getlength(word) > width:  # a very long word: cut it where it fits
+            cut = max(1, next(i for i in range(len(word), 0, -1)
+                              if font.getlength(word[:i]) <= width or i == 1))
+            if lines and font.getlength(f"{lines[-1]} {word[:cut]}") <= width:
+                lines[-1] = f"{lines[-1]} {word[:cut]}"
+            else:
+                lines.append(word[:cut])
+            word = word[cut:]
+        if not word:
+            continue
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and font.getlength(last + "…") > width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
+    return lines
+
+
+def cover_png(title: str, subtitle: str | None, publisher: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, WIDTH, 480), fill=BAND)
+    draw.rectangle((80, 560, WIDTH - 80, HEIGHT - 80), outline=BAND, width=5)
+    size = 132 if len(title) <= 40 else 104
+    font = _font("Bold", size)
+    y = 860
+    for line in wrap(title, font, TEXT_WIDTH, 6):
+        draw.text((WIDTH // 2, y), line, font=font, fill=INK, anchor="ms")
+        y += int(size * 1.2)
+    draw.rectangle((WIDTH // 2 - 200, y - 40, WIDTH // 2 + 200, y - 32), fill=RULE)
+    if subtitle:
+        font = _font("Italic", 64)
+        y += 110
+        for line in wrap(subtitle, font, TEXT_WIDTH, 4):
+            draw.text((WIDTH // 2, y), line, font=font, fill=SOFT, anchor="ms")
+            y += 84
+    font = _font("Regular", 60)
+    publisher_line = wrap(publisher, font, TEXT_WIDTH, 1)
+    if publisher_line:
+        draw.text((WIDTH // 2, HEIGHT - 200), publisher_line[0], font=font, fill=BAND,
+                  anchor="ms")
+    out = io.BytesIO()
+    img.save(out, "PNG", compress_level=9)  # no tIME or text chunks: same text, same bytes
+    return out.getvalue()

@@ -21,6 +21,8 @@ from urllib.parse import unquote
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ketapub.fonts import font_dir
+
 LOG = logging.getLogger("ketapub.pdf")
 
 ASSET = "ketapub-asset:"
@@ -32,13 +34,6 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 class FetchRefused(ValueError):
     """A URL outside what a PDF may use."""
-
-
-def font_dir() -> Path:
-    """The packaged Atkinson Hyperlegible files (a Python dependency, not a system font)."""
-    import fontpkg_atkinson_hyperlegible as pkg
-
-    return Path(pkg.ROOT) / "files"
 
 
 def _clean(rel: str) -> str | None:

@@ -1,0 +1,17 @@
+"""The packaged typeface, Atkinson Hyperlegible: a Python dependency, not a system font, so
+every machine lays out and draws with the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def font_dir() -> Path:
+    import fontpkg_atkinson_hyperlegible as pkg
+
+    return Path(pkg.ROOT) / "files"
+
+
+def font_file(style: str = "Regular") -> Path:
+    """``Regular``, ``Bold``, ``Italic`` or ``BoldItalic``."""
+    return font_dir() / f"AtkinsonHyperlegible-{style}.ttf"
