@@ -153,9 +153,12 @@ class RenderContext:
             return None
         return Review(mr.reviewer, mr.credentials, mr.reviewed_on)
 
-    def review_text(self, review: Review) -> str:
-        """"Medically reviewed by Dr X, MD on 1 September 2025." in the series language."""
+    def review_text(self, review: Review | None) -> str:
+        """"Medically reviewed by Dr X, MD on 1 September 2025." in the series language
+        ("" for no review)."""
         t = i18n.labels(self.series.language)
+        if review is None:
+            return ""
         if review.on is None:
             return t["reviewed_by"].format(who=review.who) + "."
         return t["reviewed"].format(who=review.who, date=self.format_date(review.on, "long")) + "."

@@ -173,8 +173,7 @@ class _Book:
 
             disclaimer = (Markup(body_xhtml(ctx.markdown_html(s.disclaimer, self.link)))
                           if s.disclaimer else "")
-            series_review = ctx.review(None)
-            review = ctx.review_text(series_review) if series_review else ""
+            review = ctx.review_text(ctx.review(None))
             self.document("notice", "notice.xhtml", "notice.xhtml", disclaimer=disclaimer,
                           review=review)
 
@@ -191,8 +190,8 @@ class _Book:
         dates = t["published_on"].format(date=ctx.format_date(part.publish_at))
         if part.updated_at:
             dates += " · " + t["updated_on"].format(date=ctx.format_date(part.updated_at))
-        own = ctx.review(part, fallback=False)  # the series' review is on the notice page
-        review = ctx.review_text(own) if own else ""
+        # the series' review is on the notice page
+        review = ctx.review_text(ctx.review(part, fallback=False))
         tree = self.document(f"part-{part.number}", part_href(part), "part.xhtml", part=part,
                              label=self.label(part), body=body, dates=dates, review=review,
                              references=part.numbered_references, prefix=prefix)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ketapub import RenderContext, Renderer, i18n
 from ketapub.model import Brand, Part
-from ketapub.render.base import Review, builtin_templates_dir
+from ketapub.render.base import builtin_templates_dir
 from ketapub.renderers.pdf_fetch import ASSET
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
@@ -97,10 +97,6 @@ def _qr(url: str) -> str:
     import segno
 
     return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
-
-
-def _reviewed(ctx: RenderContext, review: Review | None) -> str | None:
-    return ctx.review_text(review) if review else None
 
 
 def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool) -> str:
@@ -212,7 +208,7 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
     html = renderer.render_template(
         ctx, "pdf/handout.html", part=part, brand=brand, logo=logo,
         body=Markup(_body(ctx, part, booklet=False)), url=url, qr=_qr(url),
-        qr_alt=t["qr_alt"].format(url=url), review=_reviewed(ctx, ctx.review(part)),
+        qr_alt=t["qr_alt"].format(url=url), review=ctx.review_text(ctx.review(part)),
         total=len(ctx.series.parts), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False), _assets(ctx),
                        builtin_templates_dir())
@@ -228,12 +224,12 @@ def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
             "part": part, "released": released,
             "body": Markup(_body(ctx, part, booklet=True)) if released else None,
             "available": None if released else ctx.available(part),
-            "review": _reviewed(ctx, ctx.review(part, fallback=False)) if released else None,
+            "review": ctx.review_text(ctx.review(part, fallback=False)) if released else None,
         })
     cover = _asset_url(s.cover) if s.cover and s.get_asset(s.cover) else None
     html = renderer.render_template(
         ctx, "pdf/booklet.html", entries=entries, cover=cover,
-        review=_reviewed(ctx, ctx.review(None)),
+        review=ctx.review_text(ctx.review(None)),
         modified=ctx.last_modified, first=min(p.publish_at for p in s.parts),
         qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
         **_common(ctx))
