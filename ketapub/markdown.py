@@ -34,7 +34,7 @@ BAD_EXPLICIT_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 CITE_KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.\-]*"
 CITATION = re.compile(rf"\[@({CITE_KEY})((?:\s*;\s*@{CITE_KEY})*)\]")
 CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
-PART_LINK = re.compile(r"^part:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_\-]+))?$")
+PART_LINK = re.compile(r"^part:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_\-]+))?\Z")
 
 
 def heading_slug(text: str) -> str:

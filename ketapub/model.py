@@ -25,10 +25,10 @@ from pydantic import (
 
 from ketapub.errors import Diagnostic
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-REF_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")  # \Z: "$" also matches before a final "\n"
+HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})\Z")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
+REF_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*\Z")
 DATE_FORMS = "2025-08-11, 2025-08-11T09:00, 2025-08-11T09:00:00-04:00 or 2025-08-11T13:00:00Z"
 
 
@@ -87,7 +87,7 @@ def _check_slug(value: str) -> str:
 
 
 def _check_http_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
+    if not re.match(r"^https?://[^\s/?#]+[^\s]*\Z", value):
         raise ValueError(f"{value!r} is not an absolute http(s) URL")
     return value
 
@@ -139,7 +139,7 @@ class Reference(_Frozen):
     @field_validator("doi")
     @classmethod
     def _doi(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^10\.\d{4,9}/\S+$", v):
+        if v is not None and not re.match(r"^10\.\d{4,9}/\S+\Z", v):
             raise ValueError(f"{v!r} is not a DOI; write it like 10.1000/xyz123")
         return v
 
@@ -272,7 +272,7 @@ class Brand(_Frozen):
     @field_validator("email")
     @classmethod
     def _email(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$", v):
+        if v is not None and not re.match(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+\Z", v):
             raise ValueError(f"{v!r} is not an e-mail address")
         return v
 

@@ -156,6 +156,13 @@ def test_brand_colour_must_be_hex(tmp_path: Path) -> None:
     assert msg.startswith(f"{root}/brands/c.yaml:3:15: accent_color:") and "hex colour" in msg
 
 
+@pytest.mark.parametrize("colour", ["#abc", "#abcd", "#a1b2c3", "#a1b2c3d4"])
+def test_brand_colour_takes_every_css_hex_form(tmp_path: Path, colour: str) -> None:
+    root = make_source(tmp_path / "s", files={
+        "brands/c.yaml": f'id: c\nname: C\naccent_color: "{colour}"\n'})
+    assert ketapub.load(root).brands[0].accent_color == colour
+
+
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     root = make_source(tmp_path / "s", series=SERIES + "oops: [unclosed\n")
     assert one(root).startswith(f"{root}/series.yaml:10:")

@@ -38,7 +38,7 @@ def _errors(src: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("slug", ["../evil", "a/b", "Evil", "%2e%2e", "..", "/abs", "a\\\\b",
-                                  "C:evil", "évil", ""])
+                                  "C:evil", "évil", "", "first\\n"])
 def test_part_slugs_cannot_name_paths(tmp_path: Path, slug: str) -> None:
     src = make_source(tmp_path / "src", {"01.md": part(1, f'"{slug}"')})
     messages = _errors(src)

@@ -29,7 +29,7 @@ ASSET = "ketapub-asset:"
 FONT = "ketapub-font:"
 TEMPLATE = "ketapub-template:"
 _DATA_RE = re.compile(r"^data:([^,;]*)((?:;[^,;]*)*),(.*)$", re.S)
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
 
 
 class FetchRefused(ValueError):
