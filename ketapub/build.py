@@ -250,6 +250,7 @@ def build(
     ctx = RenderContext(series=series, as_of=when, options=options,
                         planned=tuple(j.path for j in planned))
     out_path = Path(out)
+    write.check_output_folder(out_path, UsageError)  # before any work: a file would be lost
     old = write.read_manifest(out_path)
 
     def unchanged(job: Job) -> bool:

@@ -256,6 +256,7 @@ def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Ent
     out = out.absolute()
     if out.is_symlink():  # the user's own link to where the site lives: swap there
         out = out.resolve()
+    check_output_folder(out)
     for path in entries:
         if not is_safe_path(path):
             raise ValueError(f"{path!r} is not a safe output path")
@@ -311,6 +312,14 @@ def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, En
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def check_output_folder(out: Path, error: type[KetapubError] = KetapubError) -> None:
+    """Refuse an output path that is something other than a folder: the swap would put the
+    build in its place and the file would be lost."""
+    if out.exists() and not out.is_dir():
+        raise error(f"{out}: exists and is not a folder; give -o a folder (new or made by "
+                    "ketapub), or move the file away")
 
 
 def check_case_collisions(paths: Iterable[str]) -> None:

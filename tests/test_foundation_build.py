@@ -114,6 +114,17 @@ def test_cli_build_and_exit_codes(tmp_path: Path) -> None:
     assert bad_as_of.exit_code == 2
 
 
+def test_an_output_path_that_is_a_file_is_refused_and_kept(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("precious", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(SINK), "-o", str(target), "--format",
+                                       "jsonfeed", "--as-of", SINK_AS_OF])
+    assert result.exit_code == 2, result.output
+    assert f"{target}: exists and is not a folder" in result.output
+    assert target.read_text(encoding="utf-8") == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no stage left
+
+
 def test_cli_bad_source_prints_locations_without_traceback(tmp_path: Path) -> None:
     root = make_source(tmp_path / "s", {"01.md": part(1, "one", extra="colour: red\n")},
                        series=SERIES + "publsher: x\n")
