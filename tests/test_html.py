@@ -279,6 +279,17 @@ def test_article_metadata_is_visible(sink_html):
     assert "Educational only, not medical advice." in second
 
 
+def test_every_fragment_shows_the_disclaimer(sink_html):
+    """The contract: the disclaimer is shown on every fragment, the hub and cards too."""
+    fragments = [p for p in sink_html if p.endswith(".html") and p != "html/index.html"]
+    assert "html/hub.html" in fragments and "html/cards/future-part.html" in fragments
+    for path in fragments:
+        root = parse_fragment(sink_html[path].decode())
+        notes = [e for e in elements(root) if e.get("class") == "ketapub-disclaimer"]
+        assert len(notes) == 1 and notes[0].get("role") == "note", path
+        assert "Educational only, not medical advice." in " ".join(text_of(notes[0]).split())
+
+
 def test_reference_list_is_numbered_in_citation_order(sink_html):
     root = parse_fragment(sink_html["html/everything.html"].decode())
     refs = next(e for e in elements(root) if e.get("class") == "ketapub-references")

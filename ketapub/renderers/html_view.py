@@ -126,8 +126,6 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
     meta.append(Markup("{} {}").format(words["published"], time_tag(ctx, part.publish_at)))
     if part.updated_at:
         meta.append(Markup("{} {}").format(words["updated"], time_tag(ctx, part.updated_at)))
-    disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=asset_url) \
-        if s.disclaimer else ""
     return {
         "part": part,
         "url": s.part_url(part),
@@ -139,7 +137,7 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "reviewed": reviewed,
         "body": Markup(embed_body(body, s.part_url(part))),
         "references": part.numbered_references,
-        "disclaimer": Markup(embed_body(disclaimer, s.base_url)),
+        "disclaimer": disclaimer(ctx, asset_url),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),
     }
 
@@ -196,6 +194,15 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
     return {"@context": "https://schema.org", "@graph": graph}
 
 
+def disclaimer(ctx: RenderContext, asset_url: Callable[[str], str]) -> Markup:
+    """The series disclaimer, which every fragment shows ("" when the series has none)."""
+    s = ctx.series
+    if not s.disclaimer:
+        return Markup("")
+    html = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=asset_url)
+    return Markup(embed_body(html, s.base_url))
+
+
 def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
     """A listing card: title, summary, "Part N of M", and a link only once released."""
     s = ctx.series
@@ -208,6 +215,7 @@ def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
         "kicker": i18n.labels(s.language)["part_of"].format(n=part.part, total=len(s.parts)),
         "published": time_tag(ctx, part.publish_at) if released else None,
         "available": None if released else ctx.available(part),
+        "disclaimer": disclaimer(ctx, ctx.web_url),
     }
 
 
@@ -226,4 +234,4 @@ def hub_view(ctx: RenderContext) -> dict[str, Any]:
             "available": None if released else ctx.available(part),
         })
     return {"title_id": f"ketapub-{s.series_slug}--contents", "entries": entries,
-            "contents": words["contents"]}
+            "contents": words["contents"], "disclaimer": disclaimer(ctx, ctx.web_url)}
