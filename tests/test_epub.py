@@ -251,10 +251,16 @@ def test_nav_toc_and_landmarks(content):
     nested = toc.xpath("x:ol/x:li[3]/x:ol/x:li/x:a/@href", namespaces=NS)
     part1 = xml(content["EPUB/part-01.xhtml"])
     assert nested and all(part1.xpath(f"//*[@id='{h.split('#')[1]}']") for h in nested)
-    # Unreleased parts: title and date, linking only to the "Coming soon" page.
-    soon = toc.xpath("x:ol/x:li[last()]/x:ol/x:li/x:a", namespaces=NS)
-    assert [a.text for a in soon][-1].endswith("(Available Sep 15, 2025)")
-    assert {a.get("href").split("#")[0] for a in soon} == {"coming-soon.xhtml"}
+    # Unreleased parts: on the contents page as title and "Available <date>" without a link
+    # (the contract); the nav itself links only the "Coming soon" page.
+    assert not toc.xpath("x:ol/x:li[last()]/x:ol", namespaces=NS)
+    (upcoming,) = nav.xpath("//x:section[@class='toc-upcoming']", namespaces=NS)
+    items = [" ".join("".join(li.itertext()).split())
+             for li in upcoming.xpath(".//x:li", namespaces=NS)]
+    assert items == ["Part 5: Ketamine for chronic pain (Available Sep 8, 2025)",
+                     "Part 6: The patient experience: integrating science with self "
+                     "(Available Sep 15, 2025)"]
+    assert not upcoming.xpath(".//x:a", namespaces=NS)
     marks = {a.get(EPUB_TYPE): a.get("href")
              for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)}
     assert marks == {"cover": "cover.xhtml", "titlepage": "titlepage.xhtml",

@@ -217,11 +217,10 @@ class _Book:
         if upcoming:
             self.document("coming-soon", "coming-soon.xhtml", "coming-soon.xhtml",
                           upcoming=upcoming)
-            soon = TocEntry(self.t["coming_soon"], "coming-soon.xhtml")
-            soon.children = [TocEntry(f"{label}: {p.title} ({when})",
-                                      f"coming-soon.xhtml#part-{p.number}")
-                             for p, label, when in upcoming]
-            toc.append(soon)
+            # Unreleased parts are listed "Available <date>" without a link (the contract):
+            # on the contents page after the navigation list, since a nav entry must link
+            # (EPUB 3 nav rules); the nav itself links only the "Coming soon" page.
+            toc.append(TocEntry(self.t["coming_soon"], "coming-soon.xhtml"))
         order = 1
         for entry in toc:
             entry.order, order = order, order + 1
@@ -232,7 +231,8 @@ class _Book:
                      ("titlepage", "titlepage.xhtml", self.t["titlepage"]),
                      ("toc", "nav.xhtml#toc", self.t["contents"]),
                      ("bodymatter", first, self.t["start"])]
-        self.document("nav", "nav.xhtml", "nav.xhtml", toc=toc, landmarks=landmarks)
+        self.document("nav", "nav.xhtml", "nav.xhtml", toc=toc, landmarks=landmarks,
+                      upcoming=upcoming)
         nav = self.resources.pop()
         self.resources.insert(0, _with_props(nav, ("nav",)))
         self.spine.remove("nav")
