@@ -298,6 +298,16 @@ class Analysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def _find(lines: Sequence[str], start: int, end: int, needle: str) -> tuple[int, int]:
+    """(line, column) of ``needle`` in lines ``start`` to ``end`` of a block, the first
+    line from ``start`` that holds it; the block's first line when none does."""
+    for line in range(start, max(start + 1, min(end, len(lines)))):
+        pos = lines[line].find(needle[:40]) if needle else -1
+        if pos >= 0:
+            return line, pos + 1
+    return start, _column(lines, start, needle)
+
+
 def _column(lines: Sequence[str], line: int, needle: str) -> int:
     if 0 <= line < len(lines) and needle:
         pos = lines[line].find(needle[:40])
@@ -346,9 +356,10 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
         faq_question = None
         faq_answer.clear()
 
+    block_end = 0
     for i, tok in enumerate(tokens):
         if tok.map:
-            block_line = tok.map[0]
+            block_line, block_end = tok.map
         if tok.nesting == 1:
             stack.append(tok.type)
         elif tok.nesting == -1 and stack:
@@ -380,28 +391,28 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                 result.paragraphs.append(text)
                 if in_faq and faq_question is not None:
                     faq_answer.append(text)
+            line0 = block_line  # where in the paragraph the last thing was found
             for child in tok.children or []:
                 if child.type == "citation":
                     for cid in child.meta["ids"]:
-                        result.citations.append(
-                            (cid, first_line + block_line,
-                             _column(lines, block_line, "@" + cid)))
+                        line0, col = _find(lines, line0, block_end, "@" + cid)
+                        result.citations.append((cid, first_line + line0, col))
                 elif child.type == "link_open":
                     href = str(child.attrs.get("href", ""))
                     if href.startswith("part:"):
-                        col = _column(lines, block_line, href)
+                        line0, col = _find(lines, line0, block_end, href)
                         m = PART_LINK.match(href)
                         if not m:
-                            diag(block_line, href, f"malformed part link {href!r}; write "
+                            diag(line0, href, f"malformed part link {href!r}; write "
                                  "part:2, part:some-slug or part:some-slug#anchor")
                         else:
                             result.links.append(PartLink(m.group(1), m.group(2),
-                                                         first_line + block_line, col))
+                                                         first_line + line0, col))
                 elif child.type == "image":
                     src = str(child.attrs.get("src", ""))
                     alt = child.content.strip()
-                    col = _column(lines, block_line, src)
-                    result.images.append((src, alt, first_line + block_line, col))
+                    line0, col = _find(lines, line0, block_end, src)
+                    result.images.append((src, alt, first_line + line0, col))
     return result
 
 

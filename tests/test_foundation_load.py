@@ -228,3 +228,24 @@ def test_raw_control_character_in_yaml_is_located(tmp_path: Path) -> None:
         'title: "Part 1"', 'title: "Part\x01 1"')})
     assert one(root) == (f"{root}/parts/01-a.md:2:13: control character U+0001 is not allowed "
                          "in YAML; remove it")
+
+
+def test_disclaimer_cross_references_are_checked_where_they_are_written(tmp_path: Path) -> None:
+    block = SERIES + ("disclaimer: |\n  Read [Part 9](part:9) first.\n"
+                      "  Then [this](part:one#nope).\n")
+    root = make_source(tmp_path / "block", series=block)
+    errs = errors_of(root)
+    assert errs[0].startswith(f"{root}/series.yaml:10:17: link to unknown part 'part:9'")
+    assert errs[1].startswith(f"{root}/series.yaml:11:15: part 1 has no anchor '#nope'")
+    quoted = SERIES + 'disclaimer: "See [Part 9](part:9)."\n'
+    root = make_source(tmp_path / "quoted", series=quoted)
+    assert one(root).startswith(f"{root}/series.yaml:9:27: link to unknown part 'part:9'")
+    fine = SERIES + 'disclaimer: "See [Part 1](part:1) and [it](part:one)."\n'
+    assert ketapub.load(make_source(tmp_path / "fine", series=fine)).disclaimer
+
+
+def test_a_problem_inside_a_paragraph_is_located_on_its_own_line(tmp_path: Path) -> None:
+    body = "A first line of the paragraph,\nthen [a link](part:9) on the second.\n"
+    root = make_source(tmp_path / "s", {"01-one.md": part(1, "one", body)})
+    # front matter: 7 lines, so the paragraph is on lines 8-9 of the file
+    assert one(root).startswith(f"{root}/parts/01-one.md:9:15: link to unknown part")

@@ -15,6 +15,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -341,13 +342,16 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo
 
 
 def _check_links(parts: Iterable[tuple[Part, list[markdown.PartLink]]],
-                 diags: _Collector) -> None:
+                 diags: _Collector,
+                 others: Iterable[tuple[str, list[markdown.PartLink]]] = ()) -> None:
+    """Every ``part:`` link of the parts (and of ``others``: the disclaimer) must name a part
+    and, with ``#anchor``, one of its anchors."""
+    parts = list(parts)
     by_key: dict[str, Part] = {}
     for p, _ in parts:
         by_key[str(p.part)] = p
         by_key[p.slug] = p
-    for p, links in parts:
-        rel = p.source.path
+    for rel, links in [(p.source.path, links) for p, links in parts] + list(others):
         for link in links:
             target = by_key.get(link.target)
             if target is None:
@@ -361,6 +365,26 @@ def _check_links(parts: Iterable[tuple[Part, list[markdown.PartLink]]],
                         else f"add {{#{link.anchor}}} to a heading in {target.source.path}")
                 diags.add(rel, link.line, link.column,
                           f"part {target.part} has no anchor '#{link.anchor}'; {hint}")
+
+
+def _disclaimer_links(meta: SeriesMeta | None, text: str | None, pos: yamlpos.Positions
+                      ) -> list[tuple[str, list[markdown.PartLink]]]:
+    """The ``part:`` links of the series disclaimer, located in series.yaml."""
+    if meta is None or not meta.disclaimer or text is None:
+        return []
+    line, col = pos.of_value(("disclaimer",))
+    lines = text.split("\n")
+    indent = col - 1
+    if lines[line - 1][col - 1:col] in ("|", ">"):  # a block scalar starts on the next line
+        line += 1
+        while line <= len(lines) and not lines[line - 1].strip():
+            line += 1
+        body_line = lines[line - 1] if line <= len(lines) else ""
+        indent = len(body_line) - len(body_line.lstrip(" "))
+    elif lines[line - 1][col - 1:col] in ("'", '"'):
+        indent = col  # the text starts after the quote
+    links = markdown.analyze(meta.disclaimer, "series.yaml", line).links
+    return [("series.yaml", [replace(link, column=link.column + indent) for link in links])]
 
 
 def _media_type(rel: str) -> str | None:
@@ -487,7 +511,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
             else:
                 seen[value] = p
     parts.sort(key=lambda p: (p.part, p.source.path))
-    _check_links(loaded_parts, diags)
+    _check_links(loaded_parts, diags, _disclaimer_links(meta, series_text, series_pos))
 
     brands: list[Brand] = []
     brand_pos: dict[str, tuple[str, yamlpos.Positions]] = {}
