@@ -229,9 +229,10 @@ def _sanitize_raw(state: StateCore) -> None:
                 removed.append((line + offset, f"{scheme}: link", dest))
 
 
-DIALECT = "2"
+DIALECT = "3"
 """Bump when the HTML a body renders to changes for the same source (planning hashes it, so
-an incremental build re-renders what an older dialect made). 2: typographic quotes."""
+an incremental build re-renders what an older dialect made). 2: typographic quotes. 3: links
+to files under assets/ written as their published URL."""
 
 
 @functools.cache
@@ -291,11 +292,21 @@ class Analysis:
     links: list[PartLink] = field(default_factory=list)
     images: list[tuple[str, str, int, int]] = field(default_factory=list)
     """(src, alt, line, column) of each image."""
+    files: list[tuple[str, int, int]] = field(default_factory=list)
+    """(path, line, column) of each link to a file of the source (``assets/form.pdf``)."""
     faq: list[tuple[str, str, str]] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     """Prose for readability: paragraphs and list items, without headings or tables."""
     words: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def source_file(href: str) -> str | None:
+    """The source path a link names when it is a file under ``assets/`` (``assets/form.pdf``,
+    query and fragment dropped), else None. Such links are checked at load and written as
+    the file's published URL, the same in every output."""
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    return path if path.startswith("assets/") and len(path) > len("assets/") else None
 
 
 def _find(lines: Sequence[str], start: int, end: int, needle: str) -> tuple[int, int]:
@@ -399,6 +410,9 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                         result.citations.append((cid, first_line + line0, col))
                 elif child.type == "link_open":
                     href = str(child.attrs.get("href", ""))
+                    if source_file(href):
+                        line0, col = _find(lines, line0, block_end, href)
+                        result.files.append((source_file(href) or "", first_line + line0, col))
                     if href.startswith("part:"):
                         line0, col = _find(lines, line0, block_end, href)
                         m = PART_LINK.match(href)
@@ -429,6 +443,8 @@ class HtmlOptions:
     resolve_part_link: LinkResolver
     asset_url: Callable[[str], str | None]
     """Asset path -> URL to write in ``src``; None drops the image (keeping its alt text)."""
+    file_url: Callable[[str], str] | None = None
+    """A linked file of the source (``assets/form.pdf``) -> the URL to write in ``href``."""
     id_prefix: str = ""
     heading_offset: int = 0
     language: str = "en"
@@ -466,6 +482,9 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
             return '<span class="link-removed">'
         elif href.startswith("#") and opts.id_prefix:
             tok.attrs["href"] = "#" + opts.id_prefix + href[1:]
+        elif opts.file_url and (path := source_file(href)):
+            tok.attrs["href"] = opts.file_url(path) + ("#" + href.split("#", 1)[1]
+                                                       if "#" in href else "")
         pending.append(None)
         attrs: str = md.renderer.renderAttrs(tok)  # type: ignore[attr-defined]
         return f"<a{attrs}>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import posixpath
 import re
 import types
 import typing
@@ -316,6 +317,8 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo
             src.diags.add(rel, line, col, f"reference {ref.id!r} is never cited; cite it as "
                           f"[@{ref.id}] or remove it", Severity.WARNING)
             order.append(ref.id)
+    for path, line, col in analysis.files:
+        _check_linked_file(src, path, rel, line, col)
     images: list[str] = []
     for img_src, alt, line, col in analysis.images:
         if not alt:
@@ -385,6 +388,19 @@ def _disclaimer_links(meta: SeriesMeta | None, text: str | None, pos: yamlpos.Po
         indent = col  # the text starts after the quote
     links = markdown.analyze(meta.disclaimer, "series.yaml", line).links
     return [("series.yaml", [replace(link, column=link.column + indent) for link in links])]
+
+
+def _check_linked_file(src: _Source, path: str, where: str, line: int, col: int) -> None:
+    """A link to a file of the source (``assets/form.pdf``) must name one that is there: every
+    output links its published URL, so a typo would be a dead link in all of them."""
+    clean = posixpath.normpath(path)
+    target = src.inside(clean) if clean == path and not clean.startswith("..") else None
+    if target is None:
+        src.diags.add(where, line, col, f"link to {path!r} leaves the source folder or is not "
+                      "a plain path; link a file under assets/ as assets/<name>")
+    elif not target.is_file():
+        src.diags.add(where, line, col, f"link to a missing file {path!r}; put it under the "
+                      "source folder at that path, or fix the link (check its case)")
 
 
 def _media_type(rel: str) -> str | None:

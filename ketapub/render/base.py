@@ -218,6 +218,7 @@ class RenderContext:
             return asset_url(clean) if asset_url else clean
 
         return markdown.HtmlOptions(resolve_part_link=resolve, asset_url=assets,
+                                    file_url=self.web_url,
                                     id_prefix=id_prefix, heading_offset=heading_offset,
                                     language=series.language, citation_href=citation_href)
 
