@@ -15,7 +15,7 @@ from typing import Any
 
 from ketapub.fonts import font_file
 
-WIDTH, HEIGHT = 1600, 2560  # the 1:1.6 shape stores and readers expect
+WIDTH, HEIGHT = 1200, 1920  # the 1:1.6 shape stores and readers expect
 PAPER, BAND, INK, SOFT, RULE = "#f4f1ea", "#1f4e5f", "#1b1b1b", "#333333", "#b5562b"
 TEXT_WIDTH = int(WIDTH * 0.8)
 
@@ -55,31 +55,40 @@ def wrap(text: str, font: Any, width: int, max_lines: int) -> list[str]:
     return lines
 
 
+def _u(x: float) -> int:
+    """A length of the 1600-pixel-wide design at the cover's actual width."""
+    return int(x * WIDTH / 1600)
+
+
 def cover_png(title: str, subtitle: str | None, publisher: str) -> bytes:
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(img)
-    draw.rectangle((0, 0, WIDTH, 480), fill=BAND)
-    draw.rectangle((80, 560, WIDTH - 80, HEIGHT - 80), outline=BAND, width=5)
-    size = 132 if len(title) <= 40 else 104
+    draw.rectangle((0, 0, WIDTH, _u(480)), fill=BAND)
+    draw.rectangle((_u(80), _u(560), WIDTH - _u(80), HEIGHT - _u(80)), outline=BAND,
+                   width=_u(5))
+    size = _u(132 if len(title) <= 40 else 104)
     font = _font("Bold", size)
-    y = 860
+    y = _u(860)
     for line in wrap(title, font, TEXT_WIDTH, 6):
         draw.text((WIDTH // 2, y), line, font=font, fill=INK, anchor="ms")
         y += int(size * 1.2)
-    draw.rectangle((WIDTH // 2 - 200, y - 40, WIDTH // 2 + 200, y - 32), fill=RULE)
+    draw.rectangle((WIDTH // 2 - _u(200), y - _u(40), WIDTH // 2 + _u(200), y - _u(32)),
+                   fill=RULE)
     if subtitle:
-        font = _font("Italic", 64)
-        y += 110
+        font = _font("Italic", _u(64))
+        y += _u(110)
         for line in wrap(subtitle, font, TEXT_WIDTH, 4):
             draw.text((WIDTH // 2, y), line, font=font, fill=SOFT, anchor="ms")
-            y += 84
-    font = _font("Regular", 60)
+            y += _u(84)
+    font = _font("Regular", _u(60))
     publisher_line = wrap(publisher, font, TEXT_WIDTH, 1)
     if publisher_line:
-        draw.text((WIDTH // 2, HEIGHT - 200), publisher_line[0], font=font, fill=BAND,
+        draw.text((WIDTH // 2, HEIGHT - _u(200)), publisher_line[0], font=font, fill=BAND,
                   anchor="ms")
     out = io.BytesIO()
-    img.save(out, "PNG", compress_level=9)  # no tIME or text chunks: same text, same bytes
+    # zlib's default level: level 9 took twice as long for 3 % fewer bytes. No tIME or text
+    # chunks are written: the same text gives the same bytes.
+    img.save(out, "PNG", compress_level=6)
     return out.getvalue()
