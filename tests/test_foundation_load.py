@@ -249,3 +249,25 @@ def test_a_problem_inside_a_paragraph_is_located_on_its_own_line(tmp_path: Path)
     root = make_source(tmp_path / "s", {"01-one.md": part(1, "one", body)})
     # front matter: 7 lines, so the paragraph is on lines 8-9 of the file
     assert one(root).startswith(f"{root}/parts/01-one.md:9:15: link to unknown part")
+
+
+@pytest.mark.parametrize(("colour", "ratio"), [("#ffcc00", "1.5"), ("#0000ff80", "3.3"),
+                                               ("#777", "4.5")])
+def test_a_brand_accent_too_light_for_text_is_a_warning(tmp_path: Path, colour: str,
+                                                        ratio: str) -> None:
+    root = make_source(tmp_path / "s", files={
+        "brands/c.yaml": f'id: c\nname: C\naccent_color: "{colour}"\n'})
+    (warning,) = [str(w) for w in ketapub.load(root).warnings]
+    assert warning.startswith(f"{root}/brands/c.yaml:3:15: warning: accent_color {colour} has a "
+                              f"contrast of {ratio}:1 on white")
+    assert one(root, strict=True).startswith(f"{root}/brands/c.yaml:3:15:")
+
+
+def test_a_dark_enough_accent_passes(tmp_path: Path) -> None:
+    from ketapub.load.source import contrast_on_white
+
+    assert contrast_on_white("#767676") >= 4.5 > contrast_on_white("#777777")
+    assert round(contrast_on_white("#000"), 1) == 21.0
+    root = make_source(tmp_path / "s", files={
+        "brands/c.yaml": 'id: c\nname: C\naccent_color: "#1f4e5f"\n'})
+    assert ketapub.load(root, strict=True).warnings == ()

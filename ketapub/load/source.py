@@ -403,6 +403,23 @@ def _check_linked_file(src: _Source, path: str, where: str, line: int, col: int)
                       "source folder at that path, or fix the link (check its case)")
 
 
+def contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of a CSS hex colour (alpha blended onto white) against white."""
+    digits = hex_colour.lstrip("#")
+    if len(digits) in (3, 4):
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    alpha = int(digits[6:8], 16) / 255 if len(digits) == 8 else 1.0
+    channels = [alpha * c + (1 - alpha) for c in channels]
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
 def _media_type(rel: str) -> str | None:
     return MEDIA_TYPES.get(Path(rel).suffix.lower())
 
@@ -549,6 +566,11 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
             continue
         brands.append(brand)
         brand_pos[brand.id] = (rel, pos)
+        if brand.accent_color and (ratio := contrast_on_white(brand.accent_color)) < 4.5:
+            line, col = pos.of_value(("accent_color",))
+            diags.add(rel, line, col, f"accent_color {brand.accent_color} has a contrast of "
+                      f"{ratio:.1f}:1 on white, and handouts set text in it (the FAQ's "
+                      "\"Q.\"); readers need 4.5:1: choose a darker colour", Severity.WARNING)
 
     assets: dict[str, Asset] = {}
 
