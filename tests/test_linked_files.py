@@ -56,3 +56,19 @@ def test_every_output_links_the_published_file(tmp_path: Path) -> None:
     uris = [a.get_object()["/A"].get("/URI") for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
             for a in page.get("/Annots", []) if "/A" in a.get_object()]
     assert want in uris
+
+
+def test_the_disclaimer_links_files_the_same_way(tmp_path: Path) -> None:
+    from tests.helpers import SERIES
+
+    series = SERIES + 'disclaimer: "Sign [the form](assets/consent-form.pdf)."\n'
+    root = make_source(tmp_path / "s", series=series)
+    with pytest.raises(SourceError) as info:
+        ketapub.load(root)
+    (msg,) = [str(d) for d in info.value.diagnostics]
+    assert msg.startswith(f"{root}/series.yaml:9:30: link to a missing file")
+    (root / "assets").mkdir()
+    (root / "assets" / "consent-form.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    html = ketapub.render(ketapub.load(root), "html", as_of="2025-06-01T00:00:00Z",
+                          path="html/hub.html")["html/hub.html"]
+    assert f'href="{URL}"'.encode() in html

@@ -370,9 +370,10 @@ def _check_links(parts: Iterable[tuple[Part, list[markdown.PartLink]]],
                           f"part {target.part} has no anchor '#{link.anchor}'; {hint}")
 
 
-def _disclaimer_links(meta: SeriesMeta | None, text: str | None, pos: yamlpos.Positions
-                      ) -> list[tuple[str, list[markdown.PartLink]]]:
-    """The ``part:`` links of the series disclaimer, located in series.yaml."""
+def _disclaimer_links(src: _Source, meta: SeriesMeta | None, text: str | None,
+                      pos: yamlpos.Positions) -> list[tuple[str, list[markdown.PartLink]]]:
+    """The ``part:`` links of the series disclaimer, located in series.yaml (its links to
+    files under assets/ are checked here)."""
     if meta is None or not meta.disclaimer or text is None:
         return []
     line, col = pos.of_value(("disclaimer",))
@@ -386,8 +387,11 @@ def _disclaimer_links(meta: SeriesMeta | None, text: str | None, pos: yamlpos.Po
         indent = len(body_line) - len(body_line.lstrip(" "))
     elif lines[line - 1][col - 1:col] in ("'", '"'):
         indent = col  # the text starts after the quote
-    links = markdown.analyze(meta.disclaimer, "series.yaml", line).links
-    return [("series.yaml", [replace(link, column=link.column + indent) for link in links])]
+    analysis = markdown.analyze(meta.disclaimer, "series.yaml", line)
+    for path, file_line, file_col in analysis.files:
+        _check_linked_file(src, path, "series.yaml", file_line, file_col + indent)
+    return [("series.yaml", [replace(link, column=link.column + indent)
+                             for link in analysis.links])]
 
 
 def _check_linked_file(src: _Source, path: str, where: str, line: int, col: int) -> None:
@@ -544,7 +548,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
             else:
                 seen[value] = p
     parts.sort(key=lambda p: (p.part, p.source.path))
-    _check_links(loaded_parts, diags, _disclaimer_links(meta, series_text, series_pos))
+    _check_links(loaded_parts, diags, _disclaimer_links(src, meta, series_text, series_pos))
 
     brands: list[Brand] = []
     brand_pos: dict[str, tuple[str, yamlpos.Positions]] = {}
