@@ -309,11 +309,13 @@ def source_file(href: str) -> str | None:
     return path if path.startswith("assets/") and len(path) > len("assets/") else None
 
 
-def _find(lines: Sequence[str], start: int, end: int, needle: str) -> tuple[int, int]:
+def _find(lines: Sequence[str], start: int, end: int, needle: str,
+          column: int = 0) -> tuple[int, int]:
     """(line, column) of ``needle`` in lines ``start`` to ``end`` of a block, the first
-    line from ``start`` that holds it; the block's first line when none does."""
+    place from line ``start``, 0-based ``column`` on, that holds it (so a second image or
+    link on one line is found at its own column); the block's first line when none does."""
     for line in range(start, max(start + 1, min(end, len(lines)))):
-        pos = lines[line].find(needle[:40]) if needle else -1
+        pos = lines[line].find(needle[:40], column if line == start else 0) if needle else -1
         if pos >= 0:
             return line, pos + 1
     return start, _column(lines, start, needle)
@@ -368,6 +370,7 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
         faq_answer.clear()
 
     block_end = 0
+    cursor = (-1, 0)
     for i, tok in enumerate(tokens):
         if tok.map:
             block_line, block_end = tok.map
@@ -402,19 +405,28 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                 result.paragraphs.append(text)
                 if in_faq and faq_question is not None:
                     faq_answer.append(text)
-            line0 = block_line  # where in the paragraph the last thing was found
+            # where in the block the last thing was found; table cells of one row share
+            # the row's line, so the search goes on after the previous cell's find
+            line0, col0 = (block_line, 0) if cursor[0] != block_line else cursor
+
+            def find(needle: str, end: int = block_end) -> tuple[int, int]:
+                nonlocal line0, col0
+                line0, col = _find(lines, line0, end, needle, col0)
+                col0 = col - 1 + len(needle[:40]) if needle else col0
+                return line0, col
+
             for child in tok.children or []:
                 if child.type == "citation":
                     for cid in child.meta["ids"]:
-                        line0, col = _find(lines, line0, block_end, "@" + cid)
+                        line0, col = find("@" + cid)
                         result.citations.append((cid, first_line + line0, col))
                 elif child.type == "link_open":
                     href = str(child.attrs.get("href", ""))
                     if source_file(href):
-                        line0, col = _find(lines, line0, block_end, href)
+                        line0, col = find(href)
                         result.files.append((source_file(href) or "", first_line + line0, col))
                     if href.startswith("part:"):
-                        line0, col = _find(lines, line0, block_end, href)
+                        line0, col = find(href)
                         m = PART_LINK.match(href)
                         if not m:
                             diag(line0, href, f"malformed part link {href!r}; write "
@@ -425,8 +437,9 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                 elif child.type == "image":
                     src = str(child.attrs.get("src", ""))
                     alt = child.content.strip()
-                    line0, col = _find(lines, line0, block_end, src)
+                    line0, col = find(src)
                     result.images.append((src, alt, first_line + line0, col))
+            cursor = (line0, col0)
     return result
 
 

@@ -271,3 +271,48 @@ def test_a_dark_enough_accent_passes(tmp_path: Path) -> None:
     root = make_source(tmp_path / "s", files={
         "brands/c.yaml": 'id: c\nname: C\naccent_color: "#1f4e5f"\n'})
     assert ketapub.load(root, strict=True).warnings == ()
+
+
+def test_a_missing_image_is_located_where_the_body_shows_it(tmp_path: Path) -> None:
+    body = ("Intro.\n\n"
+            "- item ![a](assets/in-list.svg)\n\n"
+            "| h | i |\n|---|---|\n| ![t](assets/cell.svg) | ![u](assets/cell.svg) |\n\n"
+            "> ![q](assets/quoted.svg)\n\n"
+            "Twice ![x](assets/same.svg) and ![y](assets/same.svg).\n")
+    root = make_source(tmp_path / "s", {"01-one.md": part(1, "one", body)})
+    # front matter: 7 lines, so the body starts on line 8 of the file
+    where = [e.split(": ", 1)[0].removeprefix(f"{root}/") for e in errors_of(root)]
+    assert where == ["parts/01-one.md:10:13", "parts/01-one.md:14:8", "parts/01-one.md:14:32",
+                     "parts/01-one.md:16:8", "parts/01-one.md:18:12",
+                     "parts/01-one.md:18:38"]
+    assert "file 'assets/in-list.svg' does not exist" in errors_of(root)[0]
+
+
+def test_two_links_to_one_target_on_a_line_are_located_at_their_own_columns(
+        tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {"01-one.md": part(
+        1, "one", "See [a](part:9) or [b](part:9).\n")})
+    assert [e.split(": ", 1)[0] for e in errors_of(root)] == [
+        f"{root}/parts/01-one.md:8:9", f"{root}/parts/01-one.md:8:24"]
+
+
+@pytest.mark.parametrize("broken", [{"publish_at": "next tuesday"},
+                                    {"extra": "sumary: x\n"}])
+def test_a_part_with_bad_front_matter_is_still_a_link_target(
+        tmp_path: Path, broken: dict[str, str]) -> None:
+    links = "See [2](part:2), [b](part:b#real) and [gone](part:9).\n"
+    root = make_source(tmp_path / "s", {"01-a.md": part(1, "a", links),
+                                        "02-b.md": part(2, "b", "## Real {#real}\n", **broken)})
+    errs = errors_of(root)
+    assert [e.split(": ", 1)[0].removeprefix(f"{root}/") for e in errs] == [
+        "parts/01-a.md:8:46", "parts/02-b.md:" + ("6:13" if "publish_at" in broken else "7:1")]
+    assert "link to unknown part 'part:9'" in errs[0]
+
+
+def test_a_part_whose_front_matter_does_not_parse_is_known_by_its_file_name(
+        tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", {
+        "01-a.md": part(1, "a", "See [2](part:2) and [b](part:b#real).\n"),
+        "02-b.md": part(2, "b", "## Real {#real}\n", extra="oops: [unclosed\n")})
+    (err,) = errors_of(root)
+    assert err.startswith(f"{root}/parts/02-b.md:8:") and "invalid YAML" in err

@@ -16,7 +16,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from ketapub import markdown, sanitize
 from ketapub.errors import Diagnostic, Severity, SourceError
 from ketapub.load import yamlpos
 from ketapub.model import (
+    SLUG_RE,
     Asset,
     Brand,
     FaqItem,
@@ -279,8 +280,39 @@ def _timezone(raw: dict[str, Any]) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _load_part(src: _Source, rel: str, tz: ZoneInfo
-               ) -> tuple[Part, list[markdown.PartLink]] | None:
+@dataclass
+class _PartFile:
+    """What one part file gave: the part (None when its front matter is invalid), and what
+    link checking and image loading need, known even when the front matter is not."""
+
+    rel: str
+    part: Part | None
+    number: int | None
+    slug: str | None
+    anchors: tuple[str, ...] = ()
+    links: list[markdown.PartLink] = field(default_factory=list)
+    images: list[tuple[str, int, int]] = field(default_factory=list)
+    """(src, line, column) of each local image, where the body shows it."""
+
+
+FILE_NAME_KEYS = re.compile(r"^0*(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.(?:md|markdown)\Z")
+
+
+def _identity(rel: str, raw: dict[str, Any]) -> tuple[int | None, str | None]:
+    """The number and slug a part is linked by, from its front matter even when that is
+    invalid elsewhere (else from a file name like ``02-dosing.md``), so one bad key does
+    not also report every link to the part as dangling."""
+    named = FILE_NAME_KEYS.match(posixpath.basename(rel))
+    number = raw.get("part")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        number = int(named.group(1)) if named else None
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        slug = named.group(2) if named else None
+    return number, slug
+
+
+def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
     text = src.read_text(rel)
     if text is None:
         return None
@@ -290,16 +322,33 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo
     yaml_text, body, body_line = split
     body = _strip_body_controls(body, rel, body_line, src.diags)
     loaded = _load_yaml(src, rel, yaml_text, offset=1)
-    if loaded is None:
-        return None
-    raw, pos = loaded
-    try:
-        meta = PartMeta.model_validate(raw, context={"timezone": tz})
-    except ValidationError as exc:
-        _validation_diagnostics(exc, Part, rel, pos, src.diags)
-        return None
+    raw, pos = loaded if loaded is not None else ({}, yamlpos.Positions())
+    meta: PartMeta | None = None
+    if loaded is not None:
+        try:
+            meta = PartMeta.model_validate(raw, context={"timezone": tz})
+        except ValidationError as exc:
+            _validation_diagnostics(exc, Part, rel, pos, src.diags)
+    # The body is checked even under invalid front matter: every problem in one pass.
     analysis = markdown.analyze(body, src.diags.show(rel), body_line)
     src.diags.items.extend(analysis.diagnostics)
+    images: list[tuple[str, int, int]] = []
+    for img_src, alt, line, col in analysis.images:
+        if not alt:
+            src.diags.add(rel, line, col, f"image {img_src!r} has no alt text; describe it "
+                          "in the brackets: ![what it shows](...)", Severity.WARNING)
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", img_src) or img_src.startswith("//"):
+            src.diags.add(rel, line, col, f"remote image {img_src!r} removed; ketapub never "
+                          "fetches at build time: put the file under assets/",
+                          Severity.WARNING)
+            continue
+        images.append((img_src, line, col))
+    for path, line, col in analysis.files:
+        _check_linked_file(src, path, rel, line, col)
+    number, slug = (meta.part, meta.slug) if meta is not None else _identity(rel, raw)
+    found = _PartFile(rel, None, number, slug, tuple(analysis.anchors), analysis.links, images)
+    if meta is None:
+        return found
     known_refs = {r.id for r in meta.references}
     order: list[str] = []
     for cid, line, col in analysis.citations:
@@ -317,20 +366,7 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo
             src.diags.add(rel, line, col, f"reference {ref.id!r} is never cited; cite it as "
                           f"[@{ref.id}] or remove it", Severity.WARNING)
             order.append(ref.id)
-    for path, line, col in analysis.files:
-        _check_linked_file(src, path, rel, line, col)
-    images: list[str] = []
-    for img_src, alt, line, col in analysis.images:
-        if not alt:
-            src.diags.add(rel, line, col, f"image {img_src!r} has no alt text; describe it "
-                          "in the brackets: ![what it shows](...)", Severity.WARNING)
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", img_src) or img_src.startswith("//"):
-            src.diags.add(rel, line, col, f"remote image {img_src!r} removed; ketapub never "
-                          "fetches at build time: put the file under assets/",
-                          Severity.WARNING)
-            continue
-        images.append(img_src)
-    part = Part(
+    found.part = Part(
         **dict(meta),
         source=SourceRef(path=rel, line=1),
         body=body,
@@ -338,23 +374,24 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo
         anchors=tuple(analysis.anchors),
         citation_order=tuple(order),
         faq=tuple(FaqItem(question=q, answer=a, anchor=h) for q, a, h in analysis.faq),
-        images=tuple(dict.fromkeys(images)),
+        images=tuple(dict.fromkeys(img for img, _, _ in images)),
         word_count=analysis.words,
     )
-    return part, analysis.links
+    return found
 
 
-def _check_links(parts: Iterable[tuple[Part, list[markdown.PartLink]]],
-                 diags: _Collector,
+def _check_links(files: Iterable[_PartFile], diags: _Collector,
                  others: Iterable[tuple[str, list[markdown.PartLink]]] = ()) -> None:
     """Every ``part:`` link of the parts (and of ``others``: the disclaimer) must name a part
-    and, with ``#anchor``, one of its anchors."""
-    parts = list(parts)
-    by_key: dict[str, Part] = {}
-    for p, _ in parts:
-        by_key[str(p.part)] = p
-        by_key[p.slug] = p
-    for rel, links in [(p.source.path, links) for p, links in parts] + list(others):
+    and, with ``#anchor``, one of its anchors. A part with invalid front matter still counts
+    (its own problems are reported on it, not on every link to it)."""
+    files = list(files)
+    by_key: dict[str, _PartFile] = {}
+    for f in files:
+        for key in (f.number, f.slug):
+            if key is not None:
+                by_key.setdefault(str(key), f)
+    for rel, links in [(f.rel, f.links) for f in files] + list(others):
         for link in links:
             target = by_key.get(link.target)
             if target is None:
@@ -365,9 +402,10 @@ def _check_links(parts: Iterable[tuple[Part, list[markdown.PartLink]]],
             elif link.anchor and link.anchor not in target.anchors:
                 close = difflib.get_close_matches(link.anchor, target.anchors, n=1)
                 hint = (f"did you mean #{close[0]}?" if close
-                        else f"add {{#{link.anchor}}} to a heading in {target.source.path}")
+                        else f"add {{#{link.anchor}}} to a heading in {target.rel}")
+                name = f"part {target.number}" if target.number is not None else target.rel
                 diags.add(rel, link.line, link.column,
-                          f"part {target.part} has no anchor '#{link.anchor}'; {hint}")
+                          f"{name} has no anchor '#{link.anchor}'; {hint}")
 
 
 def _disclaimer_links(src: _Source, meta: SeriesMeta | None, text: str | None,
@@ -526,7 +564,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
                 _validation_diagnostics(exc, Series, "series.yaml", series_pos, diags)
     tz = _timezone(raw_series)
 
-    loaded_parts: list[tuple[Part, list[markdown.PartLink]]] = []
+    loaded_parts: list[_PartFile] = []
     part_files = _ordered_files(src, "parts", (".md", ".markdown"))
     if not part_files and (root / "parts").is_dir() is False:
         diags.add("parts", 1, 1, "no parts/ folder; add parts/01-<slug>.md files")
@@ -536,7 +574,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         result = _load_part(src, rel, tz)
         if result is not None:
             loaded_parts.append(result)
-    parts = [p for p, _ in loaded_parts]
+    parts = [f.part for f in loaded_parts if f.part is not None]
     for key in ("part", "slug"):
         seen: dict[Any, Part] = {}
         for p in parts:
@@ -592,15 +630,15 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
             rel, bpos = brand_pos[b.id]
             line, col = bpos.of_value(("logo",))
             want(b.logo, rel, line, col)
-    for p in parts:
-        for img in p.images:
+    for f in loaded_parts:
+        for img, line, col in f.images:
             clean = img.split("#")[0].split("?")[0]
             bad = clean.startswith("/") or ".." in clean.split("/")
             if bad:
-                diags.add(p.source.path, p.body_line, 1, f"image {img!r} must be a path "
-                          "under the source folder, such as assets/figure.svg")
+                diags.add(f.rel, line, col, f"image {img!r} must be a path under the source "
+                          "folder, such as assets/figure.svg")
                 continue
-            want(clean, p.source.path, p.body_line, 1)
+            want(clean, f.rel, line, col)
 
     if strict:
         diags.items = [d.as_error() for d in diags.items]
