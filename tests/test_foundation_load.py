@@ -316,3 +316,34 @@ def test_a_part_whose_front_matter_does_not_parse_is_known_by_its_file_name(
         "02-b.md": part(2, "b", "## Real {#real}\n", extra="oops: [unclosed\n")})
     (err,) = errors_of(root)
     assert err.startswith(f"{root}/parts/02-b.md:8:") and "invalid YAML" in err
+
+
+def test_a_hash_that_turns_a_series_value_into_a_comment_is_an_error(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + "subtitle: #1 in care\n")
+    assert one(root) == (f"{root}/series.yaml:9:11: subtitle has no value: an unquoted '#' "
+                         "starts a YAML comment, so #1 in care is ignored; quote it: "
+                         "subtitle: \"#1 in care\"")
+    aligned = make_source(tmp_path / "t", series=SERIES + "subtitle:    # none yet\n")
+    assert ketapub.load(aligned, strict=True).subtitle is None  # a comment, meant as one
+
+
+def test_a_hash_in_front_matter_is_reported_for_required_keys_and_list_items(
+        tmp_path: Path) -> None:
+    text = part(1, "one", extra="tags:\n  - #dosing\n").replace('title: "Part 1"', "title: # TBD")
+    root = make_source(tmp_path / "s", {"01-one.md": text})
+    assert errors_of(root) == [
+        f"{root}/parts/01-one.md:2:8: title has no value: the rest of the line is a YAML "
+        "comment; write the value before the '#', or quote it if it starts with '#'",
+        f"{root}/parts/01-one.md:8:5: tags.0 has no value: an unquoted '#' starts a YAML "
+        "comment, so #dosing is ignored; quote it: - \"#dosing\""]
+
+
+def test_a_tab_in_yaml_is_called_a_tab(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES.replace('  - name: "A. Writer"',
+                                                            '\t- name: "A. Writer"'))
+    assert one(root) == (f"{root}/series.yaml:8:1: a tab is used for indentation at 8:1; YAML "
+                         "indents with spaces: replace the tab with spaces")
+    front = part(1, "one", extra="tags:\n  -\tdosing\n")
+    root = make_source(tmp_path / "p", {"01-one.md": front})
+    assert one(root).startswith(f"{root}/parts/01-one.md:8:4: a tab is used for indentation "
+                                "at 8:4;")

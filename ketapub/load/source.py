@@ -15,7 +15,7 @@ import posixpath
 import re
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -177,10 +177,63 @@ def _public_fields(model: type[BaseModel]) -> list[str]:
     return list(schema.model_fields)
 
 
+M = typing.TypeVar("M", bound=BaseModel)
+
+
+def _validate(schema: type[M], raw: dict[str, Any], rel: str, pos: yamlpos.Positions,
+              diags: _Collector, model: type[BaseModel] | None = None,
+              context: dict[str, Any] | None = None) -> M | None:
+    """``raw`` validated as ``schema``, or None; every problem is added to ``diags``,
+    including values a ``#`` left empty, which would otherwise pass as absent."""
+    model = model or schema
+    commented = _commented_out(model, rel, pos, diags)
+    try:
+        result = schema.model_validate(raw, context=context)
+    except ValidationError as exc:
+        _validation_diagnostics(exc, model, rel, pos, diags, skip=commented)
+        return None
+    return None if commented else result
+
+
+def _is_field(model: type[BaseModel], path: tuple[Any, ...]) -> bool:
+    """Whether ``path`` leads to a field of ``model`` (or an item of a list field)."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    if not path:
+        return False
+    owner = _model_for(model, path[:-1]) if len(path) > 1 else model
+    return owner is not None and str(path[-1]) in _public_fields(owner)
+
+
+def _commented_out(model: type[BaseModel], rel: str, pos: yamlpos.Positions,
+                   diags: _Collector) -> set[tuple[Any, ...]]:
+    """Report each field whose value a ``#`` turned into a comment (``accent_color:
+    #123456`` is null in YAML, and would pass silently as an absent optional key)."""
+    found: set[tuple[Any, ...]] = set()
+    for path, line, col, comment in pos.commented():
+        if not _is_field(model, path):
+            continue  # an unknown key: reported as such
+        found.add(path)
+        key = ".".join(map(str, path))
+        if comment[1:2] in ("", " ", "\t"):
+            diags.add(rel, line, col, f"{key} has no value: the rest of the line is a YAML "
+                      "comment; write the value before the '#', or quote it if it starts "
+                      "with '#'")
+            continue
+        shown = (f"- \"{comment}\"" if isinstance(path[-1], int)
+                 else f"{path[-1]}: \"{comment}\"")
+        diags.add(rel, line, col, f"{key} has no value: an unquoted '#' starts a YAML comment, "
+                  f"so {comment} is ignored; quote it: {shown}")
+    return found
+
+
 def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: str,
-                            pos: yamlpos.Positions, diags: _Collector) -> None:
+                            pos: yamlpos.Positions, diags: _Collector,
+                            skip: Collection[tuple[Any, ...]] = ()) -> None:
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
+        if loc in skip and err["type"] != "extra_forbidden":
+            continue  # reported as a value a comment left empty
         msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             owner = _model_for(model, loc[:-1]) or model
@@ -225,11 +278,10 @@ def _split_front_matter(text: str, rel: str, diags: _Collector) -> tuple[str, st
 def _load_yaml(src: _Source, rel: str, text: str,
                offset: int = 0) -> tuple[Any, yamlpos.Positions] | None:
     try:
-        value, pos = yamlpos.parse(text)
+        value, pos = yamlpos.parse(text, offset)
     except yamlpos.YamlProblem as exc:
         src.diags.add(rel, exc.line + offset, exc.column, exc.message)
         return None
-    pos.line_offset = offset
     value = _strip_controls(value, (), rel, pos, src.diags)
     if not isinstance(value, dict):
         src.diags.add(rel, 1 + offset, 1, "expected YAML keys and values (a mapping) here")
@@ -325,10 +377,7 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
     raw, pos = loaded if loaded is not None else ({}, yamlpos.Positions())
     meta: PartMeta | None = None
     if loaded is not None:
-        try:
-            meta = PartMeta.model_validate(raw, context={"timezone": tz})
-        except ValidationError as exc:
-            _validation_diagnostics(exc, Part, rel, pos, src.diags)
+        meta = _validate(PartMeta, raw, rel, pos, src.diags, Part, {"timezone": tz})
     # The body is checked even under invalid front matter: every problem in one pass.
     analysis = markdown.analyze(body, src.diags.show(rel), body_line)
     src.diags.items.extend(analysis.diagnostics)
@@ -558,10 +607,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         loaded = _load_yaml(src, "series.yaml", series_text)
         if loaded is not None:
             raw_series, series_pos = loaded
-            try:
-                meta = SeriesMeta.model_validate(raw_series)
-            except ValidationError as exc:
-                _validation_diagnostics(exc, Series, "series.yaml", series_pos, diags)
+            meta = _validate(SeriesMeta, raw_series, "series.yaml", series_pos, diags, Series)
     tz = _timezone(raw_series)
 
     loaded_parts: list[_PartFile] = []
@@ -597,10 +643,8 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         if loaded is None:
             continue
         raw, pos = loaded
-        try:
-            brand = Brand.model_validate(raw)
-        except ValidationError as exc:
-            _validation_diagnostics(exc, Brand, rel, pos, diags)
+        brand = _validate(Brand, raw, rel, pos, diags)
+        if brand is None:
             continue
         if any(b.id == brand.id for b in brands):
             line, col = pos.of_value(("id",))

@@ -7,6 +7,7 @@ and anchors/aliases are refused: both hide mistakes, and aliases allow exponenti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,15 @@ class Positions:
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
     line_offset: int = 0
+    comments: dict[Path, tuple[int, int, str]] = field(default_factory=dict)
+    """Values that are null because a ``#`` turned the rest of their line into a comment
+    (``accent_color: #123456``): the line and column of the ``#``, and the comment."""
+
+    def commented(self) -> list[tuple[Path, int, int, str]]:
+        """(path, line, column, comment) of each value a comment left empty, in order."""
+        return sorted(((path, line + self.line_offset, col, text)
+                       for path, (line, col, text) in self.comments.items()),
+                      key=lambda c: (c[1], c[2]))
 
     def of_value(self, path: Path) -> tuple[int, int]:
         for n in range(len(path), -1, -1):
@@ -62,8 +72,45 @@ def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> YamlProblem:
                        "remove it")
 
 
-def parse(text: str) -> tuple[Any, Positions]:
-    """Parse one YAML document into plain values and their positions."""
+def _tab_problem(text: str, line: int, col: int, line_offset: int) -> YamlProblem | None:
+    """A tab where YAML expects spaces, named as such (PyYAML says "found character that
+    cannot start any token"), at the tab itself; None when the problem is not a tab."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    here = lines[line - 1]
+    tab = col - 1 if here[col - 1:col] == "\t" else here.find("\t")
+    if tab < 0:
+        return None
+    where = f"{line + line_offset}:{tab + 1}"
+    if re.fullmatch(r"[ ]*(?:-[ ]*)*", here[:tab]):  # only indentation (and "- ") before
+        return YamlProblem(line, tab + 1, f"a tab is used for indentation at {where}; YAML "
+                           "indents with spaces: replace the tab with spaces")
+    return YamlProblem(line, tab + 1, f"a tab at {where} cannot start a YAML value; use "
+                       "spaces instead of the tab")
+
+
+def _comment_after(text: str, line: int, col: int) -> tuple[int, str] | None:
+    """(column, comment) when the rest of the line from ``col`` is a comment that stands
+    where a value was meant: right after ``key: `` or ``- ``, or one that reads like a value
+    (``#123456``: no space after the ``#``). An aligned ``key:    # note`` is a comment."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    here = lines[line - 1]
+    rest = here[col - 1:].lstrip(" \t")
+    if not rest.startswith("#"):
+        return None
+    at = len(here) - len(rest)
+    before = here[:at]
+    if before.endswith((": ", "- ")) or rest[1:2] not in ("", " ", "\t"):
+        return at + 1, rest.rstrip()
+    return None
+
+
+def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
+    """Parse one YAML document into plain values and their positions (``line_offset``:
+    the file line before the document's first; lines of a YamlProblem do not include it)."""
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
@@ -77,10 +124,14 @@ def parse(text: str) -> tuple[Any, Positions]:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = exc.problem or exc.context or "invalid YAML"
+            if "tab" in problem or "cannot start any token" in problem:
+                tab = _tab_problem(text, line, col, line_offset)
+                if tab is not None:
+                    raise tab from None
             raise YamlProblem(line, col, f"invalid YAML: {problem}") from None
         except yaml.YAMLError as exc:
             raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
-        positions = Positions()
+        positions = Positions(line_offset=line_offset)
         if root is None:
             return None, positions
         seen: set[int] = set()
@@ -112,6 +163,11 @@ def parse(text: str) -> tuple[Any, Positions]:
                 return out
             if isinstance(node, yaml.SequenceNode):
                 return [build(item, (*path, i)) for i, item in enumerate(node.value)]
+            if (node.tag == "tag:yaml.org,2002:null" and node.value == ""
+                    and isinstance(node, yaml.ScalarNode) and not node.style):
+                comment = _comment_after(text, *_mark(node))
+                if comment is not None:
+                    positions.comments[path] = (_mark(node)[0], *comment)
             try:
                 return loader.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
