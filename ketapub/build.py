@@ -33,7 +33,7 @@ from ketapub import write
 from ketapub.budget import Budget, BudgetExecutor
 from ketapub.errors import KetapubError, RenderError, UsageError
 from ketapub.load import load
-from ketapub.model import Series
+from ketapub.model import PAGE_SIZES, Series, page_size_name
 from ketapub.plan import plan
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
 from ketapub.render.registry import Registry, installed
@@ -230,7 +230,8 @@ def build(
     started = time.perf_counter()
     series = source if isinstance(source, Series) else load(source, strict=strict)
     when = resolve_as_of(as_of, series.tz)
-    if page_size not in (None, "A4", "Letter"):
+    page_size = page_size_name(page_size)
+    if page_size not in (None, *PAGE_SIZES):
         raise UsageError(f"page size {page_size!r} is not A4 or Letter")
     if not 1 <= heading_level <= 5:
         raise UsageError("heading level must be between 1 and 5")
@@ -390,7 +391,7 @@ def render(source: Series | str | os.PathLike[str], renderer: str, *,
     series = source if isinstance(source, Series) else load(source)
     when = resolve_as_of(as_of, series.tz)
     opts = BuildOptions(brands=tuple(sorted(set(brands))), large_print=large_print,
-                        page_size=page_size, heading_level=heading_level,
+                        page_size=page_size_name(page_size), heading_level=heading_level,
                         templates=tuple(str(Path(t)) for t in templates),
                         extra=tuple(sorted((extra or {}).items())))
     r = select_renderers([renderer], registry)[0]

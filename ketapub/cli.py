@@ -108,7 +108,8 @@ def main() -> None:
               help="Worker processes (default: one per core).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--large-print", is_flag=True, help="Large-print handouts (body 16 pt or more).")
-@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default=None,
+@click.option("--page-size", type=click.Choice(["A4", "Letter"], case_sensitive=False),
+              default=None,
               help="Page size of handouts and booklet (default: brand, series, else A4).")
 @click.option("--heading-level", type=click.IntRange(1, 5), default=2, show_default=True,
               help="Heading level of a part title in HTML fragments.")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -111,7 +112,18 @@ HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 HexColor = Annotated[str, AfterValidator(_check_hex)]
 RelPath = Annotated[str, AfterValidator(_check_rel_path)]
 Text = Annotated[str, Field(min_length=1)]
-PageSize = Literal["A4", "Letter"]
+PAGE_SIZES = ("A4", "Letter")
+
+
+def page_size_name(value: Any) -> Any:
+    """The canonical spelling of a page size written in any case (``letter`` -> ``Letter``);
+    anything else unchanged, for the validator to refuse."""
+    if isinstance(value, str):
+        return {p.lower(): p for p in PAGE_SIZES}.get(value.strip().lower(), value)
+    return value
+
+
+PageSize = Annotated[Literal["A4", "Letter"], BeforeValidator(page_size_name)]
 
 
 class Author(_Frozen):

@@ -220,3 +220,11 @@ def test_cli_summary_groups_by_renderer_when_there_are_many_artifacts(
     assert result.exit_code == 0, result.output
     assert "total size" in result.output and "│ rss " in result.output
     assert "feed/rss.xml │" not in result.output
+
+
+def test_cli_page_size_is_taken_in_any_case(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(SINK), "-o", str(tmp_path / "o"), "-q",
+                                       "--format", "jsonfeed", "--as-of", SINK_AS_OF,
+                                       "--page-size", "letter"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "feed" / "feed.json").is_file()

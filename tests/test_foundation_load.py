@@ -347,3 +347,15 @@ def test_a_tab_in_yaml_is_called_a_tab(tmp_path: Path) -> None:
     root = make_source(tmp_path / "p", {"01-one.md": front})
     assert one(root).startswith(f"{root}/parts/01-one.md:8:4: a tab is used for indentation "
                                 "at 8:4;")
+
+
+def test_page_size_is_taken_in_any_case_and_spelled_canonically(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + "page_size: letter\n", files={
+        "brands/c.yaml": "id: c\nname: C\npage_size: a4\n",
+        "brands/d.yaml": "id: d\nname: D\npage_size: LETTER\n"})
+    series = ketapub.load(root, strict=True)
+    assert series.page_size == "Letter"
+    assert [b.page_size for b in series.brands] == ["A4", "Letter"]
+    bad = make_source(tmp_path / "b", series=SERIES + "page_size: A5\n")
+    assert one(bad).startswith(f"{bad}/series.yaml:9:12: page_size: Input should be 'A4' or "
+                               "'Letter'")

@@ -98,6 +98,12 @@ def test_page_size_series_brand_and_option(sink: Path, content: Path) -> None:
     assert page_points_bytes(data) == A4  # the option over the brand
 
 
+def test_the_page_size_option_is_taken_in_any_case() -> None:
+    data = ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path=SINK_HANDOUT,
+                          page_size="letter")[SINK_HANDOUT]
+    assert page_points_bytes(data) == LETTER  # the series says A4
+
+
 def page_points_bytes(data: bytes) -> tuple[float, float]:
     import io
 
