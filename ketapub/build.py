@@ -24,16 +24,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ketapub import write
 from ketapub.budget import Budget, BudgetExecutor
-from ketapub.errors import KetapubError, RenderError, UsageError
+from ketapub.errors import Diagnostic, KetapubError, RenderError, SourceError, UsageError
 from ketapub.load import load
-from ketapub.model import PAGE_SIZES, Series, page_size_name
+from ketapub.model import PAGE_SIZES, Brand, Series, page_size_name
 from ketapub.plan import plan
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
 from ketapub.render.registry import Registry, installed
@@ -200,6 +200,35 @@ def select_renderers(formats: Iterable[str] | None, registry: Registry | None = 
     return [reg.create(n) for n in names]
 
 
+def check_brands(series: Series, renderers: Sequence[Renderer], options: BuildOptions) -> None:
+    """Refuse brands the build asks for that the source lacks, and a broken brand file
+    (``Series.broken_brands``) when these renderers would make branded output for it: only
+    then is it an error, so one clinic's typo blocks no other output."""
+    wanted = options.brands
+    broken = [b for b in series.broken_brands if "all" in wanted or b.id in wanted]
+    for b in wanted:
+        if b != "all" and series.get_brand(b) is None and all(x.id != b for x in broken):
+            known = ", ".join(x.id for x in series.brands) or "none"
+            raise UsageError(f"unknown brand {b!r}; brands in the source: {known}")
+    if not broken:
+        return
+    # Would these renderers make branded output? Ask them, with a stand-in brand and every
+    # part released, so the answer does not change with the build's instant.
+    probe = series.model_copy(update={"brands": (Brand(id="probe", name="probe"),)})
+    ctx = RenderContext(series=probe, as_of=datetime(3000, 1, 1, tzinfo=UTC),
+                        options=replace(options, brands=("all",)))
+    if not any(job.brand for r in renderers for job in r.plan(probe, ctx)):
+        return
+    problems = [d for b in broken for d in b.problems]
+    for b in broken:
+        flag = "--brand all" if "all" in wanted else f"--brand {b.id}"
+        n = len(b.problems)
+        problems.append(Diagnostic(b.path, 1, 1, f"brand {b.id!r} cannot be built: {n} "
+                                   f"problem{'' if n == 1 else 's'} in this file; fix "
+                                   f"{'it' if n == 1 else 'them'}, or build without {flag}"))
+    raise SourceError(problems)
+
+
 def build(
     source: Series | str | os.PathLike[str],
     out: str | os.PathLike[str] = "output",
@@ -236,15 +265,12 @@ def build(
     if not 1 <= heading_level <= 5:
         raise UsageError("heading level must be between 1 and 5")
     brand_ids = tuple(sorted(set(brands)))
-    for b in brand_ids:
-        if b != "all" and series.get_brand(b) is None:
-            known = ", ".join(x.id for x in series.brands) or "none"
-            raise UsageError(f"unknown brand {b!r}; brands in the source: {known}")
     options = BuildOptions(
         brands=brand_ids, large_print=large_print, page_size=page_size,
         heading_level=heading_level, templates=tuple(str(Path(t)) for t in templates),
         extra=tuple(sorted((extra or {}).items())))
     renderers = select_renderers(formats, registry)
+    check_brands(series, renderers, options)
     ctx = RenderContext(series=series, as_of=when, options=options)
     planned = plan(renderers, ctx)
     write.check_case_collisions(j.path for j in planned)
@@ -395,6 +421,7 @@ def render(source: Series | str | os.PathLike[str], renderer: str, *,
                         templates=tuple(str(Path(t)) for t in templates),
                         extra=tuple(sorted((extra or {}).items())))
     r = select_renderers([renderer], registry)[0]
+    check_brands(series, [r], opts)
     ctx = RenderContext(series=series, as_of=when, options=opts)
     jobs = plan([r], ctx)
     ctx = RenderContext(series=series, as_of=when, options=opts,

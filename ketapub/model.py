@@ -289,6 +289,18 @@ class Brand(_Frozen):
         return v
 
 
+class BrokenBrand(_Frozen):
+    """A brand file with problems: left out of the series, an error only for a build that
+    makes branded output for it (so a typo in one clinic's profile blocks nothing else)."""
+
+    id: str
+    """The id the file gives (its file name when it gives none)."""
+    path: str
+    """The brand file, as diagnostics show it."""
+    problems: tuple[Diagnostic, ...]
+    """Its errors, every one of them."""
+
+
 class SeriesMeta(_Frozen):
     """The schema of ``series.yaml``."""
 
@@ -354,6 +366,8 @@ class Series(SeriesMeta):
     """sha256 over every source file read; identical sources give identical hashes."""
     warnings: tuple[Diagnostic, ...] = Field(default=(), exclude=True, repr=False)
     """What the loader noticed but let pass (each an error under ``strict``)."""
+    broken_brands: tuple[BrokenBrand, ...] = Field(default=(), exclude=True, repr=False)
+    """Brand files with problems, ordered by id; their problems are also warnings."""
 
     @property
     def tz(self) -> ZoneInfo:

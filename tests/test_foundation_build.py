@@ -228,3 +228,42 @@ def test_cli_page_size_is_taken_in_any_case(tmp_path: Path) -> None:
                                        "--page-size", "letter"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o" / "feed" / "feed.json").is_file()
+
+
+def test_a_broken_brand_blocks_only_the_builds_that_ask_for_it(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", files={
+        "brands/c.yaml": "id: c\nname: C\naccent_color: \"red\"\ncolour: blue\n",
+        "brands/d.yaml": "id: d\nname: D\n"})
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(main, [*args[:1], str(root), *args[1:]])
+        return result.exit_code, result.stderr
+
+    # no branded output asked for, or none made: a warning naming the file and its problems
+    for args in (["build", "-o", str(tmp_path / "a"), "--format", "jsonfeed"],
+                 ["build", "-o", str(tmp_path / "b"), "--format", "html", "--brand", "c"],
+                 ["validate"]):
+        code, err = run(*args)
+        assert code == 0, err
+        assert f"{root}/brands/c.yaml:3:15: warning: accent_color:" in err
+        assert f"{root}/brands/c.yaml:4:1: warning: unknown key 'colour'" in err
+    assert (tmp_path / "b" / "html").is_dir()
+    # branded handouts of that brand asked for: an error, and nothing written
+    for brand in ("c", "all"):
+        code, err = run("build", "-o", str(tmp_path / brand), "--format", "pdf",
+                        "--brand", brand)
+        assert code == 1, err
+        assert f"{root}/brands/c.yaml:3:15: accent_color:" in err
+        assert (f"{root}/brands/c.yaml:1:1: brand 'c' cannot be built: 2 problems in this file; "
+                f"fix them, or build without --brand {brand}") in err
+        assert not (tmp_path / brand).exists()
+    code, err = run("validate", "--strict")
+    assert code == 1
+    assert err.splitlines()[:2] == [
+        f"{root}/brands/c.yaml:3:15: accent_color: 'red' is not a CSS hex colour; write it "
+        "like '#1f6f8b'",
+        f"{root}/brands/c.yaml:4:1: unknown key 'colour'; known keys: id, name, phone, email, "
+        "address, website, logo, accent_color, page_size"]
+    with pytest.raises(ketapub.SourceError):
+        ketapub.render(ketapub.load(root), "pdf", brands=["c"], as_of="2025-06-01")

@@ -152,7 +152,7 @@ def test_updated_before_publish(tmp_path: Path) -> None:
 def test_brand_colour_must_be_hex(tmp_path: Path) -> None:
     root = make_source(tmp_path / "s", files={
         "brands/c.yaml": "id: c\nname: C\naccent_color: \"red; background: url(x)\"\n"})
-    msg = one(root)
+    msg = one(root, strict=True)
     assert msg.startswith(f"{root}/brands/c.yaml:3:15: accent_color:") and "hex colour" in msg
 
 
@@ -359,3 +359,27 @@ def test_page_size_is_taken_in_any_case_and_spelled_canonically(tmp_path: Path) 
     bad = make_source(tmp_path / "b", series=SERIES + "page_size: A5\n")
     assert one(bad).startswith(f"{bad}/series.yaml:9:12: page_size: Input should be 'A4' or "
                                "'Letter'")
+
+
+def test_every_problem_of_a_brand_file_is_reported_at_once(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", files={"brands/c.yaml": (
+        "id: c\nname: C\naccent_color: \"red\"\ncolour: blue\nlogo: assets/gone.png\n")})
+    assert [e.split(": ", 1)[0] for e in errors_of(root, strict=True)] == [
+        f"{root}/brands/c.yaml:3:15", f"{root}/brands/c.yaml:4:1", f"{root}/brands/c.yaml:5:7"]
+    assert "file 'assets/gone.png' does not exist" in errors_of(root, strict=True)[2]
+
+
+def test_a_broken_brand_is_left_out_with_warnings(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", files={
+        "brands/c.yaml": "id: c\nname: C\naccent_color: #123456\nlogo: assets/gone.png\n",
+        "brands/d.yaml": "id: d\nname: D\n"})
+    series = ketapub.load(root)
+    assert [b.id for b in series.brands] == ["d"]
+    (broken,) = series.broken_brands
+    assert (broken.id, broken.path, len(broken.problems)) == ("c", f"{root}/brands/c.yaml", 2)
+    assert [str(w) for w in sorted(series.warnings)] == [
+        f"{root}/brands/c.yaml:1:1: warning: brand 'c' is left out: 2 problems in this file; "
+        "a build of its branded handouts (--brand c or --brand all) fails until they are fixed",
+        f"{root}/brands/c.yaml:3:15: warning: " + broken.problems[0].message,
+        f"{root}/brands/c.yaml:4:7: warning: " + broken.problems[1].message]
+    assert "has no value" in broken.problems[0].message

@@ -30,12 +30,14 @@ from ketapub.model import (
     SLUG_RE,
     Asset,
     Brand,
+    BrokenBrand,
     FaqItem,
     Part,
     PartMeta,
     Series,
     SeriesMeta,
     SourceRef,
+    _check_rel_path,
 )
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
@@ -573,6 +575,48 @@ def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes 
     return data
 
 
+def _load_brand(src: _Source, rel: str, taken: set[str],
+                want: typing.Callable[[str, str, int, int], None]
+                ) -> tuple[Brand | None, dict[str, Any]]:
+    """A brand file and its raw keys; every problem of the file is reported, the logo's
+    too when other keys are wrong (a user fixes all of them in one pass)."""
+    text = src.read_text(rel)
+    loaded = _load_yaml(src, rel, text) if text is not None else None
+    if loaded is None:
+        return None, {}
+    raw, pos = loaded
+    brand = _validate(Brand, raw, rel, pos, src.diags)
+    if brand is not None and brand.id in taken:
+        line, col = pos.of_value(("id",))
+        src.diags.add(rel, line, col, f"duplicate brand id {brand.id!r}; ids must be unique")
+        brand = None
+    logo = raw.get("logo")
+    line, col = pos.of_value(("logo",))
+    if brand is not None:
+        if brand.logo:
+            want(brand.logo, rel, line, col)
+        if brand.accent_color and (ratio := contrast_on_white(brand.accent_color)) < 4.5:
+            line, col = pos.of_value(("accent_color",))
+            src.diags.add(rel, line, col, f"accent_color {brand.accent_color} has a contrast "
+                          f"of {ratio:.1f}:1 on white, and handouts set text in it (the FAQ's "
+                          "\"Q.\"); readers need 4.5:1: choose a darker colour", Severity.WARNING)
+    elif isinstance(logo, str) and _plain_rel_path(logo):
+        _load_asset(src, logo.replace("\\", "/"), rel, line, col)  # checked, not kept
+    return brand, raw
+
+
+def _count(problems: Collection[object]) -> str:
+    return f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+
+
+def _plain_rel_path(value: str) -> bool:
+    try:
+        _check_rel_path(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _ordered_files(src: _Source, folder: str, suffixes: tuple[str, ...]) -> list[str]:
     base = src.root / folder
     if not base.is_dir():
@@ -634,30 +678,6 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     parts.sort(key=lambda p: (p.part, p.source.path))
     _check_links(loaded_parts, diags, _disclaimer_links(src, meta, series_text, series_pos))
 
-    brands: list[Brand] = []
-    brand_pos: dict[str, tuple[str, yamlpos.Positions]] = {}
-    brand_files = _ordered_files(src, "brands", (".yaml", ".yml"))
-    for rel in brand_files:
-        text = src.read_text(rel)
-        loaded = _load_yaml(src, rel, text) if text is not None else None
-        if loaded is None:
-            continue
-        raw, pos = loaded
-        brand = _validate(Brand, raw, rel, pos, diags)
-        if brand is None:
-            continue
-        if any(b.id == brand.id for b in brands):
-            line, col = pos.of_value(("id",))
-            diags.add(rel, line, col, f"duplicate brand id {brand.id!r}; ids must be unique")
-            continue
-        brands.append(brand)
-        brand_pos[brand.id] = (rel, pos)
-        if brand.accent_color and (ratio := contrast_on_white(brand.accent_color)) < 4.5:
-            line, col = pos.of_value(("accent_color",))
-            diags.add(rel, line, col, f"accent_color {brand.accent_color} has a contrast of "
-                      f"{ratio:.1f}:1 on white, and handouts set text in it (the FAQ's "
-                      "\"Q.\"); readers need 4.5:1: choose a darker colour", Severity.WARNING)
-
     assets: dict[str, Asset] = {}
 
     def want(rel: str, where: str, line: int, col: int) -> None:
@@ -666,14 +686,30 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
             if asset is not None:
                 assets[rel] = asset
 
+    brands: list[Brand] = []
+    broken: list[BrokenBrand] = []
+    for rel in _ordered_files(src, "brands", (".yaml", ".yml")):
+        first = len(diags.items)
+        brand, raw = _load_brand(src, rel, {b.id for b in brands}, want)
+        found = diags.items[first:]
+        problems = tuple(d for d in found if d.severity is Severity.ERROR)
+        if not problems:
+            assert brand is not None
+            brands.append(brand)
+            continue
+        # A broken brand blocks only a build that asks for it (see build.build): here its
+        # problems are warnings (errors under strict), and one more says what that means.
+        bid = raw.get("id") if isinstance(raw.get("id"), str) and raw["id"] else Path(rel).stem
+        diags.items[first:] = [replace(d, severity=Severity.WARNING) for d in found]
+        if not strict:
+            diags.add(rel, 1, 1, f"brand {bid!r} is left out: {_count(problems)} in this "
+                      f"file; a build of its branded handouts (--brand {bid} or --brand all) "
+                      "fails until they are fixed", Severity.WARNING)
+        broken.append(BrokenBrand(id=bid, path=diags.show(rel), problems=problems))
+
     if meta is not None and meta.cover:
         line, col = series_pos.of_value(("cover",))
         want(meta.cover, "series.yaml", line, col)
-    for b in brands:
-        if b.logo:
-            rel, bpos = brand_pos[b.id]
-            line, col = bpos.of_value(("logo",))
-            want(b.logo, rel, line, col)
     for f in loaded_parts:
         for img, line, col in f.images:
             clean = img.split("#")[0].split("?")[0]
@@ -707,5 +743,6 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         assets=tuple(assets[k] for k in sorted(assets)),
         source_hash=digest.hexdigest(),
         warnings=tuple(diags.items),
+        broken_brands=tuple(sorted(broken, key=lambda b: (b.id, b.path))),
     )
 
