@@ -83,7 +83,17 @@ def _size(n: int) -> str:
 SUMMARY_ROWS = 60
 """Above this many artifacts the build summary groups them by renderer."""
 
-source_arg = click.argument("source", default="content", type=click.Path(file_okay=False))
+def default_source(_ctx: click.Context | None = None, _param: object = None,
+                   value: str | None = None) -> str:
+    """SOURCE as given, else the current folder when it holds series.yaml (a user working
+    inside a series folder), else ``content``."""
+    if value is not None:
+        return value
+    return "." if Path("series.yaml").is_file() else "content"
+
+
+source_arg = click.argument("source", required=False, callback=default_source,
+                            type=click.Path(file_okay=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,7 +135,8 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
           large_print: bool, page_size: str | None, heading_level: int, force: bool,
           quiet: bool, timeout: float | None = None, memory_limit: int | None = None) -> None:
-    """Build SOURCE (default: content/) into the output folder."""
+    """Build SOURCE (default: the current folder when it holds series.yaml, else content/)
+    into the output folder."""
     from ketapub.budget import Budget
     from ketapub.build import build as run_build
     from ketapub.load import load
@@ -193,7 +204,9 @@ def validate(source: str, strict: bool) -> None:
             over.append((p, score.grade))
     Console(highlight=False, width=max(100, stdout.width)).print(table)
     for p, grade in over:
-        line = f"{source.rstrip('/')}/{p.source.path}:{p.body_line}:1: "
+        folder = source.rstrip("/")
+        shown = f"{folder}/{p.source.path}" if folder not in ("", ".") else p.source.path
+        line = f"{shown}:{p.body_line}:1: "
         msg = (f"readability grade {grade:.1f} is above {GRADE_LIMIT:.0f}, the health-literacy "
                "guideline for patient materials; use shorter sentences and common words")
         err.print(line + ("" if strict else "warning: ") + msg, markup=False)

@@ -267,3 +267,61 @@ def test_a_broken_brand_blocks_only_the_builds_that_ask_for_it(tmp_path: Path) -
         "address, website, logo, accent_color, page_size"]
     with pytest.raises(ketapub.SourceError):
         ketapub.render(ketapub.load(root), "pdf", brands=["c"], as_of="2025-06-01")
+
+
+def test_source_defaults_to_the_series_folder_you_are_in(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "series", {"01-one.md": part(1, "one")})
+    cli = [sys.executable, "-c", "from ketapub.cli import main; main()"]
+
+    def run(*args: str, cwd: Path = root) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run([*cli, *args], cwd=cwd, capture_output=True, text=True,
+                              timeout=120, env=env)
+
+    proc = run("schedule", "--json", "--as-of", "2025-06-01")
+    assert proc.returncode == 0, proc.stderr
+    assert [p["slug"] for p in json.loads(proc.stdout)["parts"]] == ["one"]
+    proc = run("validate")
+    assert proc.returncode == 0, proc.stderr
+    assert "ok: 1 parts" in proc.stdout
+    proc = run("build", "-o", "out", "--format", "jsonfeed", "-q", "--as-of", "2025-06-01")
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "out" / "feed" / "feed.json").is_file()
+    # a problem is shown relative to the folder you are in
+    (root / "parts" / "01-one.md").write_text(part(1, "one", extra="sumary: x\n"), "utf-8")
+    proc = run("validate")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("parts/01-one.md:7:1: unknown key 'sumary'")
+    # elsewhere, SOURCE is still content/
+    proc = run("schedule", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("content:1:1: source folder not found")
+    (tmp_path / "content").mkdir()
+    make_source(tmp_path / "content", {"01-two.md": part(1, "two")})
+    proc = run("schedule", "--json", "--as-of", "2025-06-01", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [p["slug"] for p in json.loads(proc.stdout)["parts"]] == ["two"]
+
+
+def test_serve_defaults_to_the_series_folder_you_are_in(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "series", {"01-one.md": part(1, "one")})
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", "from ketapub.cli import main; main()",
+                             "serve", "-o", "out", "--port", "0"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = ""
+        while "serving" not in line:
+            line = proc.stderr.readline()
+            assert line, "ketapub serve exited early"
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed/feed.json",
+                                    timeout=30) as response:
+            feed = json.load(response)
+        assert [item["title"] for item in feed["items"]] == ["Part 1"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -641,7 +641,8 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     diags = _Collector(display)
     if not root.is_dir():
         raise SourceError([Diagnostic(display, 1, 1, "source folder not found; pass the folder "
-                                      "that holds series.yaml and parts/")])
+                                      "that holds series.yaml and parts/, or run ketapub "
+                                      "inside it")])
     src = _Source(root, diags)
     series_text = src.read_text("series.yaml")
     raw_series: dict[str, Any] = {}
