@@ -383,3 +383,9 @@ def test_a_broken_brand_is_left_out_with_warnings(tmp_path: Path) -> None:
         f"{root}/brands/c.yaml:3:15: warning: " + broken.problems[0].message,
         f"{root}/brands/c.yaml:4:7: warning: " + broken.problems[1].message]
     assert "has no value" in broken.problems[0].message
+
+
+def test_a_character_that_cannot_start_a_yaml_value_is_named(tmp_path: Path) -> None:
+    root = make_source(tmp_path / "s", series=SERIES + "subtitle: @home\tcare\n")
+    assert one(root) == (f"{root}/series.yaml:9:11: invalid YAML: '@' cannot start a plain "
+                         "value; put the value in quotes")

@@ -72,14 +72,17 @@ def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> YamlProblem:
                        "remove it")
 
 
-def _tab_problem(text: str, line: int, col: int, line_offset: int) -> YamlProblem | None:
+def _tab_problem(text: str, line: int, col: int, line_offset: int,
+                 problem: str) -> YamlProblem | None:
     """A tab where YAML expects spaces, named as such (PyYAML says "found character that
     cannot start any token"), at the tab itself; None when the problem is not a tab."""
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return None
     here = lines[line - 1]
-    tab = col - 1 if here[col - 1:col] == "\t" else here.find("\t")
+    # PyYAML's own tab messages may point at the line rather than at the tab
+    at_mark = here[col - 1:col] == "\t"
+    tab = col - 1 if at_mark else here.find("\t") if "tab" in problem else -1
     if tab < 0:
         return None
     where = f"{line + line_offset}:{tab + 1}"
@@ -125,9 +128,13 @@ def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             problem = exc.problem or exc.context or "invalid YAML"
             if "tab" in problem or "cannot start any token" in problem:
-                tab = _tab_problem(text, line, col, line_offset)
+                tab = _tab_problem(text, line, col, line_offset, problem)
                 if tab is not None:
                     raise tab from None
+                char = text.split("\n")[line - 1][col - 1:col] if mark else ""
+                if char.strip() and "cannot start any token" in problem:
+                    raise YamlProblem(line, col, f"invalid YAML: {char!r} cannot start a "
+                                      "plain value; put the value in quotes") from None
             raise YamlProblem(line, col, f"invalid YAML: {problem}") from None
         except yaml.YAMLError as exc:
             raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
