@@ -694,8 +694,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         brand, raw = _load_brand(src, rel, {b.id for b in brands}, want)
         found = diags.items[first:]
         problems = tuple(d for d in found if d.severity is Severity.ERROR)
-        if not problems:
-            assert brand is not None
+        if not problems and brand is not None:
             brands.append(brand)
             continue
         # A broken brand blocks only a build that asks for it (see build.build): here its
