@@ -83,6 +83,7 @@ def _size(n: int) -> str:
 SUMMARY_ROWS = 60
 """Above this many artifacts the build summary groups them by renderer."""
 
+
 def default_source(_ctx: click.Context | None = None, _param: object = None,
                    value: str | None = None) -> str:
     """SOURCE as given, else the current folder when it holds series.yaml (a user working
