@@ -206,10 +206,10 @@ def check_brands(series: Series, renderers: Sequence[Renderer], options: BuildOp
     then is it an error, so one clinic's typo blocks no other output."""
     wanted = options.brands
     broken = [b for b in series.broken_brands if "all" in wanted or b.id in wanted]
-    for b in wanted:
-        if b != "all" and series.get_brand(b) is None and all(x.id != b for x in broken):
+    for bid in wanted:
+        if bid != "all" and series.get_brand(bid) is None and all(x.id != bid for x in broken):
             known = ", ".join(x.id for x in series.brands) or "none"
-            raise UsageError(f"unknown brand {b!r}; brands in the source: {known}")
+            raise UsageError(f"unknown brand {bid!r}; brands in the source: {known}")
     if not broken:
         return
     # Would these renderers make branded output? Ask them, with a stand-in brand and every

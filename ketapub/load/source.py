@@ -699,7 +699,8 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
             continue
         # A broken brand blocks only a build that asks for it (see build.build): here its
         # problems are warnings (errors under strict), and one more says what that means.
-        bid = raw.get("id") if isinstance(raw.get("id"), str) and raw["id"] else Path(rel).stem
+        given = raw.get("id")
+        bid = given if isinstance(given, str) and given else Path(rel).stem
         diags.items[first:] = [replace(d, severity=Severity.WARNING) for d in found]
         if not strict:
             diags.add(rel, 1, 1, f"brand {bid!r} is left out: {_count(problems)} in this "
