@@ -78,6 +78,28 @@ def _tz_from(info: ValidationInfo) -> ZoneInfo:
     return tz if isinstance(tz, ZoneInfo) else ZoneInfo("UTC")
 
 
+# Line breaks and the spaces YAML leaves around them: folded (``>``) and literal (``|``)
+# scalars, ``>+`` keep-chomping, ``"\n"``/``"\t"`` escapes. Not no-break or other typographic
+# spaces, which an author writes on purpose.
+_BREAKS = re.compile("[ \t\n\r\f\v\x85\u2028\u2029]+")
+
+
+def one_line(value: Any) -> Any:
+    """A one-line field as every output shows it: runs of spaces and line breaks become one
+    space, none at either end. Feeds, calendars, PDF metadata and HTML attributes have no
+    place for a line break, and a folded YAML scalar always ends with one."""
+    return _BREAKS.sub(" ", value).strip(" ") if isinstance(value, str) else value
+
+
+def lines(value: Any) -> Any:
+    """A field whose line breaks mean something (a postal address): each line made
+    :func:`one_line`, blank lines dropped, lines joined by ``\\n``."""
+    if not isinstance(value, str):
+        return value
+    kept = (one_line(line) for line in re.split("[\n\r\v\f\x85\u2028\u2029]", value))
+    return "\n".join(line for line in kept if line)
+
+
 def _check_slug(value: str) -> str:
     if not SLUG_RE.match(value):
         raise ValueError(
@@ -111,7 +133,10 @@ Slug = Annotated[str, AfterValidator(_check_slug)]
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 HexColor = Annotated[str, AfterValidator(_check_hex)]
 RelPath = Annotated[str, AfterValidator(_check_rel_path)]
-Text = Annotated[str, Field(min_length=1)]
+Line = Annotated[str, BeforeValidator(one_line)]
+"""Free text on one line (see :func:`one_line`)."""
+Text = Annotated[str, BeforeValidator(one_line), Field(min_length=1)]
+"""Required free text on one line, not empty once normalised."""
 PAGE_SIZES = ("A4", "Letter")
 
 
@@ -129,7 +154,7 @@ PageSize = Annotated[Literal["A4", "Letter"], BeforeValidator(page_size_name)]
 class Author(_Frozen):
     name: Text
     """Display name."""
-    role: str | None = None
+    role: Line | None = None
     """Free text such as 'Writer' or 'Editor'; EPUB maps known roles to MARC relators."""
 
 
@@ -165,7 +190,7 @@ class Reference(_Frozen):
 
 class MedicalReview(_Frozen):
     reviewer: Text
-    credentials: str | None = None
+    credentials: Line | None = None
     reviewed_on: date
 
 
@@ -204,8 +229,8 @@ class PartMeta(_Frozen):
     publish_at: datetime
     """Release instant. A date alone is 00:00, a naive time is wall-clock, in the series zone."""
     updated_at: datetime | None = None
-    tags: tuple[str, ...] = ()
-    reviewed_by: str | None = None
+    tags: tuple[Line, ...] = ()
+    reviewed_by: Line | None = None
     reviewed_on: date | None = None
     references: tuple[Reference, ...] = ()
     url: HttpUrl | None = None
@@ -273,9 +298,10 @@ class Brand(_Frozen):
 
     id: Slug
     name: Text
-    phone: str | None = None
+    phone: Line | None = None
     email: str | None = None
-    address: str | None = None
+    address: Annotated[str, BeforeValidator(lines)] | None = None
+    """Postal address; its line breaks are kept (each line normalised like a one-line field)."""
     website: HttpUrl | None = None
     logo: RelPath | None = None
     accent_color: HexColor | None = None
@@ -307,8 +333,9 @@ class SeriesMeta(_Frozen):
     title: Text
     slug: Slug | None = None
     """File-name form of the title; derived from the title when absent."""
-    subtitle: str | None = None
+    subtitle: Line | None = None
     description: Text
+    """One paragraph, on one line whatever the YAML style (see :func:`one_line`)."""
     language: str
     """BCP 47 tag such as ``en``, ``en-US`` or ``es``."""
     base_url: HttpUrl
@@ -316,7 +343,7 @@ class SeriesMeta(_Frozen):
     publisher: Text
     authors: tuple[Author, ...] = Field(min_length=1)
     identifier: str | None = None
-    license: str | None = None
+    license: Line | None = None
     cover: RelPath | None = None
     disclaimer: str | None = None
     """Markdown shown on every handout, the ebook's front matter and every fragment."""

@@ -411,13 +411,13 @@ def test_hostile_titles_stay_well_formed(tmp_path):
     for data in (rss, atom):
         xml(data)  # well-formed
         parsed = parse_ok(data)
-        assert parsed.feed.title == "Evil <b>bold</b> & ]]>  end"
+        assert parsed.feed.title == "Evil <b>bold</b> & ]]> end"  # one line: spaces collapsed
         (entry,) = parsed.entries
-        assert entry.title == "Second ]]> <![CDATA[ x ]]> &   < part"
+        assert entry.title == "Second ]]> <![CDATA[ x ]]> & < part"
         assert [t.term for t in entry.tags] == ["ok", "badtag", "]]>"]
         body = entry.content[0].value
         assert "<script>" not in body and "Body with ]]&gt; and" in body
-    assert "Second ]]> <![CDATA[ x ]]> &   < part" in \
+    assert "Second ]]> <![CDATA[ x ]]> & < part" in \
         xml(rss).findtext("channel/item/title")
 
 

@@ -31,7 +31,7 @@ class CalendarRenderer(Renderer):
         return [self.job("feed/schedule.ics", kind="calendar")]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        from icalendar import Calendar, Event
+        from icalendar import Calendar, Event, vText
 
         s = ctx.series
         cal = Calendar()
@@ -39,10 +39,12 @@ class CalendarRenderer(Renderer):
         cal.add("version", "2.0")
         cal.add("calscale", "GREGORIAN")
         cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", clean(s.title))
-        cal.add("x-wr-caldesc", clean(s.description))
+        # icalendar escapes only the properties it knows as TEXT; NAME and the X-WR-*
+        # ones it would write raw, and a line break, comma or semicolon would break them.
+        cal.add("x-wr-calname", vText(clean(s.title)))
+        cal.add("x-wr-caldesc", vText(clean(s.description)))
         cal.add("x-wr-timezone", s.timezone)
-        cal.add("name", clean(s.title))  # RFC 7986
+        cal.add("name", vText(clean(s.title)))  # RFC 7986
         cal.add("source", ctx.web_url(job.path), parameters={"VALUE": "URI"})
         cal.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
         stamp = (ctx.last_modified or EPOCH).astimezone(UTC)
