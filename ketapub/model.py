@@ -288,10 +288,6 @@ class Part(PartMeta):
         by_id = {r.id: r for r in self.references}
         return tuple((i, by_id[rid]) for i, rid in enumerate(self.citation_order, 1))
 
-    @property
-    def modified(self) -> datetime:
-        return self.updated_at or self.publish_at
-
 
 class Brand(_Frozen):
     """A clinic profile (``brands/*.yaml``) for branded handouts."""

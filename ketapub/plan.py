@@ -11,15 +11,17 @@ little else as possible. The rule, by what ``Job.parts`` says the artifact shows
   file the renderer could use, the series metadata (title, disclaimer, language, ...) and
   every asset's hash, the brand profile of a branded job, and the input hashes of the
   artifacts it ``depends_on``.
-- ``parts=None`` (an aggregate: booklet, ebook, feeds, hub, index): every part in full and
-  the set of parts released as of ``as_of``. Any edit of any part re-renders it.
+- ``parts=None`` (an aggregate: booklet, ebook, feeds, hub, index): every part in full, the
+  set of parts released as of ``as_of`` and the set whose ``updated_at`` has come (an update
+  shows from that instant on). Any edit of any part re-renders it.
 - ``parts=(n, ...)`` (a handout, a fragment, a card) or ``parts=()`` (a stylesheet): the
-  parts listed in full, whether each is released, the number of parts in the series
-  ("Part 2 of 6"), and the *face* of every part those bodies (or the series disclaimer) link
-  to with ``part:`` -- number, slug, URL, title, ``publish_at`` and whether it is released,
-  which is all a resolved link ("see Part 3", or plain text with "Available Sep 15, 2025")
-  can show. So part 2's handout does not re-render when part 3's body changes, but does
-  when part 3 is released, renamed or rescheduled if part 2 links to it.
+  parts listed in full, whether each is released and whether its update has come, the
+  number of parts in the series ("Part 2 of 6"), and the *face* of every part those bodies
+  (or the series disclaimer) link to with ``part:`` -- number, slug, URL, title,
+  ``publish_at`` and whether it is released, which is all a resolved link ("see Part 3", or
+  plain text with "Available Sep 15, 2025") can show. So part 2's handout does not
+  re-render when part 3's body changes, but does when part 3 is released, renamed or
+  rescheduled if part 2 links to it.
 
 A renderer whose per-part artifact shows more of other parts than that (a "next part"
 teaser, say) must list those parts in ``parts`` or leave it ``None``. ``ctx.planned`` and
@@ -107,6 +109,8 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
     series_hash = _series_hash(series)
     released = [p.part for p in ctx.released]
     is_out = {p.part: p.part in released for p in series.parts}
+    # Parts whose updated_at has come: crossing one changes every date the part shows.
+    updated = [p.part for p in series.parts if ctx.updated(p) is not None]
     options = _digest(asdict(ctx.options) | {"templates": len(ctx.options.templates),
                                              "brands": None})
     disclaimer_links = linked_parts(series, series.disclaimer or "")
@@ -137,11 +141,13 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
         if job.parts is None:  # an aggregate: all of every part, and what is out
             value["parts"] = part_hashes
             value["released"] = released
+            value["updated"] = updated
         else:
             shown = sorted(set(job.parts))
             linked = set(disclaimer_links).union(*(links.get(n, set()) for n in shown))
             value["parts"] = {str(n): part_hashes.get(n, "") for n in shown}
             value["released"] = [n for n in shown if is_out.get(n)]
+            value["updated"] = [n for n in shown if n in updated]
             value["count"] = len(series.parts)
             value["links"] = [faces[n] for n in sorted(linked)]
         done = replace(job, input_hash=_digest(value))

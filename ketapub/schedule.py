@@ -68,7 +68,23 @@ def entries(series: Series, as_of: datetime) -> list[Entry]:
                   released(p, as_of)) for p in series.parts]
 
 
+def updated(part: Part, as_of: datetime) -> datetime | None:
+    """The part's ``updated_at`` once it has come, else None.
+
+    An ``updated_at`` after ``as_of`` is not yet true (the update is scheduled, or the source
+    was edited ahead of time): until then no output says the part was updated, so none
+    carries a date after its ``as_of``.
+    """
+    return part.updated_at if part.updated_at is not None and part.updated_at <= as_of else None
+
+
+def modified(part: Part, as_of: datetime) -> datetime:
+    """The part's last-modified instant as of ``as_of``: its update if one has come, else its
+    release. The one rule behind every "Updated" line and modification date of every output."""
+    return updated(part, as_of) or part.publish_at
+
+
 def last_modified(series: Series, as_of: datetime) -> datetime | None:
-    """The newest publish or update instant among released parts (a content date)."""
-    dates = [p.modified for p in released_parts(series, as_of)]
+    """The newest :func:`modified` instant among released parts (a content date)."""
+    dates = [modified(p, as_of) for p in released_parts(series, as_of)]
     return max(dates, key=lambda d: d.astimezone(UTC)) if dates else None

@@ -122,8 +122,20 @@ class RenderContext:
 
     @property
     def last_modified(self) -> datetime | None:
-        """Newest publish/update instant of a released part: the date feeds and books carry."""
+        """Newest :meth:`modified` instant of a released part: the date feeds and books carry.
+        Never after ``as_of``."""
         return schedule.last_modified(self.series, self.as_of)
+
+    def modified(self, part: Part) -> datetime:
+        """``part``'s last-modified date as of the build: its ``updated_at`` once that has
+        come, else its ``publish_at``. Use it (never ``part.updated_at``) for a part's
+        modification date, so no output dates anything after ``as_of``."""
+        return schedule.modified(part, self.as_of)
+
+    def updated(self, part: Part) -> datetime | None:
+        """The date of ``part``'s "Updated" line: its ``updated_at`` once that has come,
+        else None (no line)."""
+        return schedule.updated(part, self.as_of)
 
     def web_url(self, path: str) -> str:
         """Absolute URL of a published file (an asset, a feed), under ``base_url``."""

@@ -188,8 +188,8 @@ class _Book:
                              id_prefix=prefix)
         body = Markup(body_xhtml(html, notes_title=t["notes"], notes_id="notes"))
         dates = t["published_on"].format(date=ctx.format_date(part.publish_at))
-        if part.updated_at:
-            dates += " · " + t["updated_on"].format(date=ctx.format_date(part.updated_at))
+        if (updated := ctx.updated(part)) is not None:
+            dates += " · " + t["updated_on"].format(date=ctx.format_date(updated))
         # the series' review is on the notice page
         review = ctx.review_text(ctx.review(part, fallback=False))
         tree = self.document(f"part-{part.number}", part_href(part), "part.xhtml", part=part,

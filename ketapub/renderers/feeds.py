@@ -1,7 +1,8 @@
 """RSS 2.0 (``feed/rss.xml``) and Atom 1.0 (``feed/atom.xml``), made with feedgen.
 
 Released parts only, newest first; the id of an item is its part URL. Every date comes from
-the content (``publish_at`` / ``updated_at``), never from the clock, so a feed is a pure
+the content (``publish_at``, and ``updated_at`` once it has come: ``RenderContext.modified``),
+never from the clock, so a feed is a pure
 function of the series and the set of released parts. The item content comes from the
 ``feed/item.html`` template and has every URL made absolute, since a feed reader shows it
 away from the site. When the part's handout PDF is made in the same build, it is attached as
@@ -90,7 +91,7 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
         result.append(Item(
             id=url, title=clean(part.title), summary=clean(part.summary),
             content_html=clean(absolutize(clean(html).strip(), url)),
-            published=part.publish_at.astimezone(UTC), updated=part.modified.astimezone(UTC),
+            published=part.publish_at.astimezone(UTC), updated=ctx.modified(part).astimezone(UTC),
             tags=tuple(clean(t) for t in part.tags if clean(t).strip()),
             enclosure=enclosure))
     return result

@@ -109,7 +109,7 @@ class HtmlRenderer(Renderer):
                 "url": s.part_url(p),
                 "status": "released" if released else "scheduled",
                 "release": p.publish_at.isoformat(),
-                "modified": p.modified.isoformat() if released else None,
+                "modified": ctx.modified(p).isoformat() if released else None,
                 "available": None if released else ctx.available(p),
                 "fragment": f"{p.slug}.html" if released else None,
                 "card": f"cards/{p.slug}.html",

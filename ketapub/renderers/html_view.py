@@ -124,8 +124,8 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
     if editors:
         meta.append(words["edited"].format(names=list_text(editors, s.language)))
     meta.append(Markup("{} {}").format(words["published"], time_tag(ctx, part.publish_at)))
-    if part.updated_at:
-        meta.append(Markup("{} {}").format(words["updated"], time_tag(ctx, part.updated_at)))
+    if (updated := ctx.updated(part)) is not None:
+        meta.append(Markup("{} {}").format(words["updated"], time_tag(ctx, updated)))
     return {
         "part": part,
         "url": s.part_url(part),
@@ -155,7 +155,7 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
         "mainEntityOfPage": url,
         "inLanguage": s.language,
         "datePublished": part.publish_at.isoformat(),
-        "dateModified": part.modified.isoformat(),
+        "dateModified": ctx.modified(part).isoformat(),
         "author": [{"@type": "Person", "name": n} for n in names(s, False)],
         "publisher": {"@type": "Organization", "name": s.publisher, "url": s.base_url},
         "isPartOf": {"@type": "CreativeWorkSeries", "name": s.title, "url": s.base_url},

@@ -29,7 +29,7 @@ class JsonFeedRenderer(Renderer):
                 "content_html": body + (f'<div class="disclaimer">{disclaimer}</div>'
                                         if disclaimer else ""),
                 "date_published": part.publish_at.isoformat(),
-                "date_modified": part.modified.isoformat(),
+                "date_modified": ctx.modified(part).isoformat(),
                 "tags": list(part.tags),
                 "_ketapub": {"part": part.part, "slug": part.slug},
             })

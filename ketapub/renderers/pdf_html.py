@@ -12,6 +12,7 @@ import html as htmllib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,12 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
                        builtin_templates_dir())
 
 
+def _first_release(ctx: RenderContext) -> datetime | None:
+    """The booklet's creation date: its first released part's (None before any release,
+    rather than a date still to come)."""
+    return min((p.publish_at for p in ctx.released), default=None)
+
+
 def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
     """The whole series: cover, contents with page numbers, released parts, back matter."""
     s = ctx.series
@@ -230,7 +237,7 @@ def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
     html = renderer.render_template(
         ctx, "pdf/booklet.html", entries=entries, cover=cover,
         review=ctx.review_text(ctx.review(None)),
-        modified=ctx.last_modified, first=min(p.publish_at for p in s.parts),
+        modified=ctx.last_modified, first=_first_release(ctx),
         qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
         **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, None, booklet=True), _assets(ctx),
