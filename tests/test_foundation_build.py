@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -162,47 +161,6 @@ def test_missing_source_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert "source folder not found" in result.output
-
-
-# --- packaging ---------------------------------------------------------------------------
-
-def test_installed_wheel_renders_with_builtin_templates(tmp_path: Path) -> None:
-    """A plain (non-editable) install of the wheel carries templates/ and py.typed."""
-    dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
-                    str(dist), str(ROOT)], check=True, capture_output=True, timeout=300)
-    [wheel] = dist.glob("ketapub-*.whl")
-    import zipfile
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "ketapub/py.typed" in names
-    builtin = sorted(p.relative_to(ROOT / "templates").as_posix()
-                     for p in (ROOT / "templates").rglob("*") if p.is_file())
-    assert builtin and all(f"ketapub/templates/{b}" in names for b in builtin)
-    # a fresh environment: the wheel installed without its dependencies, which are taken
-    # from this test environment's site-packages (no network needed, no editable path)
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    py = env_dir / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-                    str(wheel)], check=True, timeout=300)
-    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    site = subprocess.run([str(py), "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip()
-    deps = [p for p in sys.path if p.endswith("site-packages")]
-    Path(site, "zz_test_deps.pth").write_text("\n".join(deps) + "\n")
-    script = (
-        "import ketapub, pathlib, sys\n"
-        "from ketapub.render.base import builtin_templates_dir\n"
-        "assert 'venv' in ketapub.__file__, ketapub.__file__\n"
-        "assert builtin_templates_dir() == pathlib.Path(ketapub.__file__).parent / 'templates'\n"
-        f"r = ketapub.build({str(SINK)!r}, {str(tmp_path / 'o')!r}, formats=['jsonfeed'],"
-        f" as_of={SINK_AS_OF!r})\n"
-        "print(len(r.artifacts))\n")
-    run = subprocess.run([str(py), "-c", script], capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path, env={k: v for k, v in os.environ.items()
-                                            if k not in ("PYTHONPATH",)})
-    assert run.returncode == 0, run.stderr
-    assert (tmp_path / "o" / "feed" / "feed.json").is_file()
 
 
 def test_example_content_validates_strictly() -> None:
