@@ -10,9 +10,17 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test lint sysdeps venv bench clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# What a user needs: ketapub and its runtime dependencies, no extras (make demo).
+$(BIN)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The test and development tools on top (make test, lint, bench).
+$(BIN)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $@
 
@@ -32,7 +40,7 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --ignore-scripts --silent
 	touch $@
 
-demo: venv
+demo: $(BIN)/.installed-demo
 	$(BIN)/ketapub build content -o output --brand all
 
 test: sysdeps venv node_modules/.installed
