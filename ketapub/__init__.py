@@ -13,6 +13,7 @@ from ketapub.build import BuildError, BuildResult, build, render
 from ketapub.errors import (
     Diagnostic,
     KetapubError,
+    PluginError,
     RendererError,
     RenderError,
     Severity,
@@ -32,7 +33,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact", "ArtifactInfo", "Asset", "Author", "Brand", "BuildError", "BuildOptions",
     "BuildResult", "Diagnostic", "FaqItem", "Job", "KetapubError", "MedicalReview", "Part",
-    "Reference", "Registry", "RenderContext", "RenderError", "Renderer", "RendererError",
-    "Series", "Severity", "SourceError", "TemplateError", "UsageError", "build", "installed",
-    "load", "make_app", "next_release", "released", "render", "resolve_as_of",
+    "PluginError", "Reference", "Registry", "RenderContext", "RenderError", "Renderer",
+    "RendererError", "Series", "Severity", "SourceError", "TemplateError", "UsageError",
+    "build", "installed", "load", "make_app", "next_release", "released", "render",
+    "resolve_as_of",
 ]

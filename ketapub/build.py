@@ -21,6 +21,7 @@ import os
 import pickle
 import shutil
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -31,7 +32,14 @@ from typing import Any
 
 from ketapub import write
 from ketapub.budget import Budget, BudgetExecutor
-from ketapub.errors import Diagnostic, KetapubError, RenderError, SourceError, UsageError
+from ketapub.errors import (
+    Diagnostic,
+    KetapubError,
+    PluginError,
+    RenderError,
+    SourceError,
+    UsageError,
+)
 from ketapub.load import load
 from ketapub.model import PAGE_SIZES, Brand, Series, page_size_name
 from ketapub.plan import plan
@@ -146,14 +154,17 @@ def _render_all(
     def settle(job: Job, call: Callable[[], Artifact]) -> None:
         artifact: Artifact | None = None
         error: RenderError | None = None
+        cause: Exception | None = None
         try:
             artifact = call()
         except RenderError as exc:
-            error = exc
+            error, cause = exc, exc
         except KetapubError as exc:
-            error = RenderError(job.path, str(exc))
+            error, cause = RenderError(job.path, str(exc)), exc
         except Exception as exc:  # a renderer bug or a dead worker: that artifact's failure
-            error = RenderError(job.path, f"{type(exc).__name__}: {exc}")
+            error, cause = RenderError(job.path, f"{type(exc).__name__}: {exc}"), exc
+        if error is not None and cause is not None:  # a worker's traceback is chained in
+            error.detail = "".join(traceback.format_exception(cause))
         finish(job, artifact, error)
         for nxt in dependents.pop(job.path, ()):
             waiting[nxt.path].discard(job.path)
@@ -185,18 +196,45 @@ def _render_all(
             _SHARED.pop(shared.key, None)
 
 
-def select_renderers(formats: Iterable[str] | None, registry: Registry | None = None
-                     ) -> list[Renderer]:
-    """Renderer instances for ``formats`` (names, comma lists allowed); all when None."""
-    reg = registry or installed()
+def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
+    """Renderer names from a str (``"pdf"``, ``"rss,atom"``) or a sequence of them, in order
+    and without repeats; None when ``formats`` is None (every installed renderer)."""
+    if formats is None:
+        return None
+    items = [formats] if isinstance(formats, str) else list(formats)
     names: list[str] = []
-    for item in formats or reg.names():
-        for name in str(item).split(","):
+    for item in items:
+        if not isinstance(item, str):
+            raise UsageError(f"formats: {item!r} is not a renderer name; pass names such as "
+                             "'pdf' or 'rss,atom'")
+        for name in item.split(","):
             name = name.strip()
             if name and name not in names:
                 names.append(name)
     if not names:
         raise UsageError("no renderer selected")
+    return names
+
+
+def select_renderers(formats: str | Iterable[str] | None, registry: Registry | None = None,
+                     *, strict: bool = False, skipped: list[PluginError] | None = None
+                     ) -> list[Renderer]:
+    """Renderer instances for ``formats`` (a name, a comma list or a sequence); all when None.
+
+    A renderer asked for by name must load. With ``formats=None`` a plugin that fails to
+    load is left out and its :class:`PluginError` appended to ``skipped`` (an error under
+    ``strict``), so one broken third-party plugin does not stop every default build.
+    """
+    reg = registry or installed()
+    names = format_names(formats)
+    if names is None:
+        names, broken = reg.usable()
+        if broken and strict:
+            raise broken[0]
+        if skipped is not None:
+            skipped.extend(broken)
+        if not names:
+            raise UsageError("no renderer selected: none of the installed renderers loads")
     return [reg.create(n) for n in names]
 
 
@@ -269,7 +307,8 @@ def build(
         brands=brand_ids, large_print=large_print, page_size=page_size,
         heading_level=heading_level, templates=tuple(str(Path(t)) for t in templates),
         extra=tuple(sorted((extra or {}).items())))
-    renderers = select_renderers(formats, registry)
+    skipped_plugins: list[PluginError] = []
+    renderers = select_renderers(formats, registry, strict=strict, skipped=skipped_plugins)
     check_brands(series, renderers, options)
     ctx = RenderContext(series=series, as_of=when, options=options)
     planned = plan(renderers, ctx)
@@ -398,7 +437,7 @@ def build(
         artifacts=tuple(sorted(entries.values(), key=lambda e: e.path)),
         rendered=tuple(rendered), skipped=tuple(skipped), removed=tuple(removed),
         next_release=nxt, seconds=time.perf_counter() - started, errors=tuple(errors),
-        warnings=series.warnings)
+        warnings=(*series.warnings, *skipped_plugins))
     if errors:
         raise BuildError(result)
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,6 +21,7 @@ from rich.table import Table
 from ketapub import schedule as sched
 from ketapub.errors import (
     KetapubError,
+    PluginError,
     RendererError,
     Severity,
     SourceError,
@@ -30,7 +32,21 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)
 
 
+def _debugging() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(DEBUG))
+
+
+def _traceback(exc: BaseException) -> None:
+    if _debugging():
+        err.print("".join(traceback.format_exception(exc)).rstrip(), markup=False)
+
+
 def _fail(exc: KetapubError) -> NoReturn:
+    if isinstance(exc, PluginError):  # an installed plugin is broken: not a usage mistake
+        _traceback(exc)
+        err.print(f"ketapub: {exc}", markup=False)
+        sys.exit(1)
     if isinstance(exc, SourceError):
         for d in exc.diagnostics:
             err.print(str(d), markup=False)
@@ -44,10 +60,13 @@ def _fail(exc: KetapubError) -> NoReturn:
 
     if isinstance(exc, BuildError):
         for e in exc.result.errors:
+            if _debugging() and e.detail:
+                err.print(e.detail.rstrip(), markup=False)
             err.print(str(e), markup=False)
         err.print(f"{len(exc.result.errors)} artifact(s) failed; the others were written and "
                   "the failed ones keep their previous files.", markup=False)
         sys.exit(1)
+    _traceback(exc)
     err.print(str(exc), markup=False)
     sys.exit(1)
 
@@ -69,7 +88,19 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _print_warnings(warnings: Any) -> None:
     for d in warnings:
-        err.print(str(d), markup=False)
+        if isinstance(d, PluginError):
+            err.print(f"ketapub: warning: {d}; built without it (fix or uninstall "
+                      f"{d.package or 'its package'}, or choose renderers with --format)",
+                      markup=False)
+        else:
+            err.print(str(d), markup=False)
+
+
+DEBUG = "ketapub.debug"
+debug_option = click.option(
+    "--debug", is_flag=True, expose_value=False, is_eager=True,
+    callback=lambda ctx, _param, value: ctx.meta.update({DEBUG: True}) if value else None,
+    help="Print the traceback behind a failure (a render, a plugin that fails to import).")
 
 
 def _size(n: int) -> str:
@@ -99,6 +130,7 @@ source_arg = click.argument("source", required=False, callback=default_source,
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ketapub")
+@debug_option
 def main() -> None:
     """Turn one article-series source into PDF handouts, an EPUB, feeds and HTML fragments."""
 
@@ -131,6 +163,7 @@ def main() -> None:
               "rest of the build lands).")
 @click.option("--memory-limit", type=click.IntRange(min=1), default=None, metavar="MB",
               help="Stop any one render that allocates more than this.")
+@debug_option
 @_guard
 def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
@@ -140,13 +173,17 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     into the output folder."""
     from ketapub.budget import Budget
     from ketapub.build import build as run_build
+    from ketapub.build import select_renderers
     from ketapub.load import load
     from ketapub.progress import Reporter
 
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
+    skipped: list[PluginError] = []  # installed plugins that fail to import: warned, left out
+    chosen = [r.name for r in select_renderers(formats or None, strict=strict, skipped=skipped)]
+    _print_warnings(skipped)
     with Reporter(err, enabled=not quiet) as reporter:
-        result = run_build(series, out, formats=formats or None, as_of=as_of,
+        result = run_build(series, out, formats=chosen, as_of=as_of,
                            templates=templates, brands=brands, jobs=jobs, strict=strict,
                            large_print=large_print, page_size=page_size,
                            heading_level=heading_level, force=force, progress=reporter,
@@ -256,9 +293,10 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@debug_option
 @_guard
 def renderers() -> None:
-    """List the installed renderers."""
+    """List the installed renderers; a plugin that fails to import is listed as broken."""
     from ketapub.render.registry import installed
 
     reg = installed()
@@ -266,18 +304,19 @@ def renderers() -> None:
     table.add_column("name")
     table.add_column("class")
     table.add_column("description")
-    broken: list[RendererError] = []
+    _, broken = reg.usable()
+    failed = {p.name: p for p in broken}
     for name in reg.names():
-        try:
-            cls = reg.get(name)
-        except RendererError as problem:
-            broken.append(problem)
-            table.add_row(name, "-", "unavailable (see below)")
+        if name in failed:
+            table.add_row(name, failed[name].entry_point.split(" = ", 1)[1],
+                          "BROKEN: fails to load (see below)")
             continue
+        cls = reg.get(name)
         table.add_row(name, f"{cls.__module__}.{cls.__qualname__}", cls.description)
     Console(highlight=False, width=max(110, stdout.width)).print(table)
     for failure in broken:
-        err.print(f"ketapub: {failure}", markup=False)
+        _traceback(failure)
+        err.print(f"ketapub: broken renderer: {failure}", markup=False)
     if broken:
         sys.exit(1)
 

@@ -50,6 +50,25 @@ class RendererError(KetapubError):
     """A renderer is missing, duplicated or not a renderer (a plugin or usage problem)."""
 
 
+class PluginError(RendererError):
+    """An installed renderer plugin fails to import or is not a valid renderer.
+
+    ``name`` is the renderer's name, ``entry_point`` its declaration (``name = module:Class``)
+    and ``package`` the distribution that declares it (``"name version"``, or None).
+    """
+
+    def __init__(self, name: str, entry_point: str, package: str | None, cause: BaseException):
+        self.name = name
+        self.entry_point = entry_point
+        self.package = package
+        origin = f", from {package}" if package else ""
+        if isinstance(cause, KetapubError):
+            what = f"is not a valid renderer: {cause}"
+        else:
+            what = f"failed to import: {type(cause).__name__}: {cause}"
+        super().__init__(f"renderer {name!r} (entry point '{entry_point}'{origin}) {what}")
+
+
 class TemplateError(KetapubError):
     """A template failed to load or render; the message names the template file and line."""
 
@@ -59,6 +78,8 @@ class RenderError(KetapubError):
 
     def __init__(self, artifact: str, message: str):
         self.artifact = artifact
+        self.detail: str | None = None
+        """The traceback of the cause, when there was one (``ketapub build --debug``)."""
         super().__init__(f"{artifact}: {message}")
 
 
