@@ -45,7 +45,7 @@ from ketapub.model import PAGE_SIZES, Brand, Series, page_size_name
 from ketapub.plan import plan
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
 from ketapub.render.registry import Registry, installed
-from ketapub.schedule import resolve_as_of
+from ketapub.schedule import AsOf, resolve_as_of
 
 Progress = Callable[[str, Job, int, int], None]
 """Called as ``progress(event, job, done, total)`` with event "start" or "done"."""
@@ -65,6 +65,8 @@ class BuildResult:
     seconds: float
     errors: tuple[RenderError, ...] = ()
     warnings: tuple[Any, ...] = field(default=())
+    """The load's warnings (:class:`Diagnostic`), then one :class:`PluginError` per installed
+    plugin a build of every renderer left out because it fails to import."""
 
     @property
     def ok(self) -> bool:
@@ -271,8 +273,8 @@ def build(
     source: Series | str | os.PathLike[str],
     out: str | os.PathLike[str] = "output",
     *,
-    formats: Sequence[str] | None = None,
-    as_of: datetime | str | None = None,
+    formats: str | Sequence[str] | None = None,
+    as_of: AsOf = None,
     templates: Sequence[str | os.PathLike[str]] = (),
     brands: Sequence[str] = (),
     large_print: bool = False,
@@ -287,12 +289,52 @@ def build(
     extra: dict[str, str] | None = None,
     budget: Budget | None = None,
 ) -> BuildResult:
-    """Build ``source`` into ``out``. See the README for every option.
+    """Build ``source`` into ``out``: render what changed, then swap it in atomically.
 
-    ``executor`` may be any ``concurrent.futures.Executor`` (a process pool, a Dask
-    ``Client.get_executor()``); else ``jobs`` > 1 starts that many worker processes.
-    With ``budget`` (and no executor), every job renders in its own worker process that is
-    stopped when it overruns the time or memory budget; it is reported as a failed artifact.
+    Unchanged artifacts (same input hash, file still there) are skipped; a failed artifact
+    keeps its previous file and the others land, then :class:`BuildError` is raised.
+
+    Args:
+        source: a loaded :class:`Series`, or the path of a source folder to load.
+        out: the output folder; default ``"output"``.
+        formats: renderer names: a name, a comma list (``"rss,atom"``) or a sequence of
+            either; default None: every installed renderer, leaving out (with a warning in
+            ``BuildResult.warnings``) a plugin that fails to import.
+        as_of: the build instant: a datetime, a date, or an ISO 8601 string (date alone,
+            date-time, with or without offset; naive means the series timezone); default
+            None: SOURCE_DATE_EPOCH, else now.
+        templates: folders searched for templates before the built-ins, first wins;
+            default none.
+        brands: brand ids (or ``"all"``) to make branded handouts for; default none.
+        large_print: set handouts in large print (body 16 pt or more); default False.
+        page_size: ``"A4"`` or ``"Letter"``; default None: the brand's, else the series'.
+        heading_level: heading level of a part title in HTML fragments, 1 to 5; default 2.
+        jobs: worker processes when no ``executor`` is given (None: one per core);
+            default 1, render in this process.
+        executor: any ``concurrent.futures.Executor`` to render in (a process pool, a Dask
+            ``Client.get_executor()``); default None: see ``jobs``.
+        strict: treat warnings as errors (the load's, and a plugin that fails to import);
+            default False.
+        force: render every artifact, even unchanged ones; default False.
+        registry: where renderer names are looked up; default None: the installed renderers.
+        progress: called as ``progress(event, job, done, total)`` with event ``"start"`` or
+            ``"done"`` for each job rendered; default None.
+        extra: free-form ``{key: value}`` options passed to renderers (``BuildOptions.extra``,
+            part of every input hash, so changing one re-renders); default None.
+        budget: a :class:`~ketapub.budget.Budget` of seconds and megabytes per render; with it
+            (and no executor) each job renders in its own worker process, stopped and
+            reported as a failed artifact when it overruns; default None: no limit.
+
+    Returns:
+        A :class:`BuildResult`: every artifact in the manifest, what was rendered, skipped
+        and removed, the next release and the warnings.
+
+    Raises:
+        SourceError: ``source`` is a folder with problems (see :func:`ketapub.load`).
+        UsageError: an impossible option (unknown brand, bad page size, bad ``as_of``).
+        RendererError: a name in ``formats`` is not installed (``PluginError``: it is
+            installed but fails to import).
+        BuildError: some artifacts failed; ``error.result`` tells what landed.
     """
     started = time.perf_counter()
     series = source if isinstance(source, Series) else load(source, strict=strict)
@@ -443,15 +485,31 @@ def build(
     return result
 
 
-def render(source: Series | str | os.PathLike[str], renderer: str, *,
-           as_of: datetime | str | None = None, path: str | None = None,
+def render(source: Series | str | os.PathLike[str], renderer: str | Sequence[str], *,
+           as_of: AsOf = None, path: str | None = None,
            registry: Registry | None = None, brands: Sequence[str] = (),
            large_print: bool = False, page_size: str | None = None, heading_level: int = 2,
            templates: Sequence[str | os.PathLike[str]] = (),
            extra: dict[str, str] | None = None) -> dict[str, bytes]:
-    """Render one renderer's artifacts in memory, touching no disk: ``{path: bytes}``.
+    """Render artifacts in memory, touching no disk: ``{path: bytes}`` in plan order.
 
-    With ``path``, only that artifact is made. Options mean what they mean for :func:`build`.
+    Args:
+        source: a loaded :class:`Series`, or the path of a source folder to load.
+        renderer: renderer names: a name, a comma list (``"rss,atom"``) or a sequence.
+        as_of: the instant, as :func:`build` accepts it; default None: SOURCE_DATE_EPOCH,
+            else now.
+        path: make only this artifact (``"feed/feed.json"``); default None: all of them.
+        registry: where renderer names are looked up; default None: the installed renderers.
+        brands: brand ids (or ``"all"``) for branded handouts; default none.
+        large_print: large-print handouts; default False.
+        page_size: ``"A4"`` or ``"Letter"``; default None: the brand's, else the series'.
+        heading_level: heading level of a part title in HTML fragments; default 2.
+        templates: folders searched for templates before the built-ins; default none.
+        extra: free-form options passed to renderers; default None.
+
+    Raises:
+        RendererError: a name is not installed, or its plugin fails to import.
+        UsageError: no renderer makes ``path``, or a bad ``as_of``.
     """
     series = source if isinstance(source, Series) else load(source)
     when = resolve_as_of(as_of, series.tz)
@@ -459,14 +517,17 @@ def render(source: Series | str | os.PathLike[str], renderer: str, *,
                         page_size=page_size_name(page_size), heading_level=heading_level,
                         templates=tuple(str(Path(t)) for t in templates),
                         extra=tuple(sorted((extra or {}).items())))
-    r = select_renderers([renderer], registry)[0]
-    check_brands(series, [r], opts)
+    chosen = select_renderers(renderer, registry)
+    check_brands(series, chosen, opts)
+    by_name = {r.name: r for r in chosen}
     ctx = RenderContext(series=series, as_of=when, options=opts)
-    jobs = plan([r], ctx)
+    jobs = plan(chosen, ctx)
     ctx = RenderContext(series=series, as_of=when, options=opts,
                         planned=tuple(j.path for j in jobs))
     if path is not None:
         jobs = [j for j in jobs if j.path == path]
         if not jobs:
-            raise UsageError(f"renderer {renderer!r} makes no {path!r}")
-    return {j.path: _render_one(r, j, ctx).data for j in jobs}
+            names = ", ".join(repr(n) for n in by_name)
+            raise UsageError(f"renderer {names} makes no {path!r}" if len(by_name) == 1
+                             else f"renderers {names} make no {path!r}")
+    return {j.path: _render_one(by_name[j.renderer], j, ctx).data for j in jobs}

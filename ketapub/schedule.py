@@ -10,16 +10,32 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ketapub.errors import UsageError
 from ketapub.model import Part, Series, parse_instant
 
+AsOf = datetime | date | str | None
+"""What every ``as_of`` accepts: an aware or naive datetime, a date, an ISO 8601 string
+(date-only or date-time, with or without offset), or None for SOURCE_DATE_EPOCH, else now."""
 
-def resolve_as_of(value: datetime | str | None, tz: ZoneInfo | None = None,
+
+def resolve_as_of(value: AsOf, tz: ZoneInfo | None = None,
                   environ: Mapping[str, str] | None = None) -> datetime:
-    """The build instant: ``value``, else SOURCE_DATE_EPOCH, else now (aware, UTC)."""
+    """The build instant as an aware UTC datetime: ``value``, else SOURCE_DATE_EPOCH, else now.
+
+    The clock is read here only, and only when neither ``value`` nor SOURCE_DATE_EPOCH is set.
+
+    Args:
+        value: the instant (see :data:`AsOf`); None: SOURCE_DATE_EPOCH, else now.
+        tz: zone of a naive date-time or a date alone in ``value``; default UTC.
+        environ: where to read SOURCE_DATE_EPOCH; default ``os.environ``.
+
+    Raises:
+        UsageError: ``value`` is not an ISO 8601 instant, or SOURCE_DATE_EPOCH is not a
+            whole number.
+    """
     env = os.environ if environ is None else environ
     if value is not None:
         try:
@@ -36,8 +52,26 @@ def resolve_as_of(value: datetime | str | None, tz: ZoneInfo | None = None,
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def released(part: Part, as_of: datetime) -> bool:
-    return part.publish_at <= as_of
+def _instant(as_of: AsOf, tz: ZoneInfo | None) -> datetime:
+    if isinstance(as_of, datetime) and as_of.tzinfo is not None:
+        return as_of  # the hot path: renderers ask with the build's own aware instant
+    return resolve_as_of(as_of, tz)
+
+
+def released(part: Part, as_of: AsOf = None, tz: ZoneInfo | None = None) -> bool:
+    """True when ``part`` is out as of ``as_of`` (``publish_at <= as_of``, to the microsecond).
+
+    Args:
+        part: a part of a loaded series.
+        as_of: the instant, as ``build`` accepts it (datetime, date, ISO 8601 string with or
+            without time or offset); default None: SOURCE_DATE_EPOCH, else now.
+        tz: zone of a naive time or a date alone in ``as_of``; default the zone of the part's
+            ``publish_at`` when it is a named zone (the series timezone, for a release written
+            without offset), else UTC. Pass ``series.tz`` to match ``build`` exactly.
+    """
+    if tz is None and isinstance(part.publish_at.tzinfo, ZoneInfo):
+        tz = part.publish_at.tzinfo
+    return part.publish_at <= _instant(as_of, tz)
 
 
 def released_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
@@ -48,9 +82,17 @@ def unreleased_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
     return tuple(p for p in series.parts if not released(p, as_of))
 
 
-def next_release(series: Series, as_of: datetime) -> datetime | None:
-    """The earliest release instant after ``as_of``, or None when everything is out."""
-    upcoming = [p.publish_at for p in series.parts if not released(p, as_of)]
+def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
+    """The earliest release instant after ``as_of``, or None when every part is out.
+
+    Args:
+        series: a loaded series.
+        as_of: the instant, as ``build`` accepts it (datetime, date, ISO 8601 string with or
+            without time or offset; a naive one is in the series timezone); default None:
+            SOURCE_DATE_EPOCH, else now.
+    """
+    when = _instant(as_of, series.tz)
+    upcoming = [p.publish_at for p in series.parts if not released(p, when)]
     return min(upcoming, key=lambda d: d.astimezone(UTC)) if upcoming else None
 
 

@@ -333,10 +333,22 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
              live: Mapping[str, str] = LIVE, reload_interval: float | None = 1.0) -> FeedServer:
     """A WSGI application serving ``out`` with the feeds of ``source`` evaluated live.
 
-    ``clock`` returns the current aware instant (inject one in tests); ``live`` maps the
-    paths rendered per request to their renderer names (renderers not installed are skipped
-    and their built file is served instead). When ``source`` is a folder, edits to it are
-    picked up at most ``reload_interval`` seconds later (None: never).
+    Live paths are rendered as of the request's instant, so a part appears the moment it is
+    released, with no rebuild; every other file comes from the build's manifest.
+
+    Args:
+        source: a loaded :class:`~ketapub.Series`, or a source folder (re-read when its files
+            change); default ``"content"``.
+        out: the built output folder to serve; default ``"output"``.
+        clock: returns the current aware instant; default None: the system clock (inject
+            one in tests).
+        registry: where the live renderers are looked up; default None: the installed ones.
+        templates: folders searched for templates before the built-ins; default none.
+        live: served path -> renderer name, rendered per request; a renderer that is not
+            installed or fails to import is skipped and its built file served instead;
+            default the feeds, the calendar and the hub (``LIVE``).
+        reload_interval: seconds between checks of a source folder for edits; None: never;
+            default 1.0.
     """
     folder = None if isinstance(source, Series) else Path(source)
     series = source if isinstance(source, Series) else load(source)

@@ -635,6 +635,10 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     Raises :class:`~ketapub.errors.SourceError` listing every problem (with ``strict``,
     warnings such as missing alt text or removed raw HTML count as errors too). Warnings of
     a successful load are in ``Series.warnings``.
+
+    Args:
+        source: the folder holding ``series.yaml`` and ``parts/``; default ``"content"``.
+        strict: treat warnings as errors; default False.
     """
     root = Path(source)
     display = str(source).rstrip("/") or "."

@@ -68,7 +68,11 @@ class Registry:
         return sorted(set(self._entries) | set(self._classes))
 
     def entry_point(self, name: str) -> str | None:
-        """``name = module:Class`` as the plugin's package declares it; None if added by hand."""
+        """``name = module:Class`` as the plugin's package declares it; None if added by hand.
+
+        Args:
+            name: the renderer's name.
+        """
         ep = self._entries.get(name)
         return None if ep is None else _describe(ep)
 
@@ -151,5 +155,5 @@ def _check_class(obj: object, where: str) -> None:
 
 @functools.cache
 def installed() -> Registry:
-    """The registry of installed renderers (built once per process)."""
+    """The registry of installed renderers (built once per process; takes no arguments)."""
     return Registry.from_entry_points()
