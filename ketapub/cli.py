@@ -225,28 +225,31 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @_guard
 def validate(source: str, strict: bool) -> None:
-    """Check SOURCE and report each part's readability (Flesch-Kincaid grade)."""
+    """Check SOURCE and report each part's readability, by a formula for its language."""
     from ketapub.load import load
-    from ketapub.readability import GRADE_LIMIT, score_markdown
+    from ketapub.readability import formula_for, score_markdown
 
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
+    formula = formula_for(series.language)
     table = Table(title=f"{series.title}: {len(series.parts)} parts", title_justify="left")
-    for col in ("part", "file", "words", "grade"):
-        table.add_column(col, justify="right" if col in ("part", "words", "grade") else "left")
+    for col in ("part", "file", "words") + (("readability",) if formula else ()):
+        table.add_column(col, justify="right" if col in ("part", "words") else "left")
     over = []
     for p in series.parts:
-        score = score_markdown(p.body)
-        table.add_row(str(p.part), p.source.path, str(p.word_count), f"{score.grade:.1f}")
-        if score.grade > GRADE_LIMIT:
-            over.append((p, score.grade))
+        score = score_markdown(p.body, series.language)
+        table.add_row(str(p.part), p.source.path, str(p.word_count),
+                      *((score.describe(),) if formula else ()))
+        if (problem := score.problem()) is not None:
+            over.append((p, problem))
     Console(highlight=False, width=max(100, stdout.width)).print(table)
-    for p, grade in over:
+    if formula is None:
+        stdout.print(f"no readability formula for {series.language}; readability is not "
+                     "checked", markup=False)
+    for p, msg in over:
         folder = source.rstrip("/")
         shown = f"{folder}/{p.source.path}" if folder not in ("", ".") else p.source.path
         line = f"{shown}:{p.body_line}:1: "
-        msg = (f"readability grade {grade:.1f} is above {GRADE_LIMIT:.0f}, the health-literacy "
-               "guideline for patient materials; use shorter sentences and common words")
         err.print(line + ("" if strict else "warning: ") + msg, markup=False)
     if strict and over:
         sys.exit(1)
