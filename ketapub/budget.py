@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import threading
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,16 +56,19 @@ def _child(conn: Connection, budget: Budget, fn: Callable[..., Any], args: tuple
     if budget.memory_mb is not None:
         limit = _vm_size() + budget.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    result: tuple[Any, ...]
     try:
         result = ("ok", fn(*args, **kwargs))
     except MemoryError:
         result = ("error", f"exceeded the memory budget of {budget.memory_mb} MB")
-    except RenderError as exc:
-        result = ("error", str(exc).removeprefix(f"{exc.artifact}: "))
-    except KetapubError as exc:
-        result = ("error", str(exc))
-    except BaseException as exc:  # a renderer bug: report it, never a traceback
-        result = ("error", f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:  # a renderer bug: report it; its traceback only for --debug
+        if isinstance(exc, RenderError):
+            message = str(exc).removeprefix(f"{exc.artifact}: ")
+        elif isinstance(exc, KetapubError):
+            message = str(exc)
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        result = ("error", message, "".join(traceback.format_exception(exc)))
     try:
         conn.send(result)
     except MemoryError:
@@ -108,7 +112,7 @@ class BudgetExecutor(Executor):
                 raise RenderError(path, f"exceeded the time budget of {self.budget.seconds:g} s "
                                   "and was stopped; the previous file is kept")
             try:
-                status, payload = recv.recv()
+                status, payload, *detail = recv.recv()
             except EOFError:
                 proc.join()
                 code = proc.exitcode
@@ -125,7 +129,9 @@ class BudgetExecutor(Executor):
                 self._live.discard(proc)
         if status == "ok":
             return payload
-        raise RenderError(path, str(payload))
+        error = RenderError(path, str(payload))
+        error.detail = detail[0] if detail else None  # the worker's own traceback
+        raise error
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if not wait:

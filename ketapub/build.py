@@ -165,8 +165,8 @@ def _render_all(
             error, cause = RenderError(job.path, str(exc)), exc
         except Exception as exc:  # a renderer bug or a dead worker: that artifact's failure
             error, cause = RenderError(job.path, f"{type(exc).__name__}: {exc}"), exc
-        if error is not None and cause is not None:  # a worker's traceback is chained in
-            error.detail = "".join(traceback.format_exception(cause))
+        if error is not None and cause is not None and error.detail is None:
+            error.detail = "".join(traceback.format_exception(cause))  # a worker's is chained
         finish(job, artifact, error)
         for nxt in dependents.pop(job.path, ()):
             waiting[nxt.path].discard(job.path)

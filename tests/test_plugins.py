@@ -162,12 +162,14 @@ def test_renderers_lists_the_broken_plugin_as_broken(site: Path) -> None:
     assert "import ketapub_missing_dependency" in debug.stderr  # the plugin's own line
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("how", [("--jobs", "1"), ("--jobs", "2"), ("--timeout", "120")],
+                         ids=["in-process", "worker-pool", "budget-worker"])
 def test_debug_prints_the_traceback_of_a_render_failure(boom_site: Path, source: Path,
-                                                        tmp_path: Path, jobs: str) -> None:
+                                                        tmp_path: Path, how: tuple[str, str]
+                                                        ) -> None:
     site = boom_site
     args = ["build", str(source), "-o", str(tmp_path / "out"), "--format", "boom,titles",
-            "--as-of", "2025-06-01", "--jobs", jobs]
+            "--as-of", "2025-06-01", *how]
     plain = _cli(site, *args)
     assert plain.returncode == 1
     assert "boom.txt: ValueError: cannot count to 3" in plain.stderr.splitlines()
