@@ -31,6 +31,7 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
 
     def as_error(self) -> Diagnostic:
+        """This diagnostic as an error: what ``strict`` makes of a warning."""
         return Diagnostic(self.path, self.line, self.column, self.message, Severity.ERROR)
 
 

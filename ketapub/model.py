@@ -402,22 +402,41 @@ class Series(SeriesMeta):
         return self.slug
 
     def part_url(self, part: Part) -> str:
-        """The public web URL of a part."""
+        """The public web URL of a part: its own ``url``, else ``base_url`` + slug.
+
+        Args:
+            part: a part of this series.
+        """
         return part.url or f"{self.base_url}{part.slug}/"
 
     def get_part(self, key: int | str) -> Part | None:
+        """The part with this number or slug, or None.
+
+        Args:
+            key: a part number (``3``) or slug (``"sleep"``).
+        """
         for p in self.parts:
             if p.part == key or p.slug == key:
                 return p
         return None
 
     def get_asset(self, path: str) -> Asset | None:
+        """The asset at ``path`` (``assets/x.png``), or None.
+
+        Args:
+            path: the asset's path in the source folder.
+        """
         for a in self.assets:
             if a.path == path:
                 return a
         return None
 
     def get_brand(self, brand_id: str) -> Brand | None:
+        """The brand (clinic profile) with this id, or None.
+
+        Args:
+            brand_id: the ``id`` written in the brand file.
+        """
         for b in self.brands:
             if b.id == brand_id:
                 return b

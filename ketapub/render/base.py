@@ -36,6 +36,12 @@ class BuildOptions:
     """Free options for third-party renderers, as sorted (key, value) pairs."""
 
     def get(self, key: str, default: str | None = None) -> str | None:
+        """A free option passed with ``build(extra={...})``.
+
+        Args:
+            key: the option's name.
+            default: returned when the option is not set; default None.
+        """
         return dict(self.extra).get(key, default)
 
 
@@ -57,6 +63,12 @@ class Job:
     input_hash: str = ""
 
     def param(self, key: str, default: Any = None) -> Any:
+        """A value the renderer stored in ``params`` when it planned this job.
+
+        Args:
+            key: the parameter's name.
+            default: returned when the job has no such parameter; default None.
+        """
         return dict(self.params).get(key, default)
 
 
@@ -106,6 +118,11 @@ class RenderContext:
 
     # --- schedule -------------------------------------------------------------------
     def is_released(self, part: Part) -> bool:
+        """True when ``part`` is out as of this build's instant.
+
+        Args:
+            part: a part of the series.
+        """
         return schedule.released(part, self.as_of)
 
     @property
@@ -138,26 +155,52 @@ class RenderContext:
         return schedule.updated(part, self.as_of)
 
     def web_url(self, path: str) -> str:
-        """Absolute URL of a published file (an asset, a feed), under ``base_url``."""
+        """Absolute URL of a published file (an asset, a feed), under ``base_url``.
+
+        Args:
+            path: the file's path under the site root (``feed/rss.xml``).
+        """
         return self.series.base_url + path.lstrip("/")
 
     def web_link(self, part: Part, anchor: str | None = None) -> str:
-        """A ``part:`` link policy for the web: the part's public URL (and anchor)."""
+        """A ``part:`` link policy for the web: the part's public URL (and anchor).
+
+        Args:
+            part: the linked part.
+            anchor: a heading id in it; default None: the part itself.
+        """
         url = self.series.part_url(part)
         return f"{url}#{anchor}" if anchor else url
 
     # --- words and dates in the series language ------------------------------------------
     def format_date(self, value: Any, style: str = "medium") -> str:
+        """A date or instant written in the series language, in the series timezone.
+
+        Args:
+            value: a date or an aware datetime.
+            style: a Babel date style (``short``, ``medium``, ``long``, ``full``); default
+                ``"medium"``.
+        """
         return i18n.format_date(value, self.series.language, self.series.tz, style)
 
     def available(self, part: Part) -> str:
+        """"Available 1 September 2025" for an unreleased part, in the series language.
+
+        Args:
+            part: the part, whatever its status.
+        """
         return i18n.available(part.publish_at, self.series.language, self.series.tz)
 
     def review(self, part: Part | None, *, fallback: bool = True) -> Review | None:
         """The medical review to print with ``part``: its own when it names a reviewer (with
         or without a date), else the series' review, unless ``fallback`` is off (a part inside
         a whole-series artifact, which prints the series' review once). ``None``: the series'.
-        One rule for every renderer, so no format credits a reviewer another does not."""
+        One rule for every renderer, so no format credits a reviewer another does not.
+
+        Args:
+            part: the part shown, or None for the series as a whole.
+            fallback: use the series' review when the part names no reviewer; default True.
+        """
         if part is not None and part.reviewed_by:
             return Review(part.reviewed_by, None, part.reviewed_on)
         mr = self.series.medical_review
@@ -167,7 +210,11 @@ class RenderContext:
 
     def review_text(self, review: Review | None) -> str:
         """"Medically reviewed by Dr X, MD on 1 September 2025." in the series language
-        ("" for no review)."""
+        ("" for no review).
+
+        Args:
+            review: what :meth:`review` returned.
+        """
         t = i18n.labels(self.series.language)
         if review is None:
             return ""
@@ -176,6 +223,7 @@ class RenderContext:
         return t["reviewed"].format(who=review.who, date=self.format_date(review.on, "long")) + "."
 
     def brands(self) -> tuple[Brand, ...]:
+        """The brands whose handouts this build makes (``options.brands``; "all": every one)."""
         wanted = self.options.brands
         if not wanted:
             return ()
@@ -198,13 +246,31 @@ class RenderContext:
 
         ``link(target, anchor)`` is called only for released targets; a link to an
         unreleased part becomes plain text followed by its "Available <date>".
+
+        Args:
+            part: the part to render.
+            link: ``link(target_part, anchor)`` -> the href of a ``part:`` link.
+            asset_url: ``asset_url(path)`` -> the URL of a file under ``assets/``; default
+                None: the path as written.
+            id_prefix: prepended to every heading and footnote id, so several parts can share
+                one page; default "".
+            heading_offset: levels added to every heading (1: ``##`` becomes ``<h3>``);
+                default 0.
+            citation_href: ``citation_href(reference_id)`` -> the href of a citation;
+                default None: the part's own reference list.
         """
         return markdown.to_html(part.body, part.citation_order, self._html_options(
             link, asset_url, id_prefix, heading_offset, citation_href))
 
     def markdown_html(self, text: str, link: Callable[[Part, str | None], str], *,
                       asset_url: Callable[[str], str] | None = None) -> str:
-        """Short Markdown such as the disclaimer, rendered with the same rules."""
+        """Short Markdown such as the disclaimer, rendered with the same rules.
+
+        Args:
+            text: the Markdown.
+            link: as for :meth:`part_html`.
+            asset_url: as for :meth:`part_html`; default None.
+        """
         return markdown.inline_html(text, self._html_options(link, asset_url, "", 0, None))
 
     def _html_options(self, link: Callable[[Part, str | None], str],
@@ -235,6 +301,11 @@ class RenderContext:
                                     language=series.language, citation_href=citation_href)
 
     def with_deps(self, deps: Mapping[str, ArtifactInfo]) -> RenderContext:
+        """This context with the infos of the artifacts a job depends on.
+
+        Args:
+            deps: path -> :class:`ArtifactInfo` of each finished dependency.
+        """
         return replace(self, deps=dict(deps))
 
 
@@ -256,24 +327,50 @@ class Renderer(ABC):
 
     @abstractmethod
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
-        """The artifacts this renderer will make for ``series`` as of ``ctx.as_of``."""
+        """The artifacts this renderer will make for ``series`` as of ``ctx.as_of``.
+
+        Args:
+            series: the loaded series (also ``ctx.series``).
+            ctx: the build's context: instant, options, released parts.
+        """
 
     @abstractmethod
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        """Make one planned artifact. Must be a pure function of (job, ctx)."""
+        """Make one planned artifact. Must be a pure function of (job, ctx).
+
+        Args:
+            job: one of the jobs :meth:`plan` returned.
+            ctx: the build's context, with ``deps`` filled for ``job.depends_on``.
+        """
 
     def job(self, path: str, **fields: Any) -> Job:
-        """Convenience constructor that fills in the renderer name."""
+        """Convenience constructor that fills in the renderer name.
+
+        Args:
+            path: the output-relative POSIX path of the artifact.
+            fields: any other :class:`Job` field (``parts``, ``depends_on``, ``params`` ...).
+        """
         return Job(renderer=self.name, path=path, **fields)
 
     def templates(self, ctx: RenderContext) -> Any:
-        """This renderer's Jinja environment (user folders first, then built-ins)."""
+        """This renderer's Jinja environment (user folders first, then built-ins).
+
+        Args:
+            ctx: the build's context (its template folders and language).
+        """
         from ketapub.render.templating import environment
 
         return environment(self.name, ctx.options.templates, type(self).template_roots,
                            ctx.series.language, ctx.series.timezone)
 
     def render_template(self, ctx: RenderContext, name: str, **values: Any) -> str:
+        """Render template ``name`` with ``ctx``, ``series`` and ``values`` in scope.
+
+        Args:
+            ctx: the build's context.
+            name: the template's path, e.g. ``html/part.html``.
+            values: more variables for the template.
+        """
         from ketapub.render.templating import render_template
 
         return render_template(self.templates(ctx), name, ctx=ctx, series=ctx.series, **values)
