@@ -329,7 +329,8 @@ def _column(lines: Sequence[str], line: int, needle: str) -> int:
     return 1
 
 
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+WORD = re.compile(r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*")
+"""A word in any alphabet ("información" is one): letters and digits joined by ' ’ or -."""
 
 
 def analyze(body: str, path: str, first_line: int) -> Analysis:

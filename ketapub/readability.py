@@ -36,9 +36,6 @@ SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"')\]’”»]|$)")
 GRADE_LIMIT = 8.0
 """The Flesch-Kincaid grade above which English prose is too hard for patient materials."""
 
-UNICODE_WORD = re.compile(r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*")
-"""A word in any alphabet: letters and digits, joined by apostrophes or hyphens."""
-
 
 @dataclass(frozen=True)
 class Band:
@@ -284,12 +281,10 @@ class Score:
 
 def score_paragraphs(paragraphs: Iterable[str], language: str = "en") -> Score:
     """Count words, sentences and syllables of prose paragraphs in ``language``."""
-    english = primary_language(language) == "en"
-    words_of = WORD.findall if english else UNICODE_WORD.findall
     count = syllable_counter(language)
     words = sentences = syl = 0
     for text in paragraphs:
-        tokens = words_of(text)
+        tokens = WORD.findall(text)
         if not tokens:
             continue
         words += len(tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,7 @@ def test_validate_uses_the_series_language(tmp_path: Path) -> None:
                                       "--strict"])
     assert plain.exit_code == 0, plain.output
     assert "Szigriszt-Pazos 76.0 (INFLESZ: bastante fácil; warns below 55)" in plain.output
+    assert re.search(r"│\s+56 │ Szigriszt", plain.output)  # "información" is one word
     assert "warning" not in plain.output
     src = _series(tmp_path, "fr", DENSE["fr"])
     dense = CliRunner().invoke(main, ["validate", str(src)])
