@@ -242,7 +242,7 @@ def validate(source: str, strict: bool) -> None:
                       *((score.describe(),) if formula else ()))
         if (problem := score.problem()) is not None:
             over.append((p, problem))
-    Console(highlight=False, width=max(100, stdout.width)).print(table)
+    Console(highlight=False, width=max(130, stdout.width)).print(table)
     if formula is None:
         stdout.print(f"no readability formula for {series.language}; readability is not "
                      "checked", markup=False)
