@@ -146,12 +146,20 @@ class RenderContext:
     def modified(self, part: Part) -> datetime:
         """``part``'s last-modified date as of the build: its ``updated_at`` once that has
         come, else its ``publish_at``. Use it (never ``part.updated_at``) for a part's
-        modification date, so no output dates anything after ``as_of``."""
+        modification date, so no output dates anything after ``as_of``.
+
+        Args:
+            part: a part of the series.
+        """
         return schedule.modified(part, self.as_of)
 
     def updated(self, part: Part) -> datetime | None:
         """The date of ``part``'s "Updated" line: its ``updated_at`` once that has come,
-        else None (no line)."""
+        else None (no line).
+
+        Args:
+            part: a part of the series.
+        """
         return schedule.updated(part, self.as_of)
 
     def web_url(self, path: str) -> str:
