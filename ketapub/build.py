@@ -42,6 +42,7 @@ from ketapub.errors import (
 )
 from ketapub.load import load
 from ketapub.model import PAGE_SIZES, Brand, Series, page_size_name
+from ketapub.paths import LARGE_PRINT
 from ketapub.plan import plan
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
 from ketapub.render.registry import Registry, installed
@@ -196,6 +197,39 @@ def _render_all(
             future.cancel()
         if shared is not None:
             _SHARED.pop(shared.key, None)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The variant scopes a build covered: which renderers ran, for which brands, in which
+    variants. An old output of a covered scope that the build no longer makes is removed;
+    any other old output stays (``--format``, ``--brand a``, no ``--large-print``)."""
+
+    renderers: frozenset[str]
+    brands: frozenset[str]
+    """Brand ids asked for; "all" covers every brand, also brands gone from the source."""
+    large_print: bool
+    variants: frozenset[tuple[str, str]]
+    """(renderer, variant) pairs planned: a third-party variant is covered when planned."""
+
+    @classmethod
+    def of(cls, renderers: Iterable[str], options: BuildOptions, planned: Iterable[Job]
+           ) -> Coverage:
+        return cls(frozenset(renderers), frozenset(options.brands), options.large_print,
+                   frozenset((j.renderer, j.variant) for j in planned))
+
+    def __call__(self, entry: write.Entry) -> bool:
+        """Whether this build covered ``entry``'s scope."""
+        if entry.renderer not in self.renderers:
+            return False
+        every_brand = "all" in self.brands
+        if entry.variant is None:  # scope unknown (an old manifest): only a build of all
+            return every_brand and self.large_print
+        if entry.brand is not None and not every_brand and entry.brand not in self.brands:
+            return False
+        if entry.variant == LARGE_PRINT:
+            return self.large_print
+        return not entry.variant or (entry.renderer, entry.variant) in self.variants
 
 
 def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
@@ -382,7 +416,7 @@ def build(
     done = 0
     for job in planned:
         if unchanged(job):
-            e = old[job.path]
+            e = replace(old[job.path], brand=job.brand, variant=job.variant)
             entries[job.path] = e
             infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
             skipped.append(job.path)
@@ -415,7 +449,8 @@ def build(
                                    f"output folder: {exc.strerror or exc}; the output folder "
                                    "is left as the last build left it") from exc
             entries[job.path] = write.Entry(job.path, digest, len(artifact.data),
-                                            job.renderer, job.input_hash, artifact.media_type)
+                                            job.renderer, job.input_hash, artifact.media_type,
+                                            job.brand, job.variant)
             infos[job.path] = ArtifactInfo(job.path, digest, len(artifact.data),
                                            artifact.media_type)
             rendered.append(job.path)
@@ -440,16 +475,15 @@ def build(
     order = {j.path: i for i, j in enumerate(planned)}
     rendered.sort(key=order.__getitem__)
     errors.sort(key=lambda e: order.get(e.artifact, len(order)))
-    # A failed artifact keeps its previous file; renderers not run keep all theirs.
-    ran = set(by_name)
+    # An old output goes only when this build covered its scope and no longer makes it; a
+    # failed artifact, and every output of a scope not covered, keeps its previous file.
+    covers = Coverage.of(by_name, options, planned)
+    failed = {e.artifact for e in errors}
     for path, entry in old.items():
-        failed = any(e.artifact == path for e in errors)
-        keep = path not in entries and (entry.renderer not in ran or failed)
+        keep = path not in entries and (path in failed or not covers(entry))
         if keep and (out_path / path).is_file():
             entries[path] = entry
-    planned_paths = {j.path for j in planned}
-    removed = sorted(p for p, e in old.items() if p not in entries and e.renderer in ran
-                     and p not in planned_paths)
+    removed = sorted(p for p in old if p not in entries)
     for path in list(new_files):  # same bytes as the file already there: link, don't rewrite
         prev = old.get(path)
         if prev and prev.sha256 == entries[path].sha256 and (out_path / path).is_file():

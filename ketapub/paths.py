@@ -11,6 +11,11 @@ import posixpath
 
 from ketapub.errors import RenderError
 
+LARGE_PRINT = "large-print"
+"""The large-print variant: its folder (``pdf/large-print/``, ``pdf/<brand>/large-print/``)
+and the ``Job.variant`` of its jobs. No brand may take this id, so the paths cannot collide."""
+RESERVED_BRAND_IDS = frozenset({LARGE_PRINT})
+
 
 def is_safe_path(path: object) -> bool:
     """True for a normalised relative POSIX path that stays inside the output folder and

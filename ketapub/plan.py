@@ -5,9 +5,9 @@ cover everything an artifact may show, and (for builds of hundreds of branded ha
 little else as possible. The rule, by what ``Job.parts`` says the artifact shows:
 
 - Always: the renderer and its version, the Markdown dialect's version, the job itself
-  (path, kind, part, brand, params, dependencies), the options that change output (large
-  print, page size, heading level, templates, extra; not ``brands``, which only decides
-  which jobs exist), every template
+  (path, kind, part, brand, variant, params, dependencies), the options that change output
+  (page size, heading level, templates, extra; not ``brands`` nor ``large_print``, which only
+  decide which jobs exist: a large-print job says so in its ``variant``), every template
   file the renderer could use, the series metadata (title, disclaimer, language, ...) and
   every asset's hash, the brand profile of a branded job, and the input hashes of the
   artifacts it ``depends_on``.
@@ -112,7 +112,7 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
     # Parts whose updated_at has come: crossing one changes every date the part shows.
     updated = [p.part for p in series.parts if ctx.updated(p) is not None]
     options = _digest(asdict(ctx.options) | {"templates": len(ctx.options.templates),
-                                             "brands": None})
+                                             "brands": None, "large_print": None})
     disclaimer_links = linked_parts(series, series.disclaimer or "")
     links = {p.part: linked_parts(series, p.body) | disclaimer_links for p in series.parts}
     brands = {b.id: b.model_dump(mode="json") for b in series.brands}

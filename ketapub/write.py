@@ -48,11 +48,18 @@ class Entry:
     renderer: str
     input_hash: str
     media_type: str
+    brand: str | None = None
+    variant: str | None = ""
+    """The job's variant ("" standard, "large-print"); None when unknown (a manifest written
+    before variants were recorded): such an entry is removed only by a build covering all."""
 
     def as_json(self) -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
                 "renderer": self.renderer, "input_hash": self.input_hash,
-                "media_type": self.media_type}
+                "media_type": self.media_type, "brand": self.brand, "variant": self.variant}
+
+
+_REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
 
 
 class OutputChanged(KetapubError):
@@ -67,11 +74,17 @@ def read_manifest(out: Path) -> dict[str, Entry]:
     """
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
-        entries = {a["path"]: Entry(**{k: a[k] for k in Entry.__dataclass_fields__})
+        entries = {a["path"]: Entry(**{k: a[k] for k in _REQUIRED},
+                                    brand=_str_or_none(a.get("brand")),
+                                    variant=_str_or_none(a.get("variant")))
                    for a in data.get("artifacts", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
     return {p: e for p, e in entries.items() if is_safe_path(p) and p != MANIFEST}
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:

@@ -30,7 +30,8 @@ def test_build_writes_manifest_and_artifacts(tmp_path: Path) -> None:
     import hashlib
     assert entry == {"path": "feed/feed.json", "sha256": hashlib.sha256(data).hexdigest(),
                      "bytes": len(data), "renderer": "jsonfeed",
-                     "input_hash": entry["input_hash"], "media_type": "application/feed+json"}
+                     "input_hash": entry["input_hash"], "media_type": "application/feed+json",
+                     "brand": None, "variant": ""}
     assert manifest["next_release"] == "2030-01-01T09:00:00+00:00"
     assert result.next_release is not None and result.rendered == ("feed/feed.json",)
 

@@ -316,8 +316,9 @@ def _body_font_sizes(data_or_path: Path) -> Counter[float]:
 
 def test_large_print_body_is_at_least_16pt(sink: Path, tmp_path: Path) -> None:
     normal = _body_font_sizes(sink / SINK_HANDOUT).most_common(1)[0][0]
-    data = ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path=SINK_HANDOUT,
-                          large_print=True)[SINK_HANDOUT]
+    large_path = SINK_HANDOUT.replace("pdf/", "pdf/large-print/", 1)
+    data = ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path=large_path,
+                          large_print=True)[large_path]
     (tmp_path / "large.pdf").write_bytes(data)
     large = _body_font_sizes(tmp_path / "large.pdf").most_common(1)[0][0]
     assert normal == pytest.approx(12, abs=0.2)

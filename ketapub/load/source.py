@@ -39,6 +39,7 @@ from ketapub.model import (
     SourceRef,
     _check_rel_path,
 )
+from ketapub.paths import LARGE_PRINT, RESERVED_BRAND_IDS
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -589,6 +590,12 @@ def _load_brand(src: _Source, rel: str, taken: set[str],
     if brand is not None and brand.id in taken:
         line, col = pos.of_value(("id",))
         src.diags.add(rel, line, col, f"duplicate brand id {brand.id!r}; ids must be unique")
+        brand = None
+    if brand is not None and brand.id in RESERVED_BRAND_IDS:
+        line, col = pos.of_value(("id",))
+        src.diags.add(rel, line, col, f"brand id {brand.id!r} is reserved: large-print "
+                      f"handouts go to pdf/{LARGE_PRINT}/, so a clinic by that id would share "
+                      "their folder; choose another id")
         brand = None
     logo = raw.get("logo")
     line, col = pos.of_value(("logo",))

@@ -26,6 +26,9 @@ class BuildOptions:
     brands: tuple[str, ...] = ()
     """Brand ids whose branded handouts to make; ("all",) for every profile."""
     large_print: bool = False
+    """Also make the large-print variant. Like ``brands`` it decides which jobs exist (a
+    renderer plans them with ``variant="large-print"`` and renders by ``job.variant``); it is
+    not part of an artifact's input hash."""
     page_size: str | None = None
     """Override the page size of handouts and the booklet (A4 or Letter)."""
     heading_level: int = 2
@@ -61,6 +64,10 @@ class Job:
     """Paths of other artifacts of the same build whose bytes this one needs (e.g. enclosures)."""
     params: tuple[tuple[str, Any], ...] = ()
     input_hash: str = ""
+    variant: str = ""
+    """"" for the standard artifact, "large-print" for its large-print twin. With ``renderer``
+    and ``brand`` it makes the job's *variant scope*: a build removes an old output only
+    from the scopes it was asked to make (see the README, "Partial builds")."""
 
     def param(self, key: str, default: Any = None) -> Any:
         """A value the renderer stored in ``params`` when it planned this job.

@@ -1,7 +1,9 @@
 """PDF handouts and the series booklet (WeasyPrint), branded per clinic, tagged, print-ready.
 
 Outputs: ``pdf/NN-<slug>.pdf`` per released part, ``pdf/booklet.pdf`` for the whole series,
-and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile. The heavy lifting lives in
+and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile; with large print, the same again
+under ``pdf/large-print/`` and ``pdf/<brand>/large-print/`` (a variant in its own place, so a
+build makes both and neither overwrites the other). The heavy lifting lives in
 ``pdf_html`` (HTML from templates), ``pdf_engine`` (WeasyPrint with per-process caches) and
 ``pdf_fetch`` (the only way a document may read a file); all three are imported in
 ``render`` so that planning and no-change rebuilds never import WeasyPrint.
@@ -11,13 +13,23 @@ from __future__ import annotations
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.model import Part
+from ketapub.paths import LARGE_PRINT
 
 
-def handout_path(part: Part, brand: str | None = None) -> str:
-    """Where a part's handout goes: ``pdf/NN-<slug>.pdf``, or under ``pdf/<brand>/``. The
-    feeds attach the unbranded one as an enclosure, so they ask here for its path."""
-    folder = f"pdf/{brand}" if brand else "pdf"
-    return f"{folder}/{part.number}-{part.slug}.pdf"
+def _folder(brand: str | None, large_print: bool) -> str:
+    return "/".join(["pdf", *([brand] if brand else []), *([LARGE_PRINT] if large_print else [])])
+
+
+def handout_path(part: Part, brand: str | None = None, large_print: bool = False) -> str:
+    """Where a part's handout goes: ``pdf/NN-<slug>.pdf``, under ``pdf/<brand>/`` when
+    branded, and in a ``large-print/`` folder below that for large print. The feeds attach the
+    unbranded standard one as an enclosure, so they ask here for its path."""
+    return f"{_folder(brand, large_print)}/{part.number}-{part.slug}.pdf"
+
+
+def booklet_path(large_print: bool = False) -> str:
+    """``pdf/booklet.pdf``, or ``pdf/large-print/booklet.pdf``."""
+    return f"{_folder(None, large_print)}/booklet.pdf"
 
 
 class PdfRenderer(Renderer):
@@ -28,19 +40,24 @@ class PdfRenderer(Renderer):
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         released = ctx.released
-        jobs = [self.job(handout_path(p), kind="handout", part=p.part, parts=(p.part,))
-                for p in released]
-        jobs.append(self.job("pdf/booklet.pdf", kind="booklet"))
-        for brand in sorted(ctx.brands(), key=lambda b: b.id):
-            jobs += [self.job(handout_path(p, brand.id), kind="handout",
-                              part=p.part, brand=brand.id, parts=(p.part,)) for p in released]
+        brands = [None, *sorted(b.id for b in ctx.brands())]
+        jobs = []
+        for large in (False, True) if ctx.options.large_print else (False,):
+            variant = LARGE_PRINT if large else ""
+            for brand in brands:
+                jobs += [self.job(handout_path(p, brand, large), kind="handout", part=p.part,
+                                  brand=brand, parts=(p.part,), variant=variant)
+                         for p in released]
+                if brand is None:
+                    jobs.append(self.job(booklet_path(large), kind="booklet", variant=variant))
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         from ketapub.renderers import pdf_engine, pdf_html
 
+        large = job.variant == LARGE_PRINT
         if job.kind == "booklet":
-            doc = pdf_html.booklet(self, ctx)
+            doc = pdf_html.booklet(self, ctx, large)
         elif job.kind == "handout" and job.part is not None:
             part = ctx.series.get_part(job.part)
             if part is None or not ctx.is_released(part):
@@ -49,7 +66,7 @@ class PdfRenderer(Renderer):
             brand = ctx.series.get_brand(job.brand) if job.brand else None
             if job.brand and brand is None:
                 raise RenderError(job.path, f"unknown brand {job.brand!r}")
-            doc = pdf_html.handout(self, ctx, part, brand)
+            doc = pdf_html.handout(self, ctx, part, brand, large)
         else:
             raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
         try:

@@ -172,14 +172,15 @@ def _disclaimer(ctx: RenderContext) -> Markup | None:
     return Markup(ctx.markdown_html(ctx.series.disclaimer, link))
 
 
-def _css(renderer: Renderer, ctx: RenderContext, brand: Brand | None, booklet: bool) -> str:
+def _css(renderer: Renderer, ctx: RenderContext, brand: Brand | None, booklet: bool,
+         large: bool) -> str:
     t = labels(ctx)
     accent = (brand.accent_color if brand and brand.accent_color else DEFAULT_ACCENT)
     x, y = t["page_of"].split("{x}")[0], t["page_of"].split("{x}")[1].split("{y}")[0]
     return renderer.render_template(
         ctx, "pdf/print.css",
         page=PAGE_SIZES[page_size(ctx, brand)], accent=accent,
-        large=ctx.options.large_print, booklet=booklet, css_string=css_string,
+        large=large, booklet=booklet, css_string=css_string,
         page_prefix=css_string(x), page_middle=css_string(y),
         page_suffix=css_string(t["page_of"].split("{y}")[1]),
         series_title=css_string(ctx.series.title), footer_note=_footer_note(brand))
@@ -199,8 +200,9 @@ def _common(ctx: RenderContext) -> dict[str, Any]:
 
 
 def handout(renderer: Renderer, ctx: RenderContext, part: Part,
-            brand: Brand | None) -> PdfDocument:
-    """One part as a patient handout, optionally branded for a clinic."""
+            brand: Brand | None, large: bool = False) -> PdfDocument:
+    """One part as a patient handout, optionally branded for a clinic, optionally in large
+    print (the job's variant, not a build option: one build makes both)."""
     t = labels(ctx)
     url = ctx.series.part_url(part)
     logo = None
@@ -211,7 +213,7 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
         body=Markup(_body(ctx, part, booklet=False)), url=url, qr=_qr(url),
         qr_alt=t["qr_alt"].format(url=url), review=ctx.review_text(ctx.review(part)),
         total=len(ctx.series.parts), **_common(ctx))
-    return PdfDocument(html, _css(renderer, ctx, brand, booklet=False), _assets(ctx),
+    return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
                        builtin_templates_dir())
 
 
@@ -221,7 +223,7 @@ def _first_release(ctx: RenderContext) -> datetime | None:
     return min((p.publish_at for p in ctx.released), default=None)
 
 
-def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
+def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False) -> PdfDocument:
     """The whole series: cover, contents with page numbers, released parts, back matter."""
     s = ctx.series
     entries = []
@@ -240,5 +242,5 @@ def booklet(renderer: Renderer, ctx: RenderContext) -> PdfDocument:
         modified=ctx.last_modified, first=_first_release(ctx),
         qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
         **_common(ctx))
-    return PdfDocument(html, _css(renderer, ctx, None, booklet=True), _assets(ctx),
+    return PdfDocument(html, _css(renderer, ctx, None, booklet=True, large=large), _assets(ctx),
                        builtin_templates_dir())
