@@ -15,15 +15,17 @@ decoded once per worker process, whatever the executor (a process pool, Dask).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import pickle
 import shutil
+import signal
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -129,12 +131,15 @@ def _render_all(
     todo: Sequence[Job], renderers: dict[str, Renderer], ctx: RenderContext,
     pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
     finish: Callable[[Job, Artifact | None, RenderError | None], None],
+    stop: Callable[[], None] | None = None,
 ) -> None:
     """Render ``todo`` in ``pool`` (or here), calling ``finish`` as each job ends.
 
     Aggregates (``parts=None``: booklet, ebook, feeds) start first since they take longest;
     a job starts once every planned job it depends on has finished; at most ``window`` jobs
-    are in flight, so neither submitted work nor finished bytes pile up.
+    are in flight, so neither submitted work nor finished bytes pile up. When interrupted
+    (Ctrl-C, SIGTERM), ``stop`` ends the pool's workers at once; without it, jobs in flight
+    are cancelled.
     """
     order = {j.path: i for i, j in enumerate(todo)}
     waiting = {j.path: {d for d in j.depends_on if d in order} for j in todo}
@@ -183,7 +188,9 @@ def _render_all(
                         renderers[job.renderer], job, ctx.with_deps(deps_of(job))))
                     continue
                 try:
-                    inflight[pool.submit(_render_job, shared, job, deps_of(job))] = job
+                    with _signals_held():
+                        future = pool.submit(_render_job, shared, job, deps_of(job))
+                    inflight[future] = job
                 except Exception as exc:  # a broken pool refuses work: fail this job
                     settle(job, functools.partial(_reraise, exc))
             if inflight:
@@ -192,6 +199,12 @@ def _render_all(
                     job = inflight.pop(future)
                     settle(job, future.result)
                     del future  # its bytes are spooled: let them go
+    except BaseException:
+        if stop is not None:
+            stop()
+            inflight.clear()  # a stopped pool fails its futures itself (cancelling them
+            # first trips Python 3.11's pool, which then sets an exception on a cancelled one)
+        raise
     finally:
         for future in inflight:
             future.cancel()
@@ -230,6 +243,45 @@ class Coverage:
         if entry.variant == LARGE_PRINT:
             return self.large_print
         return not entry.variant or (entry.renderer, entry.variant) in self.variants
+
+
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a pool may fork its workers: an exception raised in the
+    fork's bookkeeping is printed as "Exception ignored" and lost, and the build would go on.
+    The signal is taken right after, in plain code."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _worker_signals() -> None:
+    """In a worker process: ignore Ctrl-C (the terminal sends it to the whole group; the
+    parent stops the workers) and let SIGTERM kill, whatever handler the parent had."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Kill the worker processes of an interrupted build now, rather than waiting for the
+    jobs they are running, so none outlives the build."""
+    if isinstance(pool, BudgetExecutor):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+    pool.shutdown(wait=True)  # the pool sees its workers gone and fails what was pending
 
 
 def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
@@ -371,6 +423,8 @@ def build(
         BuildError: some artifacts failed; ``error.result`` tells what landed.
     """
     started = time.perf_counter()
+    write.check_output_location(Path(out), None if isinstance(source, Series) else Path(source),
+                                UsageError)
     series = source if isinstance(source, Series) else load(source, strict=strict)
     when = resolve_as_of(as_of, series.tz)
     page_size = page_size_name(page_size)
@@ -393,6 +447,11 @@ def build(
                         planned=tuple(j.path for j in planned))
     out_path = Path(out)
     write.check_output_folder(out_path, UsageError)  # before any work: a file would be lost
+    try:
+        write.tidy(out_path)  # spools and stages of killed builds, even if nothing changes
+    except OSError as exc:
+        raise KetapubError(f"{exc.filename or out_path}: cannot tidy next to the output folder: "
+                           f"{exc.strerror or exc}") from exc
     old = write.read_manifest(out_path)
 
     def unchanged(job: Job) -> bool:
@@ -430,7 +489,8 @@ def build(
         pool = BudgetExecutor(budget, min(workers, len(todo)))
         own_pool = True
     elif pool is None and workers > 1 and len(todo) > 1:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                   initializer=_worker_signals)
         own_pool = True
     # a few jobs per worker in flight; an executor of unknown size (Dask) gets a wide window
     window = 1 if pool is None else 2 * workers if own_pool else max(64, 2 * workers)
@@ -464,8 +524,9 @@ def build(
         if progress:
             for job in todo:
                 progress("start", job, done, total)
-        _render_all(todo, by_name, ctx, pool, window, infos, finish)
-    except BaseException:
+        _render_all(todo, by_name, ctx, pool, window, infos, finish,
+                    functools.partial(_stop_workers, pool) if own_pool and pool else None)
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave nothing behind
         if spool is not None:
             shutil.rmtree(spool, ignore_errors=True)
         raise

@@ -1,13 +1,15 @@
 """The command line: build, validate, schedule, renderers, serve.
 
 Exit status: 0 success; 1 the source or a render failed (each problem printed as
-``path:line:column: message``, never a traceback); 2 wrong usage.
+``path:line:column: message``, never a traceback); 2 wrong usage; 130 Ctrl-C, 143 SIGTERM
+(both stop a build the same way).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -71,15 +73,31 @@ def _fail(exc: KetapubError) -> NoReturn:
     sys.exit(1)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so that a service manager or
+    ``kill`` stops a build exactly as Ctrl-C does (workers stopped, spool removed)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread: leave signals to the host program
+            previous = None
         try:
             return fn(*args, **kwargs)
         except KetapubError as exc:
             _fail(exc)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             err.print("interrupted; the output folder is as the last completed build left it")
-            sys.exit(130)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -150,7 +168,8 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--large-print", is_flag=True, help="Large-print handouts (body 16 pt or more).")
+@click.option("--large-print", is_flag=True, help="Also make large-print handouts and booklet "
+              "(body 16 pt or more) under pdf/large-print/ and pdf/<brand>/large-print/.")
 @click.option("--page-size", type=click.Choice(["A4", "Letter"], case_sensitive=False),
               default=None,
               help="Page size of handouts and booklet (default: brand, series, else A4).")
@@ -176,7 +195,9 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     from ketapub.build import select_renderers
     from ketapub.load import load
     from ketapub.progress import Reporter
+    from ketapub.write import check_output_location
 
+    check_output_location(Path(out), Path(source), UsageError)  # before any work
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
     skipped: list[PluginError] = []  # installed plugins that fail to import: warned, left out

@@ -7,7 +7,8 @@ instant the output folder is either the whole previous build or the whole new on
 kernel or file system cannot exchange, a two-rename swap is used (a window of microseconds).
 Files in the output folder that ketapub did not make (a ``.gitkeep``, a README) are kept
 (symlinks stay symlinks: their targets are never read). A lock file next to the output folder
-serialises commits, so two builds started by cron at once cannot mix their trees, and a
+serialises commits, so two builds started by cron at once cannot mix their trees (it is
+removed when the commit ends, so nothing of a build stays beside the output), and a
 ``manifest.json`` from elsewhere cannot name a path outside the output folder.
 """
 
@@ -22,7 +23,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,18 +184,53 @@ def recover(out: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _leftovers(out: Path) -> bool:
+    """Whether anything of an earlier build lies next to ``out`` (cheap: no lock taken)."""
+    return (any(sibling(out, s).exists() or sibling(out, s).is_symlink()
+                for s in (STAGE_SUFFIX, OLD_SUFFIX)) or bool(_dead_spools(out)))
+
+
+def tidy(out: Path) -> None:
+    """Remove what killed builds left next to ``out`` (see :func:`recover`), at the start of
+    a build: one that makes no change never commits, so it would not get to it otherwise."""
+    out = out.absolute()
+    if out.is_symlink():
+        out = out.resolve()
+    if out.parent.is_dir() and _leftovers(out):
+        with locked(out):
+            recover(out)
+
+
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
     """Hold an exclusive lock on the output folder (a hidden sibling lock file).
 
     The kernel drops the lock when a process dies, so a killed build never blocks the next.
+    The holder unlinks the lock file before it lets go, so none is left beside the output;
+    a builder that was waiting on the unlinked file then finds it gone (or another in its
+    place) and locks afresh, so two holders never lock different files at once.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(sibling(out, LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o644)
+    path = sibling(out, LOCK_SUFFIX)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+        except BaseException:
+            os.close(fd)
+            raise
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)  # the holder before us removed it: lock the one there now
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
+        with suppress(OSError):
+            os.unlink(path)
         os.close(fd)
 
 
@@ -333,6 +369,23 @@ def check_output_folder(out: Path, error: type[KetapubError] = KetapubError) -> 
     if out.exists() and not out.is_dir():
         raise error(f"{out}: exists and is not a folder; give -o a folder (new or made by "
                     "ketapub), or move the file away")
+
+
+def check_output_location(out: Path, source: Path | None = None,
+                          error: type[KetapubError] = KetapubError) -> None:
+    """Refuse an output folder that is, or holds, the source folder or the current directory:
+    a build replaces its output folder as a whole, which would move those away (and leave a
+    shell standing in a folder that is no longer there)."""
+    target = Path(os.path.realpath(out))
+    try:
+        cwd: Path | None = Path.cwd()
+    except OSError:  # the current directory was removed: nothing of it to protect
+        cwd = None
+    for what, folder in (("the source folder", source), ("the current directory", cwd)):
+        if folder is not None and Path(os.path.realpath(folder)).is_relative_to(target):
+            raise error(f"-o {out}: is {what} or a folder above it, and a build replaces its "
+                        "output folder as a whole; give -o a folder of its own, such as "
+                        "'output'")
 
 
 def check_case_collisions(paths: Iterable[str]) -> None:
