@@ -396,10 +396,17 @@ def test_generated_cover_is_a_png_drawn_from_the_series(sink, sink_series):
     assert img.get("src") == "cover.png"
     for words in (sink_series.title, "Every construct", "Sink & Sons Publishing"):
         assert words in img.get("alt")
-    # the text is drawn: another title, another image; the same title, the same bytes
-    again = cover_png(sink_series.title, sink_series.subtitle, sink_series.publisher)
-    assert again == sink["EPUB/cover.png"]
-    assert cover_png("Another title", sink_series.subtitle, sink_series.publisher) != again
+    # the text is drawn: another title, subtitle or publisher, another image
+    cover = sink["EPUB/cover.png"]
+    text = (sink_series.title, sink_series.subtitle, sink_series.publisher)
+    for i, other in enumerate(("Another title", "Another subtitle", "Another Press")):
+        assert cover_png(*text[:i], other, *text[i + 1:]) != cover, other
+    # the same text gives the same bytes in a fresh process (another hash seed)
+    code = ("import sys; from ketapub.renderers.epub_cover import cover_png; "
+            "sys.stdout.buffer.write(cover_png(*sys.argv[1:]))")
+    fresh = subprocess.run([sys.executable, "-c", code, *text], capture_output=True,
+                           check=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": "7"})
+    assert fresh.stdout == cover
 
 
 def test_cover_text_wraps_cuts_long_words_and_ends_in_an_ellipsis():

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 import ketapub
-from ketapub import sanitize
+from ketapub import sanitize, write
 from ketapub.cli import main
 from tests.tools import epubcheck, require
 
@@ -210,11 +210,17 @@ def test_html_fragments_are_inert(hostile_out: Path) -> None:
         doc = html5lib.parse(text, treebuilder="lxml", namespaceHTMLElements=False)
         _check_html_tree(doc.getroot(), str(page))
         assert not re.search(r"=\s*[\"']?\s*(java|vb)script:", text, re.IGNORECASE), page
+    # fragments.json holds plain text and links only: every link is a web URL or one of the
+    # fragment files next to it
     index = json.loads((hostile_out / "html/fragments.json").read_text("utf-8"))
-    for key, value in _json_strings(index):
-        if "html" in key.lower() and "<" in value:  # markup fields; the rest is plain text
-            doc = html5lib.parse(value, treebuilder="lxml", namespaceHTMLElements=False)
-            _check_html_tree(doc.getroot(), f"fragments.json {key}")
+    values = list(_json_strings(index))
+    urls = [v for k, v in values if k == "url"]
+    files = [v for k, v in values if k in ("fragment", "card", "hub", "stylesheet", "preview")]
+    assert len(urls) >= 3 and len(files) >= 5, values
+    for url in urls:
+        assert re.match(r"https?://[^/\s]+/", url) and sanitize.url_is_safe(url), url
+    for name in files:
+        assert write.is_safe_path(name) and (hostile_out / "html" / name).is_file(), name
     for asset in _files(hostile_out / "html", ".svg"):
         _check_svg(asset.read_bytes(), str(asset))
 

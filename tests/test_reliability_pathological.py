@@ -66,16 +66,18 @@ def test_pathological_bodies_build_fast_formats_in_bounded_time(case: str,
     assert_well_formed(out)
 
 
-def test_a_huge_table_in_the_pdf_is_stopped_by_the_budget_or_built(tmp_path: Path) -> None:
+def test_a_huge_table_in_the_pdf_is_stopped_by_the_budget(tmp_path: Path) -> None:
+    # 20000 table rows take WeasyPrint minutes, far beyond 8 s on any machine: always stopped
     src = make_source(tmp_path / "src",
                       {"01-one.md": part(1, "one", BODIES["table-20000-rows"])})
     out = tmp_path / "out"
-    proc = run(src, out, "--format", "pdf,jsonfeed", "--timeout", "8", timeout=120)
-    assert (out / "feed/feed.json").is_file()  # the rest of the build landed
-    if proc.returncode == 1:
-        assert "pdf/01-one.pdf: exceeded the time budget of 8 s" in proc.stderr
-    else:
-        assert (out / "pdf/01-one.pdf").read_bytes().startswith(b"%PDF")
+    proc = run(src, out, "--format", "pdf,ics", "--timeout", "8", timeout=120)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "pdf/01-one.pdf: exceeded the time budget of 8 s" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # the rest of the build landed (the calendar shows no body, so it is quick under any load)
+    assert (out / "feed/schedule.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert not (out / "pdf/01-one.pdf").exists()
 
 
 def test_html_nested_deeper_than_the_limit_is_a_source_error(tmp_path: Path) -> None:
