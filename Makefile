@@ -8,7 +8,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint sysdeps venv bench clean
+.PHONY: demo test lint sysdeps venv bench clean planted
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: sysdeps venv node_modules/.installed
 
 lint: venv
 	$(BIN)/ruff check .
+
+# plant each bug of tests/planted/run.py in a copy of the repository and run the tests that
+# must catch it; fails when one survives (several minutes)
+planted: venv node_modules/.installed
+	$(BIN)/python tests/planted/run.py $(PLANTED_ARGS)
 
 # ketapub against the pandoc + WeasyPrint pipeline and the WeasyPrint floor (several minutes)
 bench: venv
