@@ -1,14 +1,15 @@
 """Nothing is lost: a build that is killed, fails or overruns leaves the output folder exactly as
 the last completed build left it (every manifest file present with its hash, no stray files).
 
-The kill tests run the real ``ketapub build`` command in a subprocess with a test renderer
-registered, and SIGKILL it at random delays and at exact points inside the commit.
+The kill tests SIGKILL a build before every step that changes a file (deterministically, for
+each step in turn), and the real ``ketapub build`` command in a subprocess at random moments.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -23,14 +24,14 @@ import pytest
 from click.testing import CliRunner
 
 import ketapub
-from ketapub import write
+from ketapub import Artifact, Renderer, write
 from ketapub.budget import Budget
 from ketapub.cli import main
 from tests.conftest import SINK, SINK_AS_OF
 
 # A CLI run with two extra renderers: "slow" (20 artifacts of ~256 KB, a few ms each) and
 # "flaky" (fails on the paths named in $FLAKY_FAIL). $GEN changes every byte they make.
-# $KILL_AT makes the process SIGKILL itself at an exact point of the commit.
+# $KILL_AT=between-renames kills it inside the two-rename swap; =no-exchange forces that swap.
 SCRIPT = textwrap.dedent('''
     import os, signal, sys, time
     from ketapub import Artifact, Renderer, RenderError, write
@@ -61,38 +62,7 @@ SCRIPT = textwrap.dedent('''
             return Artifact(job.path, f"{GEN} {job.path}\\n".encode(), "text/plain", self.name)
 
     kill_at = os.environ.get("KILL_AT", "")
-    if kill_at.startswith("put:"):  # the commit moving the Nth spooled file into the stage
-        limit, count, real = int(kill_at[4:]), [0], write._put
-        def counting(src, dst):
-            real(src, dst)
-            count[0] += 1
-            if count[0] >= limit:
-                os.kill(os.getpid(), signal.SIGKILL)
-        write._put = counting
-    elif kill_at.startswith("spool:"):  # while rendering: the Nth finished artifact
-        limit, count, real = int(kill_at[6:]), [0], write.spool
-        def counting_spool(folder, path, data):
-            result = real(folder, path, data)
-            count[0] += 1
-            if count[0] >= limit:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return result
-        write.spool = counting_spool
-    elif kill_at == "manifest":  # the staged manifest is written, the swap not yet done
-        real_write = write._write_file
-        def write_then_die(path, data):
-            real_write(path, data)
-            if path.name == "manifest.json":
-                os.kill(os.getpid(), signal.SIGKILL)
-        write._write_file = write_then_die
-    elif kill_at == "after-exchange":
-        real_exchange = write._exchange
-        def exchange_then_die(a, b):
-            if real_exchange(a, b):
-                os.kill(os.getpid(), signal.SIGKILL)
-            return False
-        write._exchange = exchange_then_die
-    elif kill_at == "between-renames":
+    if kill_at == "between-renames":
         write._exchange = lambda a, b: False
         real_rename, renames = os.rename, [0]
         def rename_then_die(a, b):
@@ -179,7 +149,7 @@ def test_sigkill_at_random_moments_never_leaves_a_mixed_or_partial_output(
     last_completed = "1"
     rng = random.Random(9)
     outcomes = {"old": 0, "new": 0}
-    for gen in range(2, 18):
+    for gen in range(2, 10):  # every step is killed deterministically below; this adds timing
         proc = _run(script, out, gen)
         time.sleep(rng.uniform(0.05, full * 1.3))
         proc.send_signal(signal.SIGKILL)
@@ -200,35 +170,165 @@ def test_sigkill_at_random_moments_never_leaves_a_mixed_or_partial_output(
     assert outcomes["old"] > 0, outcomes  # some kills landed before the swap
 
 
-@pytest.mark.parametrize("kill_at", ["spool:1", "spool:12", "put:1", "put:12", "put:21",
-                                     "manifest", "after-exchange", "between-renames"])
-def test_sigkill_at_exact_points_of_the_commit(built: Path, script: Path, kill_at: str) -> None:
-    out = built
-    before = state(out)
-    proc = _run(script, out, 1, env={"KILL_AT": kill_at})
-    proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    stage = write.sibling(out, write.STAGE_SUFFIX)
-    if kill_at == "between-renames":
-        # the one non-atomic fallback window: the previous tree waits in the -old sibling
-        assert not out.exists() and write.sibling(out, write.OLD_SUFFIX).is_dir()
-    else:
-        after = state(out)
-        if kill_at == "after-exchange":
-            assert generation(out) == "1" and after != before
-            assert stage.is_dir()  # the previous tree, not yet removed
-        elif kill_at.startswith("spool:"):
-            assert after == before and generation(out) == "0"
-            assert _spools(out)  # finished artifacts, hidden next to the output folder
-        else:
-            assert after == before and generation(out) == "0"
-            assert stage.is_dir()  # half-written, hidden, outside the output folder
-    done = _complete(script, out, 2)
-    assert done.returncode == 0, done.stderr
-    assert generation(out) == "2"
+# --- SIGKILL before every file-system step of a build -------------------------------------
+# A forked child builds under an audit hook (sys.addaudithook: test code only, the library
+# carries no test hook) that logs each call changing files under the test's folder (open for
+# writing, mkdir, rename/replace, link, symlink, remove, rmdir, rmtree, and the lookup of
+# renameat2 just before the exchange) and SIGKILLs itself just before the Nth. What a killed
+# process leaves on disk is decided by which of these calls ran (a write between two of them
+# lands only in the hidden spool or stage), so killing before each one, for every N, reaches
+# every state a SIGKILL can leave. A dry run lists the steps; each kill must stop before the
+# same step of the same list.
+
+GEN_PATHS = ("gen/a/0.bin", "gen/b/1.bin", "gen/b/2.bin")
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_CHANGING = {"os.mkdir", "os.rename", "os.link", "os.symlink", "os.remove", "os.rmdir",
+             "shutil.rmtree", "os.truncate", "os.chmod", "os.utime"}
+
+
+class _Generation(Renderer):
+    """Artifacts in two folders whose bytes change with every build (its version)."""
+
+    name = "gen"
+
+    def plan(self, series: ketapub.Series, ctx: ketapub.RenderContext) -> list[ketapub.Job]:
+        return [self.job(path) for path in GEN_PATHS]
+
+    def render(self, job: ketapub.Job, ctx: ketapub.RenderContext) -> Artifact:
+        data = f"{type(self).version}:{job.path}\n".encode() * 2000
+        return Artifact(job.path, data, "application/octet-stream", self.name)
+
+
+class _Stable(Renderer):
+    """An artifact that never changes: the commit hard-links it from the previous tree."""
+
+    name = "stable"
+
+    def plan(self, series: ketapub.Series, ctx: ketapub.RenderContext) -> list[ketapub.Job]:
+        return [self.job("stable/same.txt")]
+
+    def render(self, job: ketapub.Job, ctx: ketapub.RenderContext) -> Artifact:
+        return Artifact(job.path, b"same\n", "text/plain", self.name)
+
+
+def _build_generation(series: ketapub.Series, out: Path, gen: int) -> ketapub.BuildResult:
+    reg = ketapub.Registry()
+    reg.register(type("Generation", (_Generation,), {"version": str(gen)}))
+    reg.register(_Stable)
+    return ketapub.build(series, out, formats=["gen", "stable"], registry=reg,
+                         as_of=SINK_AS_OF)
+
+
+def _step(event: str, args: tuple[object, ...], base: str) -> str | None:
+    """A short name for an audit event that changes files under ``base``; else None."""
+    if event == "ctypes.dlsym":
+        return "renameat2" if args[1] == "renameat2" else None
+    if event == "open":
+        if not isinstance(args[2], int) or not args[2] & _WRITE_FLAGS:
+            return None
+    elif event not in _CHANGING:
+        return None
+    paths = [a for a in (args[:1] if event == "open" else args)
+             if isinstance(a, str | bytes | os.PathLike)]
+    shown = []
+    for path in paths:
+        text = os.fsdecode(path)
+        if os.path.isabs(text) and not text.startswith(base):
+            return None  # bytecode caches and the like: not the build's files
+        shown.append(re.sub(r"ketapub-spool-[^/]*", "ketapub-spool-*", text.removeprefix(base)))
+    return " ".join([event, *shown])
+
+
+def _child_build(series: ketapub.Series, out: Path, gen: int, swap: str, kill_at: int,
+                 log: Path) -> None:
+    if swap == "two-renames":  # as on a file system without renameat2(RENAME_EXCHANGE)
+        write._exchange = lambda a, b: False
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    base, count = str(out.parent) + os.sep, 0
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        nonlocal count
+        step = _step(event, args, base)
+        if step is not None:
+            count += 1
+            os.write(fd, f"{step}\n".encode())
+            if count == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.addaudithook(hook)
+    _build_generation(series, out, gen)
+
+
+def _killed_build(series: ketapub.Series, out: Path, gen: int, swap: str,
+                  kill_at: int) -> tuple[int | None, list[str]]:
+    """Build generation ``gen`` in a forked child killed before step ``kill_at`` (0: never);
+    return its exit code and the steps it logged."""
+    log = out.parent / "steps.log"
+    ctx = multiprocessing.get_context("fork")
+    child = ctx.Process(target=_child_build, args=(series, out, gen, swap, kill_at, log))
+    child.start()
+    child.join(120)
+    assert child.exitcode is not None, "the build did not end"
+    steps = log.read_text().splitlines()
+    log.unlink()
+    return child.exitcode, steps
+
+
+def generation_of(out: Path) -> str:
+    """Check ``out`` is one complete build of the kill-step renderers; return its generation."""
     state(out)
-    assert not stage.exists() and not write.sibling(out, write.OLD_SUFFIX).exists()
-    assert not _spools(out)
+    gens = {(out / path).read_bytes().split(b":", 1)[0] for path in GEN_PATHS}
+    assert len(gens) == 1, f"artifacts from different builds mixed: {gens}"
+    assert (out / "stable/same.txt").read_bytes() == b"same\n"
+    assert (out / USER_FILE).read_text() == "mine\n"
+    return gens.pop().decode()
+
+
+@pytest.mark.parametrize("swap", ["exchange", "two-renames"])
+def test_sigkill_before_every_step_leaves_the_old_or_the_new_tree_and_the_next_build_recovers(
+        tmp_path: Path, sink_series: ketapub.Series, swap: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / USER_FILE).write_text("mine\n")
+    _build_generation(sink_series, out, 0)
+    code, steps = _killed_build(sink_series, out, 1, swap, 0)  # the dry run: not killed
+    assert code == 0 and generation_of(out) == "1"
+    # the steps include rendering to the spool, filling the stage, its manifest and the swap
+    assert any(".out.ketapub-spool-*/gen/b/2.bin" in s for s in steps), steps
+    assert any(s.startswith("os.rename .out.ketapub-spool-*/gen/a/0.bin") for s in steps)
+    assert any(s.startswith("os.link out/stable/same.txt") for s in steps), steps
+    assert "open .out.ketapub-stage/manifest.json" in steps
+    if swap == "exchange":
+        assert "renameat2" in steps
+    else:
+        assert "os.rename out .out.ketapub-old" in steps
+    last = 1
+    seen = []
+    for n in range(1, len(steps) + 1):
+        gen = last + 1
+        code, done = _killed_build(sink_series, out, gen, swap, n)
+        assert code == -signal.SIGKILL, (n, steps[n - 1])
+        assert done == steps[:n]  # the same steps, stopped just before the nth
+        if out.exists():
+            now = generation_of(out)  # one complete tree: the previous build's or this one's
+            assert now in (str(last), str(gen)), (n, steps[n - 1])
+            seen.append("new" if now == str(gen) else "old")
+        else:  # the one window of the two-rename swap: the previous tree waits beside it
+            assert swap == "two-renames", (n, steps[n - 1])
+            assert generation_of(write.sibling(out, write.OLD_SUFFIX)) == str(last)
+            seen.append("gap")
+        # the next build recovers and lands whole, leaving nothing behind
+        _build_generation(sink_series, out, gen + 1)
+        assert generation_of(out) == str(gen + 1)
+        assert not write.sibling(out, write.STAGE_SUFFIX).exists()
+        assert not write.sibling(out, write.OLD_SUFFIX).exists()
+        assert not _spools(out)
+        last = gen + 1
+    # the new tree appears at one step, and never goes back
+    swapped = seen.index("new")
+    expected_gap = ["gap"] if swap == "two-renames" else []
+    assert seen == ["old"] * (swapped - len(expected_gap)) + expected_gap + \
+        ["new"] * (len(seen) - swapped), list(zip(steps, seen, strict=True))
 
 
 def _spools(out: Path) -> list[Path]:
