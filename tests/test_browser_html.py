@@ -115,6 +115,8 @@ class Visit:
     def __init__(self, browser: Browser, url: str, scheme: str = "light", width: int = 1000):
         self.context = browser.new_context(color_scheme=scheme,
                                            viewport={"width": width, "height": 900})
+        # generous: a timeout only ends a wait that failed, and a busy machine is slow
+        self.context.set_default_timeout(120_000)
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.requests: list[str] = []
@@ -128,7 +130,7 @@ class Visit:
         for img in self.page.locator("img").all():
             img.scroll_into_view_if_needed()
         self.page.wait_for_function(
-            "() => [...document.images].every(i => i.complete)", timeout=10_000)
+            "() => [...document.images].every(i => i.complete)")
 
     def axe(self, selector: str | None = None) -> list[dict]:
         self.page.add_script_tag(path=str(AXE))
