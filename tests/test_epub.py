@@ -136,7 +136,7 @@ def test_rebuild_in_another_process_is_byte_identical(books, tmp_path):
     # Another interpreter with another hash seed, through the CLI: still the same bytes.
     cmd = [sys.executable, "-c", "from ketapub.cli import main; main()", "build", str(SINK),
            "-o", str(tmp_path), "--format", "epub", "--as-of", SINK_AS_OF]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240,
                           env={**os.environ, "PYTHONHASHSEED": "12345"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (made,) = (tmp_path / "epub").glob("*.epub")

@@ -138,7 +138,7 @@ def test_cli_bad_source_prints_locations_without_traceback(tmp_path: Path) -> No
                        series=SERIES + "publsher: x\n")
     proc = subprocess.run([sys.executable, "-c", "from ketapub.cli import main; main()",
                            "build", str(root), "-o", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=240)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()

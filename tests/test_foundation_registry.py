@@ -75,7 +75,7 @@ def test_third_party_renderer_installed_through_its_entry_point(plugin_path: Pat
     # and the command line sees it too
     env = {**os.environ, "PYTHONPATH": str(plugin_path)}
     out = subprocess.run([sys.executable, "-c", "from ketapub.cli import main; main()",
-                          "renderers"], capture_output=True, text=True, env=env, timeout=60)
+                          "renderers"], capture_output=True, text=True, env=env, timeout=240)
     assert "titles" in out.stdout and "ketapub_titles.TitlesRenderer" in out.stdout
 
 

@@ -15,7 +15,7 @@ import tinycss2
 import ketapub
 from ketapub import sanitize
 from tests.conftest import CONTENT_AS_OF, SINK_AS_OF
-from tests.tools import NODE_MODULES, require
+from tests.tools import NODE_MODULES, java
 
 FRAGMENT_PATHS = ("html/everything.html", "html/second-part.html")
 FORBIDDEN = {"script", "style", "iframe", "frame", "object", "embed", "form", "input", "button",
@@ -480,7 +480,7 @@ def test_nu_html_checker_finds_no_errors(tmp_path, sink_html, content_html):
                                f"<title>{path}</title></head><body><main>\n{text}</main>"
                                "</body></html>\n", encoding="utf-8")
             files.append(wrapped)
-    proc = subprocess.run([require("java"), "-jar", str(vnu), "--errors-only",
-                           *map(str, files)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([*java(), "-jar", str(vnu), "--errors-only",
+                           *map(str, files)], capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert len(files) >= 16

@@ -338,7 +338,7 @@ def test_byte_identical_rebuild_across_processes_and_source_date_epoch(sink: Pat
             f"[{SINK_HANDOUT!r}])")
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "TZ": "Asia/Tokyo"}
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env,
-                           check=True, timeout=120).stdout
+                           check=True, timeout=240).stdout
     assert fresh == first
 
 
@@ -347,5 +347,5 @@ def test_incremental_rebuild_skips_pdfs_and_imports_no_weasyprint(sink: Path) ->
             "as_of=sys.argv[3], brands=['all']); "
             "print(len(r.rendered), 'weasyprint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(SINK), str(sink), SINK_AS_OF],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
+                         capture_output=True, text=True, check=True, timeout=240).stdout
     assert out.split() == ["0", "False"]

@@ -113,7 +113,7 @@ def server(site, registry, content_series) -> Iterator[SimpleNamespace]:
 
 def request(port: int, path: str, headers: dict[str, str] | None = None,
             method: str = "GET") -> tuple[int, http.client.HTTPMessage, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         conn.request(method, path, headers=headers or {})
         response = conn.getresponse()
@@ -344,7 +344,7 @@ def test_ketapub_serve_command_serves_with_validators(site):
         assert headers["Server"] == "ketapub"  # not the WSGI server's name and version
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
 
 
 def test_source_edits_are_picked_up_without_a_restart(site, registry, content_copy):
