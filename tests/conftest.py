@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -26,6 +28,27 @@ def content_series() -> ketapub.Series:
 @pytest.fixture(scope="session")
 def sink_series() -> ketapub.Series:
     return ketapub.load(SINK)
+
+
+@pytest.fixture(scope="session")
+def sink_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build of the kitchen sink (every format, every brand, at ``SINK_AS_OF``),
+    made once per test run and shared by the test modules that inspect it. Read only: copy it
+    before changing anything.
+
+    Under xdist the workers share it through the run's temporary folder; a lock makes the
+    first worker that needs it build it while the others wait.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this run's folder, above every worker's own
+    out = root / "shared-sink-build"
+    with open(root / "shared-sink-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "manifest.json").is_file():  # a build lands whole or not at all
+            result = ketapub.build(SINK, out, as_of=SINK_AS_OF, brands=["all"])
+            assert result.ok and len(result.rendered) > 15
+    return out
 
 
 @pytest.fixture

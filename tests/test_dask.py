@@ -24,9 +24,9 @@ def _worker_state() -> bool:
     return engine is not None and engine._FONT_CONFIG is not None and len(pipeline._SHARED) == 1
 
 
-def test_dask_cluster_build_is_byte_identical_to_sequential(tmp_path: Path) -> None:
+def test_dask_cluster_build_is_byte_identical_to_sequential(tmp_path: Path,
+                                                           sink_build: Path) -> None:
     kwargs = {"as_of": SINK_AS_OF, "brands": ["all"]}
-    sequential = ketapub.build(SINK, tmp_path / "seq", jobs=1, **kwargs)
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                        dashboard_address=None)
     try:
@@ -39,6 +39,7 @@ def test_dask_cluster_build_is_byte_identical_to_sequential(tmp_path: Path) -> N
     finally:
         cluster.close()
     assert len(state) == 2 and all(state.values()), state
-    assert on_dask.rendered == sequential.rendered and len(on_dask.rendered) > 10
+    assert len(on_dask.rendered) > 10
     assert any(p.startswith("pdf/sink-clinic/") for p in on_dask.rendered)
-    assert tree(tmp_path / "dask") == tree(tmp_path / "seq")
+    # the same files and bytes as a sequential build (its manifest lists what it rendered)
+    assert tree(tmp_path / "dask") == tree(sink_build)

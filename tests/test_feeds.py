@@ -326,11 +326,9 @@ def test_channel_image_from_the_cover(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def pdf_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("pdfbuild") / "out"
-    result = ketapub.build(SINK, out, formats=["pdf", "rss", "atom"], as_of=SINK_AS_OF)
-    assert result.ok
-    return out
+def pdf_build(sink_build) -> Path:
+    """The kitchen sink's handouts and feeds, from the run's shared full build."""
+    return sink_build
 
 
 def test_enclosures_are_the_handouts_with_their_true_length(pdf_build):

@@ -47,10 +47,9 @@ LETTER = (612, 792)
 
 
 @pytest.fixture(scope="module")
-def sink(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sink-pdf")
-    ketapub.build(SINK, out, formats=["pdf"], as_of=SINK_AS_OF, brands=["all"])
-    return out
+def sink(sink_build: Path) -> Path:
+    """The kitchen sink's PDFs (plain and branded), from the run's shared full build."""
+    return sink_build
 
 
 @pytest.fixture(scope="module")
