@@ -91,7 +91,7 @@ BUGS: tuple[Bug, ...] = (
         "            shutil.rmtree(out)\n"
         "            os.rename(stage, out)\n",
         ("tests/test_reliability.py", "-k",
-         "exact_points or between_renames or fallback_swap"),
+         "before_every_step or between_renames or fallback_swap"),
         "a crash during the swap leaves no output folder"),
     Bug("unchanged-by-size", "ketapub/build.py",
         "        return intact(job.path)\n",
