@@ -14,6 +14,11 @@ from html.parser import HTMLParser
 
 import nh3
 
+from ketapub.sanitize_svg import SvgError, clean_svg, css_is_local, drop_element
+
+__all__ = ["SvgError", "audit", "clean_output", "clean_raw", "clean_svg", "css_is_local",
+           "drop_element", "url_is_safe"]
+
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 # What an author may write as raw HTML: formatting and structure only; no ids, classes,
@@ -151,113 +156,3 @@ def audit(raw_html: str) -> list[Removal]:
     auditor.feed(raw_html)
     auditor.close()
     return auditor.removals
-
-
-# --- SVG assets ----------------------------------------------------------------------------
-
-# Elements that run code, embed other documents or animate attributes into links.
-SVG_DROP = frozenset({"script", "foreignObject", "iframe", "object", "embed", "handler",
-                      "listener", "audio", "video", "canvas"})
-SVG_ANIMATE = frozenset({"animate", "set", "animateMotion", "animateTransform", "animateColor"})
-_SAFE_DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)\s*([^)'\"]*)\1\s*\)", re.IGNORECASE)
-
-
-class SvgError(ValueError):
-    """An SVG asset cannot be made safe (not well-formed, entity declarations)."""
-
-    def __init__(self, line: int, message: str):
-        self.line = line
-        super().__init__(message)
-
-
-def _css_is_local(css: str) -> bool:
-    """True when CSS refers to nothing outside the document (no @import, only url(#id))."""
-    squeezed = _CONTROL.sub("", css).lower()
-    if "@import" in squeezed or "expression(" in squeezed or "\\" in squeezed:
-        return False
-    return all(m.group(2).strip().startswith("#") for m in _CSS_URL.finditer(css))
-
-
-def _local_name(name: str) -> str:
-    return name.rsplit("}", 1)[-1]
-
-
-def clean_svg(data: bytes) -> tuple[bytes, list[tuple[int, str]]]:
-    """Make an SVG asset inert; return its new bytes and (line, what) for each removal.
-
-    Dropped: scripts, foreignObject and other embedding elements, event-handler attributes,
-    animations that target links, processing instructions, every reference that leaves the
-    document (``href`` other than ``#id`` or an inline raster ``data:image``, CSS ``url()``
-    other than ``#id``, ``@import``). DTDs and entities are refused (no XXE, no billion laughs).
-    """
-    from lxml import etree
-
-    if b"<!ENTITY" in data or b"<!entity" in data:
-        line = data[: data.find(b"<!")].count(b"\n") + 1
-        raise SvgError(line, "SVG with entity declarations is refused (they can read local "
-                       "files or blow up memory); remove the <!DOCTYPE ...> block")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False, remove_comments=True, dtd_validation=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise SvgError(exc.lineno or 1, f"not a well-formed SVG: {exc.msg}") from None
-    if _local_name(root.tag) != "svg":
-        raise SvgError(root.sourceline or 1, f"the root element is <{_local_name(root.tag)}>, "
-                       "not <svg>")
-    removed: list[tuple[int, str]] = []
-    dropped: set[object] = set()
-    for node in list(root.iter()):
-        line = node.sourceline or 1
-        if any(a in dropped for a in node.iterancestors()):
-            continue
-        if not isinstance(node.tag, str):  # processing instruction or entity
-            removed.append((line, "processing instruction"))
-            drop_element(node)
-            dropped.add(node)
-            continue
-        name = _local_name(node.tag)
-        if name in SVG_DROP or (name in SVG_ANIMATE and any(
-                "href" in (node.get(a) or "") for a in ("attributeName",))):
-            removed.append((line, f"<{name}> element"))
-            drop_element(node)
-            dropped.add(node)
-            continue
-        if name == "style" and not _css_is_local(node.text or ""):
-            removed.append((line, "<style> element with external references"))
-            drop_element(node)
-            dropped.add(node)
-            continue
-        for attr, value in list(node.attrib.items()):
-            local = _local_name(attr)
-            if local.lower().startswith("on"):
-                removed.append((line, f"attribute {local!r} on <{name}>"))
-            elif local == "href" and not (value.strip().startswith("#")
-                                          or _SAFE_DATA_IMAGE.match(value.strip())):
-                removed.append((line, f"external reference {value[:60]!r} in <{name}>"))
-            elif "url(" in value.lower() and not _css_is_local(value):
-                removed.append((line, f"external url() in attribute {local!r} on <{name}>"))
-            else:
-                continue
-            del node.attrib[attr]
-    for pi in list(root.itersiblings(preceding=True)):
-        if not isinstance(pi.tag, str):
-            removed.append((pi.sourceline or 1, "processing instruction"))
-    cleaned = etree.tostring(root, encoding="utf-8", xml_declaration=False)
-    return cleaned + b"\n", removed
-
-
-def drop_element(node: object) -> None:
-    """Remove an lxml node but keep its tail text in place (also used for EPUB bodies)."""
-    parent = node.getparent()  # type: ignore[attr-defined]
-    if parent is None:
-        return
-    tail = node.tail  # type: ignore[attr-defined]
-    if tail:
-        prev = node.getprevious()  # type: ignore[attr-defined]
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(node)

@@ -539,7 +539,7 @@ def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes 
     says and small enough to decode (no decompression bombs); None with a diagnostic."""
     if media_type == "image/svg+xml":
         try:
-            cleaned, removed = sanitize.clean_svg(data)
+            cleaned, removed = sanitize.clean_svg(data, max_pixels=MAX_IMAGE_PIXELS)
         except sanitize.SvgError as exc:
             src.diags.add(rel, exc.line, 1, str(exc))
             return None
