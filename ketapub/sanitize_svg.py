@@ -16,6 +16,7 @@ import binascii
 import io
 import re
 from collections.abc import Iterable
+from typing import Any
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -92,6 +93,11 @@ class SvgError(ValueError):
     def __init__(self, line: int, message: str):
         self.line = line
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from ketapub.errors import restore_error
+
+        return restore_error, (type(self), self.args, dict(self.__dict__))
 
 
 def _split(name: str) -> tuple[str | None, str]:
