@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +31,11 @@ HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 REF_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*\Z")
 DATE_FORMS = "2025-08-11, 2025-08-11T09:00, 2025-08-11T09:00:00-04:00 or 2025-08-11T13:00:00Z"
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+"""Instants are bounded, so every zone, calendar and feed format can hold them (near year 1
+or 9999 a time-zone shift overflows Python's datetime)."""
+DATE_RANGE = "from 1900-01-01 to 2999-12-31"
 
 
 class _Frozen(BaseModel):
@@ -69,6 +74,13 @@ def parse_instant(value: Any, tz: ZoneInfo) -> datetime:
         raise ValueError(f"expected an ISO 8601 date or date-time such as {DATE_FORMS}")
     if result.tzinfo is None:
         result = result.replace(tzinfo=tz)
+    try:
+        in_range = EARLIEST <= result.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        shown = value.isoformat() if isinstance(value, date) else str(value)
+        raise ValueError(f"{shown} is out of range; instants must be {DATE_RANGE}")
     return result
 
 
@@ -358,7 +370,7 @@ class SeriesMeta(_Frozen):
     def _tz(cls, v: str) -> str:
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder
             raise ValueError(
                 f"{v!r} is not an IANA time zone; write e.g. 'UTC' or 'America/New_York'"
             ) from None

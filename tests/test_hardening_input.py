@@ -1,0 +1,100 @@
+"""Hostile or careless input found by a security test: every kind ends in a located message
+and exit 1 (source) or 2 (usage), never a traceback, in validate, schedule and build alike."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ketapub
+from tests.helpers import SERIES, make_source, part
+
+KETAPUB = [sys.executable, "-c", "from ketapub.cli import main; main(prog_name='ketapub')"]
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*KETAPUB, *map(str, args)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})}, cwd=cwd)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+OUT_OF_RANGE = "is out of range; instants must be from 1900-01-01 to 2999-12-31"
+
+
+@pytest.mark.parametrize("publish_at", [
+    "9999-12-31T20:00:00",          # naive, in America/New_York: past year 9999 in UTC
+    "0001-01-01T01:00:00+05:00",    # before year 1 in UTC
+    "1899-12-31",
+    "3000-01-01T00:00:00Z",
+])
+def test_instants_out_of_range_are_located_errors(tmp_path: Path, publish_at: str) -> None:
+    src = make_source(tmp_path / "src", {
+        "01-one.md": part(1, "one", publish_at=publish_at),
+        "02-two.md": part(2, "two", extra=f"updated_at: {publish_at!r}\n")})
+    with pytest.raises(ketapub.SourceError) as info:
+        ketapub.load(src)
+    got = [(d.path, d.line, d.message) for d in info.value.diagnostics]
+    assert [(Path(p).relative_to(src).as_posix(), n) for p, n, _ in got] == [
+        ("parts/01-one.md", 6), ("parts/02-two.md", 7)]
+    assert all(OUT_OF_RANGE in m for _, _, m in got), got
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule", "build"])
+def test_an_instant_out_of_range_fails_every_command_cleanly(tmp_path: Path, command: str) -> None:
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one", publish_at="9999-12-31")})
+    args = [command, src] + (["-o", tmp_path / "out", "--format", "rss,ics"]
+                             if command == "build" else [])
+    proc = cli(*args)
+    assert proc.returncode == 1, proc.stderr
+    assert "parts/01-one.md:6:" in proc.stderr
+    assert OUT_OF_RANGE in proc.stderr
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00",
+                                   "1800-01-01"])
+def test_as_of_out_of_range_is_a_usage_error(tmp_path: Path, as_of: str) -> None:
+    src = make_source(tmp_path / "src")
+    for command in (["schedule", src], ["build", src, "-o", tmp_path / "out", "--format", "rss"]):
+        proc = cli(*command, "--as-of", as_of)
+        assert proc.returncode == 2, proc.stderr
+        assert "out of range" in proc.stderr
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999", "-99999999999"])
+def test_source_date_epoch_out_of_range_is_a_usage_error(tmp_path: Path, epoch: str) -> None:
+    proc = cli("schedule", make_source(tmp_path / "src"), env={"SOURCE_DATE_EPOCH": epoch})
+    assert proc.returncode == 2, proc.stderr
+    assert "SOURCE_DATE_EPOCH" in proc.stderr
+
+
+def test_the_bounds_themselves_are_accepted(tmp_path: Path) -> None:
+    src = make_source(tmp_path / "src", {
+        "01-one.md": part(1, "one", publish_at="1900-01-01T00:00:00Z"),
+        "02-two.md": part(2, "two", publish_at="2999-12-31T23:59:59Z")})
+    proc = cli("build", src, "-o", tmp_path / "out", "--format", "rss,atom,jsonfeed,ics,html",
+               "--as-of", "2999-12-31T23:59:59Z")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("zone", ["America", "Europe/", "../../etc/passwd", "/etc/localtime",
+                                  "America/Nowhere", ""])
+def test_a_timezone_that_is_no_zone_is_a_located_error(tmp_path: Path, zone: str) -> None:
+    series = SERIES.replace("timezone: America/New_York", f"timezone: {zone!r}")
+    with pytest.raises(ketapub.SourceError) as info:
+        ketapub.load(make_source(tmp_path / "src", series=series))
+    assert [(Path(d.path).name, d.line) for d in info.value.diagnostics] == [("series.yaml", 5)]
+    assert "is not an IANA time zone" in info.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule"])
+def test_a_timezone_folder_fails_commands_cleanly(tmp_path: Path, command: str) -> None:
+    series = SERIES.replace("timezone: America/New_York", "timezone: America")
+    proc = cli(command, make_source(tmp_path / "src", series=series))
+    assert proc.returncode == 1, proc.stderr
+    assert "series.yaml:5:" in proc.stderr
