@@ -163,6 +163,21 @@ def page_size_name(value: Any) -> Any:
 PageSize = Annotated[Literal["A4", "Letter"], BeforeValidator(page_size_name)]
 
 
+MAX_TITLE = 300
+"""Characters in a title or subtitle: covers, feed readers and tabs show a few dozen, and
+layout work grows with it."""
+
+
+def _check_title(value: str) -> str:
+    if len(value) > MAX_TITLE:
+        raise ValueError(f"is {len(value):,} characters long, over the limit of {MAX_TITLE}; "
+                         "shorten it (put the rest in the summary or description)")
+    return value
+
+
+Title = Annotated[Text, AfterValidator(_check_title)]
+
+
 class Author(_Frozen):
     name: Text
     """Display name."""
@@ -234,7 +249,7 @@ class Asset(_Frozen):
 class PartMeta(_Frozen):
     """The front matter of a part file (the schema of ``parts/*.md``)."""
 
-    title: Text
+    title: Title
     part: Annotated[int, Field(ge=1)]
     slug: Slug
     summary: Text
@@ -338,10 +353,10 @@ class BrokenBrand(_Frozen):
 class SeriesMeta(_Frozen):
     """The schema of ``series.yaml``."""
 
-    title: Text
+    title: Title
     slug: Slug | None = None
     """File-name form of the title; derived from the title when absent."""
-    subtitle: Line | None = None
+    subtitle: Annotated[Line, AfterValidator(_check_title)] | None = None
     description: Text
     """One paragraph, on one line whatever the YAML style (see :func:`one_line`)."""
     language: str

@@ -98,3 +98,46 @@ def test_a_timezone_folder_fails_commands_cleanly(tmp_path: Path, command: str) 
     proc = cli(command, make_source(tmp_path / "src", series=series))
     assert proc.returncode == 1, proc.stderr
     assert "series.yaml:5:" in proc.stderr
+
+
+class _CountingFont:
+    """The packaged font, counting how often text is measured (the wrapping's work)."""
+
+    def __init__(self) -> None:
+        from ketapub.renderers.epub_cover import _font
+
+        self.font, self.calls, self.chars = _font("Bold", 104), 0, 0
+
+    def getlength(self, text: str) -> float:
+        self.calls += 1
+        self.chars += len(text)
+        return float(self.font.getlength(text))
+
+
+@pytest.mark.parametrize("title", ["x" * 1_000, "x" * 100_000, "word " * 20_000,
+                                   "W" * 50 + " " + "i" * 5_000])
+def test_cover_wrapping_work_does_not_grow_with_the_title(title: str) -> None:
+    from ketapub.renderers.epub_cover import TEXT_WIDTH, wrap
+
+    font = _CountingFont()
+    lines = wrap(title, font, TEXT_WIDTH, 6)
+    assert len(lines) == 6 and lines[-1].endswith("…")
+    assert all(font.font.getlength(line) <= TEXT_WIDTH for line in lines)
+    # bounded by what six lines can show, not by the length of the title
+    assert font.calls < 400, font.calls
+    assert font.chars < 100_000, font.chars
+
+
+def test_titles_over_the_limit_are_located_errors(tmp_path: Path) -> None:
+    long = "Ketamine " * 40  # 360 characters
+    series = SERIES.replace('title: "Test Series"', f'title: "{long}"') + f'subtitle: "{long}"\n'
+    src = make_source(tmp_path / "src", {
+        "01-one.md": part(1, "one").replace('title: "Part 1"', f'title: "{long}"')},
+        series=series)
+    with pytest.raises(ketapub.SourceError) as info:
+        ketapub.load(src)
+    got = sorted((Path(d.path).name, d.line) for d in info.value.diagnostics)
+    assert got == [("01-one.md", 2), ("series.yaml", 1), ("series.yaml", 9)]
+    assert all("over the limit of 300" in d.message for d in info.value.diagnostics)
+    ketapub.load(make_source(tmp_path / "ok", series=SERIES.replace(
+        'title: "Test Series"', f'title: "{"x" * 300}"')))
