@@ -142,6 +142,20 @@ def _check_rel_path(value: str) -> str:
 
 
 Slug = Annotated[str, AfterValidator(_check_slug)]
+RESERVED_SLUGS = frozenset({"hub", "index", "booklet", "cards", "assets", "fragments",
+                            "ketapub", "large-print"})
+"""Names outputs use beside the parts' own (``html/hub.html``, ``html/index.html``,
+``pdf/booklet.pdf``, ``html/cards/``, ``html/assets/``, ``html/fragments.json``, ...)."""
+
+
+def _check_part_slug(value: str) -> str:
+    if value in RESERVED_SLUGS:
+        raise ValueError(f"{value!r} is a name ketapub's outputs use; choose another slug "
+                         f"(reserved: {', '.join(sorted(RESERVED_SLUGS))})")
+    return value
+
+
+PartSlug = Annotated[Slug, AfterValidator(_check_part_slug)]
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 HexColor = Annotated[str, AfterValidator(_check_hex)]
 RelPath = Annotated[str, AfterValidator(_check_rel_path)]
@@ -251,7 +265,7 @@ class PartMeta(_Frozen):
 
     title: Title
     part: Annotated[int, Field(ge=1)]
-    slug: Slug
+    slug: PartSlug
     summary: Text
     publish_at: datetime
     """Release instant. A date alone is 00:00, a naive time is wall-clock, in the series zone."""

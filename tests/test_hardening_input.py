@@ -141,3 +141,20 @@ def test_titles_over_the_limit_are_located_errors(tmp_path: Path) -> None:
     assert all("over the limit of 300" in d.message for d in info.value.diagnostics)
     ketapub.load(make_source(tmp_path / "ok", series=SERIES.replace(
         'title: "Test Series"', f'title: "{"x" * 300}"')))
+
+
+@pytest.mark.parametrize("slug", ["hub", "index", "booklet", "cards", "assets", "fragments",
+                                  "ketapub", "large-print"])
+def test_reserved_slugs_are_refused_at_the_slug(tmp_path: Path, slug: str) -> None:
+    with pytest.raises(ketapub.SourceError) as info:
+        ketapub.load(make_source(tmp_path / "src", {"01-x.md": part(1, slug)}))
+    [d] = info.value.diagnostics
+    assert (Path(d.path).name, d.line, d.column) == ("01-x.md", 4, 7)
+    assert f"{slug!r} is a name ketapub's outputs use" in d.message
+
+
+def test_a_reserved_slug_fails_validate_not_the_build(tmp_path: Path) -> None:
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one"), "02-hub.md": part(2, "hub")})
+    proc = cli("validate", src, "--strict")
+    assert proc.returncode == 1
+    assert "parts/02-hub.md:4:7: slug: 'hub' is a name ketapub's outputs use" in proc.stderr
