@@ -185,48 +185,69 @@ def _structure(state: StateCore) -> None:
 
 
 MAX_RAW_DEPTH = 100
-_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "source", "track", "wbr"})
 
 
-def _raw_depth(env: MutableMapping[str, Any], html_text: str, line: int) -> None:
-    """Track how deep raw HTML nests across a body; past MAX_RAW_DEPTH it is an error (no
-    renderer can lay out thousands of nested boxes, and XML parsers refuse them)."""
-    depth = env.get("raw_depth", 0)
-    for m in _RAW_TAG.finditer(html_text):
-        if m.group(1):
-            depth = max(0, depth - 1)
-        elif not m.group(3) and m.group(2).lower() not in _VOID:
-            depth += 1
-            if depth > MAX_RAW_DEPTH and "too_deep" not in env:
-                env["too_deep"] = line + html_text.count("\n", 0, m.start())
-    env["raw_depth"] = depth
+def _raw_depth(env: MutableMapping[str, Any], pieces: Sequence[tuple[int, str]]) -> None:
+    """Flag raw HTML that nests more than MAX_RAW_DEPTH deep (no renderer can lay out
+    thousands of nested boxes, and XML parsers refuse them).
+
+    Depth is measured on the tree an HTML parser builds from the body's raw HTML in order,
+    so stray end tags (``<div></p>``) close nothing, as in a browser; counting tags did.
+    ``pieces`` are (body line, raw HTML); the first element past the limit is located.
+    """
+    if not pieces:
+        return
+    from lxml import etree
+
+    lines: list[int] = []
+    for line, text in pieces:
+        lines += [line + i for i in range(text.count("\n") + 1)]
+    parser = etree.HTMLParser(recover=True, no_network=True, huge_tree=True,
+                              remove_comments=True, default_doctype=False)
+    text = "\n".join(t for _, t in pieces)
+    try:
+        root = etree.fromstring(f"<html><body>{text}</body></html>", parser)
+    except (etree.ParserError, ValueError):
+        return
+    body = root.find("body") if root is not None else None
+    stack = [(child, 1) for child in reversed(body)] if body is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_RAW_DEPTH:
+            at = min(max((node.sourceline or 1) - 1, 0), len(lines) - 1)
+            env["too_deep"] = lines[at]
+            return
+        stack += [(child, depth + 1) for child in reversed(node)]
 
 
 def _sanitize_raw(state: StateCore) -> None:
     """Clean raw HTML where it stands, remembering what was removed and on which line."""
     removed: list[tuple[int, str, str]] = state.env.setdefault("removed", [])
+    changed: list[tuple[int, str, str]] = state.env.setdefault("changed", [])
+    pieces: list[tuple[int, str]] = []
     for tok in state.tokens:
         if tok.type == "html_block":
             line = tok.map[0] if tok.map else 0
-            _raw_depth(state.env, tok.content, line)
+            pieces.append((line, tok.content))
             for r in sanitize.audit(tok.content):
                 snippet = tok.content.split("\n")[r.line] if r.line else tok.content
-                removed.append((line + r.line, r.what, snippet))
+                (removed if r.removed else changed).append((line + r.line, r.what, snippet))
             tok.content = sanitize.clean_raw(tok.content)
         elif tok.type == "inline":
             line = tok.map[0] if tok.map else 0
             for child in tok.children or []:
                 if child.type == "html_inline":
-                    _raw_depth(state.env, child.content, line)
-                    problems = sanitize.audit(child.content)
+                    pieces.append((line, child.content))
+                    found = sanitize.audit(child.content)
+                    changed += [(line, r.what, child.content) for r in found if not r.removed]
+                    problems = [r for r in found if r.removed]
                     if problems:
                         for r in problems:
                             removed.append((line, r.what, child.content))
                         child.type, child.content = "text", ""
             for offset, scheme, dest in _unsafe_links(tok.content):
                 removed.append((line + offset, f"{scheme}: link", dest))
+    _raw_depth(state.env, pieces)
 
 
 DIALECT = "3"
@@ -351,6 +372,9 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
         else:
             diag(line0, snippet, f"removed {what} from raw HTML; ketapub keeps only "
                  "formatting markup (see SECURITY.md)", warn)
+
+    for line0, what, snippet in env.get("changed", []):
+        diag(line0, snippet, f"{what}; a printed page cannot lay out wider spans", warn)
 
     if "too_deep" in env:
         diag(env["too_deep"], "<", f"raw HTML nests more than {MAX_RAW_DEPTH} levels deep; "

@@ -158,3 +158,72 @@ def test_a_reserved_slug_fails_validate_not_the_build(tmp_path: Path) -> None:
     proc = cli("validate", src, "--strict")
     assert proc.returncode == 1
     assert "parts/02-hub.md:4:7: slug: 'hub' is a name ketapub's outputs use" in proc.stderr
+
+
+# --- raw HTML: spans, nesting, linear parsing ------------------------------------------------
+
+def _load_body(tmp_path: Path, body: str) -> tuple[ketapub.Series | None, list[str]]:
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one", body)})
+    try:
+        series = ketapub.load(src)
+    except ketapub.SourceError as exc:
+        return None, [f"{Path(d.path).name}:{d.line}:{d.column}: {d.message}"
+                      for d in exc.diagnostics]
+    return series, [f"{Path(d.path).name}:{d.line}:{d.column}: {d.message}"
+                    for d in series.warnings]
+
+
+@pytest.mark.parametrize("attr, value, kept", [
+    ("colspan", "99999999", "50"), ("rowspan", "99999999", "500"), ("colspan", "0", "1"),
+    ("colspan", "-3", "1"), ("rowspan", "2x", "1"), ("colspan", "1" * 40, "50")])
+def test_table_spans_are_clamped_at_load_with_a_warning(
+        tmp_path: Path, attr: str, value: str, kept: str) -> None:
+    body = f"Intro.\n\n<table><tr><td {attr}=\"{value}\">x</td></tr></table>\n"
+    series, warnings = _load_body(tmp_path, body)
+    assert series is not None
+    assert [w for w in warnings if attr in w] == [
+        f"01-one.md:10:1: {attr}={value[:12]!r} on <td> set to {kept} (spans are 1 to "
+        f"{50 if attr == 'colspan' else 500}); a printed page cannot lay out wider spans"]
+    html = ketapub.render(series, "html", as_of="2025-06-01", path="html/one.html")
+    assert f'{attr}="{kept}"'.encode() in html["html/one.html"]
+
+
+def test_spans_within_the_limits_are_kept_silently(tmp_path: Path) -> None:
+    series, warnings = _load_body(
+        tmp_path, '<table><tr><th colspan="50" rowspan="2">x</th></tr></table>\n')
+    assert series is not None and warnings == []
+
+
+@pytest.mark.parametrize("html", [
+    "<div></p>" * 300,                    # stray end tags close nothing
+    "<div></span>" * 300,
+    "<span></div>" * 300,
+    "<div>" * 150,
+    "<blockquote><div title=\"</div>\">" * 150,   # an end tag inside a value is no end tag
+])
+def test_raw_html_nesting_is_measured_on_the_parsed_tree(tmp_path: Path, html: str) -> None:
+    series, errors = _load_body(tmp_path, "Intro.\n\n" + html + "\n")
+    assert series is None
+    assert any("raw HTML nests more than 100 levels deep" in e for e in errors), errors
+    assert any(e.startswith("01-one.md:10:") for e in errors), errors
+
+
+def test_balanced_nesting_under_the_limit_loads(tmp_path: Path) -> None:
+    series, _ = _load_body(tmp_path, "<div>" * 90 + "x" + "</div>" * 90 + "\n\n"
+                           + "<div></p></div>" * 500 + "\n")
+    assert series is not None
+
+
+@pytest.mark.parametrize("body", [
+    "<div>\n" + "<a " * 20_000 + "\n",        # unterminated tags: 115 s before
+    "<div>\n" + "<a title='" * 10_000 + "\n",  # unterminated quotes
+    "<div>\n" + "<!--" * 20_000 + "\n",
+    "x <a " * 20_000 + "\n",                           # inline
+])
+def test_pathological_raw_html_loads_in_linear_time(tmp_path: Path, body: str) -> None:
+    import time
+
+    started = time.process_time()
+    _load_body(tmp_path, body)
+    # minutes before (a quadratic parser); linear work is well under a second of CPU
+    assert time.process_time() - started < 10
