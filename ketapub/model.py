@@ -295,8 +295,11 @@ class PartMeta(_Frozen):
                 f"updated_at ({self.updated_at.isoformat()}) is before publish_at "
                 f"({self.publish_at.isoformat()}); an update cannot precede the release"
             )
-        ids = [r.id for r in self.references]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        seen: set[str] = set()
+        repeated: set[str] = set()
+        for r in self.references:
+            (repeated if r.id in seen else seen).add(r.id)
+        dupes = sorted(repeated)
         if dupes:
             raise ValueError(f"duplicate reference id(s): {', '.join(dupes)}")
         return self

@@ -227,3 +227,30 @@ def test_pathological_raw_html_loads_in_linear_time(tmp_path: Path, body: str) -
     _load_body(tmp_path, body)
     # minutes before (a quadratic parser); linear work is well under a second of CPU
     assert time.process_time() - started < 10
+
+
+def _refs(n: int) -> str:
+    return "references:\n" + "".join(f"  - {{id: r{i}, text: \"Ref {i}.\"}}\n" for i in range(n))
+
+
+@pytest.mark.parametrize("name, extra, body", [
+    ("uncited references", _refs(16_000), "Text.\n"),
+    ("unknown citations", _refs(2_000), "".join(f"See [@x{i}].\n" for i in range(8_000))),
+    ("cited references", _refs(8_000), "".join(f"See [@r{i}].\n" for i in range(8_000))),
+    ("image lines", "", "".join(f"![fig {i}](assets/x{i % 7}.svg)\n" for i in range(8_000))),
+    ("links", "", "".join(f"[l{i}](part:one#nope{i})\n\n" for i in range(4_000))),
+])
+def test_large_sources_load_in_linear_time(tmp_path: Path, name: str, extra: str,
+                                           body: str) -> None:
+    import time
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one", body, extra=extra)},
+                      files={f"assets/x{i}.svg": svg for i in range(7)})
+    started = time.process_time()
+    try:
+        ketapub.load(src)
+    except ketapub.SourceError as exc:
+        assert len(exc.diagnostics) > 100
+    # tens of seconds before (list.index, ids.count and rescans in loops); linear is < 2 s
+    assert time.process_time() - started < 15, name
