@@ -442,8 +442,7 @@ class Series(SeriesMeta):
 
     @property
     def series_slug(self) -> str:
-        assert self.slug is not None
-        return self.slug
+        return self.slug or slugify(self.title)  # set at validation; never None here
 
     def part_url(self, part: Part) -> str:
         """The public web URL of a part: its own ``url``, else ``base_url`` + slug.

@@ -254,3 +254,43 @@ def test_large_sources_load_in_linear_time(tmp_path: Path, name: str, extra: str
         assert len(exc.diagnostics) > 100
     # tens of seconds before (list.index, ids.count and rescans in loops); linear is < 2 s
     assert time.process_time() - started < 15, name
+
+
+def test_no_assert_guards_anything_in_the_package() -> None:
+    """``python -O`` strips asserts: nothing in ketapub/ may rely on one."""
+    import ast
+
+    package = Path(ketapub.__file__).parent
+    found = [f"{path.relative_to(package)}:{node.lineno}"
+             for path in sorted(package.rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text("utf-8")))
+             if isinstance(node, ast.Assert)]
+    assert found == []
+
+
+def test_calendar_text_cannot_forge_lines_even_under_python_O(tmp_path: Path) -> None:
+    import icalendar
+
+    forged = "Evil\\r\\nEND:VCALENDAR\\r\\nBEGIN:VEVENT\\r\\nSUMMARY:forged; x, y\\\\"
+    series = (SERIES.replace('title: "Test Series"', f'title: "{forged}"')
+              .replace('description: "A series for tests."', f'description: "{forged}"'))
+    src = make_source(tmp_path / "src", {
+        "01-one.md": part(1, "one").replace('title: "Part 1"', f'title: "{forged}"'),
+        "02-two.md": part(2, "two")}, series=series)
+    proc = subprocess.run([sys.executable, "-O", *KETAPUB[1:], "build", str(src), "-o",
+                           str(tmp_path / "out"), "--format", "ics"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = (tmp_path / "out/feed/schedule.ics").read_bytes()
+    cal = icalendar.Calendar.from_ical(data)
+    lines = data.replace(b"\r\n ", b"").split(b"\r\n")  # unfolded content lines
+    assert lines.count(b"BEGIN:VEVENT") == 2 and lines.count(b"END:VCALENDAR") == 1
+    shown = "Evil END:VCALENDAR BEGIN:VEVENT SUMMARY:forged; x, y\\"
+    def text(value: object) -> str:  # X- properties come back still escaped (RFC 5545 3.3.11)
+        import re
+
+        return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], str(value))
+
+    assert text(cal["X-WR-CALNAME"]) == shown
+    assert text(cal["X-WR-CALDESC"]) == shown
+    assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == [shown, "Part 2"]

@@ -260,13 +260,13 @@ class _Book:
         from ketapub.renderers.epub_package import Meta
 
         s, ctx = self.s, self.ctx
-        assert ctx.last_modified is not None
+        modified = _modified(ctx)
         meta = [Meta("DC", "publisher", s.publisher), Meta("DC", "description", s.description)]
         if s.license:
             meta.append(Meta("DC", "rights", self.t["license"].format(license=s.license)))
         subjects = dict.fromkeys(t for p in ctx.released for t in p.tags)
         meta += [Meta("DC", "subject", t) for t in subjects]
-        meta.append(Meta("DC", "date", ctx.last_modified.date().isoformat()))
+        meta.append(Meta("DC", "date", modified.date().isoformat()))
         if s.subtitle:
             meta += [Meta("DC", "title", s.subtitle, (("id", "subtitle"),)),
                      Meta(None, "meta", "subtitle", (("refines", "#subtitle"),
