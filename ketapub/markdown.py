@@ -250,10 +250,11 @@ def _sanitize_raw(state: StateCore) -> None:
     _raw_depth(state.env, pieces)
 
 
-DIALECT = "3"
+DIALECT = "4"
 """Bump when the HTML a body renders to changes for the same source (planning hashes it, so
 an incremental build re-renders what an older dialect made). 2: typographic quotes. 3: links
-to files under assets/ written as their published URL."""
+to files under assets/ written as their published URL. 4: ids of references and footnotes
+hold a "." (ref.x, fn.1), apart from every heading id."""
 
 
 @functools.cache
@@ -489,6 +490,23 @@ class HtmlOptions:
     citation_href: Callable[[str], str] | None = None
 
 
+def reference_id(prefix: str, ref: str) -> str:
+    """The id of a reference-list entry. Ids the dialect makes for anything but a heading
+    hold a ``.``, which no heading id can (``[A-Za-z0-9_-]``): a heading "Ref smith" and
+    the citation ``[@smith]`` get ``ref-smith`` and ``ref.smith``, never one id twice."""
+    return f"{prefix}ref.{ref}"
+
+
+def footnote_id(prefix: str, kind: str, name: str) -> str:
+    """``fn.1`` / ``fnref.1`` after ``prefix``, apart from headings as :func:`reference_id`."""
+    return f"{prefix}{kind}.{name}"
+
+
+def _footnote_name(tok: Token) -> tuple[str, str]:
+    sub = tok.meta.get("subId", -1)
+    return str(tok.meta["id"] + 1), (str(sub) if isinstance(sub, int) and sub > 0 else "")
+
+
 def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
     def heading_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         tok = tokens[idx]
@@ -553,7 +571,7 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
             if n is None:
                 continue
             href = (opts.citation_href(cid) if opts.citation_href
-                    else f"#{opts.id_prefix}ref-{cid}")
+                    else "#" + reference_id(opts.id_prefix, cid))
             links.append(f'<a href="{escapeHtml(href)}" role="doc-biblioref">{n}</a>')
         return f'<span class="citation">[{", ".join(links)}]</span>' if links else ""
 
@@ -578,6 +596,26 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
                     return "</div>\n" if t.meta.get("callout") else "</blockquote>\n"
                 depth -= 1
         return "</blockquote>\n"
+
+    def footnote_ref(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        name, sub = _footnote_name(tokens[idx])
+        caption = f"[{name}{':' + sub if sub else ''}]"
+        ref = footnote_id(opts.id_prefix, "fnref", name + ("." + sub if sub else ""))
+        return (f'<sup class="footnote-ref"><a href="#{footnote_id(opts.id_prefix, "fn", name)}"'
+                f' id="{ref}">{caption}</a></sup>')
+
+    def footnote_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        name, _ = _footnote_name(tokens[idx])
+        return f'<li id="{footnote_id(opts.id_prefix, "fn", name)}" class="footnote-item">'
+
+    def footnote_anchor(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]
+                        ) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        name, sub = _footnote_name(tokens[idx])
+        ref = footnote_id(opts.id_prefix, "fnref", name + ("." + sub if sub else ""))
+        return f' <a href="#{ref}" class="footnote-backref">\u21a9\ufe0e</a>'
 
     def faq_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         return '<section class="faq">\n'
@@ -615,8 +653,6 @@ def to_html(body: str, citation_order: Sequence[str], options: HtmlOptions) -> s
         "ketapub": options,
         "citation_numbers": {cid: n for n, cid in enumerate(citation_order, 1)},
     }
-    if options.id_prefix.rstrip("-"):
-        env["docId"] = options.id_prefix.rstrip("-")
     return sanitize.clean_output(md.renderer.render(tokens, md.options, env))
 
 

@@ -65,8 +65,9 @@ def part_href(part: Part) -> str:
 
 
 def id_prefix(part: Part) -> str:
-    """Body ids get a per-part prefix so they never meet the ids the templates add."""
-    return f"p{part.part}-"
+    """Body ids get a per-part prefix so they never meet the ids the templates add (which
+    hold no ``.``)."""
+    return f"p{part.part}."
 
 
 def marc_role(role: str | None) -> str | None:
