@@ -294,3 +294,16 @@ def test_calendar_text_cannot_forge_lines_even_under_python_O(tmp_path: Path) ->
     assert text(cal["X-WR-CALNAME"]) == shown
     assert text(cal["X-WR-CALDESC"]) == shown
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == [shown, "Part 2"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_leaves_nothing_in_the_temp_folder(tmp_path: Path, jobs: str) -> None:
+    """Every worker used to leave a weasyprint-* folder of fonts (65 MB a day of cron)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one"), "02-two.md": part(2, "two")})
+    proc = cli("build", src, "-o", tmp_path / "out", "--format", "pdf,epub,html",
+               "--jobs", jobs, env={"TMPDIR": str(temp)})
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out/pdf/booklet.pdf").is_file()
+    assert sorted(p.name for p in temp.iterdir()) == []
