@@ -131,10 +131,7 @@ def _css_tokens_are_local(tokens: Iterable[object]) -> bool:
                 _CSS_FETCHING | {"-moz-binding", "behavior"}):
             return False  # ``url/**/(...)`` fetches nothing, but nothing legitimate says it
         elif isinstance(token, css.ParenthesesBlock | css.SquareBracketsBlock
-                        | css.CurlyBracketsBlock):
-            if not _css_tokens_are_local(token.content):
-                return False
-        elif isinstance(token, css.ParseError):
+                        | css.CurlyBracketsBlock) and not _css_tokens_are_local(token.content):
             return False
     return True
 
@@ -300,9 +297,9 @@ def clean_svg(data: bytes, max_pixels: int = 40_000_000,
                     f"<{name}> element of namespace {ns or 'none'}"
                 drop(node, label)
             continue
-        if name == "style":
-            if len(node) or not css_is_local(node.text or "", stylesheet=True):
-                drop(node, "<style> element with external references")
+        if name == "style" and (len(node) or not css_is_local(node.text or "",
+                                                              stylesheet=True)):
+            drop(node, "<style> element with external references")
             continue
         for attr, value in list(node.attrib.items()):
             problem = _attribute_problem(name, attr, value, max_pixels)
@@ -339,7 +336,7 @@ def _attribute_problem(element: str, attr: str, value: str, max_pixels: int) -> 
         return f"attribute {local!r} of namespace {ns} on <{element}>"
     if local not in SVG_ATTRIBUTES:
         return f"attribute {local!r} on <{element}>"
-    if (local == "style" or local in _PRESENTATION) and not css_is_local(value):
+    if not css_is_local(value):  # SVG 2 reads geometry attributes as CSS properties too
         return f"external url() in attribute {local!r} on <{element}>"
     return None
 
