@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -35,8 +36,27 @@ class Diagnostic:
         return Diagnostic(self.path, self.line, self.column, self.message, Severity.ERROR)
 
 
+def restore_error(cls: type[BaseException], args: tuple[Any, ...],
+                  state: dict[str, Any]) -> BaseException:
+    """Rebuild a pickled error without calling its ``__init__`` (see :meth:`KetapubError.
+    __reduce__`)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class KetapubError(Exception):
-    """Base class of every error ketapub raises on purpose."""
+    """Base class of every error ketapub raises on purpose.
+
+    Every subclass crosses a process boundary intact (worker processes, Dask), whatever its
+    ``__init__`` takes: it is pickled as its message and its attributes. (The default pickles
+    only the message and calls ``__init__`` with it: a ``RenderError`` from a worker then
+    broke the pool's result reader.)
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return restore_error, (type(self), self.args, dict(self.__dict__))
 
 
 class SourceError(KetapubError):
@@ -79,6 +99,7 @@ class RenderError(KetapubError):
 
     def __init__(self, artifact: str, message: str):
         self.artifact = artifact
+        self.message = message
         self.detail: str | None = None
         """The traceback of the cause, when there was one (``ketapub build --debug``)."""
         super().__init__(f"{artifact}: {message}")

@@ -185,54 +185,76 @@ def _structure(state: StateCore) -> None:
 
 
 MAX_RAW_DEPTH = 100
-_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "source", "track", "wbr"})
 
 
-def _raw_depth(env: MutableMapping[str, Any], html_text: str, line: int) -> None:
-    """Track how deep raw HTML nests across a body; past MAX_RAW_DEPTH it is an error (no
-    renderer can lay out thousands of nested boxes, and XML parsers refuse them)."""
-    depth = env.get("raw_depth", 0)
-    for m in _RAW_TAG.finditer(html_text):
-        if m.group(1):
-            depth = max(0, depth - 1)
-        elif not m.group(3) and m.group(2).lower() not in _VOID:
-            depth += 1
-            if depth > MAX_RAW_DEPTH and "too_deep" not in env:
-                env["too_deep"] = line + html_text.count("\n", 0, m.start())
-    env["raw_depth"] = depth
+def _raw_depth(env: MutableMapping[str, Any], pieces: Sequence[tuple[int, str]]) -> None:
+    """Flag raw HTML that nests more than MAX_RAW_DEPTH deep (no renderer can lay out
+    thousands of nested boxes, and XML parsers refuse them).
+
+    Depth is measured on the tree an HTML parser builds from the body's raw HTML in order,
+    so stray end tags (``<div></p>``) close nothing, as in a browser; counting tags did.
+    ``pieces`` are (body line, raw HTML); the first element past the limit is located.
+    """
+    if not pieces:
+        return
+    from lxml import etree
+
+    lines: list[int] = []
+    for line, text in pieces:
+        lines += [line + i for i in range(text.count("\n") + 1)]
+    parser = etree.HTMLParser(recover=True, no_network=True, huge_tree=True,
+                              remove_comments=True, default_doctype=False)
+    text = "\n".join(t for _, t in pieces)
+    try:
+        root = etree.fromstring(f"<html><body>{text}</body></html>", parser)
+    except (etree.ParserError, ValueError):
+        return
+    body = root.find("body") if root is not None else None
+    stack = [(child, 1) for child in reversed(body)] if body is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_RAW_DEPTH:
+            at = min(max((node.sourceline or 1) - 1, 0), len(lines) - 1)
+            env["too_deep"] = lines[at]
+            return
+        stack += [(child, depth + 1) for child in reversed(node)]
 
 
 def _sanitize_raw(state: StateCore) -> None:
     """Clean raw HTML where it stands, remembering what was removed and on which line."""
     removed: list[tuple[int, str, str]] = state.env.setdefault("removed", [])
+    changed: list[tuple[int, str, str]] = state.env.setdefault("changed", [])
+    pieces: list[tuple[int, str]] = []
     for tok in state.tokens:
         if tok.type == "html_block":
             line = tok.map[0] if tok.map else 0
-            _raw_depth(state.env, tok.content, line)
+            pieces.append((line, tok.content))
             for r in sanitize.audit(tok.content):
                 snippet = tok.content.split("\n")[r.line] if r.line else tok.content
-                removed.append((line + r.line, r.what, snippet))
+                (removed if r.removed else changed).append((line + r.line, r.what, snippet))
             tok.content = sanitize.clean_raw(tok.content)
         elif tok.type == "inline":
             line = tok.map[0] if tok.map else 0
             for child in tok.children or []:
                 if child.type == "html_inline":
-                    _raw_depth(state.env, child.content, line)
-                    problems = sanitize.audit(child.content)
+                    pieces.append((line, child.content))
+                    found = sanitize.audit(child.content)
+                    changed += [(line, r.what, child.content) for r in found if not r.removed]
+                    problems = [r for r in found if r.removed]
                     if problems:
                         for r in problems:
                             removed.append((line, r.what, child.content))
                         child.type, child.content = "text", ""
             for offset, scheme, dest in _unsafe_links(tok.content):
                 removed.append((line + offset, f"{scheme}: link", dest))
+    _raw_depth(state.env, pieces)
 
 
-DIALECT = "3"
+DIALECT = "4"
 """Bump when the HTML a body renders to changes for the same source (planning hashes it, so
 an incremental build re-renders what an older dialect made). 2: typographic quotes. 3: links
-to files under assets/ written as their published URL."""
+to files under assets/ written as their published URL. 4: ids of references and footnotes
+hold a "." (ref.x, fn.1), apart from every heading id."""
 
 
 @functools.cache
@@ -352,6 +374,9 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
             diag(line0, snippet, f"removed {what} from raw HTML; ketapub keeps only "
                  "formatting markup (see SECURITY.md)", warn)
 
+    for line0, what, snippet in env.get("changed", []):
+        diag(line0, snippet, f"{what}; a printed page cannot lay out wider spans", warn)
+
     if "too_deep" in env:
         diag(env["too_deep"], "<", f"raw HTML nests more than {MAX_RAW_DEPTH} levels deep; "
              "flatten it")
@@ -465,6 +490,23 @@ class HtmlOptions:
     citation_href: Callable[[str], str] | None = None
 
 
+def reference_id(prefix: str, ref: str) -> str:
+    """The id of a reference-list entry. Ids the dialect makes for anything but a heading
+    hold a ``.``, which no heading id can (``[A-Za-z0-9_-]``): a heading "Ref smith" and
+    the citation ``[@smith]`` get ``ref-smith`` and ``ref.smith``, never one id twice."""
+    return f"{prefix}ref.{ref}"
+
+
+def footnote_id(prefix: str, kind: str, name: str) -> str:
+    """``fn.1`` / ``fnref.1`` after ``prefix``, apart from headings as :func:`reference_id`."""
+    return f"{prefix}{kind}.{name}"
+
+
+def _footnote_name(tok: Token) -> tuple[str, str]:
+    sub = tok.meta.get("subId", -1)
+    return str(tok.meta["id"] + 1), (str(sub) if isinstance(sub, int) and sub > 0 else "")
+
+
 def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
     def heading_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         tok = tokens[idx]
@@ -529,7 +571,7 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
             if n is None:
                 continue
             href = (opts.citation_href(cid) if opts.citation_href
-                    else f"#{opts.id_prefix}ref-{cid}")
+                    else "#" + reference_id(opts.id_prefix, cid))
             links.append(f'<a href="{escapeHtml(href)}" role="doc-biblioref">{n}</a>')
         return f'<span class="citation">[{", ".join(links)}]</span>' if links else ""
 
@@ -554,6 +596,26 @@ def _render_rules(md: MarkdownIt) -> dict[str, Callable[..., str]]:
                     return "</div>\n" if t.meta.get("callout") else "</blockquote>\n"
                 depth -= 1
         return "</blockquote>\n"
+
+    def footnote_ref(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        name, sub = _footnote_name(tokens[idx])
+        caption = f"[{name}{':' + sub if sub else ''}]"
+        ref = footnote_id(opts.id_prefix, "fnref", name + ("." + sub if sub else ""))
+        return (f'<sup class="footnote-ref"><a href="#{footnote_id(opts.id_prefix, "fn", name)}"'
+                f' id="{ref}">{caption}</a></sup>')
+
+    def footnote_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        name, _ = _footnote_name(tokens[idx])
+        return f'<li id="{footnote_id(opts.id_prefix, "fn", name)}" class="footnote-item">'
+
+    def footnote_anchor(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]
+                        ) -> str:
+        opts: HtmlOptions = env["ketapub"]
+        name, sub = _footnote_name(tokens[idx])
+        ref = footnote_id(opts.id_prefix, "fnref", name + ("." + sub if sub else ""))
+        return f' <a href="#{ref}" class="footnote-backref">\u21a9\ufe0e</a>'
 
     def faq_open(tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
         return '<section class="faq">\n'
@@ -591,8 +653,6 @@ def to_html(body: str, citation_order: Sequence[str], options: HtmlOptions) -> s
         "ketapub": options,
         "citation_numbers": {cid: n for n, cid in enumerate(citation_order, 1)},
     }
-    if options.id_prefix.rstrip("-"):
-        env["docId"] = options.id_prefix.rstrip("-")
     return sanitize.clean_output(md.renderer.render(tokens, md.options, env))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +31,11 @@ HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 REF_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.\-]*\Z")
 DATE_FORMS = "2025-08-11, 2025-08-11T09:00, 2025-08-11T09:00:00-04:00 or 2025-08-11T13:00:00Z"
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+"""Instants are bounded, so every zone, calendar and feed format can hold them (near year 1
+or 9999 a time-zone shift overflows Python's datetime)."""
+DATE_RANGE = "from 1900-01-01 to 2999-12-31"
 
 
 class _Frozen(BaseModel):
@@ -69,6 +74,13 @@ def parse_instant(value: Any, tz: ZoneInfo) -> datetime:
         raise ValueError(f"expected an ISO 8601 date or date-time such as {DATE_FORMS}")
     if result.tzinfo is None:
         result = result.replace(tzinfo=tz)
+    try:
+        in_range = EARLIEST <= result.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        shown = value.isoformat() if isinstance(value, date) else str(value)
+        raise ValueError(f"{shown} is out of range; instants must be {DATE_RANGE}")
     return result
 
 
@@ -130,6 +142,20 @@ def _check_rel_path(value: str) -> str:
 
 
 Slug = Annotated[str, AfterValidator(_check_slug)]
+RESERVED_SLUGS = frozenset({"hub", "index", "booklet", "cards", "assets", "fragments",
+                            "ketapub", "large-print"})
+"""Names outputs use beside the parts' own (``html/hub.html``, ``html/index.html``,
+``pdf/booklet.pdf``, ``html/cards/``, ``html/assets/``, ``html/fragments.json``, ...)."""
+
+
+def _check_part_slug(value: str) -> str:
+    if value in RESERVED_SLUGS:
+        raise ValueError(f"{value!r} is a name ketapub's outputs use; choose another slug "
+                         f"(reserved: {', '.join(sorted(RESERVED_SLUGS))})")
+    return value
+
+
+PartSlug = Annotated[Slug, AfterValidator(_check_part_slug)]
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 HexColor = Annotated[str, AfterValidator(_check_hex)]
 RelPath = Annotated[str, AfterValidator(_check_rel_path)]
@@ -149,6 +175,21 @@ def page_size_name(value: Any) -> Any:
 
 
 PageSize = Annotated[Literal["A4", "Letter"], BeforeValidator(page_size_name)]
+
+
+MAX_TITLE = 300
+"""Characters in a title or subtitle: covers, feed readers and tabs show a few dozen, and
+layout work grows with it."""
+
+
+def _check_title(value: str) -> str:
+    if len(value) > MAX_TITLE:
+        raise ValueError(f"is {len(value):,} characters long, over the limit of {MAX_TITLE}; "
+                         "shorten it (put the rest in the summary or description)")
+    return value
+
+
+Title = Annotated[Text, AfterValidator(_check_title)]
 
 
 class Author(_Frozen):
@@ -222,9 +263,9 @@ class Asset(_Frozen):
 class PartMeta(_Frozen):
     """The front matter of a part file (the schema of ``parts/*.md``)."""
 
-    title: Text
+    title: Title
     part: Annotated[int, Field(ge=1)]
-    slug: Slug
+    slug: PartSlug
     summary: Text
     publish_at: datetime
     """Release instant. A date alone is 00:00, a naive time is wall-clock, in the series zone."""
@@ -254,8 +295,11 @@ class PartMeta(_Frozen):
                 f"updated_at ({self.updated_at.isoformat()}) is before publish_at "
                 f"({self.publish_at.isoformat()}); an update cannot precede the release"
             )
-        ids = [r.id for r in self.references]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        seen: set[str] = set()
+        repeated: set[str] = set()
+        for r in self.references:
+            (repeated if r.id in seen else seen).add(r.id)
+        dupes = sorted(repeated)
         if dupes:
             raise ValueError(f"duplicate reference id(s): {', '.join(dupes)}")
         return self
@@ -326,10 +370,10 @@ class BrokenBrand(_Frozen):
 class SeriesMeta(_Frozen):
     """The schema of ``series.yaml``."""
 
-    title: Text
+    title: Title
     slug: Slug | None = None
     """File-name form of the title; derived from the title when absent."""
-    subtitle: Line | None = None
+    subtitle: Annotated[Line, AfterValidator(_check_title)] | None = None
     description: Text
     """One paragraph, on one line whatever the YAML style (see :func:`one_line`)."""
     language: str
@@ -358,7 +402,7 @@ class SeriesMeta(_Frozen):
     def _tz(cls, v: str) -> str:
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder
             raise ValueError(
                 f"{v!r} is not an IANA time zone; write e.g. 'UTC' or 'America/New_York'"
             ) from None
@@ -398,8 +442,7 @@ class Series(SeriesMeta):
 
     @property
     def series_slug(self) -> str:
-        assert self.slug is not None
-        return self.slug
+        return self.slug or slugify(self.title)  # set at validation; never None here
 
     def part_url(self, part: Part) -> str:
         """The public web URL of a part: its own ``url``, else ``base_url`` + slug.

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ketapub.errors import UsageError
-from ketapub.model import Part, Series, parse_instant
+from ketapub.model import DATE_RANGE, Part, Series, parse_instant
 
 AsOf = datetime | date | str | None
 """What every ``as_of`` accepts: an aware or naive datetime, a date, an ISO 8601 string
@@ -45,10 +45,10 @@ def resolve_as_of(value: AsOf, tz: ZoneInfo | None = None,
     epoch = env.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return datetime.fromtimestamp(int(epoch), UTC)
-        except (ValueError, OverflowError):
+            return parse_instant(datetime.fromtimestamp(int(epoch), UTC), ZoneInfo("UTC"))
+        except (ValueError, OverflowError, OSError):
             raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds "
-                             "since 1970-01-01") from None
+                             f"since 1970-01-01 in the range {DATE_RANGE}") from None
     return datetime.now(UTC).replace(microsecond=0)
 
 

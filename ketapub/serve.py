@@ -172,12 +172,16 @@ class FeedServer:
 
     def _maybe_reload(self, environ: Mapping[str, Any]) -> None:
         """Pick up edits of the source (a rescheduled part, a fixed typo) without a restart.
-        A source that no longer loads is reported on ``wsgi.errors``; the last good one stays."""
+        A source that no longer loads is reported on ``wsgi.errors``; the last good one stays.
+        One request reloads; the others never wait for it and answer from the last good load
+        (loading a large source takes seconds)."""
         if self.source is None or self.reload_interval is None:
             return
         if time.monotonic() - self._checked < self.reload_interval:
             return
-        with self._reload_lock:
+        if not self._reload_lock.acquire(blocking=False):
+            return
+        try:
             self._checked = time.monotonic()
             sig = _tree_signature(self.source)
             if sig == self._source_sig:
@@ -190,6 +194,8 @@ class FeedServer:
                     errors.write(f"ketapub serve: source not reloaded, keeping the last good "
                                  f"one:\n{exc}\n")
             self._source_sig = sig
+        finally:
+            self._reload_lock.release()
 
     # --- live feeds -------------------------------------------------------------------
     def _live(self, rel: str, now: datetime) -> tuple[Response, int | None]:

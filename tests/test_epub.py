@@ -304,7 +304,7 @@ def test_all_parts_out_gives_six_parts_and_no_coming_soon(books):
 def test_part_links_are_internal_and_resolve(sink):
     part1 = xml(sink["EPUB/part-01.xhtml"])
     hrefs = part1.xpath("//x:a[@class='xref']/@href", namespaces=NS)
-    assert hrefs == ["part-02.xhtml", "part-02.xhtml#p2-details"]
+    assert hrefs == ["part-02.xhtml", "part-02.xhtml#p2.details"]
     assert part1.xpath("//x:span[@class='xref-unreleased']", namespaces=NS)
     for name, doc in xhtml_docs(sink).items():
         base = PurePosixPath(name).parent
@@ -335,11 +335,11 @@ def test_references_numbered_per_part(sink):
     doc = xml(sink["EPUB/part-01.xhtml"])
     (section,) = doc.xpath("//x:section[@epub:type='bibliography']", namespaces=NS)
     items = section.xpath("x:ol/x:li", namespaces=NS)
-    assert [li.get("id") for li in items] == ["p1-ref-knuth1984", "p1-ref-lamport1994"]
+    assert [li.get("id") for li in items] == ["p1.ref.knuth1984", "p1.ref.lamport1994"]
     assert [li.get("value") for li in items] == ["1", "2"]
     assert "https://doi.org/10.1093/comjnl/27.2.97" in "".join(items[0].itertext())
     cites = doc.xpath("//x:a[@role='doc-biblioref']/@href", namespaces=NS)
-    assert set(cites) == {"#p1-ref-knuth1984", "#p1-ref-lamport1994"}
+    assert set(cites) == {"#p1.ref.knuth1984", "#p1.ref.lamport1994"}
 
 
 @pytest.mark.parametrize("book", ["sink", "content"])

@@ -364,3 +364,26 @@ def test_source_edits_are_picked_up_without_a_restart(site, registry, content_co
         path.write_text("---\ntitle: [unclosed\n---\n", "utf-8")
         status, _, again = request(port, "/feed/rss.xml")
         assert status == 200 and again == body
+
+
+def test_requests_do_not_wait_for_a_reload_in_progress(site, registry, content_copy):
+    app = ketapub.make_app(content_copy, site, clock=Clock(ketapub.resolve_as_of(CONTENT_AS_OF)),
+                           registry=registry, reload_interval=0)
+    with running(app) as port:
+        assert len(rss_links(request(port, "/feed/rss.xml")[2])) == 4
+        path = content_copy / "parts" / "05-chronic-pain.md"
+        path.write_text(path.read_text("utf-8").replace(
+            "publish_at: 2025-09-08T09:00:00", "publish_at: 2025-08-31T09:00:00"), "utf-8")
+        # Another request is reloading (a large source takes seconds): this one answers
+        # from the last good load instead of waiting behind it.
+        assert app._reload_lock.acquire(timeout=5)
+        try:
+            got: list[int] = []
+            asker = threading.Thread(target=lambda: got.append(
+                len(rss_links(request(port, "/feed/rss.xml")[2]))), daemon=True)
+            asker.start()
+            asker.join(timeout=30)
+            assert got == [4], "a request waited for the reload or saw a half-made one"
+        finally:
+            app._reload_lock.release()
+        assert len(rss_links(request(port, "/feed/rss.xml")[2])) == 5

@@ -402,22 +402,24 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
     if meta is None:
         return found
     known_refs = {r.id for r in meta.references}
-    order: list[str] = []
+    order: dict[str, None] = {}  # insertion-ordered set: linear for any number of ids
+    hints = 0
     for cid, line, col in analysis.citations:
         if cid not in known_refs:
-            close = difflib.get_close_matches(cid, sorted(known_refs), n=1)
+            hints += 1  # a close match costs a pass over every id: offer the first few
+            close = (difflib.get_close_matches(cid, sorted(known_refs), n=1)
+                     if hints <= 20 else [])
             hint = (f"did you mean [@{close[0]}]?" if close
                     else "add it under 'references' in the front matter")
             src.diags.add(rel, line, col, f"unknown citation [@{cid}]; {hint}")
         elif cid not in order:
-            order.append(cid)
-    for ref in meta.references:
+            order[cid] = None
+    for idx, ref in enumerate(meta.references):
         if ref.id not in order:
-            idx = [r.id for r in meta.references].index(ref.id)
             line, col = pos.of_value(("references", idx, "id"))
             src.diags.add(rel, line, col, f"reference {ref.id!r} is never cited; cite it as "
                           f"[@{ref.id}] or remove it", Severity.WARNING)
-            order.append(ref.id)
+            order[ref.id] = None
     found.part = Part(
         **dict(meta),
         source=SourceRef(path=rel, line=1),
@@ -539,7 +541,7 @@ def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes 
     says and small enough to decode (no decompression bombs); None with a diagnostic."""
     if media_type == "image/svg+xml":
         try:
-            cleaned, removed = sanitize.clean_svg(data)
+            cleaned, removed = sanitize.clean_svg(data, max_pixels=MAX_IMAGE_PIXELS)
         except sanitize.SvgError as exc:
             src.diags.add(rel, exc.line, 1, str(exc))
             return None

@@ -65,8 +65,9 @@ def part_href(part: Part) -> str:
 
 
 def id_prefix(part: Part) -> str:
-    """Body ids get a per-part prefix so they never meet the ids the templates add."""
-    return f"p{part.part}-"
+    """Body ids get a per-part prefix so they never meet the ids the templates add (which
+    hold no ``.``)."""
+    return f"p{part.part}."
 
 
 def marc_role(role: str | None) -> str | None:
@@ -260,13 +261,13 @@ class _Book:
         from ketapub.renderers.epub_package import Meta
 
         s, ctx = self.s, self.ctx
-        assert ctx.last_modified is not None
+        modified = _modified(ctx)
         meta = [Meta("DC", "publisher", s.publisher), Meta("DC", "description", s.description)]
         if s.license:
             meta.append(Meta("DC", "rights", self.t["license"].format(license=s.license)))
         subjects = dict.fromkeys(t for p in ctx.released for t in p.tags)
         meta += [Meta("DC", "subject", t) for t in subjects]
-        meta.append(Meta("DC", "date", ctx.last_modified.date().isoformat()))
+        meta.append(Meta("DC", "date", modified.date().isoformat()))
         if s.subtitle:
             meta += [Meta("DC", "title", s.subtitle, (("id", "subtitle"),)),
                      Meta(None, "meta", "subtitle", (("refines", "#subtitle"),

@@ -27,25 +27,42 @@ def _font(style: str, size: int) -> Any:
                               layout_engine=ImageFont.Layout.BASIC)
 
 
+def _fit(word: str, font: Any, width: int) -> int:
+    """How many leading characters of ``word`` fit in ``width`` (at least one): a binary
+    search over a prefix no line could exceed, so a 1,000-character word costs as little as a
+    short one."""
+    word = word[: max(1, width // 8)]  # no glyph of the typeface is narrower than 8 px here
+    lo, hi = 1, len(word)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if font.getlength(word[:mid]) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def wrap(text: str, font: Any, width: int, max_lines: int) -> list[str]:
     """Lines of ``text`` no wider than ``width``; a word wider than a line is cut, and text
-    beyond ``max_lines`` ends in an ellipsis."""
+    beyond ``max_lines`` ends in an ellipsis. Work stops once the lines are full, so it is
+    linear in what is shown, whatever the length of ``text``."""
     lines: list[str] = []
-    for word in text.split():
-        while font.getlength(word) > width:  # a very long word: cut it where it fits
-            cut = max(1, next(i for i in range(len(word), 0, -1)
-                              if font.getlength(word[:i]) <= width or i == 1))
-            if lines and font.getlength(f"{lines[-1]} {word[:cut]}") <= width:
-                lines[-1] = f"{lines[-1]} {word[:cut]}"
-            else:
-                lines.append(word[:cut])
-            word = word[cut:]
-        if not word:
-            continue
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
-            lines[-1] = f"{lines[-1]} {word}"
+
+    def put(piece: str) -> None:
+        if lines and font.getlength(f"{lines[-1]} {piece}") <= width:
+            lines[-1] = f"{lines[-1]} {piece}"
         else:
-            lines.append(word)
+            lines.append(piece)
+
+    for word in text.split():
+        if len(lines) > max_lines:
+            break
+        while word and len(lines) <= max_lines and font.getlength(word[:width]) > width:
+            cut = _fit(word, font, width)
+            put(word[:cut])
+            word = word[cut:]
+        if word and len(lines) <= max_lines:
+            put(word)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         last = lines[-1]

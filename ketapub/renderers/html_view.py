@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 from markupsafe import Markup, escape
 
-from ketapub import i18n
+from ketapub import i18n, markdown
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
 
@@ -36,14 +36,16 @@ def text_direction(language: str) -> str:
 
 
 def id_prefix(part: Part) -> str:
-    """Prefix of every id a part's content carries: ``ketapub-<slug>-``. The slug keeps two
-    parts apart; ``ketapub-`` keeps us apart from the host page's own ids (``faq``, ...)."""
-    return f"ketapub-{part.slug}-"
+    """Prefix of every id a part's content carries: ``ketapub-<slug>.``. The slug keeps two
+    parts apart, and ends at the first ``.`` (no slug holds one), so part ``a`` with anchor
+    ``b-c`` and part ``a-b`` with anchor ``c`` differ; ``ketapub-`` keeps us apart from the
+    host page's own ids (``faq``, ...)."""
+    return f"ketapub-{part.slug}."
 
 
 def own_id(part: Part, name: str) -> str:
     """Ids of the fragment's own chrome: ``ketapub-<slug>--name``, never produced by content
-    anchors (content ids are the prefix + an anchor, and anchors start with a letter)."""
+    (its ids hold a ``.`` right after the slug, and no slug holds ``--``)."""
     return f"ketapub-{part.slug}--{name}"
 
 
@@ -131,7 +133,7 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "url": s.part_url(part),
         "ids": {"article": f"ketapub-{part.slug}", "title": own_id(part, "title"),
                 "refs": own_id(part, "references")},
-        "ref_prefix": f"{prefix}ref-",
+        "ref_prefix": markdown.reference_id(prefix, ""),
         "kicker": words["part_of"].format(n=part.part, total=len(s.parts)),
         "meta": meta,
         "reviewed": reviewed,

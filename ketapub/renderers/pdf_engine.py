@@ -28,7 +28,29 @@ def font_config() -> Any:
 
         _quiet_weasyprint()
         _FONT_CONFIG = FontConfiguration()
+        _remove_at_exit(_FONT_CONFIG)
     return _FONT_CONFIG
+
+
+def _remove_at_exit(config: Any) -> None:
+    """WeasyPrint keeps @font-face files in a temp folder that it removes when the font
+    configuration is garbage collected, which a process that exits never does: every
+    worker left one ``weasyprint-*`` folder behind. Remove it at exit, in the main process
+    (atexit) and in worker processes (multiprocessing runs its finalizers, not atexit, and
+    runs only those its own process registered)."""
+    import atexit
+    from multiprocessing import util
+
+    def remove() -> None:
+        folder = getattr(config, "_folder", None)
+        if folder:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+            config._folder = None
+
+    atexit.register(remove)
+    util.Finalize(config, remove, exitpriority=10)
 
 
 def _quiet_weasyprint() -> None:

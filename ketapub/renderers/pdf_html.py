@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ketapub import RenderContext, Renderer, i18n
+from ketapub import RenderContext, Renderer, i18n, markdown
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.renderers.pdf_fetch import ASSET
@@ -138,7 +138,7 @@ def _link_policy(ctx: RenderContext, booklet: bool
 
     def link(part: Part, anchor: str | None) -> str:
         if booklet:
-            href = f"#p{part.part}-{anchor}" if anchor else f"#p{part.part}"
+            href = f"#p{part.part}.{anchor}" if anchor else f"#p{part.part}"
         else:
             href = ctx.web_link(part, anchor)
         targets[href] = part.part
@@ -155,10 +155,10 @@ def _notes_heading(body: str, ctx: RenderContext, tag: str) -> str:
 def _body(ctx: RenderContext, part: Part, booklet: bool) -> str:
     link, targets = _link_policy(ctx, booklet)
     if booklet:
-        prefix = f"p{part.part}-"
+        prefix = f"p{part.part}."  # the booklet's own ids (p3, p3-title) hold no "."
         html = ctx.part_html(part, link, id_prefix=prefix,
                              heading_offset=1,
-                             citation_href=lambda rid: f"#{prefix}ref-{rid}")
+                             citation_href=lambda rid: "#" + markdown.reference_id(prefix, rid))
     else:
         html = ctx.part_html(part, link)
     html = _xrefs(_images(html, ctx), ctx, targets, booklet)
