@@ -8,7 +8,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint sysdeps venv bench clean planted
+.PHONY: demo test lint sysdeps rundeps venv bench clean planted
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ $(BIN)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(BIN)/.installed
 
+# The system libraries WeasyPrint draws with (Pango), installed only when missing.
+rundeps:
+	@ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && \
+	  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || \
+	  { $(APT) update -qq && $(APT) install -y -qq libpango-1.0-0 libpangoft2-1.0-0; }
+
 # System packages the tests use, installed only when missing.
-sysdeps:
+sysdeps: rundeps
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -39,7 +45,7 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --ignore-scripts --silent
 	touch $@
 
-demo: $(BIN)/.installed-demo
+demo: rundeps $(BIN)/.installed-demo
 	$(BIN)/ketapub build content -o output --brand all
 
 test: sysdeps venv node_modules/.installed
