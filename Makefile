@@ -8,7 +8,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint sysdeps rundeps venv bench clean planted
+.PHONY: demo test lint sysdeps rundeps venv bench mutate clean planted
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,5 +64,10 @@ planted: venv node_modules/.installed
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# mutation testing of the risky modules (not part of `make test`: about half an hour);
+# MUTATE_ARGS="schedule plan" runs some modules only
+mutate: venv
+	nice -n 15 $(BIN)/python mutation/mutate.py $(MUTATE_ARGS)
+
 clean:
-	rm -rf output/* .pytest_cache
+	rm -rf output/* .pytest_cache mutants

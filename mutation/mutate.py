@@ -15,8 +15,8 @@ and one pytest start per mutant (a second or two of imports) would make a run ta
 Operators: arithmetic and comparison swaps, ``and``/``or``, dropping ``not``, ``True``/``False``,
 ``n`` to ``n + 1``, strings to ``"XX…XX"``, negating a bare ``if``/``while`` condition,
 ``break``/``continue`` swaps, ``return x`` to ``return None`` and replacing a statement with
-``pass``. Not mutated: docstrings, annotations, imports, f-strings and the text of exception and
-log messages (wording, not behaviour).
+``pass``. Not mutated: docstrings (also those under attributes), annotations, imports,
+f-strings and the text of exception and log messages (wording, not behaviour).
 
 Survivors judged equivalent (no test can tell them apart) are listed with a reason in
 ``mutation/equivalent.md``; the score counts them neither killed nor survived.
@@ -104,10 +104,9 @@ SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv:
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
 
 
-def _is_docstring(stmt: ast.stmt, index: int, owner: ast.AST) -> bool:
-    return (index == 0 and isinstance(owner, ast.Module | ast.ClassDef | ast.FunctionDef
-                                      | ast.AsyncFunctionDef)
-            and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+def _is_docstring(stmt: ast.stmt) -> bool:
+    """A string on its own: a docstring, or the documentation of the attribute above it."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
             and isinstance(stmt.value.value, str))
 
 
@@ -193,7 +192,7 @@ def mutants_of(tree: ast.Module) -> list[Mutant]:
 
     def statements(owner: ast.AST, body: list[ast.stmt], quiet: bool) -> None:
         for i, stmt in enumerate(body):
-            if _is_docstring(stmt, i, owner):
+            if _is_docstring(stmt):
                 continue
             replacement: ast.stmt | None = None
             what = ""
