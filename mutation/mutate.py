@@ -15,7 +15,7 @@ and one pytest start per mutant (a second or two of imports) would make a run ta
 Operators: arithmetic and comparison swaps, ``and``/``or``, dropping ``not``, ``True``/``False``,
 ``n`` to ``n + 1``, strings to ``"XX…XX"``, negating a bare ``if``/``while`` condition,
 ``break``/``continue`` swaps, ``return x`` to ``return None`` and replacing a statement with
-``pass``. Not mutated: docstrings (also those under attributes), annotations, imports,
+``pass``. Not mutated: docstrings (also those under attributes), annotations, imports, ``__all__``,
 f-strings and the text of exception and log messages (wording, not behaviour).
 
 Survivors judged equivalent (no test can tell them apart) are listed with a reason in
@@ -24,6 +24,7 @@ Survivors judged equivalent (no test can tell them apart) are listed with a reas
     .venv/bin/python mutation/mutate.py                 # every module, one after another
     .venv/bin/python mutation/mutate.py schedule plan   # some of them
     .venv/bin/python mutation/mutate.py --list plan     # the mutants, without running them
+    .venv/bin/python mutation/mutate.py --survivors plan  # only those the last run left alive
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import argparse
 import ast
 import contextlib
 import copy
+import hashlib
 import importlib
 import json
 import os
@@ -149,6 +151,9 @@ def mutants_of(tree: ast.Module) -> list[Mutant]:
     def visit(node: ast.AST, quiet: bool) -> None:
         if isinstance(node, ast.Import | ast.ImportFrom | ast.JoinedStr):
             return
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return  # the export list: names, not behaviour
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) \
                 and node.test.id == "TYPE_CHECKING":
             return
@@ -314,7 +319,8 @@ def load_equivalent() -> dict[str, str]:
     return result
 
 
-def mutate_module(name: str, list_only: bool, factor: float) -> dict[str, object]:
+def mutate_module(name: str, list_only: bool, factor: float,
+                  survivors_only: bool = False) -> dict[str, object]:
     rel, *selection = MODULES[name]
     # a kill-test file not written yet is left out rather than failing the run
     tests = [a for a in selection if not a.endswith(".py") or (ROOT / a).exists()]
@@ -326,18 +332,29 @@ def mutate_module(name: str, list_only: bool, factor: float) -> dict[str, object
         for mutant in found:
             print(mutant.key(rel))
         return {}
+    source_sha = hashlib.sha256(source.encode()).hexdigest()
+    report = WORK / f"{name}.json"
+    dead: dict[str, dict[str, object]] = {}
+    if survivors_only and report.exists():
+        # Killed stays killed while the module is the same and its tests only grew.
+        previous = json.loads(report.read_text(encoding="utf-8"))
+        if previous.get("source_sha256") == source_sha and set(previous["tests"]) <= set(tests):
+            dead = {r["key"]: r for r in previous["results"]
+                    if r["outcome"] in ("killed", "timeout")}
     work = prepare()
     target = work / rel
     logs = WORK / "logs" / name
-    shutil.rmtree(logs, ignore_errors=True)
-    logs.mkdir(parents=True)
+    if not dead:
+        shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True, exist_ok=True)
     target.write_text(render(tree), encoding="utf-8")  # unparsed but unmutated: the baseline
     outcome, baseline = run_tests(work, tests, logs / "baseline.log", 1800)
     if outcome != "survived":
         raise SystemExit(f"{name}: the tests fail without any mutant ({outcome}): "
                          f"see {logs / 'baseline.log'}")
     timeout = max(10.0, baseline * factor)
-    print(f"{name}: {len(found)} mutants, clean run {baseline:.1f} s, limit {timeout:.0f} s",
+    print(f"{name}: {len(found)} mutants, clean run {baseline:.1f} s, limit {timeout:.0f} s"
+          + (f", {len(dead)} killed in the previous run not run again" if dead else ""),
           flush=True)
     results: list[dict[str, object]] = []
     for number, mutant in enumerate(found, 1):
@@ -351,6 +368,9 @@ def mutate_module(name: str, list_only: bool, factor: float) -> dict[str, object
         except SyntaxError:
             continue
         key = mutant.key(rel)
+        if key in dead:
+            results.append(dead[key])
+            continue
         target.write_text(text, encoding="utf-8")
         outcome, took = run_tests(work, tests, logs / f"{number:04d}.log", timeout)
         if outcome == "survived" and key in equivalent:
@@ -368,7 +388,8 @@ def mutate_module(name: str, list_only: bool, factor: float) -> dict[str, object
     dead = counts["killed"] + counts["timeout"]
     score = 100.0 * dead / scored if scored else 100.0
     summary = {"module": rel, "mutants": len(results), **counts, "score": round(score, 1)}
-    (WORK / f"{name}.json").write_text(json.dumps({**summary, "results": results}, indent=1))
+    report.write_text(json.dumps({**summary, "source_sha256": source_sha, "tests": tests,
+                                  "results": results}, indent=1), encoding="utf-8")
     print(f"{name}: {dead}/{scored} killed ({score:.1f} %), {counts['equivalent']} equivalent, "
           f"{counts['survived']} survived, {counts['error']} errors", flush=True)
     return summary
@@ -384,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", metavar="MODULE",
                         help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run only the mutants the previous run did not kill (same module "
+                             "source, tests only added): for checking new killing tests")
     parser.add_argument("--timeout-factor", type=float, default=4.0,
                         help="a mutant's time limit, in clean runs (default 4)")
     opts = parser.parse_args(argv)
@@ -396,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
         assert "ketapub" not in sys.modules
-    summaries = [mutate_module(n, opts.list, opts.timeout_factor) for n in names]
+    summaries = [mutate_module(n, opts.list, opts.timeout_factor, opts.survivors)
+                 for n in names]
     if not opts.list:
         print(f"\n{'module':34} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'survived':>8} "
               f"{'score':>7}")
