@@ -222,6 +222,12 @@ def mutants_of(tree: ast.Module) -> list[Mutant]:
             visit(stmt, quiet)
 
     statements(tree, tree.body, False)
+    seen: dict[str, int] = {}
+    for mutant in found:  # nested operators can start at one column: number the repeats
+        plain = f"{mutant.line}:{mutant.col}: {mutant.what}"
+        seen[plain] = seen.get(plain, 0) + 1
+        if seen[plain] > 1:
+            mutant.what += f" (#{seen[plain]})"
     return found
 
 
@@ -303,7 +309,7 @@ def run_tests(tree: Path, args: list[str], log: Path, timeout: float) -> tuple[s
     code = os.waitstatus_to_exitcode(status)
     if code == 0:
         return "survived", elapsed
-    if code in (1, 2):  # tests failed / collection failed (the mutant broke an import)
+    if code in (1, 2, 3, 4):  # tests failed, or collection / conftest import broke on it
         return "killed", elapsed
     return "error", elapsed
 

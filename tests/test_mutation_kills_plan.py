@@ -172,11 +172,12 @@ def test_the_number_of_parts_touches_every_job(tmp_path: Path, base: dict[str, s
     assert changed(base, hashes(root)) == set(base)
 
 
-def test_output_options_count_the_brand_selection_does_not(tmp_path: Path,
+def test_output_options_count_the_brand_and_large_print_selection_do_not(tmp_path: Path,
                                                            base: dict[str, str]) -> None:
     root = source(tmp_path / "s")
     assert hashes(root, options=BuildOptions(brands=("all",))) == base
-    assert changed(base, hashes(root, options=BuildOptions(large_print=True))) == set(base)
+    assert hashes(root, options=BuildOptions(large_print=True)) == base  # a job variant says so
+    assert changed(base, hashes(root, options=BuildOptions(page_size="A4"))) == set(base)
 
 
 def test_templates_count_by_content_not_by_folder(tmp_path: Path, base: dict[str, str]) -> None:
@@ -265,3 +266,15 @@ def test_linked_parts_finds_numbers_and_slugs_and_ignores_unknown_targets(
     assert linked_parts(series, "part:1 and [x](part:three) and part:9 and part:nope") == {1, 3}
     assert linked_parts(series, "part&#58;two") == {2}
     assert linked_parts(series, "no links") == set()
+
+
+def test_an_update_coming_true_touches_the_aggregate_and_that_part_s_jobs(
+        tmp_path: Path) -> None:
+    root = source(tmp_path / "s")
+    one = root / "parts" / "01.md"
+    one.write_text(one.read_text("utf-8").replace(
+        "publish_at:", 'updated_at: "2025-07-01T00:00:00Z"\npublish_at:'), "utf-8")
+    before = hashes(root, datetime(2025, 6, 30, tzinfo=UTC))
+    after = hashes(root, datetime(2025, 7, 1, tzinfo=UTC))
+    assert changed(before, after) == {"probe/all.txt", "probe/1.txt", "probe/1-clinic.txt",
+                                      "probe/1.zip", "probe/late.zip"}

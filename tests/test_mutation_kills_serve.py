@@ -385,3 +385,31 @@ def test_make_app_defaults_to_content_and_output(tmp_path: Path, site: Path,
     app = serve.make_app(clock=Clock(OUT_2))
     assert (app.source, app.out, app.reload_interval) == (Path("content"), Path("output"), 1.0)
     assert call(app, "/feed/schedule.ics")[0] == "200 OK"
+
+
+class HandoutStub(ketapub.Renderer):
+    """Makes the handout paths quickly (the server is under test, not WeasyPrint)."""
+
+    name = "pdf"
+
+    def plan(self, series: ketapub.Series, ctx: ketapub.RenderContext) -> list[ketapub.Job]:
+        return [self.job(f"pdf/{p.number}-{p.slug}.pdf", part=p.part, parts=(p.part,))
+                for p in ctx.released]
+
+    def render(self, job: ketapub.Job, ctx: ketapub.RenderContext) -> ketapub.Artifact:
+        return ketapub.Artifact(job.path, b"%PDF-1.7\n" + b"x" * 100, "application/pdf", "pdf")
+
+
+def test_a_live_feed_encloses_only_handouts_that_are_on_disk(tmp_path: Path) -> None:
+    registry = ketapub.Registry.from_entry_points()
+    registry.register(HandoutStub, override=True)
+    src = source(tmp_path / "src")
+    out = tmp_path / "out"
+    assert ketapub.build(src, out, formats=["pdf", "rss"], as_of="2025-03-01T00:00:00Z",
+                         registry=registry).ok
+    (out / "pdf" / "02-two.pdf").unlink()  # listed in the manifest, gone from the folder
+    app = serve.make_app(src, out, clock=Clock(OUT_2), registry=registry,
+                         live={"feed/rss.xml": "rss"})
+    body = call(app, "/feed/rss.xml")[2]
+    assert b"pdf/01-one.pdf" in body
+    assert b"pdf/02-two.pdf" not in body
