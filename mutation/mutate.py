@@ -253,9 +253,10 @@ def render(tree: ast.Module) -> str:
 # Running
 
 
-def prepare() -> Path:
-    """A clean copy of the package (and a link to the templates) under ``mutants/``."""
-    target = WORK / "tree"
+def prepare(name: str) -> Path:
+    """A clean copy of the package (and a link to the templates) under ``mutants/``, one per
+    module, so that runs of two modules never write into each other's copy."""
+    target = WORK / "tree" / name
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(ROOT / "ketapub", target / "ketapub",
@@ -347,7 +348,7 @@ def mutate_module(name: str, list_only: bool, factor: float,
         if previous.get("source_sha256") == source_sha and set(previous["tests"]) <= set(tests):
             dead = {r["key"]: r for r in previous["results"]
                     if r["outcome"] in ("killed", "timeout")}
-    work = prepare()
+    work = prepare(name)
     target = work / rel
     logs = WORK / "logs" / name
     if not dead:
