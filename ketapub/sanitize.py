@@ -204,10 +204,16 @@ def audit(raw_html: str) -> list[Removal]:
                           f"{clamp_span(name, value)} (spans are 1 to {_SPAN_LIMITS[name]})",
                     removed=False)
         _consume(columns, node)
-    if "<!" in raw_html.replace("<!--", ""):
-        removals.append(Removal("markup declaration", raw_html.find("<!"),
-                                raw_html.count("\n", 0, raw_html.find("<!"))))
+    for what, pattern in (("processing instruction", _PI), ("markup declaration", _DECL)):
+        for m in pattern.finditer(raw_html):
+            start = m.start()
+            line_start = raw_html.rfind("\n", 0, start) + 1
+            removals.append(Removal(what, start - line_start, raw_html.count("\n", 0, start)))
     return removals
+
+
+_PI = re.compile(r"<\?")
+_DECL = re.compile(r"<!(?!--)")
 
 
 def _consume(columns: dict[tuple[int, str], list[int]], node: object) -> None:

@@ -127,6 +127,8 @@ def _css_tokens_are_local(tokens: Iterable[object]) -> bool:
                 return False
             if not _css_tokens_are_local(token.arguments):
                 return False
+        elif isinstance(token, css.AtKeywordToken):
+            return False  # no value holds one; @import in a style attribute is an attack
         elif isinstance(token, css.IdentToken) and token.lower_value in (
                 _CSS_FETCHING | {"-moz-binding", "behavior"}):
             return False  # ``url/**/(...)`` fetches nothing, but nothing legitimate says it

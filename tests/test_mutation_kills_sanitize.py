@@ -10,11 +10,11 @@ from lxml import etree
 from ketapub.sanitize import (
     Removal,
     SvgError,
-    _css_is_local,
     audit,
     clean_output,
     clean_raw,
     clean_svg,
+    css_is_local,
     drop_element,
     url_is_safe,
 )
@@ -149,10 +149,21 @@ def svg(body: str) -> bytes:
     return SVG + b"\n" + body.encode() + b"\n</svg>"
 
 
+def _png_1x1() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (1, 1)).save(buf, "PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
 def test_a_clean_svg_passes_unchanged_but_for_the_declaration() -> None:
     data = svg('<defs><linearGradient id="g"/></defs><rect fill="url(#g)"/>'
-               '<use href="#g"/><image href="data:image/png;base64,iVBORw0KGgo="/>'
-               '<style>rect { fill: url(#g) }</style><animate attributeName="fill"/>')
+               f'<use href="#g"/><image href="data:image/png;base64,{_png_1x1()}"/>'
+               '<style>rect { fill: url(#g) }</style>')  # no animation: static drawing only
     cleaned, removed = clean_svg(b'<?xml version="1.0"?>\n' + data)
     assert removed == []
     assert cleaned == data + b"\n"
@@ -193,7 +204,7 @@ def test_attributes_that_run_or_reach_out_are_removed() -> None:
         '<use xlink:href="file:///etc/passwd"/>\n<rect fill="URL(https://example.org/x)"/>'))
     assert removed == [
         (2, "attribute 'onload' on <rect>"), (2, "attribute 'ONclick' on <rect>"),
-        (3, "external reference ' https://example.org/x.svg#a' in <use>"),
+        (3, "external reference 'https://example.org/x.svg#a' in <use>"),
         (4, "external reference 'file:///etc/passwd' in <use>"),
         (5, "external url() in attribute 'fill' on <rect>"),
     ]
@@ -211,7 +222,8 @@ def test_processing_instructions_are_removed_inside_and_reported_before() -> Non
     data = b'<?xml version="1.0"?>\n<?xml-stylesheet href="x.css"?>\n' + svg(
         '<g>a<?php x ?>tail</g>')
     cleaned, removed = clean_svg(data)
-    assert removed == [(4, "processing instruction"), (2, "processing instruction")]
+    # each kind is reported once per file (an editor's file repeats them hundreds of times)
+    assert removed == [(4, "processing instruction")]
     assert b"<?php" not in cleaned and b"<g>atail</g>" in cleaned
 
 
@@ -228,7 +240,8 @@ def test_a_malformed_svg_and_a_wrong_root_are_refused() -> None:
     with pytest.raises(SvgError, match=r"^not a well-formed SVG: ") as info:
         clean_svg(b"<svg>\n\n<g></svg>")
     assert info.value.line == 3
-    with pytest.raises(SvgError, match=r"^the root element is <html>, not <svg>$") as info:
+    with pytest.raises(SvgError, match=r"^the root element is <html> in namespace none, "
+                       r"not <svg xmlns=\"http://www.w3.org/2000/svg\">$") as info:
         clean_svg(b"\n<html/>")
     assert info.value.line == 2
 
@@ -239,8 +252,8 @@ def test_a_malformed_svg_and_a_wrong_root_are_refused() -> None:
     ("fill: url(\\68ttp://x)", False), ("fill: url(https://x)", False),
     ("a { fill: url(#a) } b { fill: url(http://x) }", False),
 ])
-def test_css_is_local(css: str, local: bool) -> None:
-    assert _css_is_local(css) is local
+def testcss_is_local(css: str, local: bool) -> None:
+    assert css_is_local(css) is local
 
 
 def test_drop_element_keeps_the_tail_after_the_previous_sibling_or_in_the_parent() -> None:
@@ -257,18 +270,15 @@ def test_drop_element_keeps_the_tail_after_the_previous_sibling_or_in_the_parent
 
 
 def test_an_escaped_import_in_css_is_not_local() -> None:
-    assert _css_is_local("@\\69mport 'x.css'") is False
+    assert css_is_local("@\\69mport 'x.css'") is False
 
 
-def test_an_external_dtd_is_never_read_and_its_entities_stay_unresolved(tmp_path: Path) -> None:
+def test_an_external_dtd_is_refused_unread(tmp_path: Path) -> None:
     (tmp_path / "x.dtd").write_text('<!ENTITY secret "TOP-SECRET">\n', "utf-8")
-    (tmp_path / "bad.dtd").write_text("not a DTD <<<", "utf-8")
     doctype = f'<!DOCTYPE svg SYSTEM "{(tmp_path / "x.dtd").as_uri()}">'.encode()
-    cleaned, removed = clean_svg(doctype + SVG + b"<text>&secret;</text></svg>")
-    assert b"TOP-SECRET" not in cleaned and b"&secret;" not in cleaned
-    assert removed == [(1, "processing instruction")]
-    doctype = f'<!DOCTYPE svg SYSTEM "{(tmp_path / "bad.dtd").as_uri()}">'.encode()
-    assert clean_svg(doctype + SVG + b"<text>a</text></svg>")[1] == []  # bad.dtd unread
+    with pytest.raises(SvgError, match=r"DOCTYPE") as info:
+        clean_svg(doctype + SVG + b"<text>&secret;</text></svg>")
+    assert "TOP-SECRET" not in str(info.value)
 
 
 def test_comments_are_removed_from_svg() -> None:
@@ -282,19 +292,18 @@ def test_a_pathologically_deep_svg_is_refused() -> None:
 
 
 def test_cleaning_goes_on_after_each_removal() -> None:
-    _, removed = clean_svg(svg(
+    cleaned, removed = clean_svg(svg(
         '<foreignObject><script/></foreignObject><rect onload="a()"/>\n'
         '<g><?php x ?></g><rect onload="b()"/>\n'
         '<script/><rect onload="c()"/>\n'
         '<style>@import url(x.css);<g onload="d()"/></style><rect onload="e()"/>\n'
         '<rect fill="red" onload="f()"/>'))
-    assert removed == [
+    assert removed == [  # each kind once per file, where it is first met
         (2, "<foreignObject> element"), (2, "attribute 'onload' on <rect>"),
-        (3, "processing instruction"), (3, "attribute 'onload' on <rect>"),
-        (4, "<script> element"), (4, "attribute 'onload' on <rect>"),
-        (5, "<style> element with external references"), (5, "attribute 'onload' on <rect>"),
-        (6, "attribute 'onload' on <rect>"),
+        (3, "processing instruction"), (4, "<script> element"),
+        (5, "<style> element with external references"),
     ]
+    assert b"onload" not in cleaned and b"<rect" in cleaned and cleaned.count(b"<rect") == 5
 
 
 def test_drop_element_moves_the_tail_to_a_previous_sibling_without_one() -> None:
