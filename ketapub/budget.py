@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ketapub.errors import KetapubError, RenderError
+from ketapub.errors import KetapubError, RenderError, SourceError
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ def _child(conn: Connection, budget: Budget, fn: Callable[..., Any], args: tuple
         result = ("ok", fn(*args, **kwargs))
     except MemoryError:
         result = ("error", f"exceeded the memory budget of {budget.memory_mb} MB")
+    except SourceError as exc:  # located problems: the caller gets them whole
+        result = ("raise", exc)
     except BaseException as exc:  # a renderer bug: report it; its traceback only for --debug
         if isinstance(exc, RenderError):
             message = str(exc).removeprefix(f"{exc.artifact}: ")
@@ -129,6 +131,8 @@ class BudgetExecutor(Executor):
                 self._live.discard(proc)
         if status == "ok":
             return payload
+        if status == "raise":
+            raise payload
         error = RenderError(path, str(payload))
         error.detail = detail[0] if detail else None  # the worker's own traceback
         raise error
@@ -140,3 +144,20 @@ class BudgetExecutor(Executor):
                     proc.kill()
         self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)
 
+
+
+def load_within(budget: Budget, source: Any, strict: bool = False) -> Any:
+    """``ketapub.load(source)`` in a killable worker under ``budget``: a pathological source
+    must not hang an unattended build or eat its memory before rendering even starts.
+    Raises :class:`~ketapub.errors.SourceError` as :func:`ketapub.load` does, and
+    :class:`~ketapub.errors.KetapubError` when loading overran the budget."""
+    from ketapub.load import load
+
+    pool = BudgetExecutor(budget, 1)
+    try:
+        return pool.submit(load, source, strict=strict).result()
+    except RenderError as exc:
+        raise KetapubError(f"{source}: loading the source {exc.message.split('; ')[0]}; "
+                           "nothing was written") from None
+    finally:
+        pool.shutdown(wait=True)

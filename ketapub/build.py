@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ketapub import write
-from ketapub.budget import Budget, BudgetExecutor
+from ketapub.budget import Budget, BudgetExecutor, load_within
 from ketapub.errors import (
     Diagnostic,
     KetapubError,
@@ -414,7 +414,9 @@ def build(
             part of every input hash, so changing one re-renders); default None.
         budget: a :class:`~ketapub.budget.Budget` of seconds and megabytes per render; with it
             (and no executor) each job renders in its own worker process, stopped and
-            reported as a failed artifact when it overruns; default None: no limit.
+            reported as a failed artifact when it overruns, and a ``source`` given as a path
+            is loaded in one too (overrunning that is a :class:`KetapubError`, nothing
+            written); default None: no limit.
 
     Returns:
         A :class:`BuildResult`: every artifact in the manifest, what was rendered, skipped
@@ -430,7 +432,12 @@ def build(
     started = time.perf_counter()
     write.check_output_location(Path(out), None if isinstance(source, Series) else Path(source),
                                 UsageError)
-    series = source if isinstance(source, Series) else load(source, strict=strict)
+    if isinstance(source, Series):
+        series = source
+    elif budget is not None:  # loading is work on untrusted input too: the same budget
+        series = load_within(budget, source, strict=strict)
+    else:
+        series = load(source, strict=strict)
     when = resolve_as_of(as_of, series.tz)
     page_size = page_size_name(page_size)
     if page_size not in (None, *PAGE_SIZES):

@@ -190,7 +190,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           quiet: bool, timeout: float | None = None, memory_limit: int | None = None) -> None:
     """Build SOURCE (default: the current folder when it holds series.yaml, else content/)
     into the output folder."""
-    from ketapub.budget import Budget
+    from ketapub.budget import Budget, load_within
     from ketapub.build import build as run_build
     from ketapub.build import select_renderers
     from ketapub.load import load
@@ -198,7 +198,10 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     from ketapub.write import check_output_location
 
     check_output_location(Path(out), Path(source), UsageError)  # before any work
-    series = load(source, strict=strict)
+    budget = Budget(timeout, memory_limit) if timeout or memory_limit else None
+    # loading is work on untrusted input too: under the same budget as rendering
+    series = (load_within(budget, source, strict=strict) if budget
+              else load(source, strict=strict))
     _print_warnings(series.warnings)
     skipped: list[PluginError] = []  # installed plugins that fail to import: warned, left out
     chosen = [r.name for r in select_renderers(formats or None, strict=strict, skipped=skipped)]
@@ -208,8 +211,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
                            templates=templates, brands=brands, jobs=jobs, strict=strict,
                            large_print=large_print, page_size=page_size,
                            heading_level=heading_level, force=force, progress=reporter,
-                           budget=Budget(timeout, memory_limit)
-                           if timeout or memory_limit else None)
+                           budget=budget)
     if quiet:
         return
     table = Table(title=f"ketapub build: {len(result.artifacts)} artifacts in {out}",

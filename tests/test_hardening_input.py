@@ -307,3 +307,33 @@ def test_a_build_leaves_nothing_in_the_temp_folder(tmp_path: Path, jobs: str) ->
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out/pdf/booklet.pdf").is_file()
     assert sorted(p.name for p in temp.iterdir()) == []
+
+
+# --- loading under the build's budget --------------------------------------------------------
+
+def test_loading_runs_under_the_memory_budget(tmp_path: Path) -> None:
+    from ketapub.budget import Budget
+    from ketapub.errors import KetapubError
+
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one", extra=_refs(20_000))})
+    with pytest.raises(KetapubError, match="loading the source exceeded the memory budget "
+                                           "of 1 MB; nothing was written"):
+        ketapub.build(src, tmp_path / "out", formats=["rss"], as_of="2025-06-01",
+                      budget=Budget(memory_mb=1))
+    assert not (tmp_path / "out").exists()
+    proc = cli("build", src, "-o", tmp_path / "out", "--format", "rss", "--memory-limit", "1")
+    assert proc.returncode == 1, proc.stderr
+    assert "loading the source exceeded the memory budget of 1 MB" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_budgeted_load_reports_located_problems_like_any_load(tmp_path: Path) -> None:
+    from ketapub.budget import Budget
+
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one", publish_at="1800-01-01")})
+    with pytest.raises(ketapub.SourceError) as info:
+        ketapub.build(src, tmp_path / "out", formats=["rss"], budget=Budget(seconds=120))
+    assert [(Path(d.path).name, d.line) for d in info.value.diagnostics] == [("01-one.md", 6)]
+    ok = ketapub.build(make_source(tmp_path / "ok"), tmp_path / "out", formats=["rss"],
+                       as_of="2025-06-01", budget=Budget(seconds=120, memory_mb=2_000))
+    assert ok.rendered == ("feed/rss.xml",)
