@@ -10,7 +10,9 @@ file and lands the rest of the build.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import pickle
 import resource
 import threading
 import traceback
@@ -53,6 +55,8 @@ def _vm_size() -> int:
 
 def _child(conn: Connection, budget: Budget, fn: Callable[..., Any], args: tuple[Any, ...],
            kwargs: dict[str, Any]) -> None:
+    # made before the limit: sending the result may itself run out of memory
+    over = pickle.dumps(("error", f"exceeded the memory budget of {budget.memory_mb} MB"))
     if budget.memory_mb is not None:
         limit = _vm_size() + budget.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -74,7 +78,8 @@ def _child(conn: Connection, budget: Budget, fn: Callable[..., Any], args: tuple
     try:
         conn.send(result)
     except MemoryError:
-        conn.send(("error", f"exceeded the memory budget of {budget.memory_mb} MB"))
+        with contextlib.suppress(BaseException):  # no room left even for that: the parent
+            conn.send_bytes(over)                 # reports a dead worker
     finally:
         conn.close()
 
@@ -157,7 +162,7 @@ def load_within(budget: Budget, source: Any, strict: bool = False) -> Any:
     try:
         return pool.submit(load, source, strict=strict).result()
     except RenderError as exc:
-        raise KetapubError(f"{source}: loading the source {exc.message.split('; ')[0]}; "
-                           "nothing was written") from None
+        raise KetapubError(f"{source}: loading the source stopped: "
+                           f"{exc.message.split('; ')[0]}; nothing was written") from None
     finally:
         pool.shutdown(wait=True)
