@@ -29,9 +29,17 @@ from ketapub.errors import (
     SourceError,
     UsageError,
 )
+from ketapub.terminal import cell, json_visible, visible
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)
+
+
+def say(console: Console, text: object, *, newlines: bool = False) -> None:
+    """Print one message: content in it (file names, titles, quoted values) may hold
+    terminal escapes or bidi overrides, so every control is shown as an escape
+    (see :mod:`ketapub.terminal`); no rich markup is read from it."""
+    console.print(visible(text, newlines=newlines), markup=False)
 
 
 def _debugging() -> bool:
@@ -41,35 +49,35 @@ def _debugging() -> bool:
 
 def _traceback(exc: BaseException) -> None:
     if _debugging():
-        err.print("".join(traceback.format_exception(exc)).rstrip(), markup=False)
+        say(err, "".join(traceback.format_exception(exc)).rstrip(), newlines=True)
 
 
 def _fail(exc: KetapubError) -> NoReturn:
     if isinstance(exc, PluginError):  # an installed plugin is broken: not a usage mistake
         _traceback(exc)
-        err.print(f"ketapub: {exc}", markup=False)
+        say(err, f"ketapub: {exc}")
         sys.exit(1)
     if isinstance(exc, SourceError):
         for d in exc.diagnostics:
-            err.print(str(d), markup=False)
+            say(err, str(d))
         n = sum(1 for d in exc.diagnostics if d.severity is Severity.ERROR)
-        err.print(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", markup=False)
+        say(err, f"{n} problem{'s' if n != 1 else ''} found; nothing was written.")
         sys.exit(1)
     if isinstance(exc, UsageError | RendererError):
-        err.print(f"ketapub: {exc}", markup=False)
+        say(err, f"ketapub: {exc}")
         sys.exit(2)
     from ketapub.build import BuildError
 
     if isinstance(exc, BuildError):
         for e in exc.result.errors:
             if _debugging() and e.detail:
-                err.print(e.detail.rstrip(), markup=False)
-            err.print(str(e), markup=False)
-        err.print(f"{len(exc.result.errors)} artifact(s) failed; the others were written and "
-                  "the failed ones keep their previous files.", markup=False)
+                say(err, e.detail.rstrip(), newlines=True)
+            say(err, str(e))
+        say(err, f"{len(exc.result.errors)} artifact(s) failed; the others were written and "
+            "the failed ones keep their previous files.")
         sys.exit(1)
     _traceback(exc)
-    err.print(str(exc), markup=False)
+    say(err, str(exc))
     sys.exit(1)
 
 
@@ -93,7 +101,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KetapubError as exc:
             _fail(exc)
         except KeyboardInterrupt as exc:
-            err.print("interrupted; the output folder is as the last completed build left it")
+            say(err, "interrupted; the output folder is as the last completed build left it")
             sys.exit(143 if isinstance(exc, Terminated) else 130)
         finally:
             if previous is not None:
@@ -107,11 +115,10 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _print_warnings(warnings: Any) -> None:
     for d in warnings:
         if isinstance(d, PluginError):
-            err.print(f"ketapub: warning: {d}; built without it (fix or uninstall "
-                      f"{d.package or 'its package'}, or choose renderers with --format)",
-                      markup=False)
+            say(err, f"ketapub: warning: {d}; built without it (fix or uninstall "
+                f"{d.package or 'its package'}, or choose renderers with --format)")
         else:
-            err.print(str(d), markup=False)
+            say(err, str(d))
 
 
 DEBUG = "ketapub.debug"
@@ -214,7 +221,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
                            budget=budget)
     if quiet:
         return
-    table = Table(title=f"ketapub build: {len(result.artifacts)} artifacts in {out}",
+    table = Table(title=cell(f"ketapub build: {len(result.artifacts)} artifacts in {out}"),
                   title_justify="left")
     rendered = set(result.rendered)
     if len(result.artifacts) <= SUMMARY_ROWS:
@@ -223,24 +230,23 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
         table.add_column("size", justify="right")
         table.add_column("status")
         for a in result.artifacts:
-            table.add_row(a.path, a.renderer, _size(a.bytes),
+            table.add_row(cell(a.path), cell(a.renderer), _size(a.bytes),
                           "rendered" if a.path in rendered else "unchanged")
     else:  # hundreds of branded handouts: one row per renderer, not per file
         for col in ("renderer", "artifacts", "rendered", "total size"):
             table.add_column(col, justify="left" if col == "renderer" else "right")
         for name in sorted({a.renderer for a in result.artifacts}):
             mine = [a for a in result.artifacts if a.renderer == name]
-            table.add_row(name, str(len(mine)), str(sum(a.path in rendered for a in mine)),
+            table.add_row(cell(name), str(len(mine)), str(sum(a.path in rendered for a in mine)),
                           _size(sum(a.bytes for a in mine)))
     out_console = Console(highlight=False, width=max(100, stdout.width))
     out_console.print(table)
     nxt = result.next_release
     tz = series.tz
-    out_console.print(
+    say(out_console,
         f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged, "
         f"{len(result.removed)} removed in {result.seconds:.2f} s; next release: "
-        + (nxt.astimezone(tz).isoformat() if nxt else "none (every part is released)"),
-        markup=False)
+        + (nxt.astimezone(tz).isoformat() if nxt else "none (every part is released)"))
 
 
 @main.command()
@@ -255,29 +261,30 @@ def validate(source: str, strict: bool) -> None:
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
     formula = formula_for(series.language)
-    table = Table(title=f"{series.title}: {len(series.parts)} parts", title_justify="left")
+    table = Table(title=cell(f"{series.title}: {len(series.parts)} parts"),
+                  title_justify="left")
     for col in ("part", "file", "words") + (("readability",) if formula else ()):
         table.add_column(col, justify="right" if col in ("part", "words") else "left")
     over = []
     for p in series.parts:
         score = score_markdown(p.body, series.language)
-        table.add_row(str(p.part), p.source.path, str(p.word_count),
-                      *((score.describe(),) if formula else ()))
+        table.add_row(str(p.part), cell(p.source.path), str(p.word_count),
+                      *((cell(score.describe()),) if formula else ()))
         if (problem := score.problem()) is not None:
             over.append((p, problem))
     Console(highlight=False, width=max(130, stdout.width)).print(table)
     if formula is None:
-        stdout.print(f"no readability formula for {series.language}; readability is not "
-                     "checked", markup=False)
+        say(stdout, f"no readability formula for {series.language}; readability is not "
+            "checked")
     for p, msg in over:
         folder = source.rstrip("/")
         shown = f"{folder}/{p.source.path}" if folder not in ("", ".") else p.source.path
         line = f"{shown}:{p.body_line}:1: "
-        err.print(line + ("" if strict else "warning: ") + msg, markup=False)
+        say(err, line + ("" if strict else "warning: ") + msg)
     if strict and over:
         sys.exit(1)
-    stdout.print(f"ok: {len(series.parts)} parts, {len(series.brands)} brands, "
-              f"{len(series.assets)} assets", markup=False)
+    say(stdout, f"ok: {len(series.parts)} parts, {len(series.brands)} brands, "
+        f"{len(series.assets)} assets")
 
 
 @main.command()
@@ -303,19 +310,18 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
                        "publish_at": e.release.isoformat(),
                        "status": "released" if e.released else "scheduled"} for e in entries],
         }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_visible(json.dumps(data, indent=2, ensure_ascii=False)))
         return
-    table = Table(title=f"{series.title} (as of {when.astimezone(series.tz).isoformat()})",
+    table = Table(title=cell(f"{series.title} (as of {when.astimezone(series.tz).isoformat()})"),
                   title_justify="left")
     for col in ("part", "title", f"release ({series.timezone})", "status"):
-        table.add_column(col)
+        table.add_column(cell(col))
     for e in entries:
-        table.add_row(str(e.part), e.title, e.release.strftime("%Y-%m-%d %H:%M %Z"),
+        table.add_row(str(e.part), cell(e.title), cell(e.release.strftime("%Y-%m-%d %H:%M %Z")),
                       "released" if e.released else "scheduled")
     console = Console(highlight=False, width=max(110, stdout.width))
     console.print(table)
-    console.print("next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"),
-                  markup=False)
+    say(console, "next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"))
 
 
 @main.command()
@@ -334,15 +340,16 @@ def renderers() -> None:
     failed = {p.name: p for p in broken}
     for name in reg.names():
         if name in failed:
-            table.add_row(name, failed[name].entry_point.split(" = ", 1)[1],
+            table.add_row(cell(name), cell(failed[name].entry_point.split(" = ", 1)[1]),
                           "BROKEN: fails to load (see below)")
             continue
         cls = reg.get(name)
-        table.add_row(name, f"{cls.__module__}.{cls.__qualname__}", cls.description)
+        table.add_row(cell(name), cell(f"{cls.__module__}.{cls.__qualname__}"),
+                      cell(cls.description))
     Console(highlight=False, width=max(110, stdout.width)).print(table)
     for failure in broken:
         _traceback(failure)
-        err.print(f"ketapub: broken renderer: {failure}", markup=False)
+        say(err, f"ketapub: broken renderer: {failure}")
     if broken:
         sys.exit(1)
 
@@ -369,13 +376,13 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
 
     app = make_app(source, out, templates=templates)
     if not (Path(out) / "manifest.json").is_file():
-        err.print(f"ketapub: no build in {out} (no manifest.json); only the live feeds are "
-                  "served until you run 'ketapub build'", markup=False)
+        say(err, f"ketapub: no build in {out} (no manifest.json); only the live feeds are "
+            "served until you run 'ketapub build'")
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="ketapub")
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving {out} at http://{shown}:{server.effective_port}/ "
-               f"(feeds live: {', '.join(sorted(app.live))}); Ctrl+C stops", err=True)
+    click.echo(visible(f"serving {out} at http://{shown}:{server.effective_port}/ "
+                       f"(feeds live: {', '.join(sorted(app.live))}); Ctrl+C stops"), err=True)
     try:
         server.run()
     except KeyboardInterrupt:

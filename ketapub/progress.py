@@ -15,6 +15,7 @@ from rich.progress import (
 )
 
 from ketapub.render.base import Job
+from ketapub.terminal import visible
 
 
 class Reporter:
@@ -31,7 +32,8 @@ class Reporter:
         if self.live:
             self._progress = Progress(
                 TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("{task.description}", markup=False),
                 console=self.console, transient=True)
             self._progress.start()
         return self
@@ -47,6 +49,8 @@ class Reporter:
         if self._progress is not None:
             if self._task is None:
                 self._task = self._progress.add_task("", total=total)
-            self._progress.update(self._task, completed=done, total=total, description=job.path)
+            self._progress.update(self._task, completed=done, total=total,
+                                  description=visible(job.path))
         else:
-            self.console.print(f"[{done}/{total}] {job.path}", markup=False, highlight=False)
+            self.console.print(f"[{done}/{total}] {visible(job.path)}", markup=False,
+                               highlight=False)

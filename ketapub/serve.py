@@ -26,13 +26,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ketapub import write
-from ketapub.errors import KetapubError, RenderError
+from ketapub.errors import KetapubError, RenderError, SourceError
 from ketapub.load import load
 from ketapub.model import Series
 from ketapub.paths import safe_output_path
 from ketapub.plan import plan
 from ketapub.render.base import ArtifactInfo, BuildOptions, RenderContext
 from ketapub.render.registry import Registry, installed
+from ketapub.terminal import visible
 
 Clock = Callable[[], datetime]
 StartResponse = Callable[..., Any]
@@ -191,8 +192,10 @@ class FeedServer:
             except KetapubError as exc:
                 errors = environ.get("wsgi.errors")
                 if errors is not None:
+                    lines = (exc.diagnostics if isinstance(exc, SourceError) else (exc,))
+                    shown = "\n".join(visible(line) for line in lines)  # no raw escapes
                     errors.write(f"ketapub serve: source not reloaded, keeping the last good "
-                                 f"one:\n{exc}\n")
+                                 f"one:\n{shown}\n")
             self._source_sig = sig
         finally:
             self._reload_lock.release()

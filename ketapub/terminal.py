@@ -1,0 +1,46 @@
+"""Text from a source shown on a terminal: control and bidi characters made visible.
+
+A file name, a title or a message quoting content may hold ANSI escapes (``\\x1b[2J``),
+other C0/C1 controls or bidi overrides; printed raw they would repaint, retitle or reorder
+what the user reads. Every value the command line prints goes through :func:`visible`, and
+table cells and titles through :func:`cell` (plain :class:`rich.text.Text`, so brackets in
+content are never read as rich markup either).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+"""Embeddings, overrides (U+202A-202E) and isolates (U+2066-2069): they reorder text."""
+UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(value: object, *, newlines: bool = False) -> str:
+    """``value`` as text with every C0/C1 control, DEL and bidi control written as an escape
+    (``\\x1b``, ``\\u202e``). Newlines are escaped too, so one message stays one line,
+    unless ``newlines`` (a traceback, whose lines are its own)."""
+    pattern = UNSAFE_BUT_NEWLINE if newlines else UNSAFE
+    return pattern.sub(_escape, str(value))
+
+
+def cell(value: object) -> Text:
+    """A table cell or title: :func:`visible` text that rich shows as it is (no markup)."""
+    return Text(visible(value))
+
+
+def json_visible(text: str) -> str:
+    """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX`` escapes.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes only C0; the others are allowed raw in
+    JSON strings, and a terminal obeys them. Outside strings JSON holds none of them, so the
+    result is the same JSON value."""
+    return re.sub(f"[\x7f-\x9f{BIDI_CONTROLS}]", lambda m: f"\\u{ord(m.group()):04x}", text)
