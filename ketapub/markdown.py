@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,7 +316,8 @@ class Analysis:
     images: list[tuple[str, str, int, int]] = field(default_factory=list)
     """(src, alt, line, column) of each image."""
     files: list[tuple[str, int, int]] = field(default_factory=list)
-    """(path, line, column) of each link to a file of the source (``assets/form.pdf``)."""
+    """(href, line, column) of each link to a file of the source (``assets/form.pdf``), the
+    destination as markdown-it normalised it (see :func:`source_file`)."""
     faq: list[tuple[str, str, str]] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     """Prose for readability: paragraphs and list items, without headings or tables."""
@@ -323,11 +325,19 @@ class Analysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def local_path(href: str) -> str:
+    """The source path a local image or link destination names: query and fragment dropped,
+    percent escapes decoded and the name NFC-normalised. markdown-it writes ``café.png`` as
+    ``caf%C3%A9.png``, and an editor may save the é as e + U+0301 (NFD): every spelling
+    names the one asset, whose path is the NFC form of its name."""
+    return unicodedata.normalize("NFC", unquote(href.split("#", 1)[0].split("?", 1)[0]))
+
+
 def source_file(href: str) -> str | None:
     """The source path a link names when it is a file under ``assets/`` (``assets/form.pdf``,
-    query and fragment dropped), else None. Such links are checked at load and written as
-    the file's published URL, the same in every output."""
-    path = href.split("#", 1)[0].split("?", 1)[0]
+    query and fragment dropped, see :func:`local_path`), else None. Such links are checked
+    at load and written as the file's published URL, the same in every output."""
+    path = local_path(href)
     return path if path.startswith("assets/") and len(path) > len("assets/") else None
 
 
@@ -367,7 +377,10 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
             path, first_line + line0, _column(lines, line0, needle), message, severity))
 
     for line0, what, snippet in env.get("removed", []):
-        if what.endswith(" link"):
+        if what in ("http: link", "https: link"):  # https:example.org
+            diag(line0, snippet, f"removed malformed link {snippet!r}; write it as "
+                 f"{what[:-6]}://host/path", warn)
+        elif what.endswith(" link"):
             hint = "only http, https, mailto, tel, part: and relative links are kept"
             diag(line0, snippet, f"removed {what}; {hint}", warn)
         else:
@@ -441,6 +454,19 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                 col0 = col - 1 + len(needle[:40]) if needle else col0
                 return line0, col
 
+            def find_dest(dest: str) -> tuple[int, int]:
+                """A destination as written: decoded (``café``), else as markdown-it
+                normalised it (``a%2fb``), each searched in this block only."""
+                nonlocal line0, col0
+                start = (line0, col0)
+                for needle in dict.fromkeys((unquote(dest), dest)):
+                    line0, col0 = start
+                    found = find(needle)
+                    if lines[found[0]][found[1] - 1:].startswith(needle[:40]):
+                        return found
+                line0, col0 = start
+                return find(unquote(dest))
+
             for child in tok.children or []:
                 if child.type == "citation":
                     for cid in child.meta["ids"]:
@@ -449,8 +475,8 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                 elif child.type == "link_open":
                     href = str(child.attrs.get("href", ""))
                     if source_file(href):
-                        line0, col = find(href)
-                        result.files.append((source_file(href) or "", first_line + line0, col))
+                        line0, col = find_dest(href)
+                        result.files.append((href, first_line + line0, col))
                     if href.startswith("part:"):
                         line0, col = find(href)
                         m = PART_LINK.match(href)
@@ -463,7 +489,7 @@ def analyze(body: str, path: str, first_line: int) -> Analysis:
                 elif child.type == "image":
                     src = str(child.attrs.get("src", ""))
                     alt = child.content.strip()
-                    line0, col = find(src)
+                    line0, col = find_dest(src)
                     result.images.append((src, alt, first_line + line0, col))
             cursor = (line0, col0)
     return result

@@ -8,6 +8,7 @@ another renderer sees. Models pickle, so worker processes receive them as they a
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
@@ -44,8 +45,6 @@ class _Frozen(BaseModel):
 
 def slugify(text: str) -> str:
     """File-name form of a title: lowercase ASCII words joined by hyphens."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower())) or "series"
 
@@ -134,11 +133,35 @@ def _check_hex(value: str) -> str:
 
 
 def _check_rel_path(value: str) -> str:
+    """A relative path under the source folder, ``\\`` read as ``/``, its names in NFC (the
+    form asset paths take, whatever the file system or the editor used; see
+    :func:`ketapub.markdown.local_path`)."""
     if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
         raise ValueError(f"{value!r} must be a relative path under the source folder")
     if "\x00" in value or ".." in re.split(r"[\\/]", value) or "://" in value:
         raise ValueError(f"{value!r} must stay inside the source folder (no '..', no URLs)")
-    return value.replace("\\", "/")
+    if "%" in value:
+        raise ValueError(f"{value!r}: a file name with '%' is published as a URL that a web "
+                         "server may decode into another path; rename the file without it")
+    return unicodedata.normalize("NFC", value.replace("\\", "/"))
+
+
+INVISIBLE_FORMAT = "Cf"
+"""Unicode's format characters: bidi controls, zero-width spaces and joiners, soft hyphens."""
+
+
+def _check_no_format_chars(value: str | None) -> str | None:
+    """Refuse invisible format characters in a value a reader dials, mails or visits: a bidi
+    override or a zero-width space makes a phone number, address or URL show differently
+    from what it is (or fail when copied)."""
+    if value is None:
+        return value
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) == INVISIBLE_FORMAT:
+            raise ValueError(f"holds the invisible character U+{ord(ch):04X} at character "
+                             f"{i + 1}, which makes it read differently from what it is; "
+                             "type it again without it")
+    return value
 
 
 Slug = Annotated[str, AfterValidator(_check_slug)]
@@ -156,7 +179,8 @@ def _check_part_slug(value: str) -> str:
 
 
 PartSlug = Annotated[Slug, AfterValidator(_check_part_slug)]
-HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+HttpUrl = Annotated[str, AfterValidator(_check_no_format_chars),
+                    AfterValidator(_check_http_url)]
 HexColor = Annotated[str, AfterValidator(_check_hex)]
 RelPath = Annotated[str, AfterValidator(_check_rel_path)]
 Line = Annotated[str, BeforeValidator(one_line)]
@@ -217,6 +241,7 @@ class Reference(_Frozen):
     @field_validator("doi")
     @classmethod
     def _doi(cls, v: str | None) -> str | None:
+        _check_no_format_chars(v)
         if v is not None and not re.match(r"^10\.\d{4,9}/\S+\Z", v):
             raise ValueError(f"{v!r} is not a DOI; write it like 10.1000/xyz123")
         return v
@@ -338,8 +363,8 @@ class Brand(_Frozen):
 
     id: Slug
     name: Text
-    phone: Line | None = None
-    email: str | None = None
+    phone: Annotated[Line, AfterValidator(_check_no_format_chars)] | None = None
+    email: Annotated[str, AfterValidator(_check_no_format_chars)] | None = None
     address: Annotated[str, BeforeValidator(lines)] | None = None
     """Postal address; its line breaks are kept (each line normalised like a one-line field)."""
     website: HttpUrl | None = None
@@ -469,6 +494,7 @@ class Series(SeriesMeta):
         Args:
             path: the asset's path in the source folder.
         """
+        path = unicodedata.normalize("NFC", path)
         for a in self.assets:
             if a.path == path:
                 return a

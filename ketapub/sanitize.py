@@ -62,12 +62,17 @@ CONTROL_RE = _CONTROL
 
 
 def url_is_safe(url: str) -> bool:
-    """True for relative references and the allowed schemes (after browser-style cleanup)."""
+    """True for relative references and the allowed schemes (after browser-style cleanup).
+    An ``http(s):`` URL must go on with ``//`` (``https:example.org`` is a typo that browsers
+    read differently, and the fragment check of HTML outputs refuses it)."""
     squeezed = _CONTROL.sub("", url)
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*):", squeezed)
     if not match:
         return not squeezed.startswith(("//", "\\\\", "/\\", "\\/"))
-    return match.group(1).lower() in URL_SCHEMES
+    scheme = match.group(1).lower()
+    if scheme in ("http", "https") and not squeezed[match.end():].startswith("//"):
+        return False
+    return scheme in URL_SCHEMES
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
@@ -198,7 +203,9 @@ def audit(raw_html: str) -> list[Removal]:
                 add(node, f"attribute {name!r} on <{tag}>")
             elif name in URL_ATTRS and not url_is_safe(value):
                 scheme = _CONTROL.sub("", value).split(":", 1)[0].lower()
-                add(node, f"{scheme}: URL in <{tag} {name}>")
+                bad = (f"malformed {scheme}: URL (no '//' after '{scheme}:')"
+                       if scheme in URL_SCHEMES else f"{scheme}: URL")
+                add(node, f"{bad} in <{tag} {name}>")
             elif name in _SPAN_LIMITS and clamp_span(name, value) != value.strip():
                 add(node, f"{name}={value.strip()[:12]!r} on <{tag}> set to "
                           f"{clamp_span(name, value)} (spans are 1 to {_SPAN_LIMITS[name]})",

@@ -15,10 +15,12 @@ import posixpath
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -56,6 +58,11 @@ MAX_IMAGE_PIXELS = 40_000_000
 # Characters no output format can carry (XML 1.0 refuses them; terminals obey them):
 # C0 controls but tab and newline, DEL, C1 controls, surrogates, U+FFFE and U+FFFF.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Invisible characters that make text read differently from what it is ("Trojan Source"):
+# bidi embeddings, overrides and isolates, zero-width space, word joiner, a BOM inside text.
+# Kept (an author may mean them) but flagged; ZWJ/ZWNJ and LRM/RLM are ordinary in Persian,
+# Indic and emoji text and pass. Fields a reader dials or visits refuse all of them (model).
+INVISIBLE_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 
 
 class _Collector:
@@ -85,6 +92,44 @@ class _Source:
         self.real_root = root.resolve()
         self.diags = diags
         self.digest: dict[str, str] = {}
+        self._listings: dict[Path, dict[str, list[str]]] = {}
+
+    def locate(self, rel: str) -> str:
+        """The path on disk of ``rel``, matching each name by its NFC form: ``café.png`` in
+        a part names the file whether the file system stores the é composed (NFC) or as e +
+        U+0301 (NFD, as macOS writes it). ``rel`` itself when nothing else matches."""
+        if (self.root / rel).exists() or not rel:
+            return rel
+        found = Path()
+        for name in rel.split("/"):
+            folder = self.root / found
+            if not (folder / name).exists():
+                listing = self._listings.get(folder)
+                if listing is None:
+                    listing = {}
+                    try:
+                        for entry in sorted(os.listdir(folder)):
+                            listing.setdefault(unicodedata.normalize("NFC", entry),
+                                               []).append(entry)
+                    except OSError:
+                        pass
+                    self._listings[folder] = listing
+                same = listing.get(unicodedata.normalize("NFC", name), [])
+                if len(same) == 1:
+                    name = same[0]
+            found /= name
+        return found.as_posix()
+
+    def twins(self, rel: str) -> list[str]:
+        """Names in ``rel``'s folder that are spelt like its name once NFC-normalised (a
+        café.png saved both composed and decomposed): which one it names is ambiguous."""
+        folder, _, name = rel.rpartition("/")
+        try:
+            entries = os.listdir(self.root / folder)
+        except OSError:
+            return []
+        want = unicodedata.normalize("NFC", name)
+        return sorted(e for e in entries if unicodedata.normalize("NFC", e) == want)
 
     def inside(self, rel: str) -> Path | None:
         path = self.root / rel
@@ -98,7 +143,7 @@ class _Source:
 
     def read_bytes(self, rel: str, limit: int, line: int = 1, column: int = 1,
                    where: str | None = None) -> bytes | None:
-        path = self.inside(rel)
+        path = self.inside(self.locate(rel))
         report_at = where or rel
         if path is None:
             self.diags.add(report_at, line, column,
@@ -106,9 +151,16 @@ class _Source:
                            "keep every file inside it")
             return None
         try:
-            size = path.stat().st_size
+            stat = path.stat()
+            size = stat.st_size
             if not path.is_file():
                 raise IsADirectoryError(rel)
+            if stat.st_nlink > 1:
+                self.diags.add(report_at, line, column,
+                               f"{rel!r} is a hard link ({stat.st_nlink} names for one file); "
+                               "a hard link may share a file from outside the source folder, "
+                               "so ketapub does not read it: replace it with a copy")
+                return None
             if size > limit:
                 self.diags.add(report_at, line, column,
                                f"{rel!r} is {size:,} bytes, over the limit of {limit:,}; "
@@ -298,10 +350,20 @@ def _control_message(found: str) -> str:
             "text without escapes such as \\x1b or \\a)")
 
 
+def _invisible_message(found: str) -> str:
+    names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+    return (f"invisible character(s) {names} (bidi override or zero-width): they can make "
+            "the text read differently from what it says; delete them unless you mean them")
+
+
 def _strip_controls(value: Any, path: tuple[Any, ...], rel: str, pos: yamlpos.Positions,
                     diags: _Collector) -> Any:
-    """Remove control characters from every YAML string, with a warning at each value."""
+    """Remove control characters from every YAML string, with a warning at each value;
+    flag invisible characters (:data:`INVISIBLE_CHARS`) with a warning too."""
     if isinstance(value, str):
+        if invisible := "".join(INVISIBLE_CHARS.findall(value)):
+            line, col = pos.of_value(path)
+            diags.add(rel, line, col, _invisible_message(invisible), Severity.WARNING)
         found = "".join(CONTROL_CHARS.findall(value))
         if found:
             line, col = pos.of_value(path)
@@ -316,6 +378,12 @@ def _strip_controls(value: Any, path: tuple[Any, ...], rel: str, pos: yamlpos.Po
 
 
 def _strip_body_controls(body: str, rel: str, first_line: int, diags: _Collector) -> str:
+    if INVISIBLE_CHARS.search(body):
+        for n, text in enumerate(body.split("\n")):
+            if match := INVISIBLE_CHARS.search(text):
+                diags.add(rel, first_line + n, match.start() + 1,
+                          _invisible_message("".join(INVISIBLE_CHARS.findall(text))),
+                          Severity.WARNING)
     if not CONTROL_CHARS.search(body):
         return body
     lines = body.split("\n")
@@ -394,7 +462,10 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
                           "fetches at build time: put the file under assets/",
                           Severity.WARNING)
             continue
-        images.append((img_src, line, col))
+        if (problem := _name_problem(img_src)) is not None:
+            src.diags.add(rel, line, col, f"image {problem}")
+            continue
+        images.append((markdown.local_path(img_src), line, col))
     for path, line, col in analysis.files:
         _check_linked_file(src, path, rel, line, col)
     number, slug = (meta.part, meta.slug) if meta is not None else _identity(rel, raw)
@@ -486,17 +557,47 @@ def _disclaimer_links(src: _Source, meta: SeriesMeta | None, text: str | None,
                              for link in analysis.links])]
 
 
-def _check_linked_file(src: _Source, path: str, where: str, line: int, col: int) -> None:
+def _name_problem(href: str) -> str | None:
+    """Why a local destination (``assets/...``) cannot be published as a URL, or None.
+
+    A name holding ``%`` or ``\\`` (or a destination that escapes ``/`` or ``\\`` as
+    ``%2F``/``%5C``) is published as a URL that a partner's web server may decode into
+    another path, so such names are refused rather than escaped."""
+    if re.search(r"%(?:2f|5c)", href, re.IGNORECASE):
+        return (f"{href!r} escapes a '/' or '\\' (%2F, %5C), which a web server may decode "
+                "into another path; write the path with plain '/'")
+    name = unquote(href.split("#", 1)[0].split("?", 1)[0])
+    if "%" in name or "\\" in name:
+        return (f"{name!r}: a file name with '%' or '\\' is published as a URL that a web "
+                "server may decode into another path; rename the file without them")
+    return None
+
+
+def _check_linked_file(src: _Source, href: str, where: str, line: int, col: int) -> None:
     """A link to a file of the source (``assets/form.pdf``) must name one that is there: every
     output links its published URL, so a typo would be a dead link in all of them."""
-    clean = posixpath.normpath(path)
-    target = src.inside(clean) if clean == path and not clean.startswith("..") else None
+    if (problem := _name_problem(href)) is not None:
+        src.diags.add(where, line, col, f"link to {problem}")
+        return
+    path = markdown.source_file(href) or href
+    plain = unquote(href.split("#", 1)[0].split("?", 1)[0])
+    clean = posixpath.normpath(plain)
+    target = (src.inside(src.locate(path)) if clean == plain and not clean.startswith("..")
+              else None)
     if target is None:
-        src.diags.add(where, line, col, f"link to {path!r} leaves the source folder or is not "
+        src.diags.add(where, line, col, f"link to {plain!r} leaves the source folder or is not "
                       "a plain path; link a file under assets/ as assets/<name>")
     elif not target.is_file():
-        src.diags.add(where, line, col, f"link to a missing file {path!r}; put it under the "
+        src.diags.add(where, line, col, f"link to a missing file {plain!r}; put it under the "
                       "source folder at that path, or fix the link (check its case)")
+    elif len(twins := src.twins(src.locate(path))) > 1:
+        src.diags.add(where, line, col, _twins_message(plain, twins))
+
+
+def _twins_message(rel: str, twins: list[str]) -> str:
+    shown = ", ".join(ascii(t) for t in twins)
+    return (f"{rel!r} names {len(twins)} files that differ only in how their letters are "
+            f"encoded (Unicode NFC and NFD: {shown}); keep one of them")
 
 
 def contrast_on_white(hex_colour: str) -> float:
@@ -525,6 +626,9 @@ def _load_asset(src: _Source, rel: str, where: str, line: int, col: int) -> Asse
     if media_type is None:
         src.diags.add(where, line, col, f"{rel!r} is not a supported image; use "
                       f"{', '.join(sorted(MEDIA_TYPES))}")
+        return None
+    if len(twins := src.twins(src.locate(rel))) > 1:
+        src.diags.add(where, line, col, _twins_message(rel, twins))
         return None
     data = src.read_bytes(rel, MAX_ASSET_BYTES, line, col, where=where)
     if data is None:
@@ -614,6 +718,21 @@ def _load_brand(src: _Source, rel: str, taken: set[str],
     return brand, raw
 
 
+def _case_twins(assets: dict[str, Asset], wanted_at: dict[str, tuple[str, int, int]],
+                diags: _Collector) -> None:
+    """Assets whose paths differ only in case are refused: outputs copy them side by side
+    (``html/assets/``), which a case-insensitive file system cannot hold, so the build
+    would fail on them; the second one named is reported where it is named."""
+    seen: dict[str, str] = {}
+    for rel in sorted(assets, key=lambda r: (wanted_at[r], r)):
+        other = seen.setdefault(rel.casefold(), rel)
+        if other != rel:
+            where, line, col = wanted_at[rel]
+            diags.add(where, line, col, f"assets {other!r} and {rel!r} differ only in case, "
+                      "and outputs copy assets side by side, which a case-insensitive file "
+                      "system cannot hold; rename one of them")
+
+
 def _count(problems: Collection[object]) -> str:
     return f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
 
@@ -693,8 +812,11 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     _check_links(loaded_parts, diags, _disclaimer_links(src, meta, series_text, series_pos))
 
     assets: dict[str, Asset] = {}
+    wanted_at: dict[str, tuple[str, int, int]] = {}
 
     def want(rel: str, where: str, line: int, col: int) -> None:
+        rel = unicodedata.normalize("NFC", rel)
+        wanted_at.setdefault(rel, (where, line, col))
         if rel not in assets:
             asset = _load_asset(src, rel, where, line, col)
             if asset is not None:
@@ -726,13 +848,13 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         want(meta.cover, "series.yaml", line, col)
     for f in loaded_parts:
         for img, line, col in f.images:
-            clean = img.split("#")[0].split("?")[0]
-            bad = clean.startswith("/") or ".." in clean.split("/")
+            bad = img.startswith("/") or ".." in img.split("/")
             if bad:
                 diags.add(f.rel, line, col, f"image {img!r} must be a path under the source "
                           "folder, such as assets/figure.svg")
                 continue
-            want(clean, f.rel, line, col)
+            want(img, f.rel, line, col)
+    _case_twins(assets, wanted_at, diags)
 
     if strict:
         diags.items = [d.as_error() for d in diags.items]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from ketapub import i18n, markdown, schedule
 from ketapub.model import Brand, Part, Series
@@ -173,9 +174,10 @@ class RenderContext:
         """Absolute URL of a published file (an asset, a feed), under ``base_url``.
 
         Args:
-            path: the file's path under the site root (``feed/rss.xml``).
+            path: the file's path under the site root (``feed/rss.xml``), unescaped; any
+                character outside a URL's (``café.png``, a space) is percent-encoded as UTF-8.
         """
-        return self.series.base_url + path.lstrip("/")
+        return self.series.base_url + quote(path.lstrip("/"), safe="/")
 
     def web_link(self, part: Part, anchor: str | None = None) -> str:
         """A ``part:`` link policy for the web: the part's public URL (and anchor).
@@ -305,7 +307,7 @@ class RenderContext:
         known = {a.path for a in series.assets}
 
         def assets(path: str) -> str | None:
-            clean = posixpath.normpath(path.split("#")[0].split("?")[0])
+            clean = posixpath.normpath(markdown.local_path(path))
             if clean not in known:
                 return None
             return asset_url(clean) if asset_url else clean

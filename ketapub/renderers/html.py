@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import posixpath
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -89,7 +90,8 @@ class HtmlRenderer(Renderer):
     def index(self, ctx: RenderContext) -> str:
         """The preview page: every fragment with the stylesheet, images from local copies
         (``assets/...`` next to it) so the preview works offline."""
-        fragments = [Markup(self.fragment(ctx, p, lambda path: path)) for p in ctx.released]
+        fragments = [Markup(self.fragment(ctx, p, lambda path: quote(path, safe="/")))
+                     for p in ctx.released]
         cards = [Markup(self.card(ctx, p)) for p in ctx.series.parts]
         return self.render_template(ctx, "html/index.html", **self._common(ctx),
                                     hub=Markup(self.hub(ctx)), cards=cards, fragments=fragments)

@@ -29,7 +29,9 @@ ASSET = "ketapub-asset:"
 FONT = "ketapub-font:"
 TEMPLATE = "ketapub-template:"
 _DATA_RE = re.compile(r"^data:([^,;]*)((?:;[^,;]*)*),(.*)$", re.S)
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
+_SAFE_NAME = re.compile(r"^[^\W_][^\x00-\x1f\x7f-\x9f\\%]*\Z")
+"""A name starting with a letter or digit of any alphabet (``café.png`` is an asset), with no
+control character, backslash or ``%`` once decoded."""
 
 
 class FetchRefused(ValueError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -73,7 +74,9 @@ def _assets(ctx: RenderContext) -> dict[str, tuple[str, bytes]]:
 
 
 def _asset_url(path: str) -> str:
-    return ASSET + path
+    """The fetcher's URL of an asset: its path percent-encoded (``café.png`` is
+    ``caf%C3%A9.png``), which the fetcher decodes."""
+    return ASSET + quote(path, safe="/")
 
 
 def _images(body: str, ctx: RenderContext) -> str:
