@@ -147,6 +147,17 @@ def test_serve_line_shows_escapes_in_the_output_folder(tmp_path: Path) -> None:
     assert "out\\x1b[2J\\u202e at http://127.0.0.1:" in text
 
 
+def test_the_pdf_fetchers_log_line_shows_escapes(caplog: pytest.LogCaptureFixture) -> None:
+    """The refusal is logged (to the terminal when nothing else handles logging)."""
+    from ketapub.renderers.pdf_fetch import FetchRefused, SafeFetcher
+
+    with caplog.at_level("WARNING", logger="ketapub.pdf"), pytest.raises(FetchRefused):
+        SafeFetcher().fetch("file:///etc/\x1b]0;owned\x07\u202epasswd")
+    (record,) = caplog.records
+    assert "file:///etc/\\x1b]0;owned\\x07\\u202epasswd" in record.getMessage()
+    assert not RAW_TERMINAL.search(record.getMessage())
+
+
 # --- 18. non-ASCII asset names -------------------------------------------------------------
 
 SPELLINGS = [(disk, md) for disk in (NFC, NFD) for md in (NFC, NFD)]

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ketapub.fonts import font_dir
+from ketapub.terminal import visible
 
 LOG = logging.getLogger("ketapub.pdf")
 
@@ -64,7 +65,7 @@ class SafeFetcher(URLFetcher):
         except FetchRefused:
             self.refused.append(url)
             LOG.warning("refused to fetch %s: a PDF may use only series assets and "
-                        "built-in files", url[:200])
+                        "built-in files", visible(url[:200]))  # logged to a terminal
             raise
         return URLFetcherResponse(url, data, {"Content-Type": media_type})
 
