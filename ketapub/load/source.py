@@ -94,27 +94,30 @@ class _Source:
         self.digest: dict[str, str] = {}
         self._listings: dict[Path, dict[str, list[str]]] = {}
 
+    def _listing(self, folder: Path) -> dict[str, list[str]]:
+        """The names in ``folder`` by their NFC form (read once per load)."""
+        listing = self._listings.get(folder)
+        if listing is None:
+            listing = {}
+            try:
+                for entry in sorted(os.listdir(folder)):
+                    listing.setdefault(unicodedata.normalize("NFC", entry), []).append(entry)
+            except OSError:
+                pass
+            self._listings[folder] = listing
+        return listing
+
     def locate(self, rel: str) -> str:
         """The path on disk of ``rel``, matching each name by its NFC form: ``café.png`` in
         a part names the file whether the file system stores the é composed (NFC) or as e +
         U+0301 (NFD, as macOS writes it). ``rel`` itself when nothing else matches."""
-        if (self.root / rel).exists() or not rel:
+        if not rel or (self.root / rel).exists():
             return rel
         found = Path()
         for name in rel.split("/"):
             folder = self.root / found
             if not (folder / name).exists():
-                listing = self._listings.get(folder)
-                if listing is None:
-                    listing = {}
-                    try:
-                        for entry in sorted(os.listdir(folder)):
-                            listing.setdefault(unicodedata.normalize("NFC", entry),
-                                               []).append(entry)
-                    except OSError:
-                        pass
-                    self._listings[folder] = listing
-                same = listing.get(unicodedata.normalize("NFC", name), [])
+                same = self._listing(folder).get(unicodedata.normalize("NFC", name), [])
                 if len(same) == 1:
                     name = same[0]
             found /= name
@@ -124,12 +127,7 @@ class _Source:
         """Names in ``rel``'s folder that are spelt like its name once NFC-normalised (a
         café.png saved both composed and decomposed): which one it names is ambiguous."""
         folder, _, name = rel.rpartition("/")
-        try:
-            entries = os.listdir(self.root / folder)
-        except OSError:
-            return []
-        want = unicodedata.normalize("NFC", name)
-        return sorted(e for e in entries if unicodedata.normalize("NFC", e) == want)
+        return self._listing(self.root / folder).get(unicodedata.normalize("NFC", name), [])
 
     def inside(self, rel: str) -> Path | None:
         path = self.root / rel
