@@ -13,10 +13,13 @@ import re
 
 from rich.text import Text
 
-BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
-"""Embeddings, overrides (U+202A-202E) and isolates (U+2066-2069): they reorder text."""
-UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
-UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u061c\u200e\u200f"
+"""Embeddings, overrides (U+202A-202E), isolates (U+2066-2069) and the bidi marks (ALM, LRM,
+RLM): they reorder text in a terminal that lays out bidi text."""
+INVISIBLE = "\u200b\u2060\ufeff"
+"""Zero-width space, word joiner and BOM: shown, so the operator sees what a warning names."""
+UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}{INVISIBLE}]")
+UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}{INVISIBLE}]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -25,9 +28,9 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def visible(value: object, *, newlines: bool = False) -> str:
-    """``value`` as text with every C0/C1 control, DEL and bidi control written as an escape
-    (``\\x1b``, ``\\u202e``). Newlines are escaped too, so one message stays one line,
-    unless ``newlines`` (a traceback, whose lines are its own)."""
+    """``value`` as text with every C0/C1 control, DEL, bidi control and zero-width space
+    written as an escape (``\\x1b``, ``\\u202e``). Newlines are escaped too, so one message
+    stays one line, unless ``newlines`` (a traceback, whose lines are its own)."""
     pattern = UNSAFE_BUT_NEWLINE if newlines else UNSAFE
     return pattern.sub(_escape, str(value))
 
@@ -38,9 +41,11 @@ def cell(value: object) -> Text:
 
 
 def json_visible(text: str) -> str:
-    """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX`` escapes.
+    """JSON text with DEL, C1, bidi and zero-width characters written as ``\\uXXXX``
+    escapes.
 
     ``json.dumps(..., ensure_ascii=False)`` escapes only C0; the others are allowed raw in
     JSON strings, and a terminal obeys them. Outside strings JSON holds none of them, so the
     result is the same JSON value."""
-    return re.sub(f"[\x7f-\x9f{BIDI_CONTROLS}]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(f"[\x7f-\x9f{BIDI_CONTROLS}{INVISIBLE}]",
+                  lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -34,7 +34,8 @@ from ketapub.errors import Severity, SourceError
 NFC = unicodedata.normalize("NFC", "café")
 NFD = unicodedata.normalize("NFD", "café")
 AS_OF = "2025-06-01T00:00:00Z"
-RAW_TERMINAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+RAW_TERMINAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                          "\u200b\u200e\u200f\u2060]")
 """What must never reach a terminal raw (newlines separate messages)."""
 
 
@@ -75,7 +76,7 @@ def test_diagnostics_show_escapes_in_file_names_one_message_per_line(tmp_path: P
 
 
 def test_validate_table_and_schedule_show_escapes_and_no_markup(tmp_path: Path) -> None:
-    title = "Bold [bold]move[/bold] \u202eevil\u2066 [/]"
+    title = "Bold [bold]move[/bold] \u202eevil\u2066 [/]\u200b\u200f"
     body = part(2, "two", extra="").replace('"Part 2"', json.dumps(title))
     root = make_source(tmp_path / "s", {"01-one.md": part(1, "one"),
                                        "02-\x1b[31mred\u202e.md": body})
@@ -86,7 +87,7 @@ def test_validate_table_and_schedule_show_escapes_and_no_markup(tmp_path: Path) 
     code, out, err = run("schedule", str(root), "--as-of", AS_OF)
     assert code == 0, err
     assert not RAW_TERMINAL.search(out + err), out
-    assert "[bold]move[/bold] \\u202eevil\\u2066 [/]" in out  # brackets shown, not read
+    assert "[bold]move[/bold] \\u202eevil\\u2066 [/]\\u200b\\u200f" in out  # shown, not read
 
 
 def test_schedule_json_escapes_bidi_controls_and_stays_the_same_json(tmp_path: Path) -> None:
