@@ -276,3 +276,23 @@ def test_generated_svgs_come_out_inert_and_cleaning_twice_changes_nothing(body: 
     assert _fetches(cleaned) == []
     again, removed = clean_svg(cleaned)
     assert (again, removed) == (cleaned, [])
+
+
+def test_every_static_drawing_element_an_editor_writes_is_kept() -> None:
+    """Written out here, not taken from the allow-list, so dropping one from it is noticed."""
+    body = ('<switch><g><ellipse rx="1" ry="2"/><polyline points="0,0 1,1"/>'
+            '<polygon points="0,0 1,1 1,0"/><line x2="1"/><circle r="1"/><path d="M0 0"/>'
+            '<text>a<tspan>b</tspan><textPath href="#p">c</textPath></text></g></switch>'
+            '<defs><path id="p" d="M0 0L9 9"/><symbol id="s"/><clipPath id="c"><rect/></clipPath>'
+            '<mask id="m"/><marker id="k"/><pattern id="t"/><radialGradient id="r"><stop/>'
+            '</radialGradient><filter id="f"><feGaussianBlur/><feOffset/><feMerge><feMergeNode/>'
+            '</feMerge><feFlood/><feComposite/><feColorMatrix/><feBlend/></filter></defs>'
+            '<a href="#p"><title>t</title><desc>d</desc></a><image href="#p"/><use href="#s"/>')
+    cleaned, removed = clean_svg(_svg(body))
+    assert removed == []
+    kept = {n.tag.split("}")[1] for n in etree.fromstring(cleaned).iter()}
+    assert {"switch", "ellipse", "polyline", "polygon", "line", "circle", "path", "text", "tspan",
+            "textPath", "symbol", "clipPath", "mask", "marker", "pattern", "radialGradient",
+            "stop", "filter", "feGaussianBlur", "feOffset", "feMerge", "feMergeNode",
+            "feFlood", "feComposite", "feColorMatrix", "feBlend", "a", "title", "desc",
+            "image", "use"} <= kept
