@@ -497,9 +497,16 @@ def build(
     skipped: list[str] = []
     total = len(planned)
     done = 0
+    released_now = tuple(p.part for p in ctx.released)
+
+    def embargo(job: Job) -> dict[str, tuple[int, ...] | None]:
+        """What ``serve`` waits for before it hands the file out (see write.Entry)."""
+        shows = job.shows
+        return {"parts": shows, "released": released_now if shows is None else None}
+
     for job in planned:
         if unchanged(job):
-            e = replace(old[job.path], brand=job.brand, variant=job.variant)
+            e = replace(old[job.path], brand=job.brand, variant=job.variant, **embargo(job))
             entries[job.path] = e
             infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
             skipped.append(job.path)
@@ -534,7 +541,7 @@ def build(
                                    "is left as the last build left it") from exc
             entries[job.path] = write.Entry(job.path, digest, len(artifact.data),
                                             job.renderer, job.input_hash, artifact.media_type,
-                                            job.brand, job.variant)
+                                            job.brand, job.variant, **embargo(job))
             infos[job.path] = ArtifactInfo(job.path, digest, len(artifact.data),
                                            artifact.media_type)
             rendered.append(job.path)
@@ -575,7 +582,7 @@ def build(
             del new_files[path]
     changed = bool(new_files) or set(entries) != set(old)
     nxt = ctx.next_release
-    meta = {"series": series.title, "as_of_released": [p.part for p in ctx.released],
+    meta = {"series": series.title, "as_of_released": list(released_now),
             "next_release": nxt.isoformat() if nxt else None}
     manifest_now = write.manifest_bytes(entries.values(), meta)
     try:

@@ -7,6 +7,9 @@ are rendered in memory and cached per release state, not per request: between tw
 every request gets the same bytes from the cache, and ``Cache-Control: max-age`` never runs
 past the next release. Everything else is a file of the output folder listed in its
 ``manifest.json``; no other path is ever opened (no ``..``, no hidden folders, no symlink out).
+Whether a file may be served yet is read from its manifest entry, never guessed from its name:
+a file that shows parts' text waits until all of them are released, and a whole-series file
+(booklet, ebook) until every part released as of its build is (see ``write.Entry``).
 
 Run it with any WSGI server, for example ``waitress.serve(make_app("content", "output"))``;
 ``ketapub serve`` does exactly that.
@@ -22,10 +25,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from ketapub import write
+from ketapub import schedule, write
 from ketapub.errors import KetapubError, RenderError, SourceError
 from ketapub.load import load
 from ketapub.model import Series
@@ -99,7 +102,7 @@ class FeedServer:
         self.renders = 0
         """How many live renders ran (one per path and release state, not per request)."""
         self._cache: dict[tuple[Any, ...], Response] = {}
-        self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry], list[int]] | None = None
+        self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry]] | None = None
 
     def _usable(self, name: str) -> bool:
         """True when renderer ``name`` is installed and imports (else serve its built file)."""
@@ -118,7 +121,7 @@ class FeedServer:
         rel = self._route(environ.get("PATH_INFO", ""))
         self._maybe_reload(environ)
         now = self.clock()
-        found: tuple[Response, int | None] | None = None
+        found: tuple[Response, int | None] | int | None = None
         try:
             if rel is not None and rel in self.live:
                 found = self._live(rel, now)
@@ -127,8 +130,10 @@ class FeedServer:
         except KetapubError as exc:  # a broken template or plugin: say so, keep serving
             return self._plain(start_response, "500 Internal Server Error",
                                f"could not render: {exc}\n", [], method)
-        if found is None:
-            return self._plain(start_response, "404 Not Found", "not found\n", [], method)
+        if not isinstance(found, tuple):  # a 404 may be cached (RFC 9111): never past a release
+            cache = "no-cache" if found is None else f"public, max-age={found}"
+            return self._plain(start_response, "404 Not Found", "not found\n",
+                               [("Cache-Control", cache)], method)
         response, max_age = found
         headers = [("ETag", response.etag),
                    ("Cache-Control", "no-cache" if max_age is None else
@@ -205,7 +210,7 @@ class FeedServer:
         series = self.series  # one snapshot per request, even if the source reloads
         ctx = RenderContext(series=series, as_of=now, options=self.options)
         released = tuple(p.part for p in ctx.released)
-        _, manifest, _ = self._read_manifest()
+        _, manifest = self._read_manifest()
         renderer = self.registry.create(self.live[rel])
         jobs = plan([renderer], ctx)
         job = next((j for j in jobs if j.path == rel), None)
@@ -233,25 +238,18 @@ class FeedServer:
         return response, max_age
 
     # --- files of the output folder ----------------------------------------------------
-    def _read_manifest(self) -> tuple[Any, dict[str, write.Entry], list[int]]:
+    def _read_manifest(self) -> tuple[Any, dict[str, write.Entry]]:
         """The output's manifest, re-read only when the file changes (a rebuild)."""
         path = self.out / write.MANIFEST
         try:
             st = path.stat()
             sig = (st.st_ino, st.st_mtime_ns, st.st_size)
         except OSError:
-            return None, {}, []
+            return None, {}
         cached = self._manifest
         if cached is not None and cached[0] == sig:
             return cached
-        import json
-
-        try:
-            meta = json.loads(path.read_text("utf-8"))
-            built = [int(n) for n in meta.get("as_of_released", [])]
-        except (OSError, ValueError, TypeError):
-            built = []
-        result = (sig, write.read_manifest(self.out), built)
+        result = (sig, write.read_manifest(self.out))
         self._manifest = result
         return result
 
@@ -263,11 +261,16 @@ class FeedServer:
             return None
         return target
 
-    def _static(self, rel: str, now: datetime) -> tuple[Response, None] | None:
-        _, manifest, built = self._read_manifest()
+    def _static(self, rel: str, now: datetime) -> tuple[Response, None] | int | None:
+        """The file's response; else, for a file still under embargo, how many seconds a
+        client may cache the 404 (never past the release); else None."""
+        _, manifest = self._read_manifest()
         entry = manifest.get(rel)
-        if entry is None or self._early(rel, now, built):
+        if entry is None:
             return None
+        wait = self._embargo(entry, now)
+        if wait is not None:
+            return wait
         target = self._file(rel)
         if target is None:
             return None
@@ -278,18 +281,27 @@ class FeedServer:
             return None
         return Response(data, entry.media_type, _etag(data), mtime), None
 
-    def _early(self, rel: str, now: datetime, built: list[int]) -> bool:
-        """True when serving ``rel`` now would show a part before its release: a per-part
-        file of an unreleased part, or a whole-series file built as of a later instant."""
-        parts = self.series.parts
-        out_now = {p.part for p in parts if p.publish_at <= now}
-        stem = PurePosixPath(rel).stem
-        for p in parts:
-            if p.part not in out_now and stem in (f"{p.number}-{p.slug}", p.slug,
-                                                 f"part-{p.number}"):
-                return True
-        per_part = any(stem in (f"{p.number}-{p.slug}", p.slug) for p in parts)
-        return not per_part and not set(built) <= out_now
+    def _embargo(self, entry: write.Entry, now: datetime) -> int | None:
+        """None when ``entry``'s file may be served at ``now``; else the seconds (at most
+        ``MAX_AGE``) a client may cache its 404, never past the instant it may be served.
+
+        A file showing parts' text (``entry.parts``) waits until all of them are released; a
+        whole-series file until every part released as of its build (``entry.released``; when
+        unknown, every part of the series) is released now. A part no longer in the series
+        never is: its file waits for a rebuild.
+        """
+        series = self.series
+        need = entry.parts if entry.parts is not None else entry.released
+        if need is None:
+            need = tuple(p.part for p in series.parts)
+        out_now = {p.part for p in schedule.released_parts(series, now)}
+        waiting = set(need) - out_now
+        if not waiting:
+            return None
+        instants = [p.publish_at for p in series.parts if p.part in waiting]
+        if len(instants) < len(waiting):
+            return 0
+        return max(0, min(MAX_AGE, int((max(instants) - now).total_seconds())))
 
 
 def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:

@@ -53,11 +53,23 @@ class Entry:
     variant: str | None = ""
     """The job's variant ("" standard, "large-print"); None when unknown (a manifest written
     before variants were recorded): such an entry is removed only by a build covering all."""
+    parts: tuple[int, ...] | None = None
+    """Parts whose text the file shows (the job's ``shows``): ``serve`` hands it out only once
+    all are released. None: a whole-series file (booklet, ebook, index), or unknown (a
+    manifest written before this was recorded), held by ``released`` instead."""
+    released: tuple[int, ...] | None = None
+    """For a whole-series file: the parts released as of the build that made it; ``serve``
+    hands it out only once all of those are released (so a build ahead of the clock shows
+    nothing early). None when unknown: held until every part of the series is out."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
+        data = {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
                 "renderer": self.renderer, "input_hash": self.input_hash,
-                "media_type": self.media_type, "brand": self.brand, "variant": self.variant}
+                "media_type": self.media_type, "brand": self.brand, "variant": self.variant,
+                "parts": None if self.parts is None else list(self.parts)}
+        if self.parts is None:
+            data["released"] = None if self.released is None else list(self.released)
+        return data
 
 
 _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
@@ -72,12 +84,17 @@ def read_manifest(out: Path) -> dict[str, Entry]:
 
     Entries whose path would leave the output folder (a tampered or foreign manifest) are
     ignored, so nothing outside ``out`` is ever linked, kept or overwritten because of them.
+    An entry without ``parts`` (a manifest older than that field) counts as a whole-series
+    file built as of the manifest's ``as_of_released``, the safe reading for ``serve``.
     """
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
+        built = _numbers(data.get("as_of_released"))
         entries = {a["path"]: Entry(**{k: a[k] for k in _REQUIRED},
                                     brand=_str_or_none(a.get("brand")),
-                                    variant=_str_or_none(a.get("variant")))
+                                    variant=_str_or_none(a.get("variant")),
+                                    parts=_numbers(a.get("parts")),
+                                    released=_numbers(a.get("released", built)))
                    for a in data.get("artifacts", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
@@ -86,6 +103,13 @@ def read_manifest(out: Path) -> dict[str, Entry]:
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _numbers(value: object) -> tuple[int, ...] | None:
+    """A list of part numbers from manifest.json; None when absent or not such a list."""
+    if not isinstance(value, list) or not all(type(n) is int for n in value):
+        return None
+    return tuple(value)
 
 
 def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:

@@ -38,8 +38,10 @@ def test_build_writes_manifest_and_artifacts(tmp_path: Path) -> None:
     assert entry == {"path": "feed/feed.json", "sha256": hashlib.sha256(data).hexdigest(),
                      "bytes": len(data), "renderer": "jsonfeed",
                      "input_hash": job.input_hash, "media_type": "application/feed+json",
-                     "brand": None, "variant": ""}
+                     "brand": None, "variant": "", "parts": None,
+                     "released": manifest["as_of_released"]}
     assert len(job.input_hash) == 64 and job.input_hash != entry["sha256"]
+    assert manifest["as_of_released"] == [1, 2]
     assert manifest["next_release"] == "2030-01-01T09:00:00+00:00"
     assert result.next_release is not None and result.rendered == ("feed/feed.json",)
 

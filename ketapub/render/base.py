@@ -69,6 +69,17 @@ class Job:
     """"" for the standard artifact, "large-print" for its large-print twin. With ``renderer``
     and ``brand`` it makes the job's *variant scope*: a build removes an old output only
     from the scopes it was asked to make (see the README, "Partial builds")."""
+    embargo: tuple[int, ...] | None = None
+    """Parts that must all be released before ``serve`` hands the file out, when that is not
+    ``parts``: ``()`` for a card (it shows what the hub shows of its part: title, summary,
+    date, never its text), the parts that show a figure for the figure's copy. None: as
+    ``parts``. Not hashed: it decides when the file is served, not its bytes."""
+
+    @property
+    def shows(self) -> tuple[int, ...] | None:
+        """Parts whose text the file shows, so it is embargoed until all are released
+        (None: every part released as of the build, a whole-series file)."""
+        return self.parts if self.embargo is None else self.embargo
 
     def param(self, key: str, default: Any = None) -> Any:
         """A value the renderer stored in ``params`` when it planned this job.

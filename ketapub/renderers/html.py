@@ -33,14 +33,17 @@ class HtmlRenderer(Renderer):
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         jobs = [self.job(f"html/{p.slug}.html", kind="fragment", part=p.part, parts=(p.part,))
                 for p in ctx.released]
+        # a card shows what the hub shows (title, summary, date), never the part's text:
+        # served before the release (embargo=()), re-rendered when its part changes (parts)
         jobs += [self.job(f"html/cards/{p.slug}.html", kind="card", part=p.part,
-                          parts=(p.part,)) for p in series.parts]
+                          parts=(p.part,), embargo=()) for p in series.parts]
         jobs += [self.job("html/hub.html", kind="hub"),
                  self.job("html/ketapub.css", kind="css", parts=()),
                  self.job("html/index.html", kind="index"),
                  self.job("html/fragments.json", kind="index-json")]
-        jobs += [self.job(f"html/{path}", kind="asset", parts=(), params=(("asset", path),))
-                 for path in _preview_assets(ctx)]
+        jobs += [self.job(f"html/{path}", kind="asset", parts=(), embargo=users,
+                          params=(("asset", path),))
+                 for path, users in _preview_assets(ctx).items()]
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
@@ -146,7 +149,12 @@ def _part(job: Job, ctx: RenderContext) -> Part:
     return part
 
 
-def _preview_assets(ctx: RenderContext) -> list[str]:
-    """Assets the released parts show (never an unreleased part's figure)."""
-    used = {posixpath.normpath(path) for p in ctx.released for path in p.images}
-    return sorted(path for path in used if ctx.series.get_asset(path) is not None)
+def _preview_assets(ctx: RenderContext) -> dict[str, tuple[int, ...]]:
+    """Assets the released parts show (never an unreleased part's figure), each with the
+    parts that show it: a figure is part of their text, served once all of those are out."""
+    used: dict[str, set[int]] = {}
+    for p in ctx.released:
+        for path in p.images:
+            used.setdefault(posixpath.normpath(path), set()).add(p.part)
+    return {path: tuple(sorted(used[path])) for path in sorted(used)
+            if ctx.series.get_asset(path) is not None}
