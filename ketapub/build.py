@@ -44,6 +44,7 @@ from ketapub.errors import (
 )
 from ketapub.load import load
 from ketapub.model import PAGE_SIZES, Brand, Series, page_size_name
+from ketapub.outdir import check_output
 from ketapub.paths import LARGE_PRINT
 from ketapub.plan import plan
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
@@ -430,8 +431,8 @@ def build(
         BuildError: some artifacts failed; ``error.result`` tells what landed.
     """
     started = time.perf_counter()
-    write.check_output_location(Path(out), None if isinstance(source, Series) else Path(source),
-                                UsageError)
+    # not the source, /, ~, "", a mount, a folder of someone else's files
+    check_output(out, None if isinstance(source, Series) else source, UsageError)
     if isinstance(source, Series):
         series = source
     elif budget is not None:  # loading is work on untrusted input too: the same budget

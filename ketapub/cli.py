@@ -201,10 +201,10 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     from ketapub.build import build as run_build
     from ketapub.build import select_renderers
     from ketapub.load import load
+    from ketapub.outdir import check_output
     from ketapub.progress import Reporter
-    from ketapub.write import check_output_location
 
-    check_output_location(Path(out), Path(source), UsageError)  # before any work
+    check_output(out, source, UsageError)  # before any work
     budget = Budget(timeout, memory_limit) if timeout or memory_limit else None
     # loading is work on untrusted input too: under the same budget as rendering
     series = (load_within(budget, source, strict=strict) if budget

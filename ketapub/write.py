@@ -6,10 +6,12 @@ last, and the two folders are swapped with one ``renameat2(RENAME_EXCHANGE)`` ca
 instant the output folder is either the whole previous build or the whole new one. Where the
 kernel or file system cannot exchange, a two-rename swap is used (a window of microseconds).
 Files in the output folder that ketapub did not make (a ``.gitkeep``, a README) are kept
-(symlinks stay symlinks: their targets are never read). A lock file next to the output folder
-serialises commits, so two builds started by cron at once cannot mix their trees (it is
-removed when the commit ends, so nothing of a build stays beside the output), and a
-``manifest.json`` from elsewhere cannot name a path outside the output folder.
+(symlinks stay symlinks: their targets are never read), and so are empty folders; every
+folder and rewritten file of the new tree keeps the mode and owner of the one it replaces.
+A lock file next to the output folder serialises commits, so two builds started by cron at
+once cannot mix their trees (it is removed when the commit ends, so nothing of a build stays
+beside the output), and a ``manifest.json`` from elsewhere cannot name a path outside the
+output folder. Which folders may be an output at all is decided in :mod:`ketapub.outdir`.
 """
 
 from __future__ import annotations
@@ -22,19 +24,23 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ketapub import outdir
 from ketapub.errors import KetapubError
+from ketapub.outdir import check_output_location  # noqa: F401  (its old home)
 from ketapub.paths import is_safe_path
 
-MANIFEST = "manifest.json"
+MANIFEST = outdir.MANIFEST
 STAGE_SUFFIX = ".ketapub-stage"
 OLD_SUFFIX = ".ketapub-old"
 LOCK_SUFFIX = ".ketapub-lock"
+TRASH_INFIX = ".ketapub-trash-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -200,18 +206,53 @@ def recover(out: Path) -> None:
         os.rename(old, out)
     for suffix in (STAGE_SUFFIX, OLD_SUFFIX):
         leftover = sibling(out, suffix)
-        if leftover.is_symlink():
-            leftover.unlink()
-        elif leftover.exists():
-            shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in _dead_spools(out):
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove_tree(leftover)
+        if leftover.exists() or leftover.is_symlink():
+            # something in it cannot go (a mount point, an immutable file): move it aside, so
+            # that it never blocks a later build, and try again at each build
+            os.rename(leftover, out.parent / f".{out.name}{TRASH_INFIX}{os.getpid()}-"
+                      f"{os.urandom(4).hex()}")
+    for leftover in (*_dead_spools(out), *out.parent.glob(f".{out.name}{TRASH_INFIX}*")):
+        remove_tree(leftover)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove ``path`` (a file, a symlink or a folder) as far as it can be removed.
+
+    Unlike ``shutil.rmtree`` it never enters a folder on another file system (a mount point:
+    removing its files would empty that file system), and a file it cannot remove only stays.
+    """
+    try:
+        top = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(top.st_mode):
+        with suppress(OSError):
+            os.unlink(path)
+        return
+    folders = []
+    for dirpath, dirnames, filenames in os.walk(path, onerror=None):
+        folders.append(dirpath)
+        for name in list(dirnames):
+            with suppress(OSError):
+                st = os.lstat(os.path.join(dirpath, name))
+                if stat.S_ISLNK(st.st_mode):
+                    filenames.append(name)
+                if stat.S_ISLNK(st.st_mode) or st.st_dev != top.st_dev:
+                    dirnames.remove(name)
+        for name in filenames:
+            with suppress(OSError):
+                os.unlink(os.path.join(dirpath, name))
+    for folder in reversed(folders):
+        with suppress(OSError):
+            os.rmdir(folder)
 
 
 def _leftovers(out: Path) -> bool:
     """Whether anything of an earlier build lies next to ``out`` (cheap: no lock taken)."""
     return (any(sibling(out, s).exists() or sibling(out, s).is_symlink()
-                for s in (STAGE_SUFFIX, OLD_SUFFIX)) or bool(_dead_spools(out)))
+                for s in (STAGE_SUFFIX, OLD_SUFFIX)) or bool(_dead_spools(out))
+            or any(out.parent.glob(f".{out.name}{TRASH_INFIX}*")))
 
 
 def tidy(out: Path) -> None:
@@ -237,7 +278,14 @@ def locked(out: Path) -> Iterator[None]:
     out.parent.mkdir(parents=True, exist_ok=True)
     path = sibling(out, LOCK_SUFFIX)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # never through a symlink someone planted: it would create or lock their file
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise KetapubError(f"{path}: is a symlink, and ketapub's lock file never is one; "
+                               "remove it (someone may have planted it to make the build "
+                               "write elsewhere)") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
@@ -334,6 +382,7 @@ def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Ent
         if not is_safe_path(path):
             raise ValueError(f"{path!r} is not a safe output path")
     with locked(out):
+        outdir.check_contents(out)  # again, now that no other build can change it
         _commit(out, new, entries, meta, keep_from_old)
 
 
@@ -359,6 +408,7 @@ def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, En
                     _put(data, target)
                 else:
                     _write_file(target, data)
+                _keep_mode(out / path, target)
             elif path in keep or path in old_manifest:
                 _link_or_copy(out / path, target)
             else:  # pragma: no cover - build.py never asks for this
@@ -370,21 +420,58 @@ def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, En
                 if rel not in managed and not (stage / rel).exists():
                     _link_or_copy(out / rel, stage / rel)
         _write_file(stage / MANIFEST, manifest_bytes(entries.values(), meta))
+        _keep_mode(out / MANIFEST, stage / MANIFEST)
+        if out.is_dir():
+            _keep_folders(out, stage, managed)
         _fsync_dir(stage)
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
             os.rename(stage, out)
         elif _exchange(stage, out):
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage)
         else:
             old = sibling(out, OLD_SUFFIX)
             os.rename(out, old)
             os.rename(stage, out)
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
         _fsync_dir(out.parent)
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        remove_tree(stage)
         raise
+
+
+def _keep_mode(old: Path, new: Path) -> None:
+    """Give ``new`` the mode and (where the process may) the owner of ``old``, the file or
+    folder it replaces, so a build never widens what the user narrowed (700 stays 700)."""
+    try:
+        st = os.lstat(old)
+        now = os.lstat(new)
+    except OSError:
+        return
+    if stat.S_IFMT(st.st_mode) != stat.S_IFMT(now.st_mode) or stat.S_ISLNK(st.st_mode):
+        return
+    if (st.st_uid, st.st_gid) != (now.st_uid, now.st_gid):
+        with suppress(OSError):  # only root may give a file away; others keep their own
+            os.chown(new, st.st_uid, st.st_gid, follow_symlinks=False)
+    if stat.S_IMODE(st.st_mode) != stat.S_IMODE(now.st_mode):
+        os.chmod(new, stat.S_IMODE(st.st_mode))
+
+
+def _keep_folders(out: Path, stage: Path, managed: Iterable[str]) -> None:
+    """Give every folder of ``stage`` the mode and owner of the folder of ``out`` it replaces,
+    and carry over the user's empty folders (one that held only artifacts of the previous
+    build goes with them). Deepest first, so a folder made read-only is not entered again."""
+    ketapub_made = {parent for path in managed for parent in PurePosixPath(path).parents}
+    folders = []
+    for dirpath, dirnames, _ in os.walk(out):
+        dirnames[:] = sorted(d for d in dirnames if not os.path.islink(os.path.join(dirpath, d)))
+        folders.append(Path(dirpath).relative_to(out))
+    for rel in folders:
+        if PurePosixPath(rel.as_posix()) not in ketapub_made:
+            with suppress(FileExistsError, NotADirectoryError):  # now a file of the new build
+                (stage / rel).mkdir(parents=True, exist_ok=True)
+    for rel in sorted(folders, key=lambda r: len(r.parts), reverse=True):
+        _keep_mode(out / rel, stage / rel)
 
 
 def check_output_folder(out: Path, error: type[KetapubError] = KetapubError) -> None:
@@ -393,23 +480,6 @@ def check_output_folder(out: Path, error: type[KetapubError] = KetapubError) -> 
     if out.exists() and not out.is_dir():
         raise error(f"{out}: exists and is not a folder; give -o a folder (new or made by "
                     "ketapub), or move the file away")
-
-
-def check_output_location(out: Path, source: Path | None = None,
-                          error: type[KetapubError] = KetapubError) -> None:
-    """Refuse an output folder that is, or holds, the source folder or the current directory:
-    a build replaces its output folder as a whole, which would move those away (and leave a
-    shell standing in a folder that is no longer there)."""
-    target = Path(os.path.realpath(out))
-    try:
-        cwd: Path | None = Path.cwd()
-    except OSError:  # the current directory was removed: nothing of it to protect
-        cwd = None
-    for what, folder in (("the source folder", source), ("the current directory", cwd)):
-        if folder is not None and Path(os.path.realpath(folder)).is_relative_to(target):
-            raise error(f"-o {out}: is {what} or a folder above it, and a build replaces its "
-                        "output folder as a whole; give -o a folder of its own, such as "
-                        "'output'")
 
 
 def check_case_collisions(paths: Iterable[str]) -> None:

@@ -130,12 +130,13 @@ def script(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def built(tmp_path: Path, script: Path) -> Path:
-    """An output folder holding one completed build (generation 0) plus a user's own file."""
+    """An output folder holding one completed build (generation 0) plus a user's own file
+    (put there after the build: a folder of the user's files is never built into)."""
     out = tmp_path / "out"
     out.mkdir()
-    (out / USER_FILE).write_text("mine\n")
     done = _complete(script, out, 0)
     assert done.returncode == 0, done.stderr
+    (out / USER_FILE).write_text("mine\n")
     assert generation(out) == "0"
     return out
 
