@@ -65,8 +65,9 @@ def check_output(out: str | os.PathLike[str], source: str | os.PathLike[str] | N
 def check_contents(real: Path, error: type[KetapubError] = KetapubError,
                    shown: str | None = None) -> None:
     """Refuse a folder that holds files but no ketapub manifest, or is or holds a mount
-    point. ``real`` is the resolved output folder (it may not exist yet)."""
+    point. ``real`` is the output folder (it may not exist yet)."""
     shown = str(real) if shown is None else shown
+    real = Path(os.path.realpath(real))  # the mount table names resolved paths
     if not real.is_dir():
         return
     if not _is_empty(real) and not is_ketapub_manifest(real / MANIFEST):

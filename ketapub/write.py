@@ -231,7 +231,7 @@ def remove_tree(path: Path) -> None:
             os.unlink(path)
         return
     folders = []
-    for dirpath, dirnames, filenames in os.walk(path, onerror=None):
+    for dirpath, dirnames, filenames in os.walk(path):
         folders.append(dirpath)
         for name in list(dirnames):
             with suppress(OSError):

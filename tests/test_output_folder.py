@@ -241,10 +241,14 @@ def test_the_home_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_an_output_folder_that_is_a_mount_point_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    link = tmp_path / "link"
+    link.symlink_to(out)
     with mounted(tmp_path, out, "-t", "tmpfs", "-o", "mode=700", "tmpfs"):
         before = snapshot(out)
-        assert_refused(build(out), f"-o {out}: is a mount point")
+        for spelled in (str(out), str(link), f"{out}/."):
+            assert_refused(build(spelled), f"-o {spelled}: is a mount point")
         assert snapshot(out) == before
+        assert siblings(out) == [] and link.is_symlink()
 
 
 @pytest.mark.parametrize("where", ["media", "pdf/usb", "feed/deep/er/disk"])
