@@ -28,7 +28,7 @@ _MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 _MANIFEST_KEYS = frozenset({"generator", "series", "as_of_released", "next_release",
                             "artifacts"})
 _ARTIFACT_KEYS = frozenset({"path", "sha256", "bytes", "renderer", "input_hash",
-                            "media_type", "brand", "variant"})
+                            "media_type", "brand", "variant", "parts", "released"})
 _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
 
 

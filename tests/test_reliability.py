@@ -290,8 +290,8 @@ def test_sigkill_before_every_step_leaves_the_old_or_the_new_tree_and_the_next_b
         tmp_path: Path, sink_series: ketapub.Series, swap: str) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / USER_FILE).write_text("mine\n")
     _build_generation(sink_series, out, 0)
+    (out / USER_FILE).write_text("mine\n")  # a user's file in a ketapub output is carried over
     code, steps = _killed_build(sink_series, out, 1, swap, 0)  # the dry run: not killed
     assert code == 0 and generation_of(out) == "1"
     # the steps include rendering to the spool, filling the stage, its manifest and the swap
