@@ -19,6 +19,7 @@ import pytest
 
 import ketapub
 from ketapub import serve
+from ketapub.errors import SourceError
 from tests.helpers import make_source, part
 
 OUT_1 = datetime(2025, 1, 1, 5, 0, tzinfo=UTC)    # 00:00 New York
@@ -413,3 +414,107 @@ def test_a_live_feed_encloses_only_handouts_that_are_on_disk(tmp_path: Path) -> 
     body = call(app, "/feed/rss.xml")[2]
     assert b"pdf/01-one.pdf" in body
     assert b"pdf/02-two.pdf" not in body
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ketapub.Registry]:
+    """A build made ahead of the clock (as of March: both parts out) with per-part files."""
+    registry = ketapub.Registry.from_entry_points()
+    registry.register(HandoutStub, override=True)
+    root = tmp_path_factory.mktemp("handouts")
+    out = root / "out"
+    assert ketapub.build(source(root / "src"), out, formats=["pdf", "rss"],
+                         as_of="2025-03-01T00:00:00Z", registry=registry).ok
+    return out, registry
+
+
+def static_app(out: Path, now: datetime) -> serve.FeedServer:
+    return serve.make_app(ketapub.load(out.parent / "src"), out, clock=Clock(now), live={})
+
+
+def edit_manifest(site: Path, out: Path, change: Any) -> Path:
+    shutil.copytree(site, out)
+    shutil.copytree(site.parent / "src", out.parent / "src")
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    change(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    return out
+
+
+def test_a_part_file_waits_for_its_part_and_its_404_expires_at_the_release(
+        handouts: tuple[Path, ketapub.Registry]) -> None:
+    out, _ = handouts
+    app = static_app(out, OUT_2 - 100 * SECOND)
+    assert call(app, "/pdf/01-one.pdf")[0] == "200 OK"  # its part is out; part 2 is not
+    status, headers, _ = call(app, "/pdf/02-two.pdf")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
+    app.clock.now = OUT_2 - 1000 * SECOND
+    assert call(app, "/pdf/02-two.pdf")[1]["Cache-Control"] == "public, max-age=300"
+    app.clock.now = OUT_2 - SECOND / 2  # under a second left: not cached at all
+    assert call(app, "/pdf/02-two.pdf")[1]["Cache-Control"] == "public, max-age=0"
+    app.clock.now = OUT_2
+    status, headers, body = call(app, "/pdf/02-two.pdf")
+    assert (status, headers["Cache-Control"]) == ("200 OK", "no-cache")
+    assert body == (out / "pdf" / "02-two.pdf").read_bytes()
+
+
+def test_a_held_whole_series_file_has_a_404_that_expires_at_the_release(site: Path) -> None:
+    app = static_app(site, OUT_2 - 100 * SECOND)  # the built feed shows part 2
+    status, headers, _ = call(app, "/feed/rss.xml")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
+
+
+def test_a_404_for_a_path_that_is_not_held_must_be_revalidated(app: serve.FeedServer) -> None:
+    status, headers, _ = call(app, "/no/such/file.pdf")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-cache")
+
+
+def test_a_file_of_a_part_no_longer_in_the_series_waits_for_a_rebuild(
+        site: Path, tmp_path: Path) -> None:
+    def add_part_3(manifest: dict[str, Any]) -> None:
+        for entry in manifest["artifacts"]:
+            if entry["path"] == "feed/schedule.ics":
+                entry["parts"] = [1, 3]
+
+    out = edit_manifest(site, tmp_path / "out", add_part_3)
+    app = static_app(out, OUT_2 + 1000 * 86400 * SECOND)
+    status, headers, _ = call(app, "/feed/schedule.ics")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=0")
+
+
+def test_a_manifest_that_does_not_say_what_a_file_shows_holds_it_for_every_part(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert ketapub.build(source(tmp_path / "src"), out, formats=["rss"],
+                         as_of="2025-01-15T00:00:00Z").ok  # only part 1 out
+    assert call(static_app(out, OUT_1), "/feed/rss.xml")[0] == "200 OK"  # shows part 1 only
+
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    manifest.pop("as_of_released", None)  # a manifest from before these were recorded
+    for entry in manifest["artifacts"]:
+        entry.pop("parts", None)
+        entry.pop("released", None)
+    (out / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    app = static_app(out, OUT_2 - 100 * SECOND)
+    status, headers, _ = call(app, "/feed/rss.xml")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
+    app.clock.now = OUT_2
+    assert call(app, "/feed/rss.xml")[0] == "200 OK"
+
+
+def test_a_source_that_no_longer_loads_is_reported_one_problem_a_line(
+        site: Path, tmp_path: Path) -> None:
+    src = source(tmp_path / "src")
+    app = serve.make_app(src, site, clock=Clock(OUT_2), live={"feed/rss.xml": "rss"},
+                         reload_interval=0)
+    for name in ("01.md", "02.md"):  # two broken parts: two diagnostics
+        (src / "parts" / name).write_text("---\ntitle: [\n---\nx\n", "utf-8")
+    errors = io.StringIO()
+    app({"REQUEST_METHOD": "GET", "PATH_INFO": "/feed/rss.xml", "wsgi.errors": errors},
+        lambda *a: None)
+    with pytest.raises(SourceError) as raised:
+        ketapub.load(src)
+    assert len(raised.value.diagnostics) == 2
+    assert errors.getvalue().splitlines() == [
+        "ketapub serve: source not reloaded, keeping the last good one:",
+        *(str(d) for d in raised.value.diagnostics)]
