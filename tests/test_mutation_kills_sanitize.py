@@ -310,3 +310,63 @@ def test_drop_element_moves_the_tail_to_a_previous_sibling_without_one() -> None
     root = etree.fromstring("<r><a/><b/>b-tail</r>")
     drop_element(root[1])
     assert etree.tostring(root) == b"<r><a/>b-tail</r>"
+
+
+@pytest.mark.parametrize("url", ["https:example.org", "http:example.org/x", "HTTPS:/example.org",
+                                 "https:\\\\example.org"])
+def test_a_web_url_without_two_slashes_is_unsafe(url: str) -> None:
+    assert url_is_safe(url) is False
+    assert clean_raw(f'<a href="{url}">x</a>') == "<a>x</a>"
+
+
+@pytest.mark.parametrize("url", ["https://example.org", "HTTP://example.org/x", "mailto:a@b.c",
+                                 "tel:+1234"])
+def test_web_mail_and_phone_urls_are_safe(url: str) -> None:
+    assert url_is_safe(url) is True
+
+
+def test_audit_names_a_malformed_web_url() -> None:
+    assert audit('<a href="https:example.org">x</a>') == [
+        Removal("malformed https: URL (no '//' after 'https:') in <a href>", 0)]
+
+
+def test_a_span_with_leading_zeros_is_read_as_its_number() -> None:
+    assert clean_raw('<table><tr><td colspan="000000007">x</td></tr></table>') == (
+        '<table><tbody><tr><td colspan="7">x</td></tr></tbody></table>')
+
+
+def test_audit_sees_an_element_nested_deeper_than_libxml2_s_default_limit() -> None:
+    raw = "<div>" * 300 + "<font>x</font>"
+    assert audit(raw) == [Removal("<font> element", 1500)]
+
+
+def test_audit_skips_everything_inside_a_dropped_element_and_goes_on_after_it() -> None:
+    raw = '<svg><g><circle onclick="x"></circle></g></svg><font>f</font>'
+    assert audit(raw) == [Removal("<svg> element", 0), Removal("<font> element", 47)]
+
+
+def test_audit_places_each_repeated_tag_at_its_own_column() -> None:
+    assert audit("<p><font>a</font> <font>b</font></p>") == [
+        Removal("<font> element", 3), Removal("<font> element", 18)]
+    assert audit('<b>x</b><b onclick="y">z</b>') == [Removal("attribute 'onclick' on <b>", 8)]
+
+
+def test_audit_places_instructions_and_declarations_on_later_lines() -> None:
+    assert audit("a\n  <?php x ?>") == [Removal("processing instruction", 2, 1)]
+    assert audit("x\n ab<!foo>") == [Removal("markup declaration", 3, 1)]
+
+
+def test_audit_places_an_attribute_on_the_line_the_tag_ends_at_its_start() -> None:
+    # libxml2 gives the element the line its tag ends on, where no "<b" is: column 0 there,
+    # which is where the attribute starts
+    assert audit('<b\nonclick="x">y</b>') == [Removal("attribute 'onclick' on <b>", 0, 1)]
+
+
+def test_audit_places_repeated_tags_on_a_later_line_at_their_own_columns() -> None:
+    assert audit("x\n<font>a</font><font>b</font>") == [
+        Removal("<font> element", 0, 1), Removal("<font> element", 14, 1)]
+
+
+def test_audit_places_an_instruction_after_a_leading_newline() -> None:
+    assert audit("\n<?php x ?>") == [Removal("processing instruction", 0, 1)]
+    assert audit("\n<!x>") == [Removal("markup declaration", 0, 1)]
