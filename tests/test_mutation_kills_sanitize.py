@@ -370,3 +370,9 @@ def test_audit_places_repeated_tags_on_a_later_line_at_their_own_columns() -> No
 def test_audit_places_an_instruction_after_a_leading_newline() -> None:
     assert audit("\n<?php x ?>") == [Removal("processing instruction", 0, 1)]
     assert audit("\n<!x>") == [Removal("markup declaration", 0, 1)]
+
+
+def test_audit_places_a_tag_right_after_one_that_spans_two_lines() -> None:
+    # the first <b> ends on line 1, where the only "<b" is the second one's
+    assert audit('<b\n>x</b><b onclick="y">z</b>') == [
+        Removal("attribute 'onclick' on <b>", 6, 1)]
