@@ -1,0 +1,455 @@
+"""Tests that pin the atomic writer's behaviour (ketapub/write.py) a user relies on: an output
+folder that is always a whole build, the user's own files and modes kept, the manifest
+read safely, and nothing of a build left beside the output."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ketapub import write
+from ketapub.errors import KetapubError
+from ketapub.write import Entry
+
+
+def _entry(path: str, data: bytes, **kw) -> Entry:
+    return Entry(path=path, sha256=write.sha256(data), bytes=len(data), renderer="r",
+                 input_hash="h", media_type="text/plain", **kw)
+
+
+def _build(out: Path, files: dict[str, bytes], keep=(), meta=None, new=None) -> None:
+    entries = {p: _entry(p, d) for p, d in files.items()}
+    write.commit(out, files if new is None else new, entries, meta or {"as_of": "x"}, keep)
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text("utf-8"))
+
+
+def test_entry_as_json_lists_parts_or_released():
+    e = _entry("a.txt", b"a", brand="b", variant="large-print", parts=(2, 1))
+    data = e.as_json()
+    assert data == {"path": "a.txt", "sha256": write.sha256(b"a"), "bytes": 1, "renderer": "r",
+                    "input_hash": "h", "media_type": "text/plain", "brand": "b",
+                    "variant": "large-print", "parts": [2, 1]}
+    whole = _entry("b.txt", b"b", released=(1, 2)).as_json()
+    assert whole["parts"] is None and whole["released"] == [1, 2]
+    assert _entry("c.txt", b"c").as_json()["released"] is None
+    assert _entry("c.txt", b"c").as_json()["variant"] == ""
+
+
+def test_manifest_bytes_is_sorted_json_with_generator():
+    a, b = _entry("b.txt", b"b"), _entry("a.txt", b"a")
+    raw = write.manifest_bytes([a, b], {"as_of": "2026", "title": "Ä"})
+    assert raw.endswith(b"}\n")
+    assert "Ä".encode() in raw  # not escaped
+    body = json.loads(raw)
+    assert body["generator"] == "ketapub" and body["as_of"] == "2026"
+    assert [x["path"] for x in body["artifacts"]] == ["a.txt", "b.txt"]
+    assert list(body) == ["generator", "as_of", "title", "artifacts"]
+    assert raw.startswith(b'{\n  "generator"')
+
+
+def test_sha256_is_hex_of_the_bytes():
+    assert write.sha256(b"") == ("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b"
+                                 "7852b855")
+
+
+def test_commit_writes_files_and_manifest(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A", "sub/b.txt": b"B"}, meta={"as_of": "now"})
+    assert (out / "a.txt").read_bytes() == b"A"
+    assert (out / "sub/b.txt").read_bytes() == b"B"
+    m = _manifest(out)
+    assert m["as_of"] == "now" and [a["path"] for a in m["artifacts"]] == ["a.txt", "sub/b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    got = write.read_manifest(out)
+    assert set(got) == {"a.txt", "sub/b.txt"}
+    assert got["a.txt"].sha256 == write.sha256(b"A")
+
+
+def test_second_build_replaces_and_removes_stale_artifacts(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A", "old.txt": b"O", "d/x.txt": b"X"})
+    _build(out, {"a.txt": b"A2"})
+    assert (out / "a.txt").read_bytes() == b"A2"
+    assert not (out / "old.txt").exists()
+    assert not (out / "d").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_unchanged_files_are_kept_by_link(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A", "b.txt": b"B"})
+    ino = os.stat(out / "a.txt").st_ino
+    entries = {"a.txt": _entry("a.txt", b"A"), "b.txt": _entry("b.txt", b"B2")}
+    write.commit(out, {"b.txt": b"B2"}, entries, {}, ())
+    assert (out / "a.txt").read_bytes() == b"A"
+    assert os.stat(out / "a.txt").st_ino == ino
+    assert (out / "b.txt").read_bytes() == b"B2"
+
+
+def test_keep_from_old_keeps_file_even_if_hash_differs(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    entries = {"a.txt": _entry("a.txt", b"something else")}
+    write.commit(out, {}, entries, {}, ["a.txt"])
+    assert (out / "a.txt").read_bytes() == b"A"
+
+
+def test_changed_output_raises_and_changes_nothing(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    entries = {"a.txt": _entry("a.txt", b"other")}
+    with pytest.raises(write.OutputChanged):
+        write.commit(out, {}, entries, {}, ())
+    assert (out / "a.txt").read_bytes() == b"A"
+    with pytest.raises(write.OutputChanged):
+        write.commit(out, {}, {"new.txt": _entry("new.txt", b"n")}, {}, ())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_unsafe_entry_path_is_refused(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError):
+        write.commit(out, {"../x": b"x"}, {"../x": _entry("../x", b"x")}, {}, ())
+    assert not (tmp_path / "x").exists()
+    assert not out.exists()
+
+
+def test_user_files_symlinks_and_empty_folders_are_kept(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A", "gen/g.txt": b"G"})
+    (out / ".gitkeep").write_text("")
+    (out / "notes").mkdir()
+    (out / "notes/readme.md").write_text("mine")
+    (out / "empty").mkdir()
+    (out / "empty/deeper").mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "secret").write_text("s")
+    (out / "link").symlink_to(target)
+    (out / "flink").symlink_to("a.txt")
+    _build(out, {"a.txt": b"A2"})
+    assert (out / ".gitkeep").exists()
+    assert (out / "notes/readme.md").read_text() == "mine"
+    assert (out / "empty/deeper").is_dir()
+    assert (out / "link").is_symlink() and os.readlink(out / "link") == str(target)
+    assert (out / "flink").is_symlink() and os.readlink(out / "flink") == "a.txt"
+    assert not (out / "gen").exists()  # held only artifacts
+    assert (target / "secret").read_text() == "s"
+    assert (out / "a.txt").read_bytes() == b"A2"
+
+
+def test_user_file_in_artifact_folder_keeps_folder(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"gen/g.txt": b"G"})
+    (out / "gen/mine.txt").write_text("m")
+    _build(out, {"a.txt": b"A"})
+    assert (out / "gen/mine.txt").read_text() == "m"
+    assert not (out / "gen/g.txt").exists()
+
+
+def test_user_file_replaced_by_new_artifact_gets_artifact(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    (out / "b.txt").write_text("user")
+    _build(out, {"a.txt": b"A", "b.txt": b"B"})
+    assert (out / "b.txt").read_bytes() == b"B"
+
+
+def test_modes_of_files_and_folders_are_kept(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A", "d/b.txt": b"B"})
+    os.chmod(out / "a.txt", 0o600)
+    os.chmod(out / "manifest.json", 0o640)
+    os.chmod(out / "d", 0o700)
+    os.chmod(out, 0o750)
+    (out / "u").mkdir()
+    os.chmod(out / "u", 0o711)
+    _build(out, {"a.txt": b"A2", "d/b.txt": b"B2"})
+    assert stat.S_IMODE(os.stat(out / "a.txt").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(out / "manifest.json").st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(out / "d").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o750
+    assert stat.S_IMODE(os.stat(out / "u").st_mode) == 0o711
+
+
+def test_keep_mode_ignores_a_different_kind(tmp_path):
+    f = tmp_path / "f"
+    f.write_text("x")
+    os.chmod(f, 0o600)
+    d = tmp_path / "d"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    write._keep_mode(f, d)
+    assert stat.S_IMODE(os.stat(d).st_mode) == 0o755
+    link = tmp_path / "l"
+    link.symlink_to(f)
+    g = tmp_path / "g"
+    g.write_text("y")
+    os.chmod(g, 0o644)
+    write._keep_mode(link, g)
+    assert stat.S_IMODE(os.stat(g).st_mode) == 0o644
+    write._keep_mode(tmp_path / "missing", g)
+    assert stat.S_IMODE(os.stat(g).st_mode) == 0o644
+
+
+def test_spooled_files_are_moved_in(tmp_path):
+    out = tmp_path / "out"
+    folder = write.spool_folder(out)
+    assert folder.parent == tmp_path
+    assert folder.name.startswith(f".out{write.SPOOL_INFIX}{os.getpid()}-")
+    p = write.spool(folder, "d/a.txt", b"A")
+    assert p == folder / "d/a.txt" and p.read_bytes() == b"A"
+    with pytest.raises(ValueError):
+        write.spool(folder, "../evil", b"x")
+    assert not (tmp_path / "evil").exists()
+    write.commit(out, {"d/a.txt": p}, {"d/a.txt": _entry("d/a.txt", b"A")}, {}, ())
+    assert (out / "d/a.txt").read_bytes() == b"A"
+    assert not p.exists()
+
+
+def test_read_manifest_ignores_unsafe_and_bad(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert write.read_manifest(out) == {}
+    art = {"sha256": "s", "bytes": 1, "renderer": "r", "input_hash": "h", "media_type": "m"}
+    data = {"generator": "ketapub", "as_of_released": [1, 2], "artifacts": [
+        {**art, "path": "../outside"}, {**art, "path": "manifest.json"},
+        {**art, "path": "/abs"},
+        {**art, "path": "ok.txt", "brand": 3, "variant": "large-print", "parts": [1]},
+        {**art, "path": "whole.txt", "brand": "b", "variant": None, "parts": None},
+        {**art, "path": "own.txt", "parts": None, "released": [3]},
+        {**art, "path": "bad.txt", "parts": [1, "2"], "released": [True]},
+    ]}
+    (out / "manifest.json").write_text(json.dumps(data))
+    got = write.read_manifest(out)
+    assert sorted(got) == ["bad.txt", "ok.txt", "own.txt", "whole.txt"]
+    assert got["ok.txt"].brand is None and got["ok.txt"].variant == "large-print"
+    assert got["ok.txt"].parts == (1,)
+    assert got["whole.txt"].brand == "b" and got["whole.txt"].variant is None
+    assert got["whole.txt"].parts is None
+    assert got["own.txt"].released == (3,)
+    assert got["bad.txt"].parts is None and got["bad.txt"].released is None
+    (out / "manifest.json").write_text("[1]")
+    assert write.read_manifest(out) == {}
+    (out / "manifest.json").write_text('{"artifacts": [{"path": "x"}]}')
+    assert write.read_manifest(out) == {}
+    (out / "manifest.json").write_text("not json")
+    assert write.read_manifest(out) == {}
+
+
+def test_tampered_manifest_never_touches_outside(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    m = _manifest(out)
+    m["artifacts"].append({**m["artifacts"][0], "path": "../victim.txt"})
+    (out / "manifest.json").write_text(json.dumps(m))
+    _build(out, {"a.txt": b"A2"})
+    assert victim.read_text() == "keep"
+
+
+def test_recover_puts_back_old_tree_and_removes_leftovers(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    old = write.sibling(out, write.OLD_SUFFIX)
+    os.rename(out, old)
+    stage = write.sibling(out, write.STAGE_SUFFIX)
+    (stage / "x").mkdir(parents=True)
+    (stage / "x/f").write_text("f")
+    trash = tmp_path / f".out{write.TRASH_INFIX}1-ab"
+    trash.mkdir()
+    assert write._leftovers(out)
+    write.tidy(out)
+    assert (out / "a.txt").read_bytes() == b"A"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert not write._leftovers(out)
+
+
+def test_recover_does_not_restore_old_without_manifest(tmp_path):
+    out = tmp_path / "out"
+    old = write.sibling(out, write.OLD_SUFFIX)
+    old.mkdir()
+    (old / "f").write_text("x")
+    write.recover(out)
+    assert not out.exists() and not old.exists()
+
+
+def test_recover_keeps_existing_output(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"NEW"})
+    old = write.sibling(out, write.OLD_SUFFIX)
+    old.mkdir()
+    (old / "manifest.json").write_text("{}")
+    write.recover(out)
+    assert (out / "a.txt").read_bytes() == b"NEW"
+    assert not old.exists()
+
+
+def test_each_leftover_kind_is_detected(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert not write._leftovers(out)
+    for make in (lambda: write.sibling(out, write.STAGE_SUFFIX).mkdir(),
+                 lambda: write.sibling(out, write.OLD_SUFFIX).symlink_to("nowhere"),
+                 lambda: (tmp_path / f".out{write.TRASH_INFIX}x").write_text("")):
+        make()
+        assert write._leftovers(out)
+        write.tidy(out)
+        assert not write._leftovers(out)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_dead_spools_go_live_ones_stay(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    live = write.spool_folder(out)
+    (live / "f").write_text("x")
+    dead = tmp_path / f".out{write.SPOOL_INFIX}{_dead_pid()}-abc"
+    dead.mkdir()
+    (dead / "f").write_text("x")
+    odd = tmp_path / f".out{write.SPOOL_INFIX}notapid-abc"
+    odd.mkdir()
+    other = tmp_path / f".other{write.SPOOL_INFIX}{_dead_pid()}-abc"
+    other.mkdir()
+    assert write._dead_spools(out) == [dead]
+    assert write._leftovers(out)
+    write.tidy(out)
+    assert live.exists() and odd.exists() and other.exists() and not dead.exists()
+    assert not write._leftovers(out)
+
+
+def test_remove_tree_never_follows_symlinks(tmp_path):
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep").write_text("k")
+    tree = tmp_path / "tree"
+    (tree / "a/b").mkdir(parents=True)
+    (tree / "a/b/f").write_text("f")
+    (tree / "a/link").symlink_to(target)
+    (tree / "flink").symlink_to(target / "keep")
+    write.remove_tree(tree)
+    assert not tree.exists() and not tree.is_symlink()
+    assert (target / "keep").read_text() == "k"
+    lone = tmp_path / "file"
+    lone.write_text("x")
+    write.remove_tree(lone)
+    assert not lone.exists()
+    link = tmp_path / "toplink"
+    link.symlink_to(target)
+    write.remove_tree(link)
+    assert not link.is_symlink() and (target / "keep").exists()
+    write.remove_tree(tmp_path / "missing")
+
+
+def test_user_files_lists_sorted_without_entering_links(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/z").write_text("")
+    (tmp_path / "b/a").write_text("")
+    (tmp_path / "c").write_text("")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/x").write_text("")
+    (tmp_path / "ln").symlink_to(tmp_path / "b")
+    assert list(write._user_files(tmp_path)) == ["c", "ln", "a/x", "b/a", "b/z"]
+
+
+def test_lock_file_is_gone_after_and_a_planted_symlink_is_refused(tmp_path):
+    out = tmp_path / "out"
+    lock = write.sibling(out, write.LOCK_SUFFIX)
+    assert lock == tmp_path / ".out.ketapub-lock"
+    with write.locked(out):
+        assert lock.exists()
+    assert not lock.exists()
+    lock.symlink_to(tmp_path / "victim")
+    with pytest.raises(KetapubError, match="symlink"):
+        _build(out, {"a.txt": b"A"})
+    assert not (tmp_path / "victim").exists()
+    assert not out.exists()
+
+
+def test_lock_excludes_another_process(tmp_path):
+    out = tmp_path / "out"
+    code = ("import sys, time; from pathlib import Path; from ketapub import write\n"
+            "with write.locked(Path(sys.argv[1])):\n"
+            "    print('got', flush=True)\n")
+    with write.locked(out):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE,
+                                text=True)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=3)
+    assert proc.communicate(timeout=60)[0] == "got\n"
+
+
+def test_output_that_is_a_file_is_refused(tmp_path):
+    f = tmp_path / "out"
+    f.write_text("precious")
+    with pytest.raises(KetapubError, match="not a folder"):
+        _build(f, {"a.txt": b"A"})
+    assert f.read_text() == "precious"
+    write.check_output_folder(tmp_path)
+    write.check_output_folder(tmp_path / "new")
+
+    class Mine(KetapubError):
+        pass
+
+    with pytest.raises(Mine):
+        write.check_output_folder(f, Mine)
+
+
+def test_foreign_folder_is_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "precious").write_text("p")
+    with pytest.raises(KetapubError):
+        _build(out, {"a.txt": b"A"})
+    assert sorted(p.name for p in out.iterdir()) == ["precious"]
+
+
+def test_output_symlink_is_built_through(tmp_path):
+    real = tmp_path / "real"
+    _build(real, {"a.txt": b"A"})
+    link = tmp_path / "site"
+    link.symlink_to(real)
+    _build(link, {"a.txt": b"B"})
+    assert link.is_symlink()
+    assert (real / "a.txt").read_bytes() == b"B"
+    (tmp_path / f".real{write.TRASH_INFIX}1").mkdir()
+    write.tidy(link)
+    assert not (tmp_path / f".real{write.TRASH_INFIX}1").exists()
+
+
+def test_relative_output_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _build(Path("out"), {"a.txt": b"A"})
+    _build(Path("out"), {"a.txt": b"B"})
+    assert (tmp_path / "out/a.txt").read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_new_output_under_missing_parents(tmp_path):
+    out = tmp_path / "x/y/out"
+    _build(out, {"a.txt": b"A"})
+    assert (out / "a.txt").read_bytes() == b"A"
+
+
+def test_case_collisions(tmp_path):
+    write.check_case_collisions(["a.txt", "b.txt", "a.txt"])
+    with pytest.raises(write.CaseCollision, match="A.txt"):
+        write.check_case_collisions(["a.txt", "b.txt", "A.txt"])
+    with pytest.raises(write.CaseCollision):
+        write.check_case_collisions(["A.txt", "a.txt", "a.txt"])
