@@ -449,7 +449,7 @@ def test_new_output_under_missing_parents(tmp_path):
 
 def test_case_collisions(tmp_path):
     write.check_case_collisions(["a.txt", "b.txt", "a.txt"])
-    with pytest.raises(write.CaseCollision, match="A.txt"):
+    with pytest.raises(write.CaseCollision, match=r"A\.txt"):
         write.check_case_collisions(["a.txt", "b.txt", "A.txt"])
     with pytest.raises(write.CaseCollision):
         write.check_case_collisions(["A.txt", "a.txt", "a.txt"])
