@@ -72,7 +72,8 @@ BUGS: tuple[Bug, ...] = (
         ("tests/test_variants.py", "-k", "format_jsonfeed"),
         "a --format jsonfeed build deletes feed/rss.xml"),
     Bug("release-strict", "ketapub/schedule.py",
-        "    return part.publish_at <= as_of", "    return part.publish_at < as_of",
+        "    return part.publish_at <= _instant(as_of, tz)",
+        "    return part.publish_at < _instant(as_of, tz)",
         ("tests/test_foundation_schedule.py",),
         "a part appears a moment after its release instant"),
     Bug("svg-xlink-href", "ketapub/sanitize_svg.py",
@@ -84,12 +85,12 @@ BUGS: tuple[Bug, ...] = (
         "an SVG asset keeps xlink:href links to javascript: and remote files"),
     Bug("swap-remove-then-rename", "ketapub/write.py",
         "        elif _exchange(stage, out):\n"
-        "            shutil.rmtree(stage, ignore_errors=True)\n"
+        "            remove_tree(stage)\n"
         "        else:\n"
         "            old = sibling(out, OLD_SUFFIX)\n"
         "            os.rename(out, old)\n"
         "            os.rename(stage, out)\n"
-        "            shutil.rmtree(old, ignore_errors=True)\n",
+        "            remove_tree(old)\n",
         "        else:\n"
         "            shutil.rmtree(out)\n"
         "            os.rename(stage, out)\n",
