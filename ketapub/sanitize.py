@@ -172,7 +172,6 @@ def audit(raw_html: str) -> list[Removal]:
         return []
     columns = _tag_columns(raw_html)
     removals: list[Removal] = []
-    last_line = 0
 
     def add(node: object, what: str, removed: bool = True) -> None:
         line = max(0, (node.sourceline or 1) - 1)  # type: ignore[attr-defined]
@@ -189,7 +188,6 @@ def audit(raw_html: str) -> list[Removal]:
         if node.getparent() in dropped:
             dropped.add(node)
             continue
-        last_line = node.sourceline or last_line
         if tag not in RAW_TAGS:
             add(node, f"<{tag}> element")
             if tag in DROP_CONTENT_TAGS:
