@@ -1,0 +1,101 @@
+"""Translators: walk a part's document tree and write one format.
+
+As in Sphinx (a builder holds a translator class; the translator has one ``visit_`` method
+per node type), a format is a subclass that overrides the methods of the nodes it writes
+differently and the *policies* every format has: where a cross-reference points, how an
+asset is addressed, how ids are prefixed, at which level a heading lands. No format patches
+another's output.
+
+Each ``visit_<node>`` returns the text for that node; :meth:`Translator.visit` picks the
+method from the node's class name (``CrossReference`` -> ``visit_cross_reference``), and a
+node type without a method falls back to its children (for a :class:`~ketapub.tree.Parent`)
+or to nothing, so a format written for today's tree keeps working when a node type is added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ketapub import tree
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def method_name(node_type: type[tree.Node]) -> str:
+    """``visit_cross_reference`` for :class:`~ketapub.tree.CrossReference`."""
+    return "visit_" + _CAMEL.sub("_", node_type.__name__).lower()
+
+
+class Translator:
+    """Base of every translator: dispatch, and the policies with neutral defaults.
+
+    A subclass is made for one part (or one short text) of one build; ``ctx`` is the
+    build's :class:`~ketapub.render.base.RenderContext` when the translator needs it.
+    """
+
+    def __init__(self, ctx: Any = None) -> None:
+        self.ctx = ctx
+
+    # --- dispatch ----------------------------------------------------------------------
+    def visit(self, node: tree.Node) -> str:
+        """The text of ``node`` in this format."""
+        for cls in type(node).__mro__:
+            method = getattr(self, method_name(cls), None) if cls is not object else None
+            if method is not None:
+                result: str = method(node)
+                return result
+        return ""
+
+    def visit_all(self, nodes: Iterable[tree.Node]) -> str:
+        return "".join(self.visit(n) for n in nodes)
+
+    def visit_parent(self, node: tree.Parent) -> str:
+        return self.visit_all(node.children)
+
+    def visit_text(self, node: tree.Text) -> str:
+        return node.text
+
+    def visit_code(self, node: tree.Code) -> str:
+        return node.text
+
+    def visit_soft_break(self, node: tree.SoftBreak) -> str:
+        return "\n"
+
+    def visit_line_break(self, node: tree.LineBreak) -> str:
+        return "\n"
+
+    def visit_document(self, node: tree.Document) -> str:
+        return self.visit_all(node.children) + (self.visit(node.notes) if node.notes else "")
+
+    def visit_notes(self, node: tree.Notes) -> str:
+        return self.visit_all(node.notes)
+
+    def visit_table(self, node: tree.Table) -> str:
+        return self.visit_all(node.head) + self.visit_all(node.body)
+
+    def visit_image(self, node: tree.Image) -> str:
+        return node.alt
+
+    def visit_citation(self, node: tree.Citation) -> str:
+        return "[" + ", ".join(str(n) for _, n in node.refs) + "]"
+
+    def visit_note_ref(self, node: tree.NoteRef) -> str:
+        return f"[{node.number}]"
+
+    # --- policies ----------------------------------------------------------------------
+    def is_released(self, target: int) -> bool:
+        """Whether part ``target`` is out as of this build (a cross-reference to it links)."""
+        if self.ctx is None:
+            return True
+        part = self.ctx.series.get_part(target)
+        return part is not None and bool(self.ctx.is_released(part))
+
+    def id(self, local: str) -> str:
+        """The id to write for the part's own id ``local`` (``dosing``, ``ref.smith``)."""
+        return local
+
+    def heading_level(self, level: int) -> int:
+        """The level to write for a heading written at ``level``."""
+        return level
