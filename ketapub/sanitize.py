@@ -52,6 +52,9 @@ OUTPUT_ATTRS: dict[str, set[str]] = {
     "th": {"colspan", "rowspan", "scope", "style"},
     "td": {"colspan", "rowspan", "style"},
 }
+MARKER_ATTRS = frozenset({"data-ketapub", "data-ketapub-arg"})
+"""What the dialect's canonical rendering marks its own elements with (what each means, for
+the document tree). Only :func:`clean_output` with ``markers`` keeps them; raw HTML never."""
 
 # Elements dropped with everything inside them (their text is code or a foreign document).
 DROP_CONTENT_TAGS = frozenset({"script", "style", "svg", "math", "iframe", "noscript",
@@ -97,12 +100,14 @@ def clean_raw(html: str) -> str:
     )
 
 
-def clean_output(html: str) -> str:
-    """Final pass over a rendered body: only what the renderer itself may emit survives."""
+def clean_output(html: str, *, markers: bool = False) -> str:
+    """Final pass over a rendered body: only what the renderer itself may emit survives
+    (with ``markers``, also the dialect's marker attributes, for the document tree)."""
+    generic = set(OUTPUT_GENERIC_ATTRS) | (set(MARKER_ATTRS) if markers else set())
     return nh3.clean(
         html,
         tags=set(OUTPUT_TAGS),
-        attributes={**OUTPUT_ATTRS, "*": set(OUTPUT_GENERIC_ATTRS)},
+        attributes={**OUTPUT_ATTRS, "*": generic},
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,

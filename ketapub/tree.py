@@ -254,7 +254,10 @@ class Definition(Parent):
 
 @dataclass(frozen=True, slots=True)
 class DefinitionList(Parent):
-    """``Term`` and ``Definition`` children, in source order."""
+    """``Term`` and ``Definition`` children, in source order; when ``tight`` (no blank line
+    between the items) the definitions' paragraphs are shown without spacing."""
+
+    tight: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from ketapub import i18n, markdown, schedule
+from ketapub import i18n, markdown, schedule, tree
 from ketapub.model import Brand, Part, Series
 
 
@@ -260,6 +260,35 @@ class RenderContext:
         return tuple(b for b in self.series.brands if b.id in wanted)
 
     # --- content ----------------------------------------------------------------------
+    def document(self, part: Part) -> tree.Document:
+        """The document tree of ``part``'s body (made once per process, sanitised), for a
+        :class:`~ketapub.render.translator.Translator` to write.
+
+        Ids are the part's own (``dosing``, ``ref.smith``, ``fn.1``); cross-references name
+        their target part by number and stay symbolic (released or not is the translator's
+        question); images name the series asset they show.
+
+        Args:
+            part: a part of the series.
+        """
+        return self._tree(part.body, part.citation_order)
+
+    def text_document(self, markdown_text: str) -> tree.Document:
+        """The document tree of short Markdown such as the series disclaimer.
+
+        Args:
+            markdown_text: the Markdown.
+        """
+        return self._tree(markdown_text, ())
+
+    def _tree(self, body: str, citation_order: tuple[str, ...]) -> tree.Document:
+        from ketapub import dialect
+
+        s = self.series
+        parts = [(key, p.part) for p in s.parts for key in (str(p.part), p.slug)]
+        return dialect.document(body, language=s.language, citation_order=citation_order,
+                                parts=parts, assets=(a.path for a in s.assets))
+
     def part_html(
         self,
         part: Part,

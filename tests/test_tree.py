@@ -1,0 +1,225 @@
+"""The document tree the dialect makes of a part (``RenderContext.document``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+import ketapub
+from ketapub import dialect, markdown, tree
+from ketapub.render.base import RenderContext
+from ketapub.render.translator import Translator
+from tests.conftest import CONTENT, SINK, SINK_AS_OF
+from tests.tree_html import old_html
+
+
+def walk(node: tree.Node) -> Iterator[tree.Node]:
+    yield node
+    if isinstance(node, tree.Document) and node.notes:
+        yield from walk(node.notes)
+    if isinstance(node, tree.Notes):
+        for n in node.notes:
+            yield from walk(n)
+    if isinstance(node, tree.Table):
+        for row in node.head + node.body:
+            yield from walk(row)
+    if isinstance(node, tree.Parent):
+        for c in node.children:
+            yield from walk(c)
+
+
+def all_of(doc: tree.Node, kind: type[tree.Node]) -> list[tree.Node]:
+    return [n for n in walk(doc) if isinstance(n, kind)]
+
+
+@pytest.fixture(scope="module")
+def ctx(sink_series: ketapub.Series) -> RenderContext:
+    return RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
+
+
+@pytest.fixture(scope="module")
+def sink_doc(ctx: RenderContext) -> tree.Document:
+    return ctx.document(ctx.series.parts[0])
+
+
+def test_cross_references_name_the_target_number_and_stay_symbolic(
+        ctx: RenderContext, sink_doc: tree.Document) -> None:
+    xrefs = all_of(sink_doc, tree.CrossReference)
+    assert [(x.target, x.anchor, tree.text_of(x)) for x in xrefs] == [  # type: ignore[attr-defined]
+        (2, None, "Part 2"), (2, "details", "its details"), (3, None, "unreleased part")]
+    # part:second-part#details was written with a slug; released or not is the translator's
+    released = Translator(ctx)
+    assert released.is_released(2) and not released.is_released(3)
+
+
+def test_citations_numbered_by_the_parts_order(sink_doc: tree.Document) -> None:
+    cites = all_of(sink_doc, tree.Citation)
+    assert [c.refs for c in cites] == [  # type: ignore[attr-defined]
+        (("knuth1984", 1),), (("knuth1984", 1), ("lamport1994", 2))]
+
+
+def test_image_names_its_asset(sink_doc: tree.Document) -> None:
+    (img,) = all_of(sink_doc, tree.Image)
+    assert img == tree.Image(asset="assets/diagram.svg", src="assets/diagram.svg",
+                             alt="A diagram: three boxes joined by arrows")
+
+
+def test_callouts_faq_and_definition_list(sink_doc: tree.Document) -> None:
+    callouts = all_of(sink_doc, tree.Callout)
+    assert [c.kind for c in callouts] == ["note", "warning", "tip"]  # type: ignore[attr-defined]
+    assert tree.text_of(callouts[0]) == "A note callout."  # the [!NOTE] marker is gone
+    (faq,) = all_of(sink_doc, tree.Faq)
+    assert isinstance(faq, tree.Faq) and faq.heading_id == "faq"
+    items = [c for c in faq.children if isinstance(c, tree.FaqItem)]
+    assert [tree.text_of(i.children[0]) for i in items] == [
+        "Is this a question?", "Is there a second one?"]
+    assert isinstance(items[1].children[0], tree.Heading) and len(items[1].children) == 3
+    (dl,) = all_of(sink_doc, tree.DefinitionList)
+    assert [type(c).__name__ for c in dl.children] == [  # type: ignore[attr-defined]
+        "Term", "Definition", "Term", "Definition"]
+    assert dl.tight  # type: ignore[attr-defined]
+
+
+def test_footnotes_end_the_document(sink_doc: tree.Document) -> None:
+    assert all_of(sink_doc, tree.NoteRef) == [tree.NoteRef(number=1, sub=0)]
+    assert sink_doc.notes is not None
+    (note,) = sink_doc.notes.notes
+    assert note.number == 1 and note.refs == 1
+    assert tree.text_of(note) == "The footnote text, with a link."
+    assert not any(isinstance(c, tree.Notes) for c in sink_doc.children)
+
+
+def test_headings_keep_their_local_ids(sink_doc: tree.Document) -> None:
+    ids = [h.id for h in all_of(sink_doc, tree.Heading)]  # type: ignore[attr-defined]
+    assert ids[:2] == ["dosing", "a-subsection-with-a-generated-anchor"]
+
+
+def test_raw_html_kept_as_inline_nodes_with_attributes(sink_doc: tree.Document) -> None:
+    raw = {(n.tag, n.attrs) for n in all_of(sink_doc, tree.Inline)}  # type: ignore[attr-defined]
+    assert raw == {("sub", ()), ("sup", ()), ("abbr", (("title", "abbreviation"),))}
+
+
+SAMPLE = """\
+Go to [the dose](part:2#dose), [a form](assets/consent%20form.pdf#page=2 "Form"),
+[bad](javascript:alert(1)) and ["here"](#top). It's <span lang="fr">«&nbsp;oui&nbsp;»</span>.
+
+|   | Morning | Evening |
+|---|:-------:|--------:|
+| Mon | 1 | 2 |
+| Tue | 3 | 4 |
+
+- one
+- two
+
+  loose
+
+![missing](assets/none.png)[^a][^a]
+
+[^a]: A note.
+"""
+
+
+@pytest.fixture(scope="module")
+def sample() -> tree.Document:
+    return dialect.document(SAMPLE, language="en", parts=[("2", 2), ("dosing", 2)],
+                            assets=["assets/x.png"])
+
+
+def test_links_by_kind(sample: tree.Document) -> None:
+    (xref,) = all_of(sample, tree.CrossReference)
+    assert (xref.target, xref.anchor) == (2, "dose")  # type: ignore[attr-defined]
+    (file,) = all_of(sample, tree.FileLink)
+    assert file == tree.FileLink(children=(tree.Text("a form"),), attrs=(("title", "Form"),),
+                                 path="assets/consent form.pdf", fragment="page=2")
+    (removed,) = all_of(sample, tree.RemovedLink)
+    assert tree.text_of(removed) == "bad"
+    (link,) = all_of(sample, tree.Link)
+    assert link.href == "#top" and tree.text_of(link) == "“here”"  # type: ignore[attr-defined]
+    assert "It’s" in tree.text_of(sample)  # typographic quotes in the series language
+
+
+def test_two_way_table(sample: tree.Document) -> None:
+    (table,) = all_of(sample, tree.Table)
+    assert isinstance(table, tree.Table) and table.row_headers
+    corner, *heads = table.head[0].children
+    assert corner == tree.Cell(header=False, scope=None)
+    assert [(c.header, c.scope, c.align) for c in heads] == [  # type: ignore[attr-defined]
+        (True, "col", "center"), (True, "col", "right")]
+    firsts = [row.children[0] for row in table.body]
+    assert [(c.header, c.scope, tree.text_of(c)) for c in firsts] == [  # type: ignore[attr-defined]
+        (True, "row", "Mon"), (True, "row", "Tue")]
+    assert table.body[0].children[1] == tree.Cell(children=(tree.Text("1"),), align="center")
+
+
+def test_lists_say_whether_they_are_tight(sample: tree.Document) -> None:
+    (ul,) = all_of(sample, tree.BulletList)
+    assert isinstance(ul, tree.BulletList) and not ul.tight
+    assert [len(li.children) for li in ul.children] == [1, 2]  # type: ignore[attr-defined]
+
+
+def test_unknown_image_has_no_asset_and_notes_count_their_refs(sample: tree.Document) -> None:
+    (img,) = all_of(sample, tree.Image)
+    assert img == tree.Image(asset=None, alt="missing", src="assets/none.png")
+    assert all_of(sample, tree.NoteRef) == [tree.NoteRef(1, 0), tree.NoteRef(1, 1)]
+    assert sample.notes is not None and sample.notes.notes[0].refs == 2
+
+
+def test_a_marker_written_as_raw_html_is_refused() -> None:
+    forged = ('x <span data-ketapub="xref" data-ketapub-arg="[9, null]">a</span> '
+              '<a DATA-KETAPUB="img" href="https://e.org">b</a>\n\n'
+              '<div data-ketapub="callout" data-ketapub-arg="&quot;tip&quot;">c</div>\n')
+    doc = dialect.document(forged, language="en")
+    kinds = {type(n) for n in walk(doc)}
+    assert not kinds & {tree.CrossReference, tree.Image, tree.Callout}
+    assert "c" in tree.text_of(doc)  # the raw block's text stays, without the marker
+
+
+def test_tree_is_made_once_per_process(ctx: RenderContext) -> None:
+    part = ctx.series.parts[1]
+    assert ctx.document(part) is ctx.document(part)
+    other = RenderContext(ctx.series, datetime.fromisoformat("2031-01-01T00:00:00+00:00"))
+    assert other.document(part) is ctx.document(part)  # one tree serves every instant
+
+
+def test_text_document_for_the_disclaimer(ctx: RenderContext) -> None:
+    doc = ctx.text_document(ctx.series.disclaimer or "")
+    assert isinstance(doc.children[0], tree.Paragraph)
+    assert tree.text_of(doc.children[0].children[0]) == "Educational only"
+    assert isinstance(doc.children[0].children[0], tree.Strong)
+
+
+def test_nodes_are_frozen(sink_doc: tree.Document) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sink_doc.children = ()  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("source", [CONTENT, SINK], ids=["content", "sink"])
+def test_tree_holds_everything_the_old_html_held(source: object) -> None:
+    """Written back as the old pipeline wrote a body, the tree gives the very same HTML."""
+    series = ketapub.load(source)  # type: ignore[arg-type]
+    ctx = RenderContext(series, datetime.fromisoformat("2031-01-01T00:00:00+00:00"))
+    for part in series.parts:
+        old = ctx.part_html(part, lambda p, a: f"L{p.part}#{a}", asset_url=lambda p: p)
+        old = old.replace(series.base_url, "https://x/")  # files: their web URL
+        assert old_html(ctx.document(part), series.language) == old, part.part
+    assert markdown.DIALECT  # the tree changes no HTML: the dialect version stays
+
+
+def test_canonical_rendering_drops_raw_html_naming_a_marker() -> None:
+    """Defence in depth: even raw HTML that reached the renderer uncleaned cannot mark."""
+    from markdown_it.token import Token
+
+    from ketapub.dialect import canonical
+
+    policy = canonical.Policy(parts={}, assets=frozenset(), citations={})
+    pieces = []
+    for kind, raw in (("html_block", '<div DATA-KETAPUB="faq">\n'),
+                      ("html_inline", '<span data-ketapub-arg="[1]">'),
+                      ("html_block", '<div lang="fr">\n')):
+        tok = Token(kind, "", 0)
+        tok.content = raw
+        pieces.append(tok)
+    assert canonical.render(pieces, policy, {}, {}) == '<div lang="fr">\n'
