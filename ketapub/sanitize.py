@@ -15,8 +15,8 @@ import nh3
 
 from ketapub.sanitize_svg import SvgError, clean_svg, css_is_local, drop_element
 
-__all__ = ["SvgError", "audit", "clean_output", "clean_raw", "clean_svg", "css_is_local",
-           "drop_element", "url_is_safe"]
+__all__ = ["SvgError", "audit", "clean_marked", "clean_output", "clean_raw", "clean_svg",
+           "css_is_local", "drop_element", "url_is_safe"]
 
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
@@ -52,9 +52,6 @@ OUTPUT_ATTRS: dict[str, set[str]] = {
     "th": {"colspan", "rowspan", "scope", "style"},
     "td": {"colspan", "rowspan", "style"},
 }
-MARKER_ATTRS = frozenset({"data-ketapub", "data-ketapub-arg"})
-"""What the dialect's canonical rendering marks its own elements with (what each means, for
-the document tree). Only :func:`clean_output` with ``markers`` keeps them; raw HTML never."""
 
 # Elements dropped with everything inside them (their text is code or a foreign document).
 DROP_CONTENT_TAGS = frozenset({"script", "style", "svg", "math", "iframe", "noscript",
@@ -100,14 +97,12 @@ def clean_raw(html: str) -> str:
     )
 
 
-def clean_output(html: str, *, markers: bool = False) -> str:
-    """Final pass over a rendered body: only what the renderer itself may emit survives
-    (with ``markers``, also the dialect's marker attributes, for the document tree)."""
-    generic = set(OUTPUT_GENERIC_ATTRS) | (set(MARKER_ATTRS) if markers else set())
+def clean_output(html: str) -> str:
+    """Final pass over a rendered body: only what the renderer itself may emit survives."""
     return nh3.clean(
         html,
         tags=set(OUTPUT_TAGS),
-        attributes={**OUTPUT_ATTRS, "*": generic},
+        attributes={**OUTPUT_ATTRS, "*": set(OUTPUT_GENERIC_ATTRS)},
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
@@ -232,3 +227,24 @@ def _consume(columns: dict[tuple[int, str], list[int]], node: object) -> None:
     spots = columns.get((line, str(node.tag).lower()))  # type: ignore[attr-defined]
     if spots and len(spots) > 1:
         spots.pop(0)
+
+
+MARKER_ATTRS = frozenset({"data-ketapub", "data-ketapub-arg"})
+"""What the dialect marks its own elements with in a body's canonical HTML (what each one
+means, for the document tree). Only :func:`clean_marked` keeps them, never raw HTML."""
+
+
+def clean_marked(html: str) -> str:
+    """:func:`clean_output`'s pass over a body's canonical HTML: the same allow-list, plus
+    the dialect's marker attributes."""
+    return nh3.clean(
+        html,
+        tags=set(OUTPUT_TAGS),
+        attributes={**OUTPUT_ATTRS, "*": set(OUTPUT_GENERIC_ATTRS) | MARKER_ATTRS},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties={"text-align"},
+        clean_content_tags=set(DROP_CONTENT_TAGS),
+        attribute_filter=_attribute_filter,
+    )

@@ -223,3 +223,12 @@ def test_canonical_rendering_drops_raw_html_naming_a_marker() -> None:
         tok.content = raw
         pieces.append(tok)
     assert canonical.render(pieces, policy, {}, {}) == '<div lang="fr">\n'
+
+
+def test_only_the_marked_pass_keeps_markers() -> None:
+    from ketapub import sanitize
+
+    html = '<p data-ketapub="md" data-ketapub-arg="1" data-x="2" onclick="x">a</p>'
+    assert sanitize.clean_marked(html) == '<p data-ketapub="md" data-ketapub-arg="1">a</p>'
+    assert sanitize.clean_output(html) == "<p>a</p>"
+    assert sanitize.clean_raw(html) == "<p>a</p>"

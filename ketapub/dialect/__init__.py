@@ -39,4 +39,4 @@ def _document(body: str, language: str, citation_order: tuple[str, ...],
                               citations={cid: n for n, cid in enumerate(citation_order, 1)})
     md = markdown._html_renderer(language)
     html = canonical.render(tokens, policy, md.options, dict(env))
-    return treebuild.parse(sanitize.clean_output(html, markers=True))
+    return treebuild.parse(sanitize.clean_marked(html))
