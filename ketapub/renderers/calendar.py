@@ -13,7 +13,7 @@ from datetime import UTC, timedelta
 
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
 from ketapub.model import Part
-from ketapub.renderers.feeds import EPOCH, clean
+from ketapub.render.shared import EPOCH, clean
 
 
 def event_uid(series: Series, part: Part) -> str:

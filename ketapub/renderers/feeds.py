@@ -11,33 +11,17 @@ an enclosure with its true length.
 
 from __future__ import annotations
 
-import re
+from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.i18n import labels
-from ketapub.renderers.pdf import handout_path  # the unbranded handout is the enclosure
+from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
 
-# Characters XML 1.0 forbids, plus C1 controls and non-characters readers choke on.
-_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-"""``updated`` of a feed with no released part: a fixed instant, never the clock."""
 FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 """Image types RSS 2.0 allows for the channel image."""
-
-
-def clean(text: str | None) -> str:
-    """Text without the characters that would make the XML ill-formed."""
-    return _BAD_XML.sub("", text or "")
-
-
-@dataclass(frozen=True)
-class Enclosure:
-    url: str
-    length: int
-    media_type: str
 
 
 @dataclass(frozen=True)
@@ -85,9 +69,7 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
             ctx, "feed/item.html", part=part, body=Markup(body),
             disclaimer=Markup(disclaimer), references=part.numbered_references,
             references_heading=heading)
-        info = ctx.deps.get(handout_path(part))
-        enclosure = (Enclosure(ctx.web_url(info.path), info.bytes, "application/pdf")
-                     if info is not None else None)
+        enclosure = handout_enclosure(ctx, part)
         result.append(Item(
             id=url, title=clean(part.title), summary=clean(part.summary),
             content_html=clean(absolutize(clean(html).strip(), url)),
@@ -128,8 +110,8 @@ class _FeedRenderer(Renderer):
         cover = s.get_asset(s.cover) if s.cover else None
         if cover is not None and cover.media_type in FEED_IMAGE_TYPES:
             fg.image(url=ctx.web_url(cover.path), title=clean(s.title), link=s.base_url)
-        elif cover is not None and self.name == "atom":  # Atom takes any image as logo
-            fg.logo(ctx.web_url(cover.path))
+        elif cover is not None:
+            self._logo(fg, ctx.web_url(cover.path))
         newest = ctx.last_modified
         fg.lastBuildDate(newest.astimezone(UTC) if newest else EPOCH)
         if entries:
@@ -153,16 +135,26 @@ class _FeedRenderer(Renderer):
         for tag in item.tags:
             fe.category(term=tag)
         for a in s.authors:
-            if self.name == "atom":
-                fe.author({"name": clean(a.name)})
-            else:
-                fe.dc.dc_creator(clean(a.name), replace=False)
-        if item.enclosure is not None and self.name == "rss":  # Atom: see _serialise
-            e = item.enclosure
-            fe.enclosure(e.url, str(e.length), e.media_type)
+            self._author(fe, clean(a.name))
+        if item.enclosure is not None:
+            self._enclosure(fe, item.enclosure)
 
+    # --- where RSS and Atom differ: each format overrides these -------------------------
+    def _logo(self, fg: Any, url: str) -> None:
+        """A cover that is no channel image (RSS allows PNG, JPEG, GIF only): RSS has no
+        other place for it."""
+
+    @abstractmethod
+    def _author(self, fe: Any, name: str) -> None:
+        """Credit author ``name`` on entry ``fe``."""
+
+    @abstractmethod
+    def _enclosure(self, fe: Any, enclosure: Enclosure) -> None:
+        """Attach the part's handout to entry ``fe``."""
+
+    @abstractmethod
     def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
-        raise NotImplementedError  # pragma: no cover - each format has its own
+        """The feed's bytes (``empty``: no part released yet)."""
 
 
 class RssRenderer(_FeedRenderer):
@@ -171,6 +163,12 @@ class RssRenderer(_FeedRenderer):
     description = "RSS 2.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/rss.xml"
     media_type = "application/rss+xml"
+
+    def _author(self, fe: Any, name: str) -> None:
+        fe.dc.dc_creator(name, replace=False)  # RSS <author> must be an e-mail address
+
+    def _enclosure(self, fe: Any, enclosure: Enclosure) -> None:
+        fe.enclosure(enclosure.url, str(enclosure.length), enclosure.media_type)
 
     def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
         root = _parse(fg.rss_str())
@@ -186,6 +184,15 @@ class AtomRenderer(_FeedRenderer):
     description = "Atom 1.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/atom.xml"
     media_type = "application/atom+xml"
+
+    def _logo(self, fg: Any, url: str) -> None:
+        fg.logo(url)  # Atom takes any image as logo
+
+    def _author(self, fe: Any, name: str) -> None:
+        fe.author({"name": name})
+
+    def _enclosure(self, fe: Any, enclosure: Enclosure) -> None:
+        """Written by :meth:`_serialise`: feedgen 1.0 drops the link's length."""
 
     def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
         # feedgen 1.0 drops rel/type/length of entry links: write them here.

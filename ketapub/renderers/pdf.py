@@ -12,24 +12,8 @@ build makes both and neither overwrites the other). The heavy lifting lives in
 from __future__ import annotations
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
-from ketapub.model import Part
 from ketapub.paths import LARGE_PRINT
-
-
-def _folder(brand: str | None, large_print: bool) -> str:
-    return "/".join(["pdf", *([brand] if brand else []), *([LARGE_PRINT] if large_print else [])])
-
-
-def handout_path(part: Part, brand: str | None = None, large_print: bool = False) -> str:
-    """Where a part's handout goes: ``pdf/NN-<slug>.pdf``, under ``pdf/<brand>/`` when
-    branded, and in a ``large-print/`` folder below that for large print. The feeds attach the
-    unbranded standard one as an enclosure, so they ask here for its path."""
-    return f"{_folder(brand, large_print)}/{part.number}-{part.slug}.pdf"
-
-
-def booklet_path(large_print: bool = False) -> str:
-    """``pdf/booklet.pdf``, or ``pdf/large-print/booklet.pdf``."""
-    return f"{_folder(None, large_print)}/booklet.pdf"
+from ketapub.render.shared import booklet_path, handout_path
 
 
 class PdfRenderer(Renderer):
