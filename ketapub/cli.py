@@ -381,8 +381,9 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="ketapub")
     shown = f"[{host}]" if ":" in host else host
+    live = ", ".join(sorted(app.live_paths()))
     click.echo(visible(f"serving {out} at http://{shown}:{server.effective_port}/ "
-                       f"(feeds live: {', '.join(sorted(app.live))}); Ctrl+C stops"), err=True)
+                       f"(feeds live: {live}); Ctrl+C stops"), err=True)
     try:
         server.run()
     except KeyboardInterrupt:

@@ -117,7 +117,8 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
     links = {p.part: linked_parts(series, p.body) | disclaimer_links for p in series.parts}
     brands = {b.id: b.model_dump(mode="json") for b in series.brands}
     faces = {p.part: _face(series, p, is_out[p.part]) for p in series.parts}
-    job_fields = [f.name for f in fields(Job) if f.name not in ("input_hash", "embargo")]
+    job_fields = [f.name for f in fields(Job)
+                  if f.name not in ("input_hash", "embargo", "live")]
     by_renderer = {r.name: r for r in renderers}
     template_hashes = {r.name: _templates_hash(r, ctx) for r in renderers}
     hashed: dict[str, Job] = {}

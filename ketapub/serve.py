@@ -2,10 +2,11 @@
 evaluated as of each request, so a part appears in every feed at its release instant without
 a rebuild (and never a second before).
 
-Feeds (RSS, Atom, JSON Feed, the calendar, and the HTML hub when its renderer is installed)
-are rendered in memory and cached per release state, not per request: between two releases
-every request gets the same bytes from the cache, and ``Cache-Control: max-age`` never runs
-past the next release. Everything else is a file of the output folder listed in its
+Which files are live is what the renderers say, not a list of names kept here: a job planned
+with ``Job.live`` (the feeds, the calendar, the HTML hub) lists what is released, so it is
+rendered in memory as of the request and cached per release state, not per request: between
+two releases every request gets the same bytes from the cache, and ``Cache-Control: max-age``
+never runs past the next release. Everything else is a file of the output folder listed in its
 ``manifest.json``; no other path is ever opened (no ``..``, no hidden folders, no symlink out).
 Whether a file may be served yet is read from its manifest entry, never guessed from its name:
 a file that shows parts' text waits until all of them are released, and a whole-series file
@@ -41,14 +42,6 @@ from ketapub.terminal import visible
 Clock = Callable[[], datetime]
 StartResponse = Callable[..., Any]
 
-LIVE: Mapping[str, str] = {
-    "feed/rss.xml": "rss",
-    "feed/atom.xml": "atom",
-    "feed/feed.json": "jsonfeed",
-    "feed/schedule.ics": "ics",
-    "html/hub.html": "html",
-}
-"""Paths rendered as of the request, and the renderer that makes each."""
 MAX_AGE = 300
 """Longest time (seconds) a client may reuse a response; shorter just before a release."""
 _TEXT_TYPES = ("text/", "application/json", "application/feed+json", "application/rss+xml",
@@ -84,7 +77,7 @@ class FeedServer:
 
     def __init__(self, series: Series, out: Path, *, clock: Clock = _now,
                  registry: Registry | None = None, options: BuildOptions | None = None,
-                 live: Mapping[str, str] = LIVE, source: Path | None = None,
+                 live: Mapping[str, str] | None = None, source: Path | None = None,
                  reload_interval: float | None = 1.0):
         self.series = series
         self.source = source
@@ -97,7 +90,12 @@ class FeedServer:
         self.clock = clock
         self.registry = registry or installed()
         self.options = options or BuildOptions()
-        self.live = {path: name for path, name in live.items() if self._usable(name)}
+        self.live: dict[str, str] | None = None if live is None else {
+            path: name for path, name in live.items() if self._usable(name)}
+        """Path -> renderer of the files rendered per request, when the caller fixes them;
+        None: the jobs the installed renderers plan with ``live`` (see :meth:`live_paths`)."""
+        self._declared: tuple[tuple[Any, ...], dict[str, str]] | None = None
+        self._plan_failed: set[str] = set()
         self._lock = threading.Lock()
         self.renders = 0
         """How many live renders ran (one per path and release state, not per request)."""
@@ -123,8 +121,9 @@ class FeedServer:
         now = self.clock()
         found: tuple[Response, int | None] | int | None = None
         try:
-            if rel is not None and rel in self.live:
-                found = self._live(rel, now)
+            live = self.live_paths(now, environ.get("wsgi.errors"))
+            if rel is not None and rel in live:
+                found = self._live(rel, live[rel], now)
             elif rel is not None:
                 found = self._static(rel, now)
         except KetapubError as exc:  # a broken template or plugin: say so, keep serving
@@ -206,12 +205,48 @@ class FeedServer:
             self._reload_lock.release()
 
     # --- live feeds -------------------------------------------------------------------
-    def _live(self, rel: str, now: datetime) -> tuple[Response, int | None]:
+    def live_paths(self, now: datetime | None = None, errors: Any = None) -> dict[str, str]:
+        """Path -> renderer name of the files rendered as of the request at ``now`` (default:
+        the clock): :attr:`live` when given, else every job an installed renderer plans with
+        ``Job.live``. Renderers plan by the released parts, so they are asked again when
+        the release state or the source changes, never per request.
+
+        A renderer that fails to import or to plan declares nothing (its built files are
+        served under their embargo like any other); a planning failure is written once to
+        ``errors`` (the request's ``wsgi.errors``) when given.
+        """
+        if self.live is not None:
+            return self.live
+        series = self.series
+        ctx = RenderContext(series=series, as_of=now or self.clock(), options=self.options)
+        key = (id(series), series.source_hash, tuple(p.part for p in ctx.released))
+        declared = self._declared
+        if declared is not None and declared[0] == key:
+            return declared[1]
+        found: dict[str, str] = {}
+        for name in self.registry.names():
+            try:
+                renderer = self.registry.create(name)
+            except KetapubError:  # not importable: nothing of it is rendered live
+                continue
+            try:
+                jobs = renderer.plan(series, ctx)
+            except Exception as exc:  # a plugin's bug must not take every other file down
+                if errors is not None and name not in self._plan_failed:
+                    errors.write(visible(f"ketapub serve: renderer {name!r} could not plan, "
+                                         f"so none of its files is live: {exc}") + "\n")
+                self._plan_failed.add(name)
+                continue
+            found.update((job.path, name) for job in jobs if job.live)
+        self._declared = (key, found)
+        return found
+
+    def _live(self, rel: str, name: str, now: datetime) -> tuple[Response, int | None]:
         series = self.series  # one snapshot per request, even if the source reloads
         ctx = RenderContext(series=series, as_of=now, options=self.options)
         released = tuple(p.part for p in ctx.released)
         _, manifest = self._read_manifest()
-        renderer = self.registry.create(self.live[rel])
+        renderer = self.registry.create(name)
         jobs = plan([renderer], ctx)
         job = next((j for j in jobs if j.path == rel), None)
         if job is None:
@@ -351,11 +386,13 @@ def _not_modified(environ: Mapping[str, Any], response: Response) -> bool:
 def make_app(source: Series | str | os.PathLike[str] = "content",
              out: str | os.PathLike[str] = "output", *, clock: Clock | None = None,
              registry: Registry | None = None, templates: Iterable[str] = (),
-             live: Mapping[str, str] = LIVE, reload_interval: float | None = 1.0) -> FeedServer:
+             live: Mapping[str, str] | None = None,
+             reload_interval: float | None = 1.0) -> FeedServer:
     """A WSGI application serving ``out`` with the feeds of ``source`` evaluated live.
 
-    Live paths are rendered as of the request's instant, so a part appears the moment it is
-    released, with no rebuild; every other file comes from the build's manifest.
+    Live paths (the jobs renderers plan with ``Job.live``: feeds, calendar, hub) are rendered
+    as of the request's instant, so a part appears the moment it is released, with no
+    rebuild; every other file comes from the build's manifest.
 
     Args:
         source: a loaded :class:`~ketapub.Series`, or a source folder (re-read when its files
@@ -367,7 +404,7 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
         templates: folders searched for templates before the built-ins; default none.
         live: served path -> renderer name, rendered per request; a renderer that is not
             installed or fails to import is skipped and its built file served instead;
-            default the feeds, the calendar and the hub (``LIVE``).
+            default None: what the installed renderers declare live.
         reload_interval: seconds between checks of a source folder for edits; None: never;
             default 1.0.
     """
@@ -379,4 +416,4 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
                       reload_interval=reload_interval)
 
 
-__all__ = ["LIVE", "FeedServer", "make_app"]
+__all__ = ["FeedServer", "make_app"]

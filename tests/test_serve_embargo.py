@@ -146,8 +146,10 @@ def test_no_unreleased_text_through_any_path(ahead):
     released_files = {p for p in paths
                       if re.search(r"(^|/)(0[12]-)?(one|harbor-notes)\.(pdf|html)$", p)}
     assert len(released_files) == 2 * 6 + 2 + 2  # handouts (3 brands x 2 sizes), fragments, cards
-    live = sorted(ketapub.serve.LIVE)
     app = ketapub.make_app(series, out, clock=Clock(NOW), reload_interval=None)
+    live = sorted(app.live_paths())  # what the renderers declare live, asked, not listed
+    assert live == ["feed/atom.xml", "feed/feed.json", "feed/rss.xml", "feed/schedule.ics",
+                    "html/hub.html"]
     with running(app) as port:
         statuses = {}
         for path in sorted({*paths, *live}):

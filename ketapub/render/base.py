@@ -74,6 +74,10 @@ class Job:
     ``parts``: ``()`` for a card (it shows what the hub shows of its part: title, summary,
     date, never its text), the parts that show a figure for the figure's copy. None: as
     ``parts``. Not hashed: it decides when the file is served, not its bytes."""
+    live: bool = False
+    """The file lists what is released (a feed, a calendar, a hub), so it changes at each
+    release without a rebuild: ``serve`` renders it as of each request instead of handing
+    out the built file. Not hashed: it decides how the file is served, not its bytes."""
 
     @property
     def shows(self) -> tuple[int, ...] | None:

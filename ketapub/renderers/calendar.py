@@ -28,7 +28,7 @@ class CalendarRenderer(Renderer):
     description = "iCalendar schedule of every part release (feed/schedule.ics)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
-        return [self.job("feed/schedule.ics", kind="calendar")]
+        return [self.job("feed/schedule.ics", kind="calendar", live=True)]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         from icalendar import Calendar, Event, vText

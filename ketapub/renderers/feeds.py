@@ -87,7 +87,7 @@ class _FeedRenderer(Renderer):
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         deps = tuple(handout_path(p) for p in ctx.released)
-        return [self.job(self.path, kind="feed", depends_on=deps)]
+        return [self.job(self.path, kind="feed", depends_on=deps, live=True)]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         from feedgen.feed import FeedGenerator

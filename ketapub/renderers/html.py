@@ -37,7 +37,7 @@ class HtmlRenderer(Renderer):
         # served before the release (embargo=()), re-rendered when its part changes (parts)
         jobs += [self.job(f"html/cards/{p.slug}.html", kind="card", part=p.part,
                           parts=(p.part,), embargo=()) for p in series.parts]
-        jobs += [self.job("html/hub.html", kind="hub"),
+        jobs += [self.job("html/hub.html", kind="hub", live=True),
                  self.job("html/ketapub.css", kind="css", parts=()),
                  self.job("html/index.html", kind="index"),
                  self.job("html/fragments.json", kind="index-json")]

@@ -13,7 +13,7 @@ class JsonFeedRenderer(Renderer):
     description = "JSON Feed 1.1 of the released parts (feed/feed.json)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
-        return [self.job("feed/feed.json", kind="feed")]
+        return [self.job("feed/feed.json", kind="feed", live=True)]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         s = ctx.series
