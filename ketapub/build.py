@@ -35,6 +35,7 @@ from typing import Any
 from ketapub import write
 from ketapub.budget import Budget, BudgetExecutor, load_within
 from ketapub.errors import (
+    BuildError,
     Diagnostic,
     KetapubError,
     PluginError,
@@ -75,14 +76,6 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class BuildError(KetapubError):
-    """Some artifacts failed; the others were written. ``result`` tells what landed."""
-
-    def __init__(self, result: BuildResult):
-        self.result = result
-        super().__init__("\n".join(str(e) for e in result.errors))
 
 
 def _render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:

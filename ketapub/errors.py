@@ -1,7 +1,18 @@
-"""Errors that carry where the problem is, so every message reads ``path:line:column: what``.
+"""Every error ketapub raises on purpose, in one hierarchy under :class:`KetapubError`.
 
-A loader or renderer collects :class:`Diagnostic` values and raises one
-:class:`SourceError` holding all of them, so a user fixes every problem in one pass.
+Errors carry where the problem is, so every message reads ``path:line:column: what``. A
+loader or renderer collects :class:`Diagnostic` values and raises one :class:`SourceError`
+holding all of them, so a user fixes every problem in one pass.
+
+- the source: :class:`SourceError`; inside the loader, :class:`YamlProblem` and
+  :class:`SvgError`, which it turns into diagnostics with the file's name;
+- renderers and plugins: :class:`RendererError`, :class:`PluginError`, :class:`TemplateError`,
+  :class:`RenderError`, and :class:`FetchRefused` inside a PDF layout (logged, not raised);
+- a build: :class:`BuildError` (some artifacts failed), :class:`OutputChanged` and
+  :class:`CaseCollision` (the output folder), :class:`UsageError` (the caller's request).
+
+The modules that raised them first re-export them (``ketapub.build.BuildError``,
+``ketapub.write.OutputChanged``, ``ketapub.sanitize.SvgError`` ...), so old imports work.
 """
 
 from __future__ import annotations
@@ -9,7 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ketapub.build import BuildResult
 
 
 class Severity(StrEnum):
@@ -107,3 +121,42 @@ class RenderError(KetapubError):
 
 class UsageError(KetapubError):
     """The caller asked for something impossible (bad option value, bad folder)."""
+
+
+class BuildError(KetapubError):
+    """Some artifacts failed; the others were written. ``result`` tells what landed."""
+
+    def __init__(self, result: BuildResult):
+        self.result = result
+        super().__init__("\n".join(str(e) for e in result.errors))
+
+
+class OutputChanged(KetapubError):
+    """The output folder changed under a running build (another build committed first)."""
+
+
+class CaseCollision(KetapubError):
+    """Two output paths differ only in case."""
+
+
+class YamlProblem(KetapubError):
+    """A YAML text the loader refuses, at ``line`` and ``column`` of the file (the loader
+    adds the file's name when it reports it)."""
+
+    def __init__(self, line: int, column: int, message: str):
+        self.line, self.column, self.message = line, column, message
+        super().__init__(message)
+
+
+class SvgError(KetapubError, ValueError):
+    """An SVG asset cannot be made safe (not well-formed, a DTD, amplification), at ``line``.
+    Also a ValueError, as it was before it joined this hierarchy."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+class FetchRefused(KetapubError, ValueError):
+    """A URL outside what a PDF may use. Also a ValueError, as it was before it joined this
+    hierarchy."""

@@ -16,7 +16,8 @@ import binascii
 import io
 import re
 from collections.abc import Iterable
-from typing import Any
+
+from ketapub.errors import SvgError
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -85,19 +86,6 @@ _RASTER = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]*
 
 MAX_USE_EXPANSION = 20_000
 """Elements an SVG may draw once every ``<use>`` is resolved (a logo draws a few hundred)."""
-
-
-class SvgError(ValueError):
-    """An SVG asset cannot be made safe (not well-formed, a DTD, amplification)."""
-
-    def __init__(self, line: int, message: str):
-        self.line = line
-        super().__init__(message)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        from ketapub.errors import restore_error
-
-        return restore_error, (type(self), self.args, dict(self.__dict__))
 
 
 def _split(name: str) -> tuple[str | None, str]:

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ketapub import outdir
-from ketapub.errors import KetapubError
+from ketapub.errors import CaseCollision, KetapubError, OutputChanged
 from ketapub.outdir import check_output_location  # noqa: F401  (its old home)
 from ketapub.paths import is_safe_path
 
@@ -79,10 +79,6 @@ class Entry:
 
 
 _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
-
-
-class OutputChanged(KetapubError):
-    """The output folder changed under a running build (another build committed first)."""
 
 
 def read_manifest(out: Path) -> dict[str, Entry]:
@@ -492,7 +488,3 @@ def check_case_collisions(paths: Iterable[str]) -> None:
             raise CaseCollision(f"{path}: output path collides with {seen[key]!r} on "
                                 "case-insensitive file systems; rename one of them")
         seen.setdefault(key, path)
-
-
-class CaseCollision(KetapubError):
-    """Two output paths differ only in case."""

@@ -46,7 +46,7 @@ def _all_error_classes() -> list[type[BaseException]]:
 
 def _instance(cls: type[BaseException]) -> BaseException:
     params = list(inspect.signature(cls.__init__).parameters)[1:]
-    samples = {"artifact": "pdf/01-x.pdf", "message": "it broke", "line": 7,
+    samples = {"artifact": "pdf/01-x.pdf", "message": "it broke", "line": 7, "column": 3,
                "diagnostics": [Diagnostic("parts/01-x.md", 3, 5, "bad")],
                "name": "broken", "entry_point": "broken = pkg.mod:Cls", "package": "pkg 1.0",
                "cause": ImportError("no module named pkg.mod")}
@@ -84,7 +84,8 @@ def _fresh_python(code: str) -> str:
 def test_every_error_type_pickles_with_its_message_and_fields() -> None:
     names = _fresh_python("for c in t._all_error_classes():\n"
                           "    t._round_trip(c)\n    print(c.__qualname__)\n").split()
-    assert {"RenderError", "SourceError", "BuildError", "SvgError", "UsageError"} <= set(names)
+    assert {"RenderError", "SourceError", "BuildError", "SvgError", "UsageError",
+            "YamlProblem", "FetchRefused", "OutputChanged", "CaseCollision"} <= set(names)
 
 
 def _source(tmp_path: Path) -> Path:

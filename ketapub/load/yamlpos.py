@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from ketapub.errors import YamlProblem
+
 try:  # the C parser is much faster; fall back when libyaml is absent
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -50,12 +52,6 @@ class Positions:
         if pos:
             return pos[0] + self.line_offset, pos[1]
         return self.of_value(path)
-
-
-class YamlProblem(Exception):
-    def __init__(self, line: int, column: int, message: str):
-        self.line, self.column, self.message = line, column, message
-        super().__init__(message)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ketapub.errors import FetchRefused
 from ketapub.fonts import font_dir
 from ketapub.terminal import visible
 
@@ -33,10 +34,6 @@ _DATA_RE = re.compile(r"^data:([^,;]*)((?:;[^,;]*)*),(.*)$", re.S)
 _SAFE_NAME = re.compile(r"^[^\W_][^\x00-\x1f\x7f-\x9f\\%]*\Z")
 """A name starting with a letter or digit of any alphabet (``café.png`` is an asset), with no
 control character, backslash or ``%`` once decoded."""
-
-
-class FetchRefused(ValueError):
-    """A URL outside what a PDF may use."""
 
 
 def _clean(rel: str) -> str | None:
