@@ -398,4 +398,3 @@ def run() -> None:  # pragma: no cover - console entry point alias
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]) or "ketapub")
-    _ = Path

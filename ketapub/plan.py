@@ -158,19 +158,3 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
     for job in jobs:
         hash_of(job)
     return [hashed[j.path] for j in jobs]
-
-
-def waves(jobs: Sequence[Job]) -> list[list[Job]]:
-    """Group jobs so each wave only depends on earlier waves (enclosures after PDFs)."""
-    planned = {j.path for j in jobs}
-    done: set[str] = set()
-    remaining = list(jobs)
-    result: list[list[Job]] = []
-    while remaining:
-        ready = [j for j in remaining if all(d in done or d not in planned for d in j.depends_on)]
-        if not ready:  # a cycle; plan() already refuses those
-            raise RenderError(remaining[0].path, "dependency cycle")
-        result.append(ready)
-        done.update(j.path for j in ready)
-        remaining = [j for j in remaining if j.path not in done]
-    return result

@@ -360,15 +360,14 @@ def _put(src: Path, dst: Path) -> None:
 
 
 def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
-           meta: Mapping[str, Any], keep_from_old: Iterable[str] = ()) -> None:
+           meta: Mapping[str, Any]) -> None:
     """Make ``out`` hold exactly ``entries`` (from ``new``: bytes or a spooled file; else,
     unchanged, from ``out``).
 
     A value of ``new`` is the artifact's bytes, or the path of a file :func:`spool` wrote.
 
-    ``keep_from_old`` lists artifact paths whose current files stay as they are. Raises
-    :class:`OutputChanged` when a file to keep no longer has the hash ``entries`` expects
-    (another build committed in between): nothing is changed then.
+    Raises :class:`OutputChanged` when a file to keep no longer has the hash ``entries``
+    expects (another build committed in between): nothing is changed then.
     """
     out = out.absolute()
     if out.is_symlink():  # the user's own link to where the site lives: swap there
@@ -379,16 +378,15 @@ def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Ent
             raise ValueError(f"{path!r} is not a safe output path")
     with locked(out):
         outdir.check_contents(out)  # again, now that no other build can change it
-        _commit(out, new, entries, meta, keep_from_old)
+        _commit(out, new, entries, meta)
 
 
 def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
-            meta: Mapping[str, Any], keep_from_old: Iterable[str]) -> None:
+            meta: Mapping[str, Any]) -> None:
     recover(out)
     old_manifest = read_manifest(out)
-    keep = set(keep_from_old)
     for path, entry in sorted(entries.items()):
-        if path not in new and path not in keep:
+        if path not in new:
             prev = old_manifest.get(path)
             if prev is None or prev.sha256 != entry.sha256:
                 raise OutputChanged(f"{out / path}: changed in the output folder during this "
@@ -405,7 +403,7 @@ def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, En
                 else:
                     _write_file(target, data)
                 _keep_mode(out / path, target)
-            elif path in keep or path in old_manifest:
+            elif path in old_manifest:
                 _link_or_copy(out / path, target)
             else:  # pragma: no cover - build.py never asks for this
                 raise FileNotFoundError(path)

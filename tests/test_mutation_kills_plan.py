@@ -15,7 +15,7 @@ import pytest
 
 import ketapub
 from ketapub.errors import KetapubError
-from ketapub.plan import linked_parts, plan, waves
+from ketapub.plan import linked_parts, plan
 from ketapub.render.base import BuildOptions, Job, RenderContext, Renderer
 from tests.helpers import SERIES, make_source, part
 
@@ -248,16 +248,6 @@ def test_a_dependency_cycle_is_an_error(tmp_path: Path) -> None:
             plan([Probe()], ctx)
     finally:
         Probe.extra_jobs = []
-
-
-def test_waves_put_dependencies_first_and_refuse_cycles() -> None:
-    a = Job("probe", "a", depends_on=("b", "not-planned"))
-    b = Job("probe", "b", depends_on=("c",))
-    c = Job("probe", "c")
-    assert [[j.path for j in w] for w in waves([a, b, c])] == [["c"], ["b"], ["a"]]
-    assert waves([]) == []
-    with pytest.raises(KetapubError, match="dependency cycle"):
-        waves([Job("probe", "x", depends_on=("y",)), Job("probe", "y", depends_on=("x",))])
 
 
 def test_linked_parts_finds_numbers_and_slugs_and_ignores_unknown_targets(

@@ -23,9 +23,9 @@ def _entry(path: str, data: bytes, **kw) -> Entry:
                  input_hash="h", media_type="text/plain", **kw)
 
 
-def _build(out: Path, files: dict[str, bytes], keep=(), meta=None, new=None) -> None:
+def _build(out: Path, files: dict[str, bytes], meta=None, new=None) -> None:
     entries = {p: _entry(p, d) for p, d in files.items()}
-    write.commit(out, files if new is None else new, entries, meta or {"as_of": "x"}, keep)
+    write.commit(out, files if new is None else new, entries, meta or {"as_of": "x"})
 
 
 def _manifest(out: Path) -> dict:
@@ -89,18 +89,10 @@ def test_unchanged_files_are_kept_by_link(tmp_path):
     _build(out, {"a.txt": b"A", "b.txt": b"B"})
     ino = os.stat(out / "a.txt").st_ino
     entries = {"a.txt": _entry("a.txt", b"A"), "b.txt": _entry("b.txt", b"B2")}
-    write.commit(out, {"b.txt": b"B2"}, entries, {}, ())
+    write.commit(out, {"b.txt": b"B2"}, entries, {})
     assert (out / "a.txt").read_bytes() == b"A"
     assert os.stat(out / "a.txt").st_ino == ino
     assert (out / "b.txt").read_bytes() == b"B2"
-
-
-def test_keep_from_old_keeps_file_even_if_hash_differs(tmp_path):
-    out = tmp_path / "out"
-    _build(out, {"a.txt": b"A"})
-    entries = {"a.txt": _entry("a.txt", b"something else")}
-    write.commit(out, {}, entries, {}, ["a.txt"])
-    assert (out / "a.txt").read_bytes() == b"A"
 
 
 def test_changed_output_raises_and_changes_nothing(tmp_path):
@@ -108,17 +100,17 @@ def test_changed_output_raises_and_changes_nothing(tmp_path):
     _build(out, {"a.txt": b"A"})
     entries = {"a.txt": _entry("a.txt", b"other")}
     with pytest.raises(write.OutputChanged):
-        write.commit(out, {}, entries, {}, ())
+        write.commit(out, {}, entries, {})
     assert (out / "a.txt").read_bytes() == b"A"
     with pytest.raises(write.OutputChanged):
-        write.commit(out, {}, {"new.txt": _entry("new.txt", b"n")}, {}, ())
+        write.commit(out, {}, {"new.txt": _entry("new.txt", b"n")}, {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_unsafe_entry_path_is_refused(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(ValueError):
-        write.commit(out, {"../x": b"x"}, {"../x": _entry("../x", b"x")}, {}, ())
+        write.commit(out, {"../x": b"x"}, {"../x": _entry("../x", b"x")}, {})
     assert not (tmp_path / "x").exists()
     assert not out.exists()
 
@@ -211,7 +203,7 @@ def test_spooled_files_are_moved_in(tmp_path):
     with pytest.raises(ValueError):
         write.spool(folder, "../evil", b"x")
     assert not (tmp_path / "evil").exists()
-    write.commit(out, {"d/a.txt": p}, {"d/a.txt": _entry("d/a.txt", b"A")}, {}, ())
+    write.commit(out, {"d/a.txt": p}, {"d/a.txt": _entry("d/a.txt", b"A")}, {})
     assert (out / "d/a.txt").read_bytes() == b"A"
     assert not p.exists()
 

@@ -54,7 +54,7 @@ class PdfRenderer(Renderer):
         else:
             raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
         try:
-            data, _refused = pdf_engine.write_pdf(doc.html, doc.css, doc.assets,
+            data = pdf_engine.write_pdf(doc.html, doc.css, doc.assets,
                                                   doc.templates_dir)
         except RenderError:
             raise

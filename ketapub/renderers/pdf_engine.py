@@ -81,8 +81,9 @@ def _display_title(document: Any, pdf: Any) -> None:
 
 
 def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
-              templates_dir: Path) -> tuple[bytes, list[str]]:
-    """Lay out ``html`` with ``css`` and return the PDF bytes and the refused URLs."""
+              templates_dir: Path) -> bytes:
+    """Lay out ``html`` with ``css`` and return the PDF bytes. A URL the fetcher refuses
+    is logged by it (``ketapub.pdf``) and left out of the document."""
     from weasyprint import HTML
 
     fetcher = SafeFetcher(assets, templates_dir)
@@ -94,6 +95,6 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
     doc.metadata.attachments = []
     for page in doc.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
-    data = doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, attachments=None,
-                         finisher=_display_title)
-    return data, fetcher.refused
+    data: bytes = doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, attachments=None,
+                                finisher=_display_title)
+    return data
