@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ketapub import schedule, write
-from ketapub.errors import KetapubError, RenderError, SourceError
+from ketapub.errors import KetapubError, PluginError, RenderError, SourceError
 from ketapub.load import load
 from ketapub.model import Series
 from ketapub.paths import safe_output_path
@@ -226,11 +226,9 @@ class FeedServer:
         found: dict[str, str] = {}
         for name in self.registry.names():
             try:
-                renderer = self.registry.create(name)
-            except KetapubError:  # not importable: nothing of it is rendered live
+                jobs = self.registry.create(name).plan(series, ctx)
+            except PluginError:  # fails to import: nothing of it is live (`renderers` says why)
                 continue
-            try:
-                jobs = renderer.plan(series, ctx)
             except Exception as exc:  # a plugin's bug must not take every other file down
                 if errors is not None and name not in self._plan_failed:
                     errors.write(visible(f"ketapub serve: renderer {name!r} could not plan, "

@@ -206,3 +206,49 @@ def test_declaring_a_job_live_changes_no_input_hash(content_series: Series) -> N
     live, plain = plan([Digest()], ctx), plan([Plain()], ctx)
     assert [j.live for j in live][:1] == [True] and not any(j.live for j in plain)
     assert [j.input_hash for j in live] == [j.input_hash for j in plain]
+
+
+def test_renderers_are_asked_once_per_release_state_not_per_request(site: Path) -> None:
+    asked: list[datetime] = []
+
+    class Counted(Digest):
+        def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+            asked.append(ctx.as_of)
+            return super().plan(series, ctx)
+
+    app = serve(site, RELEASE_2 - 2 * SECOND, Counted)
+    for path in ("/digest/part-1.txt", "/digest/titles.txt", "/digest/part-1.txt"):
+        assert call(app, path)[0] == "200 OK"
+    app.clock.now = RELEASE_2 - SECOND
+    call(app, "/digest/titles.txt")
+    assert asked == [RELEASE_2 - 2 * SECOND]  # to learn what is live, once
+    app.clock.now = RELEASE_2
+    call(app, "/digest/titles.txt")
+    call(app, "/digest/part-2.txt")
+    assert asked == [RELEASE_2 - 2 * SECOND, RELEASE_2]
+
+
+def test_a_plugin_that_fails_to_import_declares_nothing_and_hides_no_other(
+        site: Path) -> None:
+    from importlib.metadata import EntryPoint
+
+    reg = ketapub.Registry([EntryPoint("aaa-broken", "no_such_module_here:Renderer",
+                                       "ketapub.renderers")])
+    reg.register(Digest)  # sorted after the broken one
+    app = ketapub.make_app(ketapub.load(site.parent / "src"), site, registry=reg,
+                           clock=Clock(RELEASE_2 - SECOND), reload_interval=None)
+    assert app.live_paths() == {"digest/latest.txt": "digest"}
+    assert SECRET not in call(app, "/digest/latest.txt")[2]
+
+
+def test_a_renderer_that_cannot_even_be_made_declares_nothing(site: Path) -> None:
+    class Unmakeable(Digest):
+        name = "aaa-unmakeable"
+
+        def __init__(self) -> None:
+            raise RuntimeError("needs a licence key")
+
+    app = serve(site, RELEASE_2 - SECOND, Unmakeable, Digest)
+    status, _, body, errors = call(app, "/digest/latest.txt")
+    assert status == "200 OK" and SECRET not in body
+    assert "renderer 'aaa-unmakeable' could not plan" in errors
