@@ -202,6 +202,7 @@ def test_non_ascii_asset_names_load_and_publish_as_encoded_urls(tmp_path: Path, 
 @pytest.mark.parametrize(("disk", "md"), [(NFD, NFC), (NFC, NFD)], ids=["nfd-nfc", "nfc-nfd"])
 def test_non_ascii_assets_in_epub_and_pdf(tmp_path: Path, disk: str, md: str) -> None:
     import pypdf
+
     from tools import epubcheck
 
     root = asset_source(tmp_path / "s", disk, md, cover=md)

@@ -14,9 +14,9 @@ import pikepdf
 import pypdf
 import pytest
 from conftest import CONTENT, CONTENT_AS_OF, SINK, SINK_AS_OF
-from tools import require
 
 import ketapub
+from tools import require
 
 SINK_HANDOUT = "pdf/01-everything.pdf"
 SINK_BRANDED = "pdf/sink-clinic/01-everything.pdf"
