@@ -215,21 +215,27 @@ def assert_well_formed_xml(artifact: Artifact | bytes) -> None:
         raise AssertionError(f"{where}:{line}:{column}: not well-formed XML: {exc.msg}") from None
 
 
+_WORD = re.compile(r"[^\W_]+")
 _WORD_RUN = re.compile(r"[^\W_]+(?: [^\W_]+){3,}")
 
 
 def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
     """Runs of four or more words of each part not released as of ``as_of``, taken from its
-    body: what :func:`assert_no_unreleased_text` looks for. Titles and summaries are left
-    out, since hubs, cards and calendars may show them before the release.
+    body: what :func:`assert_no_unreleased_text` looks for. A run that a released part's
+    body, a title, a summary or the series' own text also holds is left out (it is no sign
+    of a leak), and so are titles and summaries, which hubs, cards and calendars show
+    before the release.
 
     Args:
         series: the series.
         as_of: the build's instant.
     """
-    when = resolve_as_of(as_of, series.tz)
-    ctx = RenderContext(series=series, as_of=when)
-    return {p.part: sorted(set(_WORD_RUN.findall(p.body))) for p in ctx.unreleased}
+    ctx = RenderContext(series=series, as_of=resolve_as_of(as_of, series.tz))
+    public = [p.body for p in ctx.released] + [p.title + "\n" + p.summary for p in series.parts]
+    public += [series.title, series.description, series.disclaimer or ""]
+    known = " " + " ".join(_WORD.findall("\n".join(public))) + " "  # words, in their order
+    return {p.part: sorted({run for run in _WORD_RUN.findall(p.body) if f" {run} " not in known})
+            for p in ctx.unreleased}
 
 
 def artifact_texts(artifact: Artifact) -> dict[str, str]:
