@@ -26,9 +26,11 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def per_part(number: str, slug: str) -> set[str]:
-    """What shows one part: its handouts (plain and branded), fragment and card."""
+    """What shows one part: its handouts (plain and branded), fragment, card, plain text
+    and Markdown."""
     return {f"pdf/{number}-{slug}.pdf", f"pdf/{BRAND}/{number}-{slug}.pdf",
-            f"html/{slug}.html", f"html/cards/{slug}.html"}
+            f"html/{slug}.html", f"html/cards/{slug}.html", f"txt/{number}-{slug}.txt",
+            f"md/{number}-{slug}.md"}
 
 
 PART1, PART2 = per_part("01", "everything"), per_part("02", "second-part")

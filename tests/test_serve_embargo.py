@@ -132,7 +132,7 @@ def test_no_unreleased_text_through_any_path(ahead):
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     paths = sorted(a["path"] for a in manifest["artifacts"])
     assert {a["renderer"] for a in manifest["artifacts"]} == {
-        "pdf", "epub", "rss", "atom", "jsonfeed", "ics", "html"}
+        "pdf", "epub", "rss", "atom", "jsonfeed", "ics", "html", "txt", "md"}
     assert "epub/harbor-notes.epub" in paths and "pdf/02-harbor-notes.pdf" in paths
     assert "pdf/quay/large-print/03-tides.pdf" in paths
     # the search finds what it looks for: the files on disk do show parts 3 and 4
@@ -140,12 +140,13 @@ def test_no_unreleased_text_through_any_path(ahead):
     for path in ("epub/harbor-notes.epub", "pdf/booklet.pdf", "pdf/large-print/booklet.pdf",
                  "pdf/03-tides.pdf", "pdf/pier/04-moorings.pdf", "html/tides.html",
                  "html/assets/tide-chart.svg", "html/index.html", "feed/rss.xml",
-                 "feed/atom.xml", "feed/feed.json"):
+                 "feed/atom.xml", "feed/feed.json", "txt/03-tides.txt", "md/04-moorings.md"):
         assert on_disk[path] & set(UNRELEASED), path
 
     released_files = {p for p in paths
-                      if re.search(r"(^|/)(0[12]-)?(one|harbor-notes)\.(pdf|html)$", p)}
-    assert len(released_files) == 2 * 6 + 2 + 2  # handouts (3 brands x 2 sizes), fragments, cards
+                      if re.search(r"(^|/)(0[12]-)?(one|harbor-notes)\.(pdf|html|txt|md)$", p)}
+    # handouts (3 brands x 2 sizes), fragments, cards, plain text and Markdown
+    assert len(released_files) == 2 * 6 + 2 + 2 + 2 + 2
     app = ketapub.make_app(series, out, clock=Clock(NOW), reload_interval=None)
     live = sorted(app.live_paths())  # what the renderers declare live, asked, not listed
     assert live == ["feed/atom.xml", "feed/feed.json", "feed/rss.xml", "feed/schedule.ics",
@@ -158,7 +159,7 @@ def test_no_unreleased_text_through_any_path(ahead):
             assert not shown_parts(body) & set(UNRELEASED), path
             if status == 404:  # cached no later than the release that lets it out
                 assert max_age(headers) <= (RELEASES[4] - NOW).total_seconds(), path
-            if re.search(r"(03-|html/)tides\.(pdf|html)$|tide-chart", path):
+            if re.search(r"(03-|html/)tides\.(pdf|html|txt|md)$|tide-chart", path):
                 assert status == 404 and max_age(headers) == 100, path
     served = {p for p, s in statuses.items() if s == 200}
     cards = {f"html/cards/{slug}.html" for slug in SLUGS.values()}
