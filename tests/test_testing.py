@@ -145,3 +145,26 @@ def test_assert_no_unreleased_text_finds_a_leak_in_text_json_and_zip() -> None:
 
 def test_artifact_texts_of_binary_data_is_empty() -> None:
     assert testing.artifact_texts(Artifact("a.png", b"\x89PNG\r\n\x1a\n\xff\xfe", "")) == {}
+
+
+def test_the_readme_examples_run() -> None:
+    """The README's outline renderer and its test, run as written."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("### The document tree", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 2
+    scope: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), scope)
+    scope["test_outline"]()  # type: ignore[operator]
+    outline = testing.render_artifacts(scope["OutlineRenderer"], as_of=LATER)  # type: ignore[arg-type]
+    assert outline["outline/third.txt"].data == b""
+
+
+def test_phrases_a_released_part_shares_are_no_leak() -> None:
+    content = ketapub.load(Path(__file__).resolve().parent.parent / "content")
+    phrases = testing.unreleased_phrases(content, "2025-09-01T12:00:00-04:00")
+    assert set(phrases) == {5, 6}
+    assert "after a restful night of sleep" not in phrases[6]  # part 3 says it too
+    assert any("restful night" in p for p in testing.unreleased_phrases(
+        content, "2025-08-01T00:00:00-04:00")[6])  # before part 3 is out, it counts
