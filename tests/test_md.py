@@ -19,6 +19,7 @@ from ketapub.renderers.md import MarkdownRenderer, MarkdownTranslator
 from tests.conftest import CONTENT, CONTENT_AS_OF, ROOT, SINK, SINK_AS_OF
 
 LATER = "2031-01-01T00:00:00+00:00"
+YAML_STYLES = ROOT / "tests" / "fixtures" / "yaml-styles"
 PARSER = (MarkdownIt("commonmark").enable(["table", "strikethrough"])
           .use(footnote_plugin).use(deflist_plugin))
 
@@ -78,7 +79,7 @@ def test_one_file_per_released_part() -> None:
 
 
 @pytest.mark.parametrize(("source", "as_of"), [(SINK, SINK_AS_OF), (CONTENT, CONTENT_AS_OF),
-                                               (CONTENT, LATER)])
+                                               (CONTENT, LATER), (YAML_STYLES, LATER)])
 def test_export_parses_back_to_the_text_of_the_tree(source: Path, as_of: str) -> None:
     series = ketapub.load(source)
     ctx = RenderContext(series=series, as_of=ketapub.resolve_as_of(as_of, series.tz))

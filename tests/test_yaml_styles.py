@@ -135,7 +135,8 @@ def test_every_format_is_built(out: Path) -> None:
                 "html/index.html", "html/ketapub.css", "html/fragments.json",
                 "html/assets/diagram.svg",
                 *(f"pdf/{h}.pdf" for h in HANDOUTS), *(f"pdf/{BRAND}/{h}.pdf" for h in HANDOUTS),
-                *(f"html/{s}.html" for s in SLUGS), *(f"html/cards/{s}.html" for s in SLUGS)}
+                *(f"html/{s}.html" for s in SLUGS), *(f"html/cards/{s}.html" for s in SLUGS),
+                *(f"txt/{h}.txt" for h in HANDOUTS), *(f"md/{h}.md" for h in HANDOUTS)}
     assert set(made) == expected
 
 
