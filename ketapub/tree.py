@@ -19,6 +19,7 @@ is released is a question of the build's instant, which the translator answers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -315,3 +316,20 @@ def text_of(node: Node) -> str:
     if isinstance(node, Parent):
         return "".join(text_of(c) for c in node.children)
     return ""
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node under it, in document order: a table's rows and cells, a
+    document's notes after its blocks."""
+    yield node
+    if isinstance(node, Table):
+        for row in node.head + node.body:
+            yield from walk(row)
+    elif isinstance(node, Notes):
+        for note in node.notes:
+            yield from walk(note)
+    if isinstance(node, Parent):
+        for child in node.children:
+            yield from walk(child)
+    if isinstance(node, Document) and node.notes is not None:
+        yield from walk(node.notes)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -16,23 +15,8 @@ from tests.conftest import CONTENT, SINK, SINK_AS_OF
 from tests.tree_html import old_html
 
 
-def walk(node: tree.Node) -> Iterator[tree.Node]:
-    yield node
-    if isinstance(node, tree.Document) and node.notes:
-        yield from walk(node.notes)
-    if isinstance(node, tree.Notes):
-        for n in node.notes:
-            yield from walk(n)
-    if isinstance(node, tree.Table):
-        for row in node.head + node.body:
-            yield from walk(row)
-    if isinstance(node, tree.Parent):
-        for c in node.children:
-            yield from walk(c)
-
-
 def all_of(doc: tree.Node, kind: type[tree.Node]) -> list[tree.Node]:
-    return [n for n in walk(doc) if isinstance(n, kind)]
+    return [n for n in tree.walk(doc) if isinstance(n, kind)]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +156,7 @@ def test_a_marker_written_as_raw_html_is_refused() -> None:
               '<a DATA-KETAPUB="img" href="https://e.org">b</a>\n\n'
               '<div data-ketapub="callout" data-ketapub-arg="&quot;tip&quot;">c</div>\n')
     doc = dialect.document(forged, language="en")
-    kinds = {type(n) for n in walk(doc)}
+    kinds = {type(n) for n in tree.walk(doc)}
     assert not kinds & {tree.CrossReference, tree.Image, tree.Callout}
     assert "c" in tree.text_of(doc)  # the raw block's text stays, without the marker
 
@@ -232,3 +216,16 @@ def test_only_the_marked_pass_keeps_markers() -> None:
     assert sanitize.clean_marked(html) == '<p data-ketapub="md" data-ketapub-arg="1">a</p>'
     assert sanitize.clean_output(html) == "<p>a</p>"
     assert sanitize.clean_raw(html) == "<p>a</p>"
+
+
+def test_load_time_prose_and_faq_are_read_off_the_tree() -> None:
+    body = ("Intro with ![a *bold* alt](assets/x.png).\n\n| Cell words |\n|---|\n| two more |\n\n"
+            "## Frequently asked questions\n\n### Why \"this\"?\n\n- because\n- of *that*\n\n"
+            "Term\n: its definition[^n]\n\n[^n]: A note.\n")
+    found = markdown.analyze(body, "p.md", 1)
+    # what readers see: the alt text as rendered, not its Markdown
+    assert found.paragraphs == ["Intro with a bold alt.", "because", "of that", "Term",
+                                "its definition", "A note."]
+    assert found.faq == [('Why "this"?', "because of that Term its definition", "why-this")]
+    # prose 5 + 1 + 2 + 1 + 2 + 2, headings 3 + 2, cells 2 + 2
+    assert found.words == 22

@@ -1,9 +1,12 @@
 """The Markdown dialect: from a part body to its document tree (:mod:`ketapub.tree`).
 
-A body is parsed once (``ketapub.markdown``), written once as canonical HTML whose elements
-say what they mean (:mod:`ketapub.dialect.canonical`), sanitised once, and built into the
-tree once (:mod:`ketapub.dialect.treebuild`). Trees are cached per process: every renderer
-and view of a part walks the same tree.
+One module per job: ``parser`` (markdown-it and the dialect's plugins), ``safety`` (raw
+HTML and links checked as a body is parsed), ``analysis`` (what a body holds, learnt at
+load time), ``canonical`` and ``treebuild`` (the tree), ``links`` and ``ids`` (what a
+destination names, the ids the dialect makes), ``html`` (the HTML of the pipeline before
+the tree). A body is parsed once, written once as canonical HTML, sanitised once and built
+into the tree once; trees are cached per process, so every renderer and view of a part
+walks the same tree.
 """
 
 from __future__ import annotations
@@ -11,8 +14,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from ketapub import markdown, sanitize, tree
-from ketapub.dialect import canonical, treebuild
+from ketapub import tree
+from ketapub.dialect import canonical, parser, treebuild
+
+DIALECT = "4"
+"""Bump when the HTML a body renders to changes for the same source (planning hashes it, so
+an incremental build re-renders what an older dialect made). 2: typographic quotes. 3: links
+to files under assets/ written as their published URL. 4: ids of references and footnotes
+hold a "." (ref.x, fn.1), apart from every heading id."""
 
 
 def document(body: str, *, language: str, citation_order: Iterable[str] = (),
@@ -34,9 +43,7 @@ def document(body: str, *, language: str, citation_order: Iterable[str] = (),
 @functools.lru_cache(maxsize=256)
 def _document(body: str, language: str, citation_order: tuple[str, ...],
               parts: tuple[tuple[str, int], ...], assets: frozenset[str]) -> tree.Document:
-    tokens, env = markdown._parsed(body, language)
+    tokens, env = parser.parsed(body, language)
     policy = canonical.Policy(parts=dict(parts), assets=assets,
                               citations={cid: n for n, cid in enumerate(citation_order, 1)})
-    md = markdown._html_renderer(language)
-    html = canonical.render(tokens, policy, md.options, dict(env))
-    return treebuild.parse(sanitize.clean_marked(html))
+    return treebuild.build(tokens, env, policy)

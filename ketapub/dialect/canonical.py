@@ -24,7 +24,7 @@ from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from ketapub import markdown
+from ketapub.dialect.links import PART_LINK, link_is_valid, local_path, source_file
 
 MARK = "data-ketapub"
 ARG = "data-ketapub-arg"
@@ -109,7 +109,7 @@ class CanonicalRenderer(RendererHTML):
     def image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         tok = tokens[idx]
         src = str(tok.attrs.get("src", ""))
-        asset = posixpath.normpath(markdown.local_path(src))
+        asset = posixpath.normpath(local_path(src))
         alt = self.renderInlineAsText(tok.children or [], options, env)
         title = tok.attrs.get("title")
         arg = {"asset": asset if asset in self.policy.assets else None, "src": src}
@@ -122,18 +122,18 @@ class CanonicalRenderer(RendererHTML):
         title = tok.attrs.get("title")
         title_attr = f' title="{escapeHtml(str(title))}"' if title else ""
         if href.startswith("part:"):
-            m = markdown.PART_LINK.match(href)
+            m = PART_LINK.match(href)
             target = self.policy.parts.get(m.group(1)) if m else None
             if m is None or target is None:  # refused at load; keep rendering total
                 self._links.append("</span>")
                 return f"<span{_mark('removed')}>"
             self._links.append("</a>")
             return f"<a{_mark('xref', [target, m.group(2)])}{title_attr}>"
-        if not markdown._validate_link(href):  # refused at load (with a warning)
+        if not link_is_valid(href):  # refused at load (with a warning)
             self._links.append("</span>")
             return f"<span{_mark('removed')}>"
         self._links.append("</a>")
-        path = None if href.startswith("#") else markdown.source_file(href)
+        path = None if href.startswith("#") else source_file(href)
         if path:
             fragment = href.split("#", 1)[1] if "#" in href else None
             return f"<a{_mark('file', [path, fragment])}{title_attr}>"

@@ -10,13 +10,15 @@ written, whitespace included (the canonical HTML has no layout whitespace of its
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, cast
 from xml.etree.ElementTree import Element
 
 import html5lib
+from markdown_it.token import Token
 
-from ketapub import tree
+from ketapub import sanitize, tree
+from ketapub.dialect import canonical
 from ketapub.dialect.canonical import ARG, MARK
 
 BLOCK_TAGS = frozenset({
@@ -26,6 +28,13 @@ BLOCK_TAGS = frozenset({
     "tfoot", "th", "thead", "tr", "ul",
 })
 """Raw elements that become :class:`~ketapub.tree.Block` (the others are inline)."""
+
+
+def build(tokens: Sequence[Token], env: dict[str, Any], policy: canonical.Policy
+          ) -> tree.Document:
+    """The tree of parsed tokens: written as canonical HTML, sanitised once, parsed once."""
+    html = canonical.render(tokens, policy, {"xhtmlOut": False}, dict(env))
+    return parse(sanitize.clean_marked(html))
 
 
 def parse(html: str) -> tree.Document:

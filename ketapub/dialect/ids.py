@@ -1,0 +1,15 @@
+"""Ids the dialect makes besides heading anchors: reference-list entries and footnotes."""
+
+from __future__ import annotations
+
+
+def reference_id(prefix: str, ref: str) -> str:
+    """The id of a reference-list entry. Ids the dialect makes for anything but a heading
+    hold a ``.``, which no heading id can (``[A-Za-z0-9_-]``): a heading "Ref smith" and
+    the citation ``[@smith]`` get ``ref-smith`` and ``ref.smith``, never one id twice."""
+    return f"{prefix}ref.{ref}"
+
+
+def footnote_id(prefix: str, kind: str, name: str) -> str:
+    """``fn.1`` / ``fnref.1`` after ``prefix``, apart from headings as :func:`reference_id`."""
+    return f"{prefix}{kind}.{name}"
