@@ -12,6 +12,11 @@ a tuple. Text is plain text, never markup: a translator escapes it for its own f
 Ids in the tree are the part's own (``dosing``, ``ref.smith``, ``fn.1``): a translator that
 puts several parts on one page prefixes them (see ``Translator.id``).
 
+The dialect adds no layout whitespace between blocks (a translator lays out its own
+format); whitespace the author wrote in raw HTML stays, as :class:`Text` beside or inside the
+:class:`Block` it belongs to. Raw elements keep their tag as written (``br``, ``hr`` and
+``wbr`` are void).
+
 Cross-references name their target part by number and stay symbolic: whether the target
 is released is a question of the build's instant, which the translator answers
 (``Translator.is_released``), so one tree serves every instant.
