@@ -235,3 +235,19 @@ def test_raw_html_keeps_the_html5_structure_and_the_authors_whitespace() -> None
             tree.Text("b "), tree.Inline(tag="i", children=(tree.Text("c"),)))),
         tree.Inline(tag="i", children=(tree.Text(" d"),)),
         tree.Text(" e")))
+
+
+@pytest.mark.parametrize("html", [
+    '<p>a<!-- hidden --><script>alert(1)</script><style>p{}</style>b</p>',
+    '<a href="javascript:alert(1)" rel="opener" target="_blank">x</a><a href="https:e.org">y</a>',
+    '<table><tr><td style="color:red;text-align:right" colspan="900">c</td></tr></table>',
+    '<img src="data:image/png;base64,AA" alt="a" onerror="x"><svg><a>s</a></svg>',
+    '<section class="faq" aria-labelledby="q"><h2 id="q">Q</h2><form>f</form></section>',
+    '<p><iframe>i</iframe><noscript>n</noscript><textarea>t</textarea><select>s</select></p>',
+])
+def test_the_marked_pass_cleans_as_the_output_pass(html: str) -> None:
+    """Apart from the markers, clean_marked is clean_output: the same tags, attributes, URL
+    schemes, styles, comments and dropped content."""
+    from ketapub import sanitize
+
+    assert sanitize.clean_marked(html) == sanitize.clean_output(html)
