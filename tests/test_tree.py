@@ -251,3 +251,27 @@ def test_the_marked_pass_cleans_as_the_output_pass(html: str) -> None:
     from ketapub import sanitize
 
     assert sanitize.clean_marked(html) == sanitize.clean_output(html)
+
+
+@pytest.mark.parametrize("body", [
+    "# T\n\n- a\n- b\n\n  c\n\n| x | y |\n|---|--:|\n| 1 | *2* |\n\nT\n: d[^1]\n\n[^1]: n\n",
+    "> [!NOTE]\n> a  \n> b [x](https://e.org \"t\") ![i](assets/x.png)\n\n```py\n<&>\n```\n",
+    "> ## Frequently asked questions\n\n### q\n\na\n\n## next\n",
+])
+def test_the_fast_parse_of_a_body_without_raw_html_is_html5s(body: str) -> None:
+    from ketapub import sanitize
+    from ketapub.dialect import canonical, parser, treebuild, wellformed
+
+    tokens, env = parser.parsed(body, "en")
+    policy = canonical.Policy(parts={}, assets=frozenset({"assets/x.png"}), citations={})
+    html = sanitize.clean_marked(canonical.render(tokens, policy, {}, env))
+    assert wellformed.parse(html) is not None  # the fast path is taken
+    assert treebuild.parse(html, raw=False) == treebuild.parse(html, raw=True)
+
+
+@pytest.mark.parametrize("html", ["<p><em>a</p></em>", "<p>a", "a</p>", '<p title="<">a</p>',
+                                  "<br/>", "<!-- c --><p>a</p>"])
+def test_the_fast_parse_gives_up_on_what_is_not_closed_in_order(html: str) -> None:
+    from ketapub.dialect import wellformed
+
+    assert wellformed.parse(html) is None

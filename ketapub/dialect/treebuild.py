@@ -18,7 +18,7 @@ import html5lib
 from markdown_it.token import Token
 
 from ketapub import sanitize, tree
-from ketapub.dialect import canonical
+from ketapub.dialect import canonical, wellformed
 from ketapub.dialect.canonical import ARG, MARK
 
 BLOCK_TAGS = frozenset({
@@ -34,13 +34,20 @@ def build(tokens: Sequence[Token], env: dict[str, Any], policy: canonical.Policy
           ) -> tree.Document:
     """The tree of parsed tokens: written as canonical HTML, sanitised once, parsed once."""
     html = canonical.render(tokens, policy, {"xhtmlOut": False}, dict(env))
-    return parse(sanitize.clean_marked(html))
+    return parse(sanitize.clean_marked(html), raw=any(map(_raw, tokens)))
 
 
-def parse(html: str) -> tree.Document:
-    """The tree of sanitised canonical HTML."""
-    parser = html5lib.HTMLParser(namespaceHTMLElements=False)
-    fragment = parser.parseFragment(html)
+def _raw(tok: Token) -> bool:
+    """Whether a block token is or holds the author's raw HTML."""
+    return tok.type == "html_block" or any(
+        c.type == "html_inline" for c in tok.children or ())
+
+
+def parse(html: str, raw: bool = True) -> tree.Document:
+    """The tree of sanitised canonical HTML; ``raw`` False says it holds no raw HTML."""
+    fragment = None if raw else wellformed.parse(html)
+    if fragment is None:
+        fragment = html5lib.HTMLParser(namespaceHTMLElements=False).parseFragment(html)
     children = _convert_all(fragment)
     notes = [c for c in children if isinstance(c, tree.Notes)]
     blocks = tuple(c for c in children if not isinstance(c, tree.Notes))
