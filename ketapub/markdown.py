@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from ketapub.dialect import DIALECT
 from ketapub.dialect.analysis import WORD, Analysis, PartLink, analyze
-from ketapub.dialect.html import HtmlOptions, LinkResolver, inline_html, to_html
 from ketapub.dialect.ids import footnote_id, reference_id
 from ketapub.dialect.links import PART_LINK, local_path, source_file
 from ketapub.dialect.parser import (
@@ -21,6 +20,7 @@ from ketapub.dialect.parser import (
     typographic,
 )
 from ketapub.dialect.parser import parsed as _parsed
+from ketapub.dialect.render_html import HtmlOptions, LinkResolver, inline_html, to_html
 from ketapub.dialect.safety import MAX_RAW_DEPTH
 
 __all__ = ["CALLOUT", "CITATION", "DIALECT", "FAQ_TITLE", "MAX_RAW_DEPTH", "PART_LINK", "WORD",

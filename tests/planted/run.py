@@ -186,7 +186,7 @@ BUGS: tuple[Bug, ...] = (
         '"card": f"cards/{p.slug}.html",', '"card": f"card/{p.slug}.html",',
         ("tests/test_hostile.py", "-k", "html_fragments_are_inert"),
         "partners reading fragments.json fetch cards that do not exist"),
-    Bug("citation-href-prefix", "ketapub/dialect/html.py",
+    Bug("citation-href-prefix", "ketapub/dialect/render_html.py",
         'else "#" + reference_id(opts.id_prefix, cid))', 'else "#" + reference_id("", cid))',
         ("tests/test_html.py", "-k", "in_page_links"),
         "a citation in a partner's fragment links nowhere"),
