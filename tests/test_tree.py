@@ -275,3 +275,23 @@ def test_the_fast_parse_gives_up_on_what_is_not_closed_in_order(html: str) -> No
     from ketapub.dialect import wellformed
 
     assert wellformed.parse(html) is None
+
+
+def test_pathological_nesting_gives_a_tree_any_walk_can_go_through() -> None:
+    from ketapub.dialect.treebuild import MAX_DEPTH
+
+    body = "*" * 5000 + "deep" + "*" * 5000 + "\n"  # 2,500 levels of emphasis
+    doc = dialect.document(body, language="en")
+    depth, node = 0, doc.children[0]
+    while isinstance(node, tree.Parent) and node.children:
+        depth, node = depth + 1, node.children[0]
+    assert depth == MAX_DEPTH and node == tree.Text("deep")  # the text below is kept
+    assert markdown.analyze(body, "p.md", 1).words == 1
+
+
+def test_raw_html_too_deep_is_reported_without_a_tree() -> None:
+    body = "Intro words.\n\n" + "<div>" * 3000 + "deep" + "</div>" * 3000 + "\n"
+    found = markdown.analyze(body, "p.md", 1)
+    assert [d.message for d in found.diagnostics] == [
+        "raw HTML nests more than 100 levels deep; flatten it"]
+    assert found.words == 0 and found.paragraphs == []  # the load fails on it anyway

@@ -48,10 +48,30 @@ def parse(html: str, raw: bool = True) -> tree.Document:
     fragment = None if raw else wellformed.parse(html)
     if fragment is None:
         fragment = html5lib.HTMLParser(namespaceHTMLElements=False).parseFragment(html)
+    _prune(fragment)
     children = _convert_all(fragment)
     notes = [c for c in children if isinstance(c, tree.Notes)]
     blocks = tuple(c for c in children if not isinstance(c, tree.Notes))
     return tree.Document(children=blocks, notes=notes[-1] if notes else None)
+
+
+MAX_DEPTH = 150
+"""Elements deeper than this keep only their text: a tree any recursive walk can go through
+(markdown-it nests emphasis without limit; ``*`` x 5000 around a word is 2,500 levels)."""
+
+
+def _prune(root: Element) -> None:
+    """Flatten what lies deeper than MAX_DEPTH to its text, without recursion."""
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth < MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in el)
+        elif len(el):
+            text = "".join(el.itertext())
+            for child in list(el):
+                el.remove(child)
+            el.text = text
 
 
 def _items(el: Element) -> Iterator[Element | str]:
