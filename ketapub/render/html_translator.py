@@ -1,0 +1,348 @@
+"""HTML from a part's document tree: the translator every HTML-based format subclasses.
+
+:class:`HtmlTranslator` writes the HTML the dialect has always produced (markdown-it's
+markup, then serialised as the sanitiser's HTML5 serialiser writes it: attributes in source
+order, ``&amp; &lt; &gt;`` and U+00A0 as ``&nbsp;`` in text and attributes, ``&quot;`` in
+attributes, void elements without a closing slash, a newline after each block). A format
+changes what it needs by overriding a policy (:meth:`HtmlTranslator.part_link`,
+:meth:`~HtmlTranslator.asset_url`, :meth:`~HtmlTranslator.id` ...) or a ``visit_`` method;
+no format patches another's output.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ketapub import i18n, tree
+from ketapub.render.translator import Translator
+
+if TYPE_CHECKING:
+    from ketapub.model import Part
+
+VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input",
+                           "link", "meta", "source", "track", "wbr"})
+BACKREF = "\u21a9\ufe0e"
+"""The footnote back-link's text: a hooked arrow shown as text, not as an emoji."""
+
+
+def escape_text(text: str) -> str:
+    """Text as the HTML5 serialiser writes it."""
+    return (text.replace("&", "&amp;").replace("\u00a0", "&nbsp;")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def escape_attr(value: str) -> str:
+    """An attribute value as the HTML5 serialiser writes it (between double quotes)."""
+    return (value.replace("&", "&amp;").replace("\u00a0", "&nbsp;").replace('"', "&quot;")
+            .replace("<", "&lt;").replace(">", "&gt;"))
+
+
+class HtmlTranslator(Translator):
+    """A part (or a short text) as an HTML fragment.
+
+    Args:
+        ctx: the build's :class:`~ketapub.render.base.RenderContext` (None: links and
+            dates need no series, as in a test).
+        prefix: prepended to every id of the part, so several parts can share one page.
+        heading_offset: levels added to every heading (1: ``##`` becomes ``<h3>``).
+        language: the series language, for callout labels (default: the context's).
+    """
+
+    def __init__(self, ctx: Any = None, *, prefix: str = "", heading_offset: int = 0,
+                 language: str | None = None) -> None:
+        super().__init__(ctx)
+        self.prefix = prefix
+        self.heading_offset = heading_offset
+        self.language = language or (ctx.series.language if ctx is not None else "en")
+
+    # --- serialisation (a subclass writing another syntax overrides these) ------------
+    def text(self, text: str) -> str:
+        return escape_text(text)
+
+    def attr(self, value: str) -> str:
+        return escape_attr(value)
+
+    def start(self, tag: str, attrs: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
+              ) -> str:
+        return f"<{tag}" + "".join(f' {k}="{self.attr(v)}"' for k, v in attrs) + ">"
+
+    def element(self, tag: str, content: str, attrs: Any = ()) -> str:
+        """``<tag attrs>content</tag>`` (a void element has no content and no end tag)."""
+        if tag in VOID_ELEMENTS:
+            return self.start(tag, attrs)
+        return self.start(tag, attrs) + content + f"</{tag}>"
+
+    # --- policies ----------------------------------------------------------------------
+    def id(self, local: str) -> str:
+        return self.prefix + local
+
+    def heading_level(self, level: int) -> int:
+        return min(6, level + self.heading_offset)
+
+    def part_link(self, part: Part, anchor: str | None) -> str:
+        """The href of a cross-reference to released ``part`` (and a heading in it)."""
+        return str(self.ctx.web_link(part, anchor))
+
+    def unreleased(self, part: Part | None, children: str) -> str:
+        """A cross-reference to a part not out yet: its text, then "(Available <date>)"."""
+        suffix = f" ({self.ctx.available(part)})" if part is not None else ""
+        return f'<span class="xref-unreleased">{children}</span>{self.text(suffix)}'
+
+    def asset_url(self, path: str) -> str | None:
+        """The URL of series asset ``path`` in an ``src`` (None: show the alt text)."""
+        return path
+
+    def file_url(self, path: str, fragment: str | None) -> str:
+        """The href of a link to a file under ``assets/``: its published URL."""
+        url = str(self.ctx.web_url(path)) if self.ctx is not None else path
+        return url + ("#" + fragment if fragment is not None else "")
+
+    def link_href(self, href: str) -> str:
+        """The href of an ordinary link (``#anchor`` of the part gets the id prefix)."""
+        return "#" + self.id(href[1:]) if href.startswith("#") and self.prefix else href
+
+    def citation_href(self, ref_id: str) -> str:
+        """The href of a citation of reference ``ref_id``: the part's own reference list."""
+        return "#" + self.id("ref." + ref_id)
+
+    def callout_title(self, kind: str) -> str:
+        return i18n.labels(self.language)[f"callout_{kind}"]
+
+    # --- inlines -----------------------------------------------------------------------
+    def visit_text(self, node: tree.Text) -> str:
+        return self.text(node.text)
+
+    def visit_soft_break(self, node: tree.SoftBreak) -> str:
+        return "\n"
+
+    def visit_line_break(self, node: tree.LineBreak) -> str:
+        return self.element("br", "") + "\n"
+
+    def visit_emphasis(self, node: tree.Emphasis) -> str:
+        return self.element("em", self.visit_all(node.children))
+
+    def visit_strong(self, node: tree.Strong) -> str:
+        return self.element("strong", self.visit_all(node.children))
+
+    def visit_strikethrough(self, node: tree.Strikethrough) -> str:
+        return self.element("s", self.visit_all(node.children))
+
+    def visit_code(self, node: tree.Code) -> str:
+        return self.element("code", self.text(node.text))
+
+    def visit_inline(self, node: tree.Inline) -> str:
+        return self.element(node.tag, self.visit_all(node.children), self.raw_attrs(node))
+
+    def raw_attrs(self, node: tree.Parent) -> tuple[tuple[str, str], ...]:
+        """The attributes an author's raw element kept (a format may rewrite URLs)."""
+        return node.attrs
+
+    def visit_link(self, node: tree.Link) -> str:
+        attrs = [("href", self.link_href(node.href))]
+        if node.title:
+            attrs.append(("title", node.title))
+        return self.element("a", self.visit_all(node.children), attrs)
+
+    def visit_file_link(self, node: tree.FileLink) -> str:
+        return self.element("a", self.visit_all(node.children),
+                            [("href", self.file_url(node.path, node.fragment))])
+
+    def visit_cross_reference(self, node: tree.CrossReference) -> str:
+        children = self.visit_all(node.children)
+        part = self.ctx.series.get_part(node.target) if self.ctx is not None else None
+        if part is None or not self.is_released(node.target):
+            return self.unreleased(part, children)
+        return self.xref(node, part, self.element(
+            "a", children, [("href", self.part_link(part, node.anchor)), ("class", "xref")]))
+
+    def xref(self, node: tree.CrossReference, part: Part, link: str) -> str:
+        """A released cross-reference's markup, ``link`` its ``<a>`` (print adds "(Part 3)")."""
+        return link
+
+    def visit_removed_link(self, node: tree.RemovedLink) -> str:
+        return self.element("span", self.visit_all(node.children), [("class", "link-removed")])
+
+    def visit_image(self, node: tree.Image) -> str:
+        url = self.asset_url(node.asset) if node.asset is not None else None
+        if url is None:
+            return self.text(node.alt)
+        return self.element("img", "", self.image_attrs(node, url))
+
+    def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
+        attrs = [("src", url), ("alt", node.alt)]
+        if node.title:
+            attrs.append(("title", node.title))
+        return attrs
+
+    def visit_citation(self, node: tree.Citation) -> str:
+        if not node.refs:
+            return ""
+        links = ", ".join(self.element("a", str(n), [("href", self.citation_href(rid)),
+                                                     ("role", "doc-biblioref")])
+                          for rid, n in node.refs)
+        return self.element("span", f"[{links}]", [("class", "citation")])
+
+    def note_ref_id(self, number: int, sub: int) -> str:
+        return self.id(f"fnref.{number}" + (f".{sub}" if sub else ""))
+
+    def visit_note_ref(self, node: tree.NoteRef) -> str:
+        caption = f"[{node.number}" + (f":{node.sub}" if node.sub else "") + "]"
+        link = self.element("a", caption, self.note_ref_attrs(node))
+        return self.element("sup", link, [("class", "footnote-ref")])
+
+    def note_ref_attrs(self, node: tree.NoteRef) -> list[tuple[str, str]]:
+        return [("href", "#" + self.id(f"fn.{node.number}")),
+                ("id", self.note_ref_id(node.number, node.sub))]
+
+    # --- blocks ------------------------------------------------------------------------
+    def visit_paragraph(self, node: tree.Paragraph) -> str:
+        return self.element("p", self.visit_all(node.children), node.attrs) + "\n"
+
+    def visit_heading(self, node: tree.Heading) -> str:
+        tag = f"h{self.heading_level(node.level)}"
+        return self.element(tag, self.visit_all(node.children), [("id", self.id(node.id))]) + "\n"
+
+    def visit_block_quote(self, node: tree.BlockQuote) -> str:
+        return self.element("blockquote", "\n" + self.visit_all(node.children)) + "\n"
+
+    def visit_callout(self, node: tree.Callout) -> str:
+        title = self.element("p", self.element("strong", self.text(self.callout_title(node.kind))),
+                             [("class", "callout-title")])
+        return self.element("div", f"\n{title}\n" + self.visit_all(node.children),
+                            [("class", f"callout callout-{node.kind}"), ("role", "note")]) + "\n"
+
+    def visit_bullet_list(self, node: tree.BulletList) -> str:
+        return self._list("ul", [], node.children, node.tight)
+
+    def visit_ordered_list(self, node: tree.OrderedList) -> str:
+        attrs = [("start", str(node.start))] if node.start != 1 else []
+        return self._list("ol", attrs, node.children, node.tight)
+
+    def _list(self, tag: str, attrs: list[tuple[str, str]], items: tuple[tree.Node, ...],
+              tight: bool) -> str:
+        body = "".join(self.item("li", item.children, tight) if isinstance(item, tree.ListItem)
+                       else self.visit(item) for item in items)
+        return self.element(tag, "\n" + body, attrs) + "\n"
+
+    def item(self, tag: str, children: tuple[tree.Node, ...], tight: bool) -> str:
+        """A list item or a definition: in a tight list its paragraphs show as bare text.
+
+        The newlines are markdown-it's: one after the opening tag unless text follows, and
+        one before a list, table, definition list or rule that follows bare text.
+        """
+        if not children:
+            return self.element(tag, "") + "\n"
+        if not tight:
+            return self.element(tag, "\n" + self.visit_all(children)) + "\n"
+        out = "" if isinstance(children[0], tree.Paragraph) else "\n"
+        after_text = False
+        for child in children:
+            if isinstance(child, tree.Paragraph):
+                out += self.visit_all(child.children)
+                after_text = True
+                continue
+            if after_text and isinstance(child, tree.BulletList | tree.OrderedList | tree.Table
+                                         | tree.DefinitionList | tree.ThematicBreak):
+                out += "\n"
+            out += self.visit(child)
+            after_text = False
+        return self.element(tag, out) + "\n"
+
+    def visit_list_item(self, node: tree.ListItem) -> str:
+        return self.item("li", node.children, False)
+
+    def visit_code_block(self, node: tree.CodeBlock) -> str:
+        attrs = [("class", "language-" + node.info)] if node.info else []
+        return self.element("pre", self.element("code", self.text(node.text), attrs)) + "\n"
+
+    def visit_thematic_break(self, node: tree.ThematicBreak) -> str:
+        return self.element("hr", "") + "\n"
+
+    # tables ---------------------------------------------------------------------------
+    def visit_table(self, node: tree.Table) -> str:
+        out = "\n" + self.element("thead", "\n" + self.rows(node, node.head, True)) + "\n"
+        if node.body:
+            out += self.element("tbody", "\n" + self.rows(node, node.body, False)) + "\n"
+        return self.element("table", out, node.attrs) + "\n"
+
+    def rows(self, table: tree.Table, rows: tuple[tree.Row, ...], head: bool) -> str:
+        return "".join(self.element("tr", "\n" + "".join(
+            self.cell(table, c, head) for c in row.children if isinstance(c, tree.Cell)),
+            row.attrs) + "\n" for row in rows)
+
+    def cell(self, table: tree.Table, cell: tree.Cell, head: bool) -> str:
+        """A cell as the dialect has always written it: ``th`` in the head, ``td`` in the
+        body, alignment as a style (print and feeds keep that layout; the web fragment and
+        the EPUB follow the table's row headers, see :meth:`cell_tag`)."""
+        return self.element(self.cell_tag(cell, head), self.visit_all(cell.children),
+                            self.cell_attrs(cell, head)) + "\n"
+
+    def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        return "th" if head else "td"
+
+    def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        attrs = list(cell.attrs)
+        if cell.align:
+            attrs.append(("style", f"text-align:{cell.align}"))
+        return attrs
+
+    # definition lists, FAQ, raw blocks --------------------------------------------------
+    def visit_definition_list(self, node: tree.DefinitionList) -> str:
+        tight = getattr(node, "tight", True)
+        body = "".join(self.item("dd", c.children, tight) if isinstance(c, tree.Definition)
+                       else self.visit(c) for c in node.children)
+        return self.element("dl", "\n" + body) + "\n"
+
+    def visit_term(self, node: tree.Term) -> str:
+        return self.element("dt", self.visit_all(node.children)) + "\n"
+
+    def visit_definition(self, node: tree.Definition) -> str:
+        return self.item("dd", node.children, False)
+
+    def visit_faq(self, node: tree.Faq) -> str:
+        return self.element("section", "\n" + self.visit_all(node.children),
+                            self.faq_attrs(node)) + "\n"
+
+    def faq_attrs(self, node: tree.Faq) -> list[tuple[str, str]]:
+        return [("class", "faq")]
+
+    def visit_faq_item(self, node: tree.FaqItem) -> str:
+        return self.element("div", "\n" + self.visit_all(node.children),
+                            [("class", "faq-item")]) + "\n"
+
+    def visit_block(self, node: tree.Block) -> str:
+        return self.element(node.tag, self.visit_all(node.children), self.raw_attrs(node))
+
+    # notes ------------------------------------------------------------------------------
+    def visit_notes(self, node: tree.Notes) -> str:
+        items = "".join(self.visit(n) for n in node.notes)
+        section = self.element("section", "\n" + self.element(
+            "ol", "\n" + items, [("class", "footnotes-list")]) + "\n",
+            [("class", "footnotes")])
+        return self.element("hr", "", [("class", "footnotes-sep")]) + "\n" + section + "\n"
+
+    def backrefs(self, note: tree.Note) -> str:
+        """`` <a>↩︎</a>`` back to each reference to ``note``."""
+        return "".join(" " + self.element("a", BACKREF, self.backref_attrs(note, sub))
+                       for sub in range(max(note.refs, 1)))
+
+    def backref_attrs(self, note: tree.Note, sub: int) -> list[tuple[str, str]]:
+        return [("href", "#" + self.note_ref_id(note.number, sub)),
+                ("class", "footnote-backref")]
+
+    def note_body(self, note: tree.Note) -> str:
+        """The note's blocks, the back-links at the end of its last paragraph."""
+        kids = note.children
+        if kids and isinstance(kids[-1], tree.Paragraph):
+            last = kids[-1]
+            return (self.visit_all(kids[:-1])
+                    + self.element("p", self.visit_all(last.children) + self.backrefs(note),
+                                   last.attrs) + "\n")
+        return self.visit_all(kids) + self.backrefs(note)
+
+    def visit_note(self, node: tree.Note) -> str:
+        return self.element("li", self.note_body(node), [("id", self.id(f"fn.{node.number}")),
+                                                         ("class", "footnote-item")]) + "\n"
+
+    def visit_document(self, node: tree.Document) -> str:
+        return self.visit_all(node.children) + (self.visit(node.notes) if node.notes else "")
