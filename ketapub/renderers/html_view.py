@@ -11,25 +11,18 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from html import unescape
 from typing import Any
 from urllib.parse import urljoin
 
 from markupsafe import Markup, escape
 
-from ketapub import i18n, markdown
+from ketapub import i18n, markdown, tree
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
+from ketapub.render.html_translator import HtmlTranslator
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
                            "yi"})
-
-_TAG = re.compile(r'<([a-z][a-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)(\s*/?)>')
-_URL_ATTR = re.compile(r'\s+(href)="([^"]*)"')
-_EMPTY_TH = re.compile(r"<th((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)>\s*</th>")
-_STYLE = re.compile(r'\s+style="([^"]*)"')
-_ALIGN = re.compile(r"^\s*text-align:\s*(left|center|right)\s*;?\s*$")
-
 
 def text_direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
@@ -59,33 +52,66 @@ def script_json(value: Any) -> Markup:
     return Markup(text)
 
 
-def embed_body(html: str, base: str) -> str:
-    """Make sanitised content work inside a host page: relative links resolved against the
-    part's public page ``base`` (a host page would resolve them against itself; image
-    sources are already mapped by the caller's asset policy), table
-    alignment as classes (a strict Content-Security-Policy blocks inline style attributes),
-    empty header cells as data cells, and lazy images."""
-    def absolute(attr: re.Match[str]) -> str:
-        value = unescape(attr.group(2))
-        if value.startswith("#") or re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
-            return attr.group(0)
-        return f' {attr.group(1)}="{escape(urljoin(base, value))}"'
+class WebTranslator(HtmlTranslator):
+    """A part's body for a host page: relative links resolved against the part's public
+    page ``base`` (a host page would resolve them against itself), table alignment as
+    classes (a strict Content-Security-Policy blocks inline style attributes), lazy images,
+    and the table's header cells as the tree says (a two-way table's first column names
+    its rows; an empty header cell is a data cell, never a blank header a screen reader
+    would announce)."""
 
-    def tag(match: re.Match[str]) -> str:
-        name, attrs, end = match.groups()
-        attrs = _URL_ATTR.sub(absolute, attrs)
-        style = _STYLE.search(attrs)
-        if style:
-            attrs = _STYLE.sub("", attrs)
-            align = _ALIGN.match(style.group(1))
-            if align:
-                attrs += f' class="ketapub-align-{align.group(1)}"'
-        if name == "img":
-            attrs += ' loading="lazy" decoding="async"'
-        return f"<{name}{attrs}{end}>"
+    def __init__(self, ctx: RenderContext, base: str, asset_url: Callable[[str], str], *,
+                 prefix: str = "", heading_offset: int = 0) -> None:
+        super().__init__(ctx, prefix=prefix, heading_offset=heading_offset)
+        self.base = base
+        self._asset_url = asset_url
 
-    # an empty corner cell is not a header: screen readers would announce a blank column
-    return _EMPTY_TH.sub(r"<td\1></td>", _TAG.sub(tag, html))
+    def asset_url(self, path: str) -> str | None:
+        return self._asset_url(path)
+
+    def start(self, tag: str, attrs: Any = ()) -> str:
+        return f"<{tag}" + "".join(self.attribute(k, v) for k, v in attrs) + ">"
+
+    def attribute(self, name: str, value: str) -> str:
+        """`` name="value"``; a relative href made absolute (and escaped as Jinja would)."""
+        if name == "href" and not value.startswith("#") and not _SCHEME.match(value):
+            return f' {name}="{escape(urljoin(self.base, value))}"'
+        return f' {name}="{self.attr(value)}"'
+
+    def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
+        return [*super().image_attrs(node, url), ("loading", "lazy"), ("decoding", "async")]
+
+    def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        return "th" if cell.header and not _blank(cell) else "td"
+
+    def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        attrs = list(cell.attrs)
+        if cell.align:
+            attrs.append(("class", f"ketapub-align-{cell.align}"))
+        if cell.scope and self.cell_tag(cell, head) == "th":
+            attrs.append(("scope", cell.scope))
+        return attrs
+
+    def visit_block(self, node: tree.Block) -> str:
+        if node.tag == "th" and _blank(node):
+            return self.element("td", "", self.raw_attrs(node))
+        return super().visit_block(node)
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _blank(node: tree.Parent) -> bool:
+    """A cell with nothing in it but white space."""
+    return all(isinstance(c, tree.Text) and not c.text.strip() for c in node.children)
+
+
+def web_html(ctx: RenderContext, document: tree.Document, base: str,
+             asset_url: Callable[[str], str], *, prefix: str = "",
+             heading_offset: int = 0) -> str:
+    """A document as a fragment of a host page (see :class:`WebTranslator`)."""
+    return WebTranslator(ctx, base, asset_url, prefix=prefix,
+                         heading_offset=heading_offset).visit(document)
 
 
 def time_tag(ctx: RenderContext, value: datetime | date) -> Markup:
@@ -111,8 +137,6 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
     s = ctx.series
     words = i18n.labels(s.language)
     prefix = id_prefix(part)
-    body = ctx.part_html(part, ctx.web_link, asset_url=asset_url, id_prefix=prefix,
-                         heading_offset=ctx.options.heading_level - 1)
     rev = ctx.review(part)
     reviewed = None
     if rev and rev.on:
@@ -137,7 +161,8 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "kicker": words["part_of"].format(n=part.part, total=len(s.parts)),
         "meta": meta,
         "reviewed": reviewed,
-        "body": Markup(embed_body(body, s.part_url(part))),
+        "body": Markup(web_html(ctx, ctx.document(part), s.part_url(part), asset_url,
+                                prefix=prefix, heading_offset=ctx.options.heading_level - 1)),
         "references": part.numbered_references,
         "disclaimer": disclaimer(ctx, asset_url),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),
@@ -201,8 +226,7 @@ def disclaimer(ctx: RenderContext, asset_url: Callable[[str], str]) -> Markup:
     s = ctx.series
     if not s.disclaimer:
         return Markup("")
-    html = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=asset_url)
-    return Markup(embed_body(html, s.base_url))
+    return Markup(web_html(ctx, ctx.text_document(s.disclaimer), s.base_url, asset_url))
 
 
 def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
