@@ -170,9 +170,11 @@ class _Book:
         if s.disclaimer or s.medical_review:
             from markupsafe import Markup
 
-            from ketapub.renderers.epub_xhtml import body_xhtml
+            from ketapub.renderers.epub_xhtml import XhtmlTranslator, body_xhtml
 
-            disclaimer = (Markup(body_xhtml(ctx.markdown_html(s.disclaimer, self.link)))
+            # as written (no image of the disclaimer is added to the book)
+            translator = XhtmlTranslator(ctx, self.link, lambda path: path)
+            disclaimer = (Markup(body_xhtml(translator, ctx.text_document(s.disclaimer)))
                           if s.disclaimer else "")
             review = ctx.review_text(ctx.review(None))
             self.document("notice", "notice.xhtml", "notice.xhtml", disclaimer=disclaimer,
@@ -181,13 +183,13 @@ class _Book:
     def part(self, part: Part) -> list[Any]:
         from markupsafe import Markup
 
-        from ketapub.renderers.epub_xhtml import body_xhtml, headings
+        from ketapub.renderers.epub_xhtml import XhtmlTranslator, body_xhtml, headings
 
         ctx, t = self.ctx, self.t
         prefix = id_prefix(part)
-        html = ctx.part_html(part, self.link, asset_url=lambda p: quote(self.media_href(p)),
-                             id_prefix=prefix)
-        body = Markup(body_xhtml(html, notes_title=t["notes"], notes_id="notes"))
+        translator = XhtmlTranslator(ctx, self.link, lambda p: quote(self.media_href(p)),
+                                     prefix=prefix, notes_title=t["notes"], notes_id="notes")
+        body = Markup(body_xhtml(translator, ctx.document(part)))
         dates = t["published_on"].format(date=ctx.format_date(part.publish_at))
         if (updated := ctx.updated(part)) is not None:
             dates += " · " + t["updated_on"].format(date=ctx.format_date(updated))

@@ -1,20 +1,24 @@
-"""HTML5 body -> well-formed XHTML for EPUB content documents.
+"""A part's document tree as XHTML for EPUB content documents.
 
-The dialect renders HTML5 serialisation (``<img ...>`` not self-closed). An EPUB reading
-system parses XHTML as XML, so the body is re-parsed with html5lib (the HTML5 parsing
-algorithm) and serialised as XML. On the way, footnotes become EPUB 3 notes
-(``epub:type="noteref"`` / ``"footnote"`` with back-links) that reading systems can show as
-pop-ups, and every image is checked for alt text.
+An EPUB reading system parses XHTML as XML, so the translator writes XML: every element
+closed (``<img .../>``, an empty element as ``<p/>``), ``&lt; &gt; &amp;`` in text and
+``&quot;`` and character references for white space in attributes. Footnotes become EPUB 3
+notes (``epub:type="noteref"`` / ``"footnote"`` asides with back-links) that reading systems
+can show as pop-ups; a two-way table's first column holds row headers (``scope="row"``); the
+FAQ section is labelled by its heading; every image has alt text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ketapub import tree
+from ketapub.render.html_translator import HtmlTranslator
+
 OPS_NS = "http://www.idpf.org/2007/ops"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
-EPUB_TYPE = f"{{{OPS_NS}}}type"
 
 
 @dataclass(frozen=True)
@@ -25,116 +29,94 @@ class Heading:
     text: str
 
 
-def _classes(el: Any) -> set[str]:
-    return set((el.get("class") or "").split())
+class XhtmlTranslator(HtmlTranslator):
+    """XHTML for an EPUB content document's ``<body>``.
+
+    Args:
+        ctx: the build's context.
+        link: the href of a cross-reference to a released part (and a heading in it).
+        asset_url: the href of an asset in the book (None: shown by its alt text).
+        prefix: the part's id prefix.
+        notes_title: the heading of the notes (in the series language).
+        notes_id: the id of that heading.
+    """
+
+    def __init__(self, ctx: Any, link: Callable[[Any, str | None], str],
+                 asset_url: Callable[[str], str | None], *, prefix: str = "",
+                 notes_title: str = "Notes", notes_id: str = "notes") -> None:
+        super().__init__(ctx, prefix=prefix)
+        self._link, self._asset_url = link, asset_url
+        self.notes_title, self.notes_id = notes_title, notes_id
+
+    # --- XML serialisation ---------------------------------------------------------------
+    def text(self, text: str) -> str:
+        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\r", "&#13;"))
+
+    def attr(self, value: str) -> str:
+        return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+                .replace("\t", "&#9;"))
+
+    def element(self, tag: str, content: str, attrs: Any = ()) -> str:
+        if not content:
+            return self.start(tag, attrs)[:-1] + "/>"
+        return self.start(tag, attrs) + content + f"</{tag}>"
+
+    # --- policies ------------------------------------------------------------------------
+    def part_link(self, part: Any, anchor: str | None) -> str:
+        return self._link(part, anchor)
+
+    def asset_url(self, path: str) -> str | None:
+        return self._asset_url(path)
+
+    # --- EPUB semantics ------------------------------------------------------------------
+    def note_ref_attrs(self, node: tree.NoteRef) -> list[tuple[str, str]]:
+        return [*super().note_ref_attrs(node), ("epub:type", "noteref"),
+                ("role", "doc-noteref")]
+
+    def visit_notes(self, node: tree.Notes) -> str:
+        heading = self.element("h2", self.text(self.notes_title), [("id", self.notes_id)])
+        asides = "".join(self.aside(note) for note in node.notes)
+        return "\n" + self.element("section", heading + asides, [
+            ("class", "footnotes"), ("aria-labelledby", self.notes_id),
+            ("epub:type", "footnotes")]) + "\n"
+
+    def aside(self, note: tree.Note) -> str:
+        """A note as a footnote aside, its number as a label before its first paragraph."""
+        body = self.note_body(note)
+        first = note.children[0] if note.children else None
+        if isinstance(first, tree.Paragraph) or (isinstance(first, tree.Block)
+                                                 and first.tag == "p"):
+            label = self.element("span", f"{note.number}.", [("class", "footnote-label")])
+            opening = self.start("p", first.attrs)
+            if body.startswith(opening):
+                body = opening + label + " " + body[len(opening):]
+        return self.element("aside", body, [
+            ("id", self.id(f"fn.{note.number}")), ("class", "footnote"),
+            ("role", "doc-footnote"), ("epub:type", "footnote")])
+
+    def backref_attrs(self, note: tree.Note, sub: int) -> list[tuple[str, str]]:
+        return [*super().backref_attrs(note, sub), ("role", "doc-backlink"),
+                ("aria-label", f"Back to note reference {note.number}")]
+
+    def faq_attrs(self, node: tree.Faq) -> list[tuple[str, str]]:
+        first = node.children[0] if node.children else None
+        if isinstance(first, tree.Heading) and first.id:
+            return [("class", "faq"), ("aria-labelledby", self.id(first.id))]
+        return [("class", "faq")]
+
+    def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        return "th" if cell.header else "td"
+
+    def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        attrs = super().cell_attrs(cell, head)
+        return [*attrs, ("scope", cell.scope)] if cell.header and cell.scope else attrs
 
 
-def _parse(html: str) -> Any:
-    """The fragment as children of a ``<div>`` that declares the ``epub`` prefix."""
-    import html5lib
-    from lxml import etree
-
-    parsed = html5lib.parseFragment(f"<div>{html}</div>", treebuilder="lxml",
-                                    namespaceHTMLElements=False)
-    (div,) = [el for el in parsed if isinstance(el.tag, str)]
-    root = etree.Element("div", nsmap={"epub": OPS_NS})
-    root.text = div.text
-    for child in list(div):
-        root.append(child)
-    return root
-
-
-def _serialise(root: Any) -> str:
-    """The children of ``root`` as XML, without the wrapper (which holds the ns declaration)."""
-    from lxml import etree
-
-    root.tail = None
-    text = etree.tostring(root, encoding="unicode", method="xml")
-    if text.endswith("/>"):  # an empty fragment
-        return ""
-    return text[text.index(">") + 1:text.rindex("</div>")]
-
-
-def _notes(root: Any, notes_title: str, notes_id: str) -> None:
-    """markdown-it footnotes -> EPUB 3 noterefs and one ``<aside>`` footnote per note."""
-    from lxml import etree
-
-    from ketapub.sanitize import drop_element
-
-    for sup in root.iter("sup"):
-        if "footnote-ref" in _classes(sup):
-            for a in sup.iter("a"):
-                a.set(EPUB_TYPE, "noteref")
-                a.set("role", "doc-noteref")
-    for hr in list(root.iter("hr")):
-        if "footnotes-sep" in _classes(hr):
-            drop_element(hr)
-    for section in list(root.iter("section")):
-        if "footnotes" not in _classes(section):
-            continue
-        items = [li for li in section.iter("li") if "footnote-item" in _classes(li)]
-        new = etree.Element("section", {"class": "footnotes", "aria-labelledby": notes_id})
-        new.set(EPUB_TYPE, "footnotes")
-        heading = etree.SubElement(new, "h2", {"id": notes_id})
-        heading.text = notes_title
-        for n, li in enumerate(items, 1):
-            aside = etree.SubElement(new, "aside", {"id": li.get("id", f"{notes_id}-{n}"),
-                                                    "class": "footnote", "role": "doc-footnote"})
-            aside.set(EPUB_TYPE, "footnote")
-            aside.text = li.text
-            for child in list(li):
-                aside.append(child)
-            for a in aside.iter("a"):
-                if "footnote-backref" in _classes(a):
-                    a.set("role", "doc-backlink")
-                    a.set("aria-label", f"Back to note reference {n}")
-            first = aside[0] if len(aside) and aside[0].tag == "p" else None
-            label = etree.Element("span", {"class": "footnote-label"})
-            label.text = f"{n}."
-            if first is not None:
-                label.tail = " " + (first.text or "")
-                first.text = None
-                first.insert(0, label)
-        new.tail = section.tail
-        section.getparent().replace(section, new)
-
-
-def _tables(root: Any) -> None:
-    """An empty top-left header cell marks a two-way table: its first column holds row
-    headers. An empty ``th`` says nothing to a screen reader, so it becomes a ``td``."""
-    for table in root.iter("table"):
-        head_rows = [tr for thead in table.iter("thead") for tr in thead.iter("tr")]
-        if not head_rows:
-            continue
-        cells = [c for c in head_rows[0] if c.tag in ("th", "td")]
-        for c in cells:
-            if c.tag == "th":
-                c.set("scope", "col")
-        if not cells or "".join(cells[0].itertext()).strip():
-            continue
-        cells[0].tag = "td"
-        cells[0].attrib.pop("scope", None)
-        for tbody in table.iter("tbody"):
-            for tr in tbody.iter("tr"):
-                first = next((c for c in tr if c.tag in ("th", "td")), None)
-                if first is not None:
-                    first.tag = "th"
-                    first.set("scope", "row")
-
-
-def body_xhtml(html: str, *, notes_title: str = "Notes", notes_id: str = "notes") -> str:
-    """Sanitised HTML5 body -> XHTML markup to place inside an XHTML ``<body>``."""
-    root = _parse(html)
-    _notes(root, notes_title, notes_id)
-    _tables(root)
-    for img in root.iter("img"):
-        if img.get("alt") is None:  # the loader already warned; keep the document valid
-            img.set("alt", "")
-    for section in root.iter("section"):
-        first_id = section[0].get("id") if len(section) else None
-        if "faq" in _classes(section) and first_id:
-            section.set("aria-labelledby", first_id)
-    return _serialise(root)
+def body_xhtml(translator: XhtmlTranslator, document: tree.Document) -> str:
+    """A document tree as XHTML markup to place inside an XHTML ``<body>``."""
+    return translator.visit(document)
 
 
 def check_document(data: bytes, name: str) -> Any:
