@@ -314,11 +314,16 @@ class HtmlTranslator(Translator):
         return self.element(node.tag, self.visit_all(node.children), self.raw_attrs(node))
 
     # notes ------------------------------------------------------------------------------
+    def notes_heading(self) -> str:
+        """A heading over the notes ("" for none: a web page shows the rule alone)."""
+        return ""
+
     def visit_notes(self, node: tree.Notes) -> str:
         items = "".join(self.visit(n) for n in node.notes)
-        section = self.element("section", "\n" + self.element(
-            "ol", "\n" + items, [("class", "footnotes-list")]) + "\n",
-            [("class", "footnotes")])
+        heading = self.notes_heading()
+        section = self.element("section", "\n" + (heading + "\n" if heading else "")
+                               + self.element("ol", "\n" + items, [("class", "footnotes-list")])
+                               + "\n", [("class", "footnotes")])
         return self.element("hr", "", [("class", "footnotes-sep")]) + "\n" + section + "\n"
 
     def backrefs(self, note: tree.Note) -> str:

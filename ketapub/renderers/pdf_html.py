@@ -1,16 +1,15 @@
 """The HTML and CSS of a handout or the booklet, from the ``pdf/`` templates.
 
 Links are the interesting part. In print a link is dead, so a cross-reference keeps its text
-and gains "(Part 3)" as real text; in the booklet it points inside the document and gains
-"(Part 3, page 12)" through CSS ``target-counter``. Images and the brand logo are served by
-the safe fetcher under ``ketapub-asset:`` URLs; the QR code is an SVG data URL.
+and gains "(Part 3)" as real text; in the booklet it points inside the document, and a page
+number is for a template to show (see :class:`PrintTranslator`). Images and the brand logo
+are served by the safe fetcher under ``ketapub-asset:`` URLs; the QR code is an SVG data URL.
 """
 
 from __future__ import annotations
 
-import html as htmllib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,18 +18,14 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from ketapub import RenderContext, Renderer, i18n, markdown
+from ketapub import RenderContext, Renderer, i18n, tree
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
+from ketapub.render.html_translator import HtmlTranslator
 from ketapub.renderers.pdf_fetch import ASSET
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 DEFAULT_ACCENT = "#1d4e89"
-_XREF = re.compile(r'<a\b([^>]*\bclass="xref"[^>]*)>(.*?)</a>', re.S)
-_HREF = re.compile(r'\bhref="([^"]*)"')
-_TAGS = re.compile(r"<[^>]+>")
-_FOOTNOTES = '<section class="footnotes">'
-_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 
 
 @dataclass(frozen=True)
@@ -79,100 +74,75 @@ def _asset_url(path: str) -> str:
     return ASSET + quote(path, safe="/")
 
 
-def _images(body: str, ctx: RenderContext) -> str:
-    """Point each image at its asset through the fetcher's scheme.
-
-    The sanitiser keeps only http(s) and relative URLs, so the body carries the asset's
-    relative path; only paths that are series assets become fetchable, anything else stays
-    a relative URL that the document has no base to resolve against.
-    """
-    known = {a.path for a in ctx.series.assets}
-
-    def sub(m: re.Match[str]) -> str:
-        src = htmllib.unescape(m.group(2))
-        if src in known:
-            return m.group(1) + htmllib.escape(_asset_url(src)) + m.group(3)
-        return m.group(0)
-
-    return _IMG_SRC.sub(sub, body)
-
-
 def _qr(url: str) -> str:
     import segno
 
     return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
 
 
-def _xrefs(body: str, ctx: RenderContext, targets: dict[str, int], booklet: bool) -> str:
-    """Give every cross-reference its printed form: "(Part 3)".
+class PrintTranslator(HtmlTranslator):
+    """A part's body on paper, where a link is dead.
 
-    In the booklet each one also carries an empty ``span.pageref`` naming its target. The
-    built-in stylesheet hides it: a ``target-counter()`` makes WeasyPrint lay out every page
-    that holds one three times (about 40% of the booklet's layout). A template that wants
-    "(Part 3, page 12)" shows it; see "Page numbers in cross-references" in the README.
+    A cross-reference keeps its text and gains "(Part 3)" as real text, unless the text
+    already names the part. In the booklet it points inside the document (``#p3.dosing``)
+    and also carries an empty ``span.pageref`` naming its target; the built-in stylesheet
+    hides it, since a ``target-counter()`` makes WeasyPrint lay out every page that holds
+    one three times (about 40% of the booklet's layout). A template that wants "(Part 3,
+    page 12)" shows it; see "Page numbers in cross-references" in the README. Images are
+    served by the safe fetcher under ``ketapub-asset:`` URLs; the notes get a heading.
     """
-    t = labels(ctx)
 
-    def sub(m: re.Match[str]) -> str:
-        href_m = _HREF.search(m.group(1))
-        href = htmllib.unescape(href_m.group(1)) if href_m else ""
-        number = targets.get(href)
-        if number is None:
-            return m.group(0)
-        text = htmllib.unescape(_TAGS.sub("", m.group(2)))
-        named = re.search(rf"\b{_part_pattern(t['part'], number)}\b", text, re.I)
+    def __init__(self, ctx: RenderContext, part: Part, booklet: bool) -> None:
+        # the booklet's own ids (p3, p3-title) hold no "."
+        super().__init__(ctx, prefix=f"p{part.part}." if booklet else "",
+                         heading_offset=1 if booklet else 0)
+        self.booklet = booklet
+        self.labels = labels(ctx)
+
+    def part_link(self, part: Part, anchor: str | None) -> str:
+        if self.booklet:
+            return f"#p{part.part}.{anchor}" if anchor else f"#p{part.part}"
+        return self.ctx.web_link(part, anchor)
+
+    def asset_url(self, path: str) -> str | None:
+        return _asset_url(path)
+
+    def xref(self, node: tree.CrossReference, part: Part, link: str) -> str:
+        t = self.labels
+        named = re.search(rf"\b{_part_pattern(t['part'], part.part)}\b", _words(node), re.I)
         pageref = ""
-        if booklet:
-            kind = "pageref pageref-alone" if named else "pageref"
-            pageref = (f'<span class="{kind}" data-href="{htmllib.escape(href)}" '
-                       f'data-label="{htmllib.escape(t["page"])}"></span>')
+        if self.booklet:
+            pageref = self.element("span", "", [
+                ("class", "pageref pageref-alone" if named else "pageref"),
+                ("data-href", self.part_link(part, node.anchor)), ("data-label", t["page"])])
         if named:
-            return m.group(0) + pageref
-        where = t["part"].format(n=number)
-        return f'{m.group(0)}<span class="xref-where"> ({where}{pageref})</span>'
+            return link + pageref
+        where = self.text(" (" + t["part"].format(n=part.part)) + pageref + ")"
+        return link + self.element("span", where, [("class", "xref-where")])
 
-    return _XREF.sub(sub, body)
-
-
-def _link_policy(ctx: RenderContext, booklet: bool
-                 ) -> tuple[Callable[[Part, str | None], str], dict[str, int]]:
-    """A ``part:`` link policy that remembers which part each href points to."""
-    targets: dict[str, int] = {}
-
-    def link(part: Part, anchor: str | None) -> str:
-        if booklet:
-            href = f"#p{part.part}.{anchor}" if anchor else f"#p{part.part}"
-        else:
-            href = ctx.web_link(part, anchor)
-        targets[href] = part.part
-        return href
-
-    return link, targets
+    def notes_heading(self) -> str:
+        return self.element("h3" if self.booklet else "h2", self.text(self.labels["notes"]),
+                            [("class", "notes-title")])
 
 
-def _notes_heading(body: str, ctx: RenderContext, tag: str) -> str:
-    title = htmllib.escape(labels(ctx)["notes"])
-    return body.replace(_FOOTNOTES, f'{_FOOTNOTES}\n<{tag} class="notes-title">{title}</{tag}>', 1)
+def _words(node: tree.Node) -> str:
+    """The text a reader sees of a link (an image shows only when it has no asset)."""
+    if isinstance(node, tree.Image):
+        return node.alt if node.asset is None else ""
+    if isinstance(node, tree.Parent):
+        return "".join(_words(c) for c in node.children)
+    return tree.text_of(node)
 
 
 def _body(ctx: RenderContext, part: Part, booklet: bool) -> str:
-    link, targets = _link_policy(ctx, booklet)
-    if booklet:
-        prefix = f"p{part.part}."  # the booklet's own ids (p3, p3-title) hold no "."
-        html = ctx.part_html(part, link, id_prefix=prefix,
-                             heading_offset=1,
-                             citation_href=lambda rid: "#" + markdown.reference_id(prefix, rid))
-    else:
-        html = ctx.part_html(part, link)
-    html = _xrefs(_images(html, ctx), ctx, targets, booklet)
-    return _notes_heading(html, ctx, "h3" if booklet else "h2")
+    return PrintTranslator(ctx, part, booklet).visit(ctx.document(part))
 
 
 def _disclaimer(ctx: RenderContext) -> Markup | None:
     if not ctx.series.disclaimer:
         return None
-    link, _ = _link_policy(ctx, booklet=False)
-    return Markup(ctx.markdown_html(ctx.series.disclaimer, link))
+    # web links, images as written, as the disclaimer has always been printed
+    return Markup(HtmlTranslator(ctx).visit(ctx.text_document(ctx.series.disclaimer)))
 
 
 def _css(renderer: Renderer, ctx: RenderContext, brand: Brand | None, booklet: bool,
