@@ -15,9 +15,11 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.i18n import labels
+from ketapub.render.html_translator import HtmlTranslator
 from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
 
 FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
@@ -38,17 +40,59 @@ class Item:
     enclosure: Enclosure | None
 
 
-def absolutize(html: str, base: str) -> str:
-    """``html`` with every link and image URL resolved against ``base`` (fragments too)."""
-    import lxml.html
+class FeedHtml(HtmlTranslator):
+    """A part's body for a feed reader, which shows it away from the site: every URL
+    absolute, resolved against the part's page ``base`` (anchors of the part too), and
+    written as feed readers have always received it (lxml's HTML serialisation: URLs with
+    spaces and non-ASCII characters percent-encoded, U+00A0 as itself, ``'`` around a value
+    that holds ``"``); characters XML forbids are left out."""
 
-    if not html.strip():
-        return html
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    root.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
-    out = (root.text or "") + "".join(
-        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)
-    return out
+    def __init__(self, ctx: RenderContext, base: str) -> None:
+        super().__init__(ctx)
+        self.base = base
+
+    def asset_url(self, path: str) -> str | None:
+        return self.ctx.web_url(path)
+
+    def text(self, text: str) -> str:
+        return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def start(self, tag: str, attrs: Any = ()) -> str:
+        out = f"<{tag}"
+        for name, raw in attrs:
+            value = clean(raw)
+            if name in _LINK_ATTRS:
+                try:
+                    value = urljoin(self.base, value.strip())
+                except ValueError:  # not a URL a reader could resolve: left out
+                    continue
+            if name in ("href", "src", "action") or (name == "name" and tag == "a"):
+                value = _uri_escape(value.lstrip(" \t\n\r"))
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            if '"' not in value:
+                out += f' {name}="{value}"'
+            elif "'" not in value:
+                out += f" {name}='{value}'"
+            else:
+                out += f' {name}="{value.replace(chr(34), "&quot;")}"'
+        return out + ">"
+
+    def element(self, tag: str, content: str, attrs: Any = ()) -> str:
+        if tag in ("br", "hr", "img"):
+            return self.start(tag, attrs)
+        return self.start(tag, attrs) + content + f"</{tag}>"
+
+
+_LINK_ATTRS = frozenset({"action", "archive", "background", "cite", "classid", "codebase",
+                         "data", "href", "longdesc", "profile", "src", "usemap", "dynsrc",
+                         "lowsrc"})
+"""The attributes that hold a URL, resolved against the part's page."""
+
+
+def _uri_escape(url: str) -> str:
+    """Spaces, controls and non-ASCII characters of a URL as UTF-8 percent escapes."""
+    return "".join(c if " " < c < "\x7f" else "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+                   for c in url)
 
 
 def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
@@ -56,23 +100,27 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
     from markupsafe import Markup
 
     s = ctx.series
-    disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link, asset_url=ctx.web_url) \
-        if s.disclaimer else ""
     heading = labels(s.language)["references"]
     result = []
     ordered = sorted(ctx.released, key=lambda p: (p.publish_at.astimezone(UTC), p.part),
                      reverse=True)
     for part in ordered:
         url = s.part_url(part)
-        body = ctx.part_html(part, ctx.web_link, asset_url=ctx.web_url)
+        translator = FeedHtml(ctx, url)
+        body = translator.visit(ctx.document(part))
+        disclaimer = (translator.visit(ctx.text_document(s.disclaimer))
+                      if s.disclaimer else "")
+        # reference texts written as the body's text is (an apostrophe as itself)
+        references = tuple((n, ref.model_copy(update={"text": Markup(translator.text(ref.text))}))
+                           for n, ref in part.numbered_references)
         html = renderer.render_template(
             ctx, "feed/item.html", part=part, body=Markup(body),
-            disclaimer=Markup(disclaimer), references=part.numbered_references,
+            disclaimer=Markup(disclaimer), references=references,
             references_heading=heading)
         enclosure = handout_enclosure(ctx, part)
         result.append(Item(
             id=url, title=clean(part.title), summary=clean(part.summary),
-            content_html=clean(absolutize(clean(html).strip(), url)),
+            content_html=clean(html).strip(),
             published=part.publish_at.astimezone(UTC), updated=ctx.modified(part).astimezone(UTC),
             tags=tuple(clean(t) for t in part.tags if clean(t).strip()),
             enclosure=enclosure))

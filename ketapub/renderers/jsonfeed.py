@@ -6,6 +6,14 @@ from __future__ import annotations
 import json
 
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
+from ketapub.render.html_translator import HtmlTranslator
+
+
+class WebAssets(HtmlTranslator):
+    """The body's HTML with web links and every image at its web address."""
+
+    def asset_url(self, path: str) -> str | None:
+        return str(self.ctx.web_url(path))
 
 
 class JsonFeedRenderer(Renderer):
@@ -17,10 +25,12 @@ class JsonFeedRenderer(Renderer):
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         s = ctx.series
-        disclaimer = ctx.markdown_html(s.disclaimer, ctx.web_link) if s.disclaimer else ""
+        # the disclaimer's images as written, the body's at their web address
+        disclaimer = (HtmlTranslator(ctx).visit(ctx.text_document(s.disclaimer))
+                      if s.disclaimer else "")
         items = []
         for part in sorted(ctx.released, key=lambda p: p.publish_at, reverse=True):
-            body = ctx.part_html(part, ctx.web_link, asset_url=ctx.web_url)
+            body = WebAssets(ctx).visit(ctx.document(part))
             items.append({
                 "id": s.part_url(part),
                 "url": s.part_url(part),
