@@ -56,8 +56,9 @@ EQUIVALENT = ROOT / "mutation" / "equivalent.md"
 MODULES: dict[str, list[str]] = {
     "schedule": ["ketapub/schedule.py", "tests/test_mutation_kills_schedule.py",
                  "tests/test_foundation_schedule.py"],
-    "html_policy": ["ketapub/renderers/html_policy.py", "tests/test_mutation_kills_html_policy.py",
-                    "tests/test_html.py::test_a_template_that_adds_script_is_refused"],
+    "fragment_policy": ["ketapub/fragment_policy.py",
+                        "tests/test_mutation_kills_fragment_policy.py",
+                        "tests/test_html.py::test_a_template_that_adds_script_is_refused"],
     "pdf_fetch": ["ketapub/renderers/pdf_fetch.py", "tests/test_mutation_kills_pdf_fetch.py",
                   "tests/test_pdf_fetch.py"],
     "plan": ["ketapub/plan.py", "tests/test_mutation_kills_plan.py",

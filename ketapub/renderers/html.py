@@ -3,8 +3,8 @@ part, the series hub, a scoped stylesheet, a preview page and a JSON index.
 
 Fragments are pasted into pages we do not control: one root element, ids prefixed per
 part, absolute URLs, no script but the JSON-LD written here, and a stylesheet whose every
-selector is scoped under ``.ketapub``. Every fragment passes :mod:`html_policy` before it
-leaves the renderer, whatever template made it.
+selector is scoped under ``.ketapub``. Every fragment passes :mod:`ketapub.fragment_policy`
+before it leaves the renderer, whatever template made it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, i18n
+from ketapub.fragment_policy import fragment_problems
 from ketapub.model import Part
 from ketapub.renderers import html_view as view
-from ketapub.renderers.html_policy import fragment_problems
 
 HTML = "text/html; charset=utf-8"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketapub.renderers.html_policy import fragment_problems
+from ketapub.fragment_policy import fragment_problems
 
 # The elements a fragment may never carry (the policy's contract, spelled out here on purpose).
 FORBIDDEN = ["script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
