@@ -147,4 +147,4 @@ def test_api_functions_the_public_list_names() -> None:
     names = {n for n, _ in _public_callables()}
     assert {"build", "render", "load", "next_release", "released", "make_app",
             "resolve_as_of", "installed", "Registry.usable", "Renderer.render",
-            "RenderContext.part_html", "Series.get_part"} <= names
+            "RenderContext.document", "Series.get_part"} <= names

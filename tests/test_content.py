@@ -20,6 +20,7 @@ import ketapub
 from ketapub.cli import main
 from ketapub.markdown import analyze
 from ketapub.readability import GRADE_LIMIT, score_markdown
+from ketapub.render.html_translator import HtmlTranslator
 from tests.conftest import CONTENT, CONTENT_AS_OF
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -90,7 +91,7 @@ def ctx(content_series: ketapub.Series) -> ketapub.RenderContext:
 def html(content_series: ketapub.Series) -> dict[int, str]:
     """Each part's body as HTML, built as of the last day so every part link resolves."""
     late = ketapub.RenderContext(content_series, datetime(2026, 1, 1, tzinfo=UTC))
-    return {p.part: late.part_html(p, late.web_link) for p in content_series.parts}
+    return {p.part: HtmlTranslator(late).visit(late.document(p)) for p in content_series.parts}
 
 
 def part_links(part: ketapub.Part) -> list:
@@ -207,7 +208,7 @@ def test_rendered_part_links_point_at_real_part_urls(content_series: ketapub.Ser
 
 
 def test_unreleased_part_links_show_the_release_date(ctx: ketapub.RenderContext) -> None:
-    body = ctx.part_html(ctx.series.get_part(1), ctx.web_link)  # Part 1 links to Part 6
+    body = HtmlTranslator(ctx).visit(ctx.document(ctx.series.get_part(1)))  # links to Part 6
     assert '<span class="xref-unreleased">' in body
     assert "(Available Sep 15, 2025)" in body
 

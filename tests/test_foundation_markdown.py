@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import html5lib
 import pytest
 
 import ketapub
-from ketapub import RenderContext
+from ketapub import RenderContext, dialect
+from ketapub.render.html_translator import HtmlTranslator
 from ketapub.sanitize import clean_output
 from tests.conftest import SINK_AS_OF
+
+
+class Html(HtmlTranslator):
+    """The body under a test's link policy: ``link(part, anchor)`` for cross-references."""
+
+    def __init__(self, ctx: RenderContext, link: Callable[[ketapub.Part, str | None], str],
+                 asset_url: Callable[[str], str] = lambda path: path, **kw: Any) -> None:
+        super().__init__(ctx, **kw)
+        self.link, self.assets = link, asset_url
+
+    def part_link(self, part: ketapub.Part, anchor: str | None) -> str:
+        return self.link(part, anchor)
+
+    def asset_url(self, path: str) -> str:
+        return self.assets(path)
+
+
+def markdown_html(text: str, language: str = "en") -> str:
+    """Short Markdown written as HTML (no series: links to files as written)."""
+    return HtmlTranslator(language=language).visit(dialect.document(text, language=language))
 
 
 @pytest.fixture(scope="module")
 def html(sink_series: ketapub.Series) -> str:
     ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
-    return ctx.part_html(sink_series.parts[0], lambda p, a: f"https://x/{p.slug}#{a or ''}",
-                         asset_url=lambda path: "https://cdn/" + path, id_prefix="p1-")
+    return Html(ctx, lambda p, a: f"https://x/{p.slug}#{a or ''}",
+                lambda path: "https://cdn/" + path, prefix="p1-").visit(
+        ctx.document(sink_series.parts[0]))
 
 
 def test_explicit_and_generated_heading_anchors(sink_series: ketapub.Series, html: str) -> None:
@@ -29,7 +53,8 @@ def test_explicit_and_generated_heading_anchors(sink_series: ketapub.Series, htm
 
 def test_heading_offset_shifts_levels(sink_series: ketapub.Series) -> None:
     ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
-    out = ctx.part_html(sink_series.parts[0], lambda p, a: "x", heading_offset=1)
+    out = Html(ctx, lambda p, a: "x", heading_offset=1).visit(
+        ctx.document(sink_series.parts[0]))
     assert '<h3 id="dosing">' in out and "<h2" not in out
 
 
@@ -100,26 +125,20 @@ def test_sanitiser_is_idempotent_and_strips_hostile_markup() -> None:
 
 
 def test_a_refused_link_keeps_only_its_text() -> None:
-    from ketapub.markdown import HtmlOptions, to_html
-
-    opts = HtmlOptions(resolve_part_link=lambda t, a: ("x", ""), asset_url=lambda p: None)
-    out = to_html("A [bad](javascript:alert(1)), [worse](jav%09ascript:x) and "
-                  "[fine](https://example.org).", (), opts)
+    out = markdown_html("A [bad](javascript:alert(1)), [worse](jav%09ascript:x) and "
+                        "[fine](https://example.org).")
     assert out == ('<p>A <span class="link-removed">bad</span>, <span class="link-removed">'
                    'worse</span> and <a href="https://example.org">fine</a>.</p>\n')
 
 
 def test_each_body_is_parsed_once_and_renders_never_leak_into_each_other(
         sink_series: ketapub.Series) -> None:
-    from ketapub import markdown
-
     ctx = RenderContext(sink_series, datetime.fromisoformat(SINK_AS_OF))
     part = sink_series.parts[0]
-    markdown._parsed.cache_clear()
-    shifted = ctx.part_html(part, lambda p, a: f"https://x/{p.slug}", id_prefix="a-",
-                            heading_offset=2)
-    plain = ctx.part_html(part, lambda p, a: f"#{p.slug}")
-    assert markdown._parsed.cache_info().misses == 1 and markdown._parsed.cache_info().hits == 1
+    assert ctx.document(part) is ctx.document(part)
+    shifted = Html(ctx, lambda p, a: f"https://x/{p.slug}", prefix="a-",
+                   heading_offset=2).visit(ctx.document(part))
+    plain = Html(ctx, lambda p, a: f"#{p.slug}").visit(ctx.document(part))
     assert '<h4 id="a-dosing">' in shifted and 'href="https://x/second-part"' in shifted
     assert '<h2 id="dosing">' in plain and "</h2>" in plain and "<h4" not in plain
     assert 'href="#second-part"' in plain and "https://x/" not in plain
@@ -135,19 +154,13 @@ def test_each_body_is_parsed_once_and_renders_never_leak_into_each_other(
 ])
 def test_straight_quotes_become_the_languages_typographic_quotes(
         language: str, expected: str) -> None:
-    from ketapub.markdown import HtmlOptions, to_html
-
-    opts = HtmlOptions(resolve_part_link=lambda t, a: ("x", ""), asset_url=lambda p: None,
-                       language=language)
-    assert to_html("The \"go\" signal, the patient's 'own' words.", (), opts) == expected + "\n"
+    assert markdown_html("The \"go\" signal, the patient's 'own' words.",
+                         language) == expected + "\n"
 
 
 def test_quotes_stay_straight_in_code_urls_and_markup_and_nothing_else_is_replaced() -> None:
-    from ketapub.markdown import HtmlOptions, to_html
-
-    opts = HtmlOptions(resolve_part_link=lambda t, a: ("x", ""), asset_url=lambda p: None)
-    out = to_html('Type `say "hi"`, see [it](https://example.org/?q="a") and '
-                  '<abbr title="it\'s">IV</abbr>. Options (a), (b), (c) -- and... +-', (), opts)
+    out = markdown_html('Type `say "hi"`, see [it](https://example.org/?q="a") and '
+                        '<abbr title="it\'s">IV</abbr>. Options (a), (b), (c) -- and... +-')
     assert "<code>say \"hi\"</code>" in out
     assert 'href="https://example.org/?q=%22a%22"' in out
     assert "title=\"it's\"" in out

@@ -7,16 +7,15 @@ another machine, through any ``concurrent.futures.Executor``) and give the same 
 from __future__ import annotations
 
 import functools
-import posixpath
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from ketapub import i18n, markdown, schedule, tree
+from ketapub import i18n, schedule, tree
 from ketapub.model import Brand, Part, Series
 
 
@@ -292,74 +291,6 @@ class RenderContext:
         parts = [(key, p.part) for p in s.parts for key in (str(p.part), p.slug)]
         return dialect.document(body, language=s.language, citation_order=citation_order,
                                 parts=parts, assets=(a.path for a in s.assets))
-
-    def part_html(
-        self,
-        part: Part,
-        link: Callable[[Part, str | None], str],
-        *,
-        asset_url: Callable[[str], str] | None = None,
-        id_prefix: str = "",
-        heading_offset: int = 0,
-        citation_href: Callable[[str], str] | None = None,
-    ) -> str:
-        """A part's body as sanitised HTML, with ``part:`` links resolved by ``link``.
-
-        ``link(target, anchor)`` is called only for released targets; a link to an
-        unreleased part becomes plain text followed by its "Available <date>".
-
-        Args:
-            part: the part to render.
-            link: ``link(target_part, anchor)`` -> the href of a ``part:`` link.
-            asset_url: ``asset_url(path)`` -> the URL of a file under ``assets/``; default
-                None: the path as written.
-            id_prefix: prepended to every heading and footnote id, so several parts can share
-                one page; default "".
-            heading_offset: levels added to every heading (1: ``##`` becomes ``<h3>``);
-                default 0.
-            citation_href: ``citation_href(reference_id)`` -> the href of a citation;
-                default None: the part's own reference list.
-        """
-        return markdown.to_html(part.body, part.citation_order, self._html_options(
-            link, asset_url, id_prefix, heading_offset, citation_href))
-
-    def markdown_html(self, text: str, link: Callable[[Part, str | None], str], *,
-                      asset_url: Callable[[str], str] | None = None) -> str:
-        """Short Markdown such as the disclaimer, rendered with the same rules.
-
-        Args:
-            text: the Markdown.
-            link: as for :meth:`part_html`.
-            asset_url: as for :meth:`part_html`; default None.
-        """
-        return markdown.inline_html(text, self._html_options(link, asset_url, "", 0, None))
-
-    def _html_options(self, link: Callable[[Part, str | None], str],
-                      asset_url: Callable[[str], str] | None, id_prefix: str,
-                      heading_offset: int,
-                      citation_href: Callable[[str], str] | None) -> markdown.HtmlOptions:
-        series = self.series
-
-        def resolve(target: str, anchor: str | None) -> tuple[str | None, str]:
-            part = series.get_part(int(target)) if target.isdigit() else series.get_part(target)
-            if part is None:  # the loader refuses these; keep rendering total anyway
-                return None, ""
-            if not self.is_released(part):
-                return None, f" ({self.available(part)})"
-            return link(part, anchor), ""
-
-        known = {a.path for a in series.assets}
-
-        def assets(path: str) -> str | None:
-            clean = posixpath.normpath(markdown.local_path(path))
-            if clean not in known:
-                return None
-            return asset_url(clean) if asset_url else clean
-
-        return markdown.HtmlOptions(resolve_part_link=resolve, asset_url=assets,
-                                    file_url=self.web_url,
-                                    id_prefix=id_prefix, heading_offset=heading_offset,
-                                    language=series.language, citation_href=citation_href)
 
     def with_deps(self, deps: Mapping[str, ArtifactInfo]) -> RenderContext:
         """This context with the infos of the artifacts a job depends on.
