@@ -8,7 +8,6 @@ page (absolute), and structured data that content cannot break out of (escaped J
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -74,7 +73,7 @@ class WebTranslator(HtmlTranslator):
 
     def attribute(self, name: str, value: str) -> str:
         """`` name="value"``; a relative href made absolute (and escaped as Jinja would)."""
-        if name == "href" and not value.startswith("#") and not _SCHEME.match(value):
+        if name == "href" and not value.startswith("#") and not _has_scheme(value):
             return f' {name}="{escape(urljoin(self.base, value))}"'
         return f' {name}="{self.attr(value)}"'
 
@@ -98,7 +97,11 @@ class WebTranslator(HtmlTranslator):
         return super().visit_block(node)
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+def _has_scheme(url: str) -> bool:
+    """Whether ``url`` starts with a scheme (``https:``, ``mailto:``): it is absolute."""
+    scheme, colon, _ = url.partition(":")
+    return bool(colon and scheme and scheme[0].isascii() and scheme[0].isalpha()
+                and all(c.isascii() and (c.isalnum() or c in "+.-") for c in scheme))
 
 
 def _blank(node: tree.Parent) -> bool:
