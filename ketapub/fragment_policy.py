@@ -91,3 +91,20 @@ def fragment_problems(html: str, root: str) -> list[str]:
     if checker.roots != [root]:
         problems.append(f"expected one root <{root}>, found {checker.roots}")
     return problems
+
+
+def absolute_links(html: str, base: str) -> str:
+    """``html`` with every link and image URL resolved against ``base`` (fragments too).
+
+    For a user's template, whose markup ketapub does not write: a feed reader shows an item
+    away from the site, so a relative link the template wrote must still lead somewhere.
+    What ketapub writes itself is absolute already.
+    """
+    import lxml.html
+
+    if not html.strip():
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
+    return (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode", method="html") for child in root)

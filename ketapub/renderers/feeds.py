@@ -14,11 +14,14 @@ from __future__ import annotations
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub.fragment_policy import absolute_links
 from ketapub.i18n import labels
+from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
 from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
 
@@ -120,11 +123,21 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
         enclosure = handout_enclosure(ctx, part)
         result.append(Item(
             id=url, title=clean(part.title), summary=clean(part.summary),
-            content_html=clean(html).strip(),
+            content_html=_item_html(renderer, ctx, html, url),
             published=part.publish_at.astimezone(UTC), updated=ctx.modified(part).astimezone(UTC),
             tags=tuple(clean(t) for t in part.tags if clean(t).strip()),
             enclosure=enclosure))
     return result
+
+
+def _item_html(renderer: Renderer, ctx: RenderContext, html: str, url: str) -> str:
+    """The item template's output; a user's template may write relative links, which are
+    resolved against the part's URL (the built-in one writes only absolute ones)."""
+    html = clean(html).strip()
+    template = renderer.templates(ctx).get_template("feed/item.html")
+    if Path(template.filename or "").parent.parent != builtin_templates_dir():
+        html = clean(absolute_links(html, url))
+    return html
 
 
 class _FeedRenderer(Renderer):
