@@ -26,7 +26,7 @@ HTML = "text/html; charset=utf-8"
 
 class HtmlRenderer(Renderer):
     name = "html"
-    version = "2"
+    version = "3"
     description = ("Embeddable HTML fragments: one per released part, cards, the hub, "
                    "ketapub.css, a preview page and fragments.json (html/)")
 
