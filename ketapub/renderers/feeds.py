@@ -55,7 +55,7 @@ class FeedHtml(HtmlTranslator):
         self.base = base
 
     def asset_url(self, path: str) -> str | None:
-        return self.ctx.web_url(path)
+        return str(self.ctx.web_url(path))
 
     def text(self, text: str) -> str:
         return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

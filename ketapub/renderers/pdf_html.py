@@ -102,7 +102,7 @@ class PrintTranslator(HtmlTranslator):
     def part_link(self, part: Part, anchor: str | None) -> str:
         if self.booklet:
             return f"#p{part.part}.{anchor}" if anchor else f"#p{part.part}"
-        return self.ctx.web_link(part, anchor)
+        return str(self.ctx.web_link(part, anchor))
 
     def asset_url(self, path: str) -> str | None:
         return _asset_url(path)
