@@ -11,13 +11,17 @@ no format patches another's output.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ketapub import i18n, tree
 from ketapub.render.translator import Translator
 
 if TYPE_CHECKING:
     from ketapub.model import Part
+
+Attributes: TypeAlias = Sequence[tuple[str, str]]
+"""(name, value) pairs in the order they are written."""
 
 VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input",
                            "link", "meta", "source", "track", "wbr"})
@@ -62,11 +66,10 @@ class HtmlTranslator(Translator):
     def attr(self, value: str) -> str:
         return escape_attr(value)
 
-    def start(self, tag: str, attrs: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
-              ) -> str:
+    def start(self, tag: str, attrs: Attributes = ()) -> str:
         return f"<{tag}" + "".join(f' {k}="{self.attr(v)}"' for k, v in attrs) + ">"
 
-    def element(self, tag: str, content: str, attrs: Any = ()) -> str:
+    def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
         """``<tag attrs>content</tag>`` (a void element has no content and no end tag)."""
         if tag in VOID_ELEMENTS:
             return self.start(tag, attrs)
@@ -288,8 +291,7 @@ class HtmlTranslator(Translator):
 
     # definition lists, FAQ, raw blocks --------------------------------------------------
     def visit_definition_list(self, node: tree.DefinitionList) -> str:
-        tight = getattr(node, "tight", True)
-        body = "".join(self.item("dd", c.children, tight) if isinstance(c, tree.Definition)
+        body = "".join(self.item("dd", c.children, node.tight) if isinstance(c, tree.Definition)
                        else self.visit(c) for c in node.children)
         return self.element("dl", "\n" + body) + "\n"
 

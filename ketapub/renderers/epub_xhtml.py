@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketapub import tree
-from ketapub.render.html_translator import HtmlTranslator
+from ketapub.render.html_translator import Attributes, HtmlTranslator
 
 OPS_NS = "http://www.idpf.org/2007/ops"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -58,7 +58,7 @@ class XhtmlTranslator(HtmlTranslator):
                 .replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
                 .replace("\t", "&#9;"))
 
-    def element(self, tag: str, content: str, attrs: Any = ()) -> str:
+    def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
         if not content:
             return self.start(tag, attrs)[:-1] + "/>"
         return self.start(tag, attrs) + content + f"</{tag}>"

@@ -22,7 +22,7 @@ from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.fragment_policy import absolute_links
 from ketapub.i18n import labels
 from ketapub.render.base import builtin_templates_dir
-from ketapub.render.html_translator import HtmlTranslator
+from ketapub.render.html_translator import Attributes, HtmlTranslator
 from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
 
 FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
@@ -60,7 +60,7 @@ class FeedHtml(HtmlTranslator):
     def text(self, text: str) -> str:
         return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-    def start(self, tag: str, attrs: Any = ()) -> str:
+    def start(self, tag: str, attrs: Attributes = ()) -> str:
         out = f"<{tag}"
         for name, raw in attrs:
             value = clean(raw)
@@ -80,7 +80,7 @@ class FeedHtml(HtmlTranslator):
                 out += f' {name}="{value.replace(chr(34), "&quot;")}"'
         return out + ">"
 
-    def element(self, tag: str, content: str, attrs: Any = ()) -> str:
+    def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
         if tag in ("br", "hr", "img"):
             return self.start(tag, attrs)
         return self.start(tag, attrs) + content + f"</{tag}>"

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from ketapub import i18n, markdown, tree
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
-from ketapub.render.html_translator import HtmlTranslator
+from ketapub.render.html_translator import Attributes, HtmlTranslator
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
                            "yi"})
@@ -68,7 +68,7 @@ class WebTranslator(HtmlTranslator):
     def asset_url(self, path: str) -> str | None:
         return self._asset_url(path)
 
-    def start(self, tag: str, attrs: Any = ()) -> str:
+    def start(self, tag: str, attrs: Attributes = ()) -> str:
         return f"<{tag}" + "".join(self.attribute(k, v) for k, v in attrs) + ">"
 
     def attribute(self, name: str, value: str) -> str:
