@@ -89,7 +89,7 @@ class HtmlTranslator(Translator):
     def unreleased(self, part: Part | None, children: str) -> str:
         """A cross-reference to a part not out yet: its text, then "(Available <date>)"."""
         suffix = f" ({self.ctx.available(part)})" if part is not None else ""
-        return f'<span class="xref-unreleased">{children}</span>{self.text(suffix)}'
+        return self.element("span", children, [("class", "xref-unreleased")]) + self.text(suffix)
 
     def asset_url(self, path: str) -> str | None:
         """The URL of series asset ``path`` in an ``src`` (None: show the alt text)."""
