@@ -255,6 +255,23 @@ def test_feed_urls_are_absolute_and_written_as_lxml_writes_them(ctx: RenderConte
         '<img src="https://example.org/sink/assets/d.svg" alt="d"></p>\n')
 
 
+def test_emphasis_nested_thousands_deep_is_written_without_recursing(ctx: RenderContext
+                                                                      ) -> None:
+    """CommonMark nests ``*`` without limit (5,000 on each side: 2,500 levels)."""
+    inner: tree.Node = T("x")
+    for _ in range(5000):
+        inner = tree.Emphasis(children=(inner,))
+    body = doc(para(tree.CrossReference(children=(inner,), target=2)))
+    deep = "<em>" * 5000 + "x" + "</em>" * 5000
+    part = ctx.series.get_part(1)
+    for translator in (HtmlTranslator(ctx), XhtmlTranslator(ctx, lambda p, a: "x", lambda p: p),
+                       WebTranslator(ctx, "https://ex.org/", lambda p: p),
+                       FeedHtml(ctx, "https://ex.org/")):
+        assert deep in translator.visit(body)
+    printed = PrintTranslator(ctx, part, booklet=False).visit(body)
+    assert deep + '</a><span class="xref-where"> (Part 2)</span>' in printed
+
+
 # --- the base HTML is the old pipeline's ---------------------------------------------------
 
 BODIES = [

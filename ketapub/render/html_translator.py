@@ -11,7 +11,7 @@ no format patches another's output.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ketapub import i18n, tree
@@ -27,6 +27,29 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
                            "link", "meta", "source", "track", "wbr"})
 BACKREF = "\u21a9\ufe0e"
 """The footnote back-link's text: a hooked arrow shown as text, not as an emoji."""
+
+
+def _bottom_up(root: tree.Node) -> list[tree.Node]:
+    """Every node under ``root`` (itself last), each after the nodes inside it."""
+    order: list[tree.Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(_inside(node))
+    order.reverse()
+    return order
+
+
+def _inside(node: tree.Node) -> tuple[tree.Node, ...]:
+    if isinstance(node, tree.Table):
+        return node.head + node.body
+    if isinstance(node, tree.Notes):
+        return node.notes
+    inside = node.children if isinstance(node, tree.Parent) else ()
+    if isinstance(node, tree.Document) and node.notes is not None:
+        return (*inside, node.notes)
+    return inside
 
 
 def escape_text(text: str) -> str:
@@ -58,6 +81,26 @@ class HtmlTranslator(Translator):
         self.prefix = prefix
         self.heading_offset = heading_offset
         self.language = language or (ctx.series.language if ctx is not None else "en")
+        self._done: dict[int, str] | None = None
+
+    # --- dispatch without deep recursion ---------------------------------------------------
+    def visit(self, node: tree.Node) -> str:
+        """The HTML of ``node``. A whole tree is written bottom-up, each node once, so a
+        node's method finds its children written already: emphasis nested thousands deep
+        (which CommonMark allows) costs no recursion."""
+        if self._done is not None:
+            done = self._done.get(id(node))
+            return done if done is not None else super().visit(node)
+        self._done = {}
+        try:
+            for inner in _bottom_up(node):
+                self._done[id(inner)] = super().visit(inner)
+            return self._done[id(node)]
+        finally:
+            self._done = None
+
+    def visit_all(self, nodes: Iterable[tree.Node]) -> str:
+        return "".join([self.visit(n) for n in nodes])
 
     # --- serialisation (a subclass writing another syntax overrides these) ------------
     def text(self, text: str) -> str:

@@ -127,11 +127,16 @@ class PrintTranslator(HtmlTranslator):
 
 def _words(node: tree.Node) -> str:
     """The text a reader sees of a link (an image shows only when it has no asset)."""
-    if isinstance(node, tree.Image):
-        return node.alt if node.asset is None else ""
-    if isinstance(node, tree.Parent):
-        return "".join(_words(c) for c in node.children)
-    return tree.text_of(node)
+    words, stack = [], [node]
+    while stack:
+        inner = stack.pop()
+        if isinstance(inner, tree.Image):
+            words.append(inner.alt if inner.asset is None else "")
+        elif isinstance(inner, tree.Parent):
+            stack.extend(reversed(inner.children))
+        else:
+            words.append(tree.text_of(inner))
+    return "".join(words)
 
 
 def _body(ctx: RenderContext, part: Part, booklet: bool) -> str:
