@@ -191,15 +191,15 @@ class HtmlTranslator(Translator):
 
     def visit_file_link(self, node: tree.FileLink) -> str:
         return self.element("a", self.visit_all(node.children),
-                            [("href", self.file_url(node.path, node.fragment))])
+                            [("href", self.file_url(node.path, node.fragment)), *node.attrs])
 
     def visit_cross_reference(self, node: tree.CrossReference) -> str:
         children = self.visit_all(node.children)
         part = self.ctx.series.get_part(node.target) if self.ctx is not None else None
         if part is None or not self.is_released(node.target):
             return self.unreleased(part, children)
-        return self.xref(node, part, self.element(
-            "a", children, [("href", self.part_link(part, node.anchor)), ("class", "xref")]))
+        return self.xref(node, part, self.element("a", children, [
+            ("href", self.part_link(part, node.anchor)), *node.attrs, ("class", "xref")]))
 
     def xref(self, node: tree.CrossReference, part: Part, link: str) -> str:
         """A released cross-reference's markup, ``link`` its ``<a>`` (print adds "(Part 3)")."""
