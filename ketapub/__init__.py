@@ -24,6 +24,7 @@ from ketapub.errors import (
 from ketapub.load import load
 from ketapub.model import Asset, Author, Brand, FaqItem, MedicalReview, Part, Reference, Series
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
+from ketapub.render.options import RendererOptions, option
 from ketapub.render.registry import Registry, installed
 from ketapub.schedule import next_release, released, resolve_as_of
 from ketapub.serve import make_app
@@ -34,7 +35,8 @@ __all__ = [
     "Artifact", "ArtifactInfo", "Asset", "Author", "Brand", "BuildError", "BuildOptions",
     "BuildResult", "Diagnostic", "FaqItem", "Job", "KetapubError", "MedicalReview", "Part",
     "PluginError", "Reference", "Registry", "RenderContext", "RenderError", "Renderer",
-    "RendererError", "Series", "Severity", "SourceError", "TemplateError", "UsageError",
-    "build", "installed", "load", "make_app", "next_release", "released", "render",
+    "RendererError", "RendererOptions", "Series", "Severity", "SourceError", "TemplateError",
+    "UsageError",
+    "build", "installed", "load", "make_app", "next_release", "option", "released", "render",
     "resolve_as_of",
 ]

@@ -1,39 +1,33 @@
-"""The pipeline: load -> plan -> render -> write, seen only through the Renderer interface.
+"""The pipeline, seen only through the Renderer interface, in named phases:
 
-Jobs whose input hash matches the current output are skipped (incremental builds); the rest
-render in the caller's executor, or in worker processes (``jobs``), or in this process. A
-failing job is reported with its path; the others still land, and the failed one keeps its
-previous file, so the output folder always matches its manifest.
+1. :func:`resolve`: load the source, fix the instant, check the options, pick the renderers;
+2. :func:`plan_build`: ask the renderers for their jobs, with input hashes (``plan.py``);
+3. :func:`skip_unchanged`: keep the artifacts whose input hash and file are unchanged;
+4. :func:`execute`: render the rest (in the caller's executor, in worker processes or here;
+   see ``execute.py``), while :class:`Spool` streams each finished artifact to a folder
+   next to the output folder, so memory stays flat for ten files or ten thousand;
+5. :func:`commit`: decide what stays and what goes, and swap the new tree in atomically.
 
-Work streams: at most a few jobs per worker are in flight, the longest (aggregates such as
-the booklet) start first, a job starts as soon as the artifacts it depends on are done (no
-barrier between "waves"), and each finished artifact goes straight to a spool folder next
-to the output folder, so memory stays flat whether a build makes ten handouts or ten
-thousand. The renderers and the context travel to workers pickled once per build and are
-decoded once per worker process, whatever the executor (a process pool, Dask).
+A failing job is reported with its path; the others still land, and the failed one keeps
+its previous file, so the output folder always matches its manifest. Each phase gets what
+it needs as arguments: no state lives between builds.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import os
-import pickle
 import shutil
-import signal
 import time
-import traceback
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ketapub import write
-from ketapub.budget import Budget, BudgetExecutor, load_within
+from ketapub.budget import Budget, load_within
 from ketapub.errors import (
     BuildError,
     Diagnostic,
@@ -43,17 +37,23 @@ from ketapub.errors import (
     SourceError,
     UsageError,
 )
+from ketapub.execute import Pool, Runner, render_one
 from ketapub.load import load
-from ketapub.model import PAGE_SIZES, Brand, Series, page_size_name
+from ketapub.model import Brand, Series
 from ketapub.outdir import check_output
 from ketapub.paths import LARGE_PRINT
 from ketapub.plan import plan
+from ketapub.render import options as renderer_options
 from ketapub.render.base import Artifact, ArtifactInfo, BuildOptions, Job, RenderContext, Renderer
+from ketapub.render.options import RendererOptions
 from ketapub.render.registry import Registry, installed
 from ketapub.schedule import AsOf, resolve_as_of
 
 Progress = Callable[[str, Job, int, int], None]
 """Called as ``progress(event, job, done, total)`` with event "start" or "done"."""
+
+Options = Mapping[str, Mapping[str, Any] | RendererOptions]
+"""Renderer options as the API takes them: ``{"pdf": {"page_size": "Letter"}}``."""
 
 
 @dataclass(frozen=True)
@@ -76,139 +76,6 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def _render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
-    """Top-level (picklable) worker entry point."""
-    artifact = renderer.render(job, ctx)
-    if artifact.path != job.path:
-        raise RenderError(job.path, f"renderer returned {artifact.path!r} instead")
-    if not isinstance(artifact.data, bytes):
-        raise RenderError(job.path, "renderer returned non-bytes data")
-    return artifact
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """The renderers and base context of one build, pickled once in the parent."""
-
-    key: str
-    blob: bytes = field(repr=False)
-
-
-_SHARED: dict[str, tuple[dict[str, Renderer], RenderContext]] = {}
-_SHARED_MAX = 4
-
-
-def _shared(shared: _Shared) -> tuple[dict[str, Renderer], RenderContext]:
-    """Decode ``shared`` once per worker process (a Dask worker lives across builds)."""
-    got = _SHARED.get(shared.key)
-    if got is None:
-        got = pickle.loads(shared.blob)
-        while len(_SHARED) >= _SHARED_MAX:
-            _SHARED.pop(next(iter(_SHARED)))
-        _SHARED[shared.key] = got
-    return got
-
-
-def _render_job(shared: _Shared, job: Job, deps: dict[str, ArtifactInfo]) -> Artifact:
-    """Worker entry point: the job, its dependencies' infos, and the shared build state."""
-    renderers, ctx = _shared(shared)
-    return _render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
-
-
-def _file_sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _reraise(exc: BaseException) -> Artifact:
-    raise exc
-
-
-def _render_all(
-    todo: Sequence[Job], renderers: dict[str, Renderer], ctx: RenderContext,
-    pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
-    finish: Callable[[Job, Artifact | None, RenderError | None], None],
-    stop: Callable[[], None] | None = None,
-) -> None:
-    """Render ``todo`` in ``pool`` (or here), calling ``finish`` as each job ends.
-
-    Aggregates (``parts=None``: booklet, ebook, feeds) start first since they take longest;
-    a job starts once every planned job it depends on has finished; at most ``window`` jobs
-    are in flight, so neither submitted work nor finished bytes pile up. When interrupted
-    (Ctrl-C, SIGTERM), ``stop`` ends the pool's workers at once; without it, jobs in flight
-    are cancelled.
-    """
-    order = {j.path: i for i, j in enumerate(todo)}
-    waiting = {j.path: {d for d in j.depends_on if d in order} for j in todo}
-    dependents: dict[str, list[Job]] = {}
-    for j in todo:
-        for d in waiting[j.path]:
-            dependents.setdefault(d, []).append(j)
-    ready = deque(sorted((j for j in todo if not waiting[j.path]),
-                         key=lambda j: (j.parts is not None, order[j.path])))
-    shared: _Shared | None = None
-    if pool is not None:
-        blob = pickle.dumps((renderers, ctx), protocol=pickle.HIGHEST_PROTOCOL)
-        shared = _Shared(hashlib.sha256(blob).hexdigest(), blob)
-        _SHARED[shared.key] = (renderers, ctx)  # forked workers inherit it: nothing to decode
-    inflight: dict[Future[Artifact], Job] = {}
-
-    def deps_of(job: Job) -> dict[str, ArtifactInfo]:
-        return {d: infos[d] for d in job.depends_on if d in infos}
-
-    def settle(job: Job, call: Callable[[], Artifact]) -> None:
-        artifact: Artifact | None = None
-        error: RenderError | None = None
-        cause: Exception | None = None
-        try:
-            artifact = call()
-        except RenderError as exc:
-            error, cause = exc, exc
-        except KetapubError as exc:
-            error, cause = RenderError(job.path, str(exc)), exc
-        except Exception as exc:  # a renderer bug or a dead worker: that artifact's failure
-            error, cause = RenderError(job.path, f"{type(exc).__name__}: {exc}"), exc
-        if error is not None and cause is not None and error.detail is None:
-            error.detail = "".join(traceback.format_exception(cause))  # a worker's is chained
-        finish(job, artifact, error)
-        for nxt in dependents.pop(job.path, ()):
-            waiting[nxt.path].discard(job.path)
-            if not waiting[nxt.path]:
-                ready.append(nxt)
-
-    try:
-        while ready or inflight:
-            while ready and len(inflight) < window:
-                job = ready.popleft()
-                if pool is None or shared is None:
-                    settle(job, lambda job=job: _render_one(  # type: ignore[misc]
-                        renderers[job.renderer], job, ctx.with_deps(deps_of(job))))
-                    continue
-                try:
-                    with _signals_held():
-                        future = pool.submit(_render_job, shared, job, deps_of(job))
-                    inflight[future] = job
-                except Exception as exc:  # a broken pool refuses work: fail this job
-                    settle(job, functools.partial(_reraise, exc))
-            if inflight:
-                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=lambda f: order[inflight[f].path]):
-                    job = inflight.pop(future)
-                    settle(job, future.result)
-                    del future  # its bytes are spooled: let them go
-    except BaseException:
-        if stop is not None:
-            stop()
-            inflight.clear()  # a stopped pool fails its futures itself (cancelling them
-            # first trips Python 3.11's pool, which then sets an exception on a cancelled one)
-        raise
-    finally:
-        for future in inflight:
-            future.cancel()
-        if shared is not None:
-            _SHARED.pop(shared.key, None)
 
 
 @dataclass(frozen=True)
@@ -242,45 +109,6 @@ class Coverage:
         if entry.variant == LARGE_PRINT:
             return self.large_print
         return not entry.variant or (entry.renderer, entry.variant) in self.variants
-
-
-_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a pool may fork its workers: an exception raised in the
-    fork's bookkeeping is printed as "Exception ignored" and lost, and the build would go on.
-    The signal is taken right after, in plain code."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _worker_signals() -> None:
-    """In a worker process: ignore Ctrl-C (the terminal sends it to the whole group; the
-    parent stops the workers) and let SIGTERM kill, whatever handler the parent had."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
-
-
-def _stop_workers(pool: Executor) -> None:
-    """Kill the worker processes of an interrupted build now, rather than waiting for the
-    jobs they are running, so none outlives the build."""
-    if isinstance(pool, BudgetExecutor):
-        pool.shutdown(wait=False, cancel_futures=True)
-        return
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in procs:
-        with contextlib.suppress(Exception):
-            proc.kill()
-    for proc in procs:
-        with contextlib.suppress(Exception):
-            proc.join(5)
-    pool.shutdown(wait=True)  # the pool sees its workers gone and fails what was pending
 
 
 def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
@@ -325,33 +153,321 @@ def select_renderers(formats: str | Iterable[str] | None, registry: Registry | N
     return [reg.create(n) for n in names]
 
 
+SHORTHANDS = {"page_size": ("pdf", "page_size"), "heading_level": ("html", "heading_level")}
+"""Keywords of :func:`build` (and flags of the command line) that set a renderer option."""
+
+
+def options_for(given: Options | None, registry: Registry | None = None, *,
+                text: bool = False, **shorthands: Any
+                ) -> tuple[tuple[str, RendererOptions], ...]:
+    """Check renderer options against what each renderer declares.
+
+    Args:
+        given: ``{renderer: {option: value}}`` or ``{renderer: OptionsInstance}``.
+        registry: where renderers are looked up; default None: the installed ones.
+        text: values are text from the command line (``"3"`` for 3) instead of typed.
+        shorthands: ``page_size=`` and ``heading_level=`` (see :data:`SHORTHANDS`); None
+            means not given.
+
+    Raises:
+        UsageError: an unknown renderer or option, a value of the wrong type, or an option
+            given both ways.
+    """
+    merged: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v)
+                              for k, v in (given or {}).items()}
+    for keyword, value in shorthands.items():
+        if value is None:
+            continue
+        name, key = SHORTHANDS[keyword]
+        values = merged.setdefault(name, {})
+        if not isinstance(values, dict) or key in values:
+            raise UsageError(f"option {name}.{key} is given twice ({keyword}= and options=)")
+        values[key] = value
+    reg = registry or installed()
+    for name in merged:
+        if name not in reg.names():
+            raise UsageError(f"options for unknown renderer {name!r}; installed: "
+                             f"{', '.join(reg.names()) or 'none'}")
+    classes = {name: reg.get(name).options_class for name in merged}
+    if not text:
+        return renderer_options.resolve(merged, classes)
+    return tuple(sorted((name, renderer_options.make(name, classes[name], values, strict=False))
+                        for name, values in merged.items()))
+
+
+def build_options(registry: Registry | None = None, *, brands: Sequence[str] = (),
+                  large_print: bool = False, templates: Sequence[str | os.PathLike[str]] = (),
+                  options: Options | None = None, **shorthands: Any) -> BuildOptions:
+    """The :class:`BuildOptions` of a build or a render, checked (see :func:`options_for`)."""
+    return BuildOptions(brands=tuple(sorted(set(brands))), large_print=large_print,
+                        templates=tuple(str(Path(t)) for t in templates),
+                        renderers=options_for(options, registry, **shorthands))
+
+
 def check_brands(series: Series, renderers: Sequence[Renderer], options: BuildOptions) -> None:
     """Refuse brands the build asks for that the source lacks, and a broken brand file
     (``Series.broken_brands``) when these renderers would make branded output for it: only
     then is it an error, so one clinic's typo blocks no other output."""
     wanted = options.brands
     broken = [b for b in series.broken_brands if "all" in wanted or b.id in wanted]
+    _check_known(series, wanted, {b.id for b in broken})
+    if not broken or not _makes_branded(series, renderers, options):
+        return
+    problems = [d for b in broken for d in b.problems]
+    problems += [_unbuildable(b.id, b.path, len(b.problems), "all" in wanted) for b in broken]
+    raise SourceError(problems)
+
+
+def _unbuildable(brand: str, path: str, n: int, every: bool) -> Diagnostic:
+    flag = "--brand all" if every else f"--brand {brand}"
+    return Diagnostic(path, 1, 1, f"brand {brand!r} cannot be built: {n} "
+                      f"problem{'' if n == 1 else 's'} in this file; fix "
+                      f"{'it' if n == 1 else 'them'}, or build without {flag}")
+
+
+def _check_known(series: Series, wanted: Sequence[str], broken: set[str]) -> None:
     for bid in wanted:
-        if bid != "all" and series.get_brand(bid) is None and all(x.id != bid for x in broken):
+        if bid != "all" and series.get_brand(bid) is None and bid not in broken:
             known = ", ".join(x.id for x in series.brands) or "none"
             raise UsageError(f"unknown brand {bid!r}; brands in the source: {known}")
-    if not broken:
-        return
-    # Would these renderers make branded output? Ask them, with a stand-in brand and every
-    # part released, so the answer does not change with the build's instant.
+
+
+def _makes_branded(series: Series, renderers: Sequence[Renderer], options: BuildOptions
+                   ) -> bool:
+    """Would these renderers make branded output? Asked with a stand-in brand and every
+    part released, so the answer does not change with the build's instant."""
     probe = series.model_copy(update={"brands": (Brand(id="probe", name="probe"),)})
     ctx = RenderContext(series=probe, as_of=datetime(3000, 1, 1, tzinfo=UTC),
                         options=replace(options, brands=("all",)))
-    if not any(job.brand for r in renderers for job in r.plan(probe, ctx)):
-        return
-    problems = [d for b in broken for d in b.problems]
-    for b in broken:
-        flag = "--brand all" if "all" in wanted else f"--brand {b.id}"
-        n = len(b.problems)
-        problems.append(Diagnostic(b.path, 1, 1, f"brand {b.id!r} cannot be built: {n} "
-                                   f"problem{'' if n == 1 else 's'} in this file; fix "
-                                   f"{'it' if n == 1 else 'them'}, or build without {flag}"))
-    raise SourceError(problems)
+    return any(job.brand for r in renderers for job in r.plan(probe, ctx))
+
+
+# --- 1. resolve ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setup:
+    """What a build works from once its inputs are checked."""
+
+    series: Series
+    as_of: datetime
+    options: BuildOptions
+    renderers: tuple[Renderer, ...]
+    warnings: tuple[Any, ...]
+    """The load's warnings, then the plugins left out because they fail to import."""
+
+
+def resolve(source: Series | str | os.PathLike[str], *, formats: str | Sequence[str] | None,
+            as_of: AsOf, registry: Registry | None, strict: bool, budget: Budget | None,
+            **options: Any) -> Setup:
+    """Load ``source`` (under ``budget`` when given), fix the instant, check the options
+    (``options``: the keywords of :func:`build_options`) and pick the renderers."""
+    if isinstance(source, Series):
+        series = source
+    elif budget is not None:  # loading is work on untrusted input too: the same budget
+        series = load_within(budget, source, strict=strict)
+    else:
+        series = load(source, strict=strict)
+    when = resolve_as_of(as_of, series.tz)
+    checked = build_options(registry, **options)
+    skipped: list[PluginError] = []
+    renderers = select_renderers(formats, registry, strict=strict, skipped=skipped)
+    check_brands(series, renderers, checked)
+    return Setup(series, when, checked, tuple(renderers), (*series.warnings, *skipped))
+
+
+# --- 2. plan ------------------------------------------------------------------------------
+
+def plan_build(setup: Setup) -> tuple[list[Job], RenderContext]:
+    """Every job with its input hash, and the context the renderers render with (it knows
+    every planned path)."""
+    ctx = RenderContext(series=setup.series, as_of=setup.as_of, options=setup.options)
+    planned = plan(setup.renderers, ctx)
+    return planned, replace(ctx, planned=tuple(j.path for j in planned))
+
+
+# --- 3. skip unchanged --------------------------------------------------------------------
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+class OnDisk:
+    """Whether an output file still has the bytes the old manifest lists. The size alone
+    is not enough: a file edited in place to the same size would never be repaired.
+    Hashing a kept file costs a read (sha256 runs at some 300 MB/s even on a busy
+    machine), far less than rendering it. Each file is read once per build."""
+
+    def __init__(self, out: Path, old: Mapping[str, write.Entry]):
+        self.out, self.old = out, old
+        self.known: dict[str, bool] = {}
+
+    def intact(self, path: str) -> bool:
+        if path not in self.known:
+            entry = self.old[path]
+            try:
+                target = self.out / path
+                self.known[path] = (target.is_file() and target.stat().st_size == entry.bytes
+                                    and _file_sha256(target) == entry.sha256)
+            except OSError:
+                self.known[path] = False
+        return self.known[path]
+
+
+def _embargo(job: Job, released: tuple[int, ...]) -> dict[str, tuple[int, ...] | None]:
+    """What ``serve`` waits for before it hands the file out (see write.Entry)."""
+    shows = job.shows
+    return {"parts": shows, "released": released if shows is None else None}
+
+
+@dataclass
+class Outcome:
+    """Where the build stands: the manifest entries so far, the infos dependent jobs may
+    read, and what was rendered, skipped or failed."""
+
+    released: tuple[int, ...]
+    """The parts out as of the build."""
+    entries: dict[str, write.Entry] = field(default_factory=dict)
+    infos: dict[str, ArtifactInfo] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[RenderError] = field(default_factory=list)
+
+
+def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_disk: OnDisk,
+                   outcome: Outcome, *, force: bool) -> list[Job]:
+    """Record each job whose input hash and file are unchanged as skipped (its entry kept,
+    its scope and embargo refreshed); return the jobs left to render."""
+    todo = []
+    for job in planned:
+        entry = old.get(job.path)
+        if (force or entry is None or entry.input_hash != job.input_hash
+                or not on_disk.intact(job.path)):
+            todo.append(job)
+            continue
+        e = replace(entry, brand=job.brand, variant=job.variant,
+                    **_embargo(job, outcome.released))  # type: ignore[arg-type]
+        outcome.entries[job.path] = e
+        outcome.infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
+        outcome.skipped.append(job.path)
+    return todo
+
+
+# --- 4. execute, 5. spool -----------------------------------------------------------------
+
+class Spool:
+    """Takes each finished job: its bytes go to a spool folder next to the output folder
+    (made on first use), its entry and info to ``outcome``, its failure to the errors."""
+
+    def __init__(self, out: Path, outcome: Outcome, progress: Progress | None, total: int):
+        self.out, self.outcome, self.progress, self.total = out, outcome, progress, total
+        self.done = len(outcome.skipped)
+        self.folder: Path | None = None
+        self.files: dict[str, Path] = {}
+
+    def finish(self, job: Job, artifact: Artifact | None, error: RenderError | None) -> None:
+        if artifact is not None:
+            self._keep(job, artifact)
+        elif error is not None:
+            self.outcome.errors.append(error)
+        self.done += 1
+        if self.progress:
+            self.progress("done", job, self.done, self.total)
+
+    def _keep(self, job: Job, artifact: Artifact) -> None:
+        digest = write.sha256(artifact.data)
+        try:
+            if self.folder is None:
+                self.folder = write.spool_folder(self.out)
+            self.files[job.path] = write.spool(self.folder, job.path, artifact.data)
+        except OSError as exc:  # disk full, permissions: a clear message, no traceback
+            raise KetapubError(f"{exc.filename or self.out}: cannot write next to the "
+                               f"output folder: {exc.strerror or exc}; the output folder "
+                               "is left as the last build left it") from exc
+        size = len(artifact.data)
+        self.outcome.entries[job.path] = write.Entry(
+            job.path, digest, size, job.renderer, job.input_hash, artifact.media_type,
+            job.brand, job.variant, **_embargo(job, self.outcome.released))  # type: ignore[arg-type]
+        self.outcome.infos[job.path] = ArtifactInfo(job.path, digest, size, artifact.media_type)
+        self.outcome.rendered.append(job.path)
+
+    def discard(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def execute(todo: Sequence[Job], renderers: Sequence[Renderer], ctx: RenderContext,
+            spool: Spool, pool: Pool, progress: Progress | None) -> None:
+    """Render ``todo`` in ``pool``, handing each finished job to ``spool``. Interrupted
+    (Ctrl-C, SIGTERM) or failing to spool, it leaves nothing behind: the spool goes."""
+    if progress:
+        for job in todo:
+            progress("start", job, spool.done, spool.total)
+    runner = Runner({r.name: r for r in renderers}, ctx, pool.executor, pool.window,
+                    spool.outcome.infos, spool.finish)
+    try:
+        runner.run(todo, pool.stopper())
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave nothing behind
+        spool.discard()
+        raise
+    finally:
+        pool.close()
+
+
+# --- 6. commit ----------------------------------------------------------------------------
+
+def settle(outcome: Outcome, old: Mapping[str, write.Entry], covers: Coverage,
+           planned: Sequence[Job], out: Path) -> list[str]:
+    """Put results in plan order and keep the old outputs that stay: a failed artifact's,
+    and every output of a scope this build did not cover. Returns the paths removed."""
+    order = {j.path: i for i, j in enumerate(planned)}
+    outcome.rendered.sort(key=order.__getitem__)
+    outcome.errors.sort(key=lambda e: order.get(e.artifact, len(order)))
+    failed = {e.artifact for e in outcome.errors}
+    for path, entry in old.items():
+        keep = path not in outcome.entries and (path in failed or not covers(entry))
+        if keep and (out / path).is_file():
+            outcome.entries[path] = entry
+    return sorted(p for p in old if p not in outcome.entries)
+
+
+def commit(out: Path, outcome: Outcome, old: Mapping[str, write.Entry], on_disk: OnDisk,
+           spool: Spool, meta: Mapping[str, Any]) -> None:
+    """Swap the new tree in when anything changed (files, entries or the manifest); a
+    re-rendered file with the bytes already there is linked, not rewritten."""
+    entries = outcome.entries
+    for path in list(spool.files):  # same bytes as the file already there: link, don't rewrite
+        prev = old.get(path)
+        if prev and prev.sha256 == entries[path].sha256 and on_disk.intact(path):
+            del spool.files[path]
+    changed = bool(spool.files) or set(entries) != set(old)
+    manifest_now = write.manifest_bytes(entries.values(), meta)
+    try:
+        current = (out / write.MANIFEST).read_bytes()
+    except OSError:
+        current = b""
+    try:
+        if changed or current != manifest_now:
+            try:
+                write.commit(out, spool.files, entries, meta)
+            except OSError as exc:  # disk full, permissions: a clear message, no traceback
+                raise KetapubError(f"{exc.filename or out}: cannot write the output "
+                                   f"folder: {exc.strerror or exc}; it is left as the last "
+                                   "build left it") from exc
+    finally:
+        spool.discard()
+
+
+def _prepare(out: Path) -> dict[str, write.Entry]:
+    """Check the output folder before any work (a file there would be lost), tidy what
+    killed builds left next to it (even if nothing changes), and read its manifest."""
+    write.check_output_folder(out, UsageError)
+    try:
+        write.tidy(out)
+    except OSError as exc:
+        raise KetapubError(f"{exc.filename or out}: cannot tidy next to the output folder: "
+                           f"{exc.strerror or exc}") from exc
+    return write.read_manifest(out)
 
 
 def build(
@@ -363,15 +479,15 @@ def build(
     templates: Sequence[str | os.PathLike[str]] = (),
     brands: Sequence[str] = (),
     large_print: bool = False,
+    options: Options | None = None,
     page_size: str | None = None,
-    heading_level: int = 2,
+    heading_level: int | None = None,
     jobs: int | None = 1,
     executor: Executor | None = None,
     strict: bool = False,
     force: bool = False,
     registry: Registry | None = None,
     progress: Progress | None = None,
-    extra: dict[str, str] | None = None,
     budget: Budget | None = None,
 ) -> BuildResult:
     """Build ``source`` into ``out``: render what changed, then swap it in atomically.
@@ -391,9 +507,15 @@ def build(
         templates: folders searched for templates before the built-ins, first wins;
             default none.
         brands: brand ids (or ``"all"``) to make branded handouts for; default none.
-        large_print: set handouts in large print (body 16 pt or more); default False.
-        page_size: ``"A4"`` or ``"Letter"``; default None: the brand's, else the series'.
-        heading_level: heading level of a part title in HTML fragments, 1 to 5; default 2.
+        large_print: also make the large-print handouts and booklet (body 16 pt or more);
+            default False.
+        options: each renderer's options, ``{renderer: {option: value}}`` (e.g.
+            ``{"pdf": {"page_size": "Letter"}}``) or ``{renderer: OptionsInstance}``;
+            values of the declared type (``ketapub renderers --options`` lists them);
+            default None: every renderer's defaults.
+        page_size: shorthand for ``options={"pdf": {"page_size": ...}}``; default None.
+        heading_level: shorthand for ``options={"html": {"heading_level": ...}}``;
+            default None.
         jobs: worker processes when no ``executor`` is given (None: one per core);
             default 1, render in this process.
         executor: any ``concurrent.futures.Executor`` to render in (a process pool, a Dask
@@ -404,8 +526,6 @@ def build(
         registry: where renderer names are looked up; default None: the installed renderers.
         progress: called as ``progress(event, job, done, total)`` with event ``"start"`` or
             ``"done"`` for each job rendered; default None.
-        extra: free-form ``{key: value}`` options passed to renderers (``BuildOptions.extra``,
-            part of every input hash, so changing one re-renders); default None.
         budget: a :class:`~ketapub.budget.Budget` of seconds and megabytes per render; with it
             (and no executor) each job renders in its own worker process, stopped and
             reported as a failed artifact when it overruns, and a ``source`` given as a path
@@ -418,7 +538,8 @@ def build(
 
     Raises:
         SourceError: ``source`` is a folder with problems (see :func:`ketapub.load`).
-        UsageError: an impossible option (unknown brand, bad page size, bad ``as_of``).
+        UsageError: an impossible option (unknown brand, an unknown renderer option or a
+            value of the wrong type, bad ``as_of``).
         RendererError: a name in ``formats`` is not installed (``PluginError``: it is
             installed but fails to import).
         BuildError: some artifacts failed; ``error.result`` tells what landed.
@@ -426,181 +547,33 @@ def build(
     started = time.perf_counter()
     # not the source, /, ~, "", a mount, a folder of someone else's files
     check_output(out, None if isinstance(source, Series) else source, UsageError)
-    if isinstance(source, Series):
-        series = source
-    elif budget is not None:  # loading is work on untrusted input too: the same budget
-        series = load_within(budget, source, strict=strict)
-    else:
-        series = load(source, strict=strict)
-    when = resolve_as_of(as_of, series.tz)
-    page_size = page_size_name(page_size)
-    if page_size not in (None, *PAGE_SIZES):
-        raise UsageError(f"page size {page_size!r} is not A4 or Letter")
-    if not 1 <= heading_level <= 5:
-        raise UsageError("heading level must be between 1 and 5")
-    brand_ids = tuple(sorted(set(brands)))
-    options = BuildOptions(
-        brands=brand_ids, large_print=large_print, page_size=page_size,
-        heading_level=heading_level, templates=tuple(str(Path(t)) for t in templates),
-        extra=tuple(sorted((extra or {}).items())))
-    skipped_plugins: list[PluginError] = []
-    renderers = select_renderers(formats, registry, strict=strict, skipped=skipped_plugins)
-    check_brands(series, renderers, options)
-    ctx = RenderContext(series=series, as_of=when, options=options)
-    planned = plan(renderers, ctx)
-    write.check_case_collisions(j.path for j in planned)
-    ctx = RenderContext(series=series, as_of=when, options=options,
-                        planned=tuple(j.path for j in planned))
+    setup = resolve(source, formats=formats, as_of=as_of, registry=registry, strict=strict,
+                    budget=budget, brands=brands, large_print=large_print,
+                    templates=templates, options=options, page_size=page_size,
+                    heading_level=heading_level)
+    planned, ctx = plan_build(setup)
+    write.check_case_collisions(j.path for j in planned)  # one file on a case-blind disk
     out_path = Path(out)
-    write.check_output_folder(out_path, UsageError)  # before any work: a file would be lost
-    try:
-        write.tidy(out_path)  # spools and stages of killed builds, even if nothing changes
-    except OSError as exc:
-        raise KetapubError(f"{exc.filename or out_path}: cannot tidy next to the output folder: "
-                           f"{exc.strerror or exc}") from exc
-    old = write.read_manifest(out_path)
-    on_disk: dict[str, bool] = {}
-
-    def intact(path: str) -> bool:
-        """True when the file at ``path`` still has the bytes the manifest lists. The size
-        alone is not enough: a file edited in place to the same size would never be
-        repaired. Hashing a kept file costs a read (sha256 runs at some 300 MB/s even on a
-        busy machine), far less than rendering it."""
-        if path not in on_disk:
-            entry = old[path]
-            try:
-                target = out_path / path
-                on_disk[path] = (target.is_file() and target.stat().st_size == entry.bytes
-                                 and _file_sha256(target) == entry.sha256)
-            except OSError:
-                on_disk[path] = False
-        return on_disk[path]
-
-    def unchanged(job: Job) -> bool:
-        entry = old.get(job.path)
-        if force or entry is None or entry.input_hash != job.input_hash:
-            return False
-        return intact(job.path)
-
-    by_name = {r.name: r for r in renderers}
-    infos: dict[str, ArtifactInfo] = {}
-    new_files: dict[str, Path] = {}
-    entries: dict[str, write.Entry] = {}
-    errors: list[RenderError] = []
-    rendered: list[str] = []
-    skipped: list[str] = []
-    total = len(planned)
-    done = 0
-    released_now = tuple(p.part for p in ctx.released)
-
-    def embargo(job: Job) -> dict[str, tuple[int, ...] | None]:
-        """What ``serve`` waits for before it hands the file out (see write.Entry)."""
-        shows = job.shows
-        return {"parts": shows, "released": released_now if shows is None else None}
-
-    for job in planned:
-        if unchanged(job):
-            e = replace(old[job.path], brand=job.brand, variant=job.variant, **embargo(job))
-            entries[job.path] = e
-            infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
-            skipped.append(job.path)
-            done += 1
-    todo = [j for j in planned if j.path not in entries]
-
-    pool: Executor | None = executor
-    own_pool = False
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if pool is None and budget is not None and todo:
-        pool = BudgetExecutor(budget, min(workers, len(todo)))
-        own_pool = True
-    elif pool is None and workers > 1 and len(todo) > 1:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)),
-                                   initializer=_worker_signals)
-        own_pool = True
-    # a few jobs per worker in flight; an executor of unknown size (Dask) gets a wide window
-    window = 1 if pool is None else 2 * workers if own_pool else max(64, 2 * workers)
-    spool: Path | None = None
-
-    def finish(job: Job, artifact: Artifact | None, error: RenderError | None) -> None:
-        nonlocal done, spool
-        if artifact is not None:
-            digest = write.sha256(artifact.data)
-            try:
-                if spool is None:
-                    spool = write.spool_folder(out_path)
-                new_files[job.path] = write.spool(spool, job.path, artifact.data)
-            except OSError as exc:  # disk full, permissions: a clear message, no traceback
-                raise KetapubError(f"{exc.filename or out_path}: cannot write next to the "
-                                   f"output folder: {exc.strerror or exc}; the output folder "
-                                   "is left as the last build left it") from exc
-            entries[job.path] = write.Entry(job.path, digest, len(artifact.data),
-                                            job.renderer, job.input_hash, artifact.media_type,
-                                            job.brand, job.variant, **embargo(job))
-            infos[job.path] = ArtifactInfo(job.path, digest, len(artifact.data),
-                                           artifact.media_type)
-            rendered.append(job.path)
-        elif error is not None:
-            errors.append(error)
-        done += 1
-        if progress:
-            progress("done", job, done, total)
-
-    try:
-        if progress:
-            for job in todo:
-                progress("start", job, done, total)
-        _render_all(todo, by_name, ctx, pool, window, infos, finish,
-                    functools.partial(_stop_workers, pool) if own_pool and pool else None)
-    except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave nothing behind
-        if spool is not None:
-            shutil.rmtree(spool, ignore_errors=True)
-        raise
-    finally:
-        if own_pool and pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    order = {j.path: i for i, j in enumerate(planned)}
-    rendered.sort(key=order.__getitem__)
-    errors.sort(key=lambda e: order.get(e.artifact, len(order)))
-    # An old output goes only when this build covered its scope and no longer makes it; a
-    # failed artifact, and every output of a scope not covered, keeps its previous file.
-    covers = Coverage.of(by_name, options, planned)
-    failed = {e.artifact for e in errors}
-    for path, entry in old.items():
-        keep = path not in entries and (path in failed or not covers(entry))
-        if keep and (out_path / path).is_file():
-            entries[path] = entry
-    removed = sorted(p for p in old if p not in entries)
-    for path in list(new_files):  # same bytes as the file already there: link, don't rewrite
-        prev = old.get(path)
-        if prev and prev.sha256 == entries[path].sha256 and intact(path):
-            del new_files[path]
-    changed = bool(new_files) or set(entries) != set(old)
+    old = _prepare(out_path)
+    on_disk = OnDisk(out_path, old)
+    outcome = Outcome(tuple(p.part for p in ctx.released))
+    todo = skip_unchanged(planned, old, on_disk, outcome, force=force)
+    spool = Spool(out_path, outcome, progress, len(planned))
+    execute(todo, setup.renderers, ctx, spool, Pool.choose(executor, jobs, budget, len(todo)),
+            progress)
+    covers = Coverage.of((r.name for r in setup.renderers), setup.options, planned)
+    removed = settle(outcome, old, covers, planned, out_path)
     nxt = ctx.next_release
-    meta = {"series": series.title, "as_of_released": list(released_now),
+    meta = {"series": setup.series.title, "as_of_released": list(outcome.released),
             "next_release": nxt.isoformat() if nxt else None}
-    manifest_now = write.manifest_bytes(entries.values(), meta)
-    try:
-        current = (out_path / write.MANIFEST).read_bytes()
-    except OSError:
-        current = b""
-    try:
-        if changed or current != manifest_now:
-            try:
-                write.commit(out_path, new_files, entries, meta)
-            except OSError as exc:  # disk full, permissions: a clear message, no traceback
-                raise KetapubError(f"{exc.filename or out_path}: cannot write the output "
-                                   f"folder: {exc.strerror or exc}; it is left as the last "
-                                   "build left it") from exc
-    finally:
-        if spool is not None:
-            shutil.rmtree(spool, ignore_errors=True)
+    commit(out_path, outcome, old, on_disk, spool, meta)
     result = BuildResult(
-        out=out_path, as_of=when,
-        artifacts=tuple(sorted(entries.values(), key=lambda e: e.path)),
-        rendered=tuple(rendered), skipped=tuple(skipped), removed=tuple(removed),
-        next_release=nxt, seconds=time.perf_counter() - started, errors=tuple(errors),
-        warnings=(*series.warnings, *skipped_plugins))
-    if errors:
+        out=out_path, as_of=setup.as_of,
+        artifacts=tuple(sorted(outcome.entries.values(), key=lambda e: e.path)),
+        rendered=tuple(outcome.rendered), skipped=tuple(outcome.skipped),
+        removed=tuple(removed), next_release=nxt, seconds=time.perf_counter() - started,
+        errors=tuple(outcome.errors), warnings=setup.warnings)
+    if outcome.errors:
         raise BuildError(result)
     return result
 
@@ -608,9 +581,9 @@ def build(
 def render(source: Series | str | os.PathLike[str], renderer: str | Sequence[str], *,
            as_of: AsOf = None, path: str | None = None,
            registry: Registry | None = None, brands: Sequence[str] = (),
-           large_print: bool = False, page_size: str | None = None, heading_level: int = 2,
-           templates: Sequence[str | os.PathLike[str]] = (),
-           extra: dict[str, str] | None = None) -> dict[str, bytes]:
+           large_print: bool = False, templates: Sequence[str | os.PathLike[str]] = (),
+           options: Options | None = None, page_size: str | None = None,
+           heading_level: int | None = None) -> dict[str, bytes]:
     """Render artifacts in memory, touching no disk: ``{path: bytes}`` in plan order.
 
     Args:
@@ -622,32 +595,26 @@ def render(source: Series | str | os.PathLike[str], renderer: str | Sequence[str
         registry: where renderer names are looked up; default None: the installed renderers.
         brands: brand ids (or ``"all"``) for branded handouts; default none.
         large_print: large-print handouts; default False.
-        page_size: ``"A4"`` or ``"Letter"``; default None: the brand's, else the series'.
-        heading_level: heading level of a part title in HTML fragments; default 2.
         templates: folders searched for templates before the built-ins; default none.
-        extra: free-form options passed to renderers; default None.
+        options: each renderer's options, as :func:`build` takes them; default None.
+        page_size: shorthand for ``options={"pdf": {"page_size": ...}}``; default None.
+        heading_level: shorthand for ``options={"html": {"heading_level": ...}}``;
+            default None.
 
     Raises:
         RendererError: a name is not installed, or its plugin fails to import.
-        UsageError: no renderer makes ``path``, or a bad ``as_of``.
+        UsageError: no renderer makes ``path``, a bad option or a bad ``as_of``.
     """
-    series = source if isinstance(source, Series) else load(source)
-    when = resolve_as_of(as_of, series.tz)
-    opts = BuildOptions(brands=tuple(sorted(set(brands))), large_print=large_print,
-                        page_size=page_size_name(page_size), heading_level=heading_level,
-                        templates=tuple(str(Path(t)) for t in templates),
-                        extra=tuple(sorted((extra or {}).items())))
-    chosen = select_renderers(renderer, registry)
-    check_brands(series, chosen, opts)
-    by_name = {r.name: r for r in chosen}
-    ctx = RenderContext(series=series, as_of=when, options=opts)
-    jobs = plan(chosen, ctx)
-    ctx = RenderContext(series=series, as_of=when, options=opts,
-                        planned=tuple(j.path for j in jobs))
+    setup = resolve(source, formats=renderer, as_of=as_of, registry=registry, strict=False,
+                    budget=None, brands=brands, large_print=large_print,
+                    templates=templates, options=options, page_size=page_size,
+                    heading_level=heading_level)
+    jobs, ctx = plan_build(setup)
+    by_name = {r.name: r for r in setup.renderers}
     if path is not None:
         jobs = [j for j in jobs if j.path == path]
         if not jobs:
             names = ", ".join(repr(n) for n in by_name)
             raise UsageError(f"renderer {names} makes no {path!r}" if len(by_name) == 1
                              else f"renderers {names} make no {path!r}")
-    return {j.path: _render_one(by_name[j.renderer], j, ctx).data for j in jobs}
+    return {j.path: render_one(by_name[j.renderer], j, ctx).data for j in jobs}

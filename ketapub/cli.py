@@ -177,11 +177,15 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--large-print", is_flag=True, help="Also make large-print handouts and booklet "
               "(body 16 pt or more) under pdf/large-print/ and pdf/<brand>/large-print/.")
+@click.option("--set", "settings", multiple=True, metavar="RENDERER.OPTION=VALUE",
+              help="Set a renderer's option (repeatable), e.g. pdf.page_size=Letter; "
+              "'ketapub renderers --options' lists them.")
 @click.option("--page-size", type=click.Choice(["A4", "Letter"], case_sensitive=False),
-              default=None,
-              help="Page size of handouts and booklet (default: brand, series, else A4).")
-@click.option("--heading-level", type=click.IntRange(1, 5), default=2, show_default=True,
-              help="Heading level of a part title in HTML fragments.")
+              default=None, help="Shorthand for --set pdf.page_size=SIZE: page size of "
+              "handouts and booklet (default: brand, series, else A4).")
+@click.option("--heading-level", type=click.IntRange(1, 5), default=None,
+              help="Shorthand for --set html.heading_level=N: heading level of a part "
+              "title in HTML fragments (default 2).")
 @click.option("--force", is_flag=True, help="Render everything, even unchanged artifacts.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -193,18 +197,23 @@ def main() -> None:
 @_guard
 def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
-          large_print: bool, page_size: str | None, heading_level: int, force: bool,
-          quiet: bool, timeout: float | None = None, memory_limit: int | None = None) -> None:
+          large_print: bool, settings: tuple[str, ...], page_size: str | None,
+          heading_level: int | None, force: bool, quiet: bool, timeout: float | None = None,
+          memory_limit: int | None = None) -> None:
     """Build SOURCE (default: the current folder when it holds series.yaml, else content/)
     into the output folder."""
     from ketapub.budget import Budget, load_within
     from ketapub.build import build as run_build
-    from ketapub.build import select_renderers
+    from ketapub.build import options_for, select_renderers
     from ketapub.load import load
     from ketapub.outdir import check_output
     from ketapub.progress import Reporter
+    from ketapub.render.options import parse_settings
 
     check_output(out, source, UsageError)  # before any work
+    shorthands = [f"pdf.page_size={page_size}"] if page_size else []
+    shorthands += [f"html.heading_level={heading_level}"] if heading_level else []
+    options = options_for(parse_settings((*shorthands, *settings)), text=True)
     budget = Budget(timeout, memory_limit) if timeout or memory_limit else None
     # loading is work on untrusted input too: under the same budget as rendering
     series = (load_within(budget, source, strict=strict) if budget
@@ -216,11 +225,14 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     with Reporter(err, enabled=not quiet) as reporter:
         result = run_build(series, out, formats=chosen, as_of=as_of,
                            templates=templates, brands=brands, jobs=jobs, strict=strict,
-                           large_print=large_print, page_size=page_size,
-                           heading_level=heading_level, force=force, progress=reporter,
-                           budget=budget)
-    if quiet:
-        return
+                           large_print=large_print, options=dict(options), force=force,
+                           progress=reporter, budget=budget)
+    if not quiet:
+        _summary(result, out, series.tz)
+
+
+def _summary(result: Any, out: str, tz: Any) -> None:
+    """The table of what the build made, and the next release."""
     table = Table(title=cell(f"ketapub build: {len(result.artifacts)} artifacts in {out}"),
                   title_justify="left")
     rendered = set(result.rendered)
@@ -242,7 +254,6 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     out_console = Console(highlight=False, width=max(100, stdout.width))
     out_console.print(table)
     nxt = result.next_release
-    tz = series.tz
     say(out_console,
         f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged, "
         f"{len(result.removed)} removed in {result.seconds:.2f} s; next release: "
@@ -325,19 +336,31 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--options", "show_options", is_flag=True,
+              help="List every renderer's options (set them with build --set).")
 @debug_option
 @_guard
-def renderers() -> None:
+def renderers(show_options: bool) -> None:
     """List the installed renderers; a plugin that fails to import is listed as broken."""
     from ketapub.render.registry import installed
 
     reg = installed()
+    _, broken = reg.usable()
+    failed = {p.name: p for p in broken}
+    table = _options_table(reg, failed) if show_options else _renderers_table(reg, failed)
+    Console(highlight=False, width=max(110, stdout.width)).print(table)
+    for failure in broken:
+        _traceback(failure)
+        say(err, f"ketapub: broken renderer: {failure}")
+    if broken:
+        sys.exit(1)
+
+
+def _renderers_table(reg: Any, failed: dict[str, PluginError]) -> Table:
     table = Table(title="installed renderers", title_justify="left")
     table.add_column("name")
     table.add_column("class")
     table.add_column("description")
-    _, broken = reg.usable()
-    failed = {p.name: p for p in broken}
     for name in reg.names():
         if name in failed:
             table.add_row(cell(name), cell(failed[name].entry_point.split(" = ", 1)[1]),
@@ -346,12 +369,28 @@ def renderers() -> None:
         cls = reg.get(name)
         table.add_row(cell(name), cell(f"{cls.__module__}.{cls.__qualname__}"),
                       cell(cls.description))
-    Console(highlight=False, width=max(110, stdout.width)).print(table)
-    for failure in broken:
-        _traceback(failure)
-        say(err, f"ketapub: broken renderer: {failure}")
-    if broken:
-        sys.exit(1)
+    return table
+
+
+def _options_table(reg: Any, failed: dict[str, PluginError]) -> Table:
+    """One row per option: ``--set RENDERER.OPTION=VALUE`` sets it."""
+    from ketapub.render.options import describe
+
+    table = Table(title="renderer options (build --set RENDERER.OPTION=VALUE)",
+                  title_justify="left")
+    for col in ("option", "type", "default", "help"):
+        table.add_column(col)
+    for name in reg.names():
+        if name in failed:
+            table.add_row(cell(name), "", "", "BROKEN: fails to load (see below)")
+            continue
+        declared = describe(name, reg.get(name).options_class)
+        if not declared:
+            table.add_row(cell(name), "", "", "no options")
+        for o in declared:
+            table.add_row(cell(f"{o.renderer}.{o.name}"), cell(o.type), cell(repr(o.default)),
+                          cell(o.help))
+    return table
 
 
 @main.command()

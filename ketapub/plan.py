@@ -5,8 +5,9 @@ cover everything an artifact may show, and (for builds of hundreds of branded ha
 little else as possible. The rule, by what ``Job.parts`` says the artifact shows:
 
 - Always: the renderer and its version, the Markdown dialect's version, the job itself
-  (path, kind, part, brand, variant, params, dependencies), the options that change output
-  (page size, heading level, templates, extra; not ``brands`` nor ``large_print``, which only
+  (path, kind, part, brand, variant, params, dependencies), the options that change its
+  output (its own renderer's options, defaults included, and the number of template
+  folders; not another renderer's options, nor ``brands`` or ``large_print``, which only
   decide which jobs exist: a large-print job says so in its ``variant``), every template
   file the renderer could use, the series metadata (title, disclaimer, language, ...) and
   every asset's hash, the brand profile of a branded job, and the input hashes of the
@@ -25,7 +26,8 @@ little else as possible. The rule, by what ``Job.parts`` says the artifact shows
 
 A renderer whose per-part artifact shows more of other parts than that (a "next part"
 teaser, say) must list those parts in ``parts`` or leave it ``None``. ``ctx.planned`` and
-``ctx.brands()`` are not hashed: an artifact must not print them.
+``ctx.brands()`` are not hashed: an artifact must not print them; nor may it depend on
+another renderer's options.
 """
 
 from __future__ import annotations
@@ -92,12 +94,15 @@ def _templates_hash(renderer: Renderer, ctx: RenderContext) -> str:
     return h.hexdigest()
 
 
-def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
-    """Jobs of every renderer, in a stable order, with input hashes filled in."""
-    series = ctx.series
-    jobs: list[Job] = []
-    for renderer in renderers:
-        jobs.extend(renderer.plan(series, ctx))
+def _options_hash(renderer: Renderer, ctx: RenderContext) -> str:
+    """What of the options may change this renderer's bytes: its own options (defaults
+    included) and the number of template folders (their files are hashed apart)."""
+    return _digest({"templates": len(ctx.options.templates),
+                    "renderer": asdict(renderer.options(ctx))})
+
+
+def _check_paths(jobs: Sequence[Job]) -> dict[str, Job]:
+    """Jobs by path; a path outside the output folder or planned twice is refused."""
     seen: dict[str, Job] = {}
     for job in jobs:
         safe_output_path(job.path)
@@ -105,56 +110,77 @@ def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
             raise RenderError(job.path, f"planned twice (by {seen[job.path].renderer} and "
                               f"{job.renderer}); rename one renderer's output")
         seen[job.path] = job
-    part_hashes = _part_hashes(series)
-    series_hash = _series_hash(series)
-    released = [p.part for p in ctx.released]
-    is_out = {p.part: p.part in released for p in series.parts}
-    # Parts whose updated_at has come: crossing one changes every date the part shows.
-    updated = [p.part for p in series.parts if ctx.updated(p) is not None]
-    options = _digest(asdict(ctx.options) | {"templates": len(ctx.options.templates),
-                                             "brands": None, "large_print": None})
-    disclaimer_links = linked_parts(series, series.disclaimer or "")
-    links = {p.part: linked_parts(series, p.body) | disclaimer_links for p in series.parts}
-    brands = {b.id: b.model_dump(mode="json") for b in series.brands}
-    faces = {p.part: _face(series, p, is_out[p.part]) for p in series.parts}
-    job_fields = [f.name for f in fields(Job)
-                  if f.name not in ("input_hash", "embargo", "live")]
-    by_renderer = {r.name: r for r in renderers}
-    template_hashes = {r.name: _templates_hash(r, ctx) for r in renderers}
-    hashed: dict[str, Job] = {}
+    return seen
 
-    def hash_of(job: Job, stack: tuple[str, ...] = ()) -> str:
-        if job.path in hashed:
-            return hashed[job.path].input_hash
+
+class _Hasher:
+    """The input hash of every job of one plan (see the module's docstring for the rule)."""
+
+    def __init__(self, renderers: Sequence[Renderer], ctx: RenderContext,
+                 seen: dict[str, Job]):
+        series = ctx.series
+        self.series = series
+        self.seen = seen
+        self.part_hashes = _part_hashes(series)
+        self.series_hash = _series_hash(series)
+        self.released = [p.part for p in ctx.released]
+        self.is_out = {p.part: p.part in self.released for p in series.parts}
+        # Parts whose updated_at has come: crossing one changes every date the part shows.
+        self.updated = [p.part for p in series.parts if ctx.updated(p) is not None]
+        self.disclaimer_links = linked_parts(series, series.disclaimer or "")
+        self.links = {p.part: linked_parts(series, p.body) | self.disclaimer_links
+                      for p in series.parts}
+        self.brands = {b.id: b.model_dump(mode="json") for b in series.brands}
+        self.faces = {p.part: _face(series, p, self.is_out[p.part]) for p in series.parts}
+        self.job_fields = [f.name for f in fields(Job)
+                           if f.name not in ("input_hash", "embargo", "live")]
+        self.by_renderer = {r.name: r for r in renderers}
+        self.options = {r.name: _options_hash(r, ctx) for r in renderers}
+        self.templates = {r.name: _templates_hash(r, ctx) for r in renderers}
+        self.hashed: dict[str, Job] = {}
+
+    def __call__(self, job: Job, stack: tuple[str, ...] = ()) -> str:
+        if job.path in self.hashed:
+            return self.hashed[job.path].input_hash
         if job.path in stack:
             raise RenderError(job.path, "depends on itself through " + " -> ".join(stack))
-        renderer = by_renderer[job.renderer]
-        deps = {d: hash_of(seen[d], (*stack, job.path)) for d in job.depends_on if d in seen}
+        renderer = self.by_renderer[job.renderer]
+        deps = {d: self(self.seen[d], (*stack, job.path))
+                for d in job.depends_on if d in self.seen}
         value: dict[str, Any] = {
             "renderer": [renderer.name, type(renderer).version, markdown.DIALECT],
-            "job": {k: getattr(job, k) for k in job_fields},
-            "options": options,
-            "templates": template_hashes[renderer.name],
-            "series": series_hash,
-            "brand": brands.get(job.brand) if job.brand else None,
+            "job": {k: getattr(job, k) for k in self.job_fields},
+            "options": self.options[renderer.name],
+            "templates": self.templates[renderer.name],
+            "series": self.series_hash,
+            "brand": self.brands.get(job.brand) if job.brand else None,
             "deps": deps,
         }
-        if job.parts is None:  # an aggregate: all of every part, and what is out
-            value["parts"] = part_hashes
-            value["released"] = released
-            value["updated"] = updated
-        else:
-            shown = sorted(set(job.parts))
-            linked = set(disclaimer_links).union(*(links.get(n, set()) for n in shown))
-            value["parts"] = {str(n): part_hashes.get(n, "") for n in shown}
-            value["released"] = [n for n in shown if is_out.get(n)]
-            value["updated"] = [n for n in shown if n in updated]
-            value["count"] = len(series.parts)
-            value["links"] = [faces[n] for n in sorted(linked)]
+        value.update(self._parts(job))
         done = replace(job, input_hash=_digest(value))
-        hashed[job.path] = done
+        self.hashed[job.path] = done
         return done.input_hash
 
+    def _parts(self, job: Job) -> dict[str, Any]:
+        if job.parts is None:  # an aggregate: all of every part, and what is out
+            return {"parts": self.part_hashes, "released": self.released,
+                    "updated": self.updated}
+        shown = sorted(set(job.parts))
+        linked = set(self.disclaimer_links).union(*(self.links.get(n, set()) for n in shown))
+        return {"parts": {str(n): self.part_hashes.get(n, "") for n in shown},
+                "released": [n for n in shown if self.is_out.get(n)],
+                "updated": [n for n in shown if n in self.updated],
+                "count": len(self.series.parts),
+                "links": [self.faces[n] for n in sorted(linked)]}
+
+
+def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
+    """Jobs of every renderer, in a stable order, with input hashes filled in."""
+    jobs: list[Job] = []
+    for renderer in renderers:
+        jobs.extend(renderer.plan(ctx.series, ctx))
+    hasher = _Hasher(renderers, ctx, _check_paths(jobs))
     for job in jobs:
-        hash_of(job)
-    return [hashed[j.path] for j in jobs]
+        hasher(job)
+    return [hasher.hashed[j.path] for j in jobs]
+

@@ -14,6 +14,7 @@ from icalendar import Calendar
 import ketapub
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
 from ketapub.errors import SourceError
+from ketapub.render.options import RendererOptions, option
 from tests.conftest import CONTENT, SINK, SINK_AS_OF
 from tests.helpers import make_source, part
 from tests.test_serve import BUILT_AS_OF, PART5, SECOND, Clock, request, running
@@ -75,24 +76,29 @@ def test_files_named_after_a_parts_slug_are_not_served_before_its_release(
 # --- options that change the bytes re-render on the next build ------------------------------
 
 
-class OptionsEcho(Renderer):
-    """Prints the options an artifact may show, to see when a rebuild renders it again."""
+class EchoOptions(RendererOptions):
+    greeting: str = option("hello", "the first line")
+    width: int = option(72, "the second line")
+
+
+class OptionsEcho(Renderer[EchoOptions]):
+    """Prints its options, to see when a rebuild renders it again."""
 
     name = "options-echo"
-    description = "the build options, one per line"
+    description = "its options, one per line"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         return [self.job("echo/options.txt", part=1, parts=(1,))]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        o = ctx.options
-        text = f"{o.large_print}\n{o.page_size}\n{o.heading_level}\n"
-        return Artifact(job.path, text.encode(), "text/plain", self.name)
+        o = self.options(ctx)
+        return Artifact(job.path, f"{o.greeting}\n{o.width}\n".encode(), "text/plain",
+                        self.name)
 
 
 # Large print is not here: it is a variant with its own paths (pdf/large-print/...), made
 # beside the standard files; tests/test_variants.py covers it.
-@pytest.mark.parametrize("option,value", [("page_size", "Letter"), ("heading_level", 3)])
+@pytest.mark.parametrize("option,value", [("greeting", "bonjour"), ("width", 60)])
 def test_a_changed_option_renders_again(tmp_path: Path, option: str, value: object) -> None:
     registry = ketapub.Registry.from_entry_points()
     registry.register(OptionsEcho)
@@ -101,9 +107,21 @@ def test_a_changed_option_renders_again(tmp_path: Path, option: str, value: obje
                           registry=registry)
     assert first.rendered == ("echo/options.txt",)
     again = ketapub.build(SINK, out, formats=["options-echo"], as_of=SINK_AS_OF,
-                          registry=registry, **{option: value})
+                          registry=registry, options={"options-echo": {option: value}})
     assert again.rendered == ("echo/options.txt",)
     assert str(value) in (out / "echo/options.txt").read_text().splitlines()
+
+
+def test_another_renderers_option_renders_only_that_renderer_again(tmp_path: Path) -> None:
+    registry = ketapub.Registry.from_entry_points()
+    registry.register(OptionsEcho)
+    out = tmp_path / "out"
+    ketapub.build(SINK, out, formats=["options-echo", "html"], as_of=SINK_AS_OF,
+                  registry=registry)
+    again = ketapub.build(SINK, out, formats=["options-echo", "html"], as_of=SINK_AS_OF,
+                          registry=registry, options={"html": {"heading_level": 3}})
+    assert "echo/options.txt" in again.skipped
+    assert "html/everything.html" in again.rendered
 
 
 def test_heading_level_after_a_build_rerenders_the_fragments(tmp_path: Path) -> None:

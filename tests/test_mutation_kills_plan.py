@@ -17,13 +17,19 @@ import ketapub
 from ketapub.errors import KetapubError
 from ketapub.plan import linked_parts, plan
 from ketapub.render.base import BuildOptions, Job, RenderContext, Renderer
+from ketapub.render.options import RendererOptions, option
+from ketapub.renderers.pdf import PdfOptions
 from tests.helpers import SERIES, make_source, part
 
 AS_OF = datetime(2025, 6, 1, tzinfo=UTC)
 BRAND = 'id: clinic\nname: "Clinic"\n'
 
 
-class Probe(Renderer):
+class ProbeOptions(RendererOptions):
+    width: int = option(72, "columns")
+
+
+class Probe(Renderer[ProbeOptions]):
     name: ClassVar[str] = "probe"
     extra_jobs: ClassVar[list[Job]] = []
 
@@ -177,7 +183,13 @@ def test_output_options_count_the_brand_and_large_print_selection_do_not(tmp_pat
     root = source(tmp_path / "s")
     assert hashes(root, options=BuildOptions(brands=("all",))) == base
     assert hashes(root, options=BuildOptions(large_print=True)) == base  # a job variant says so
-    assert changed(base, hashes(root, options=BuildOptions(page_size="A4"))) == set(base)
+    own = BuildOptions(renderers=(("probe", ProbeOptions(width=60)),))
+    assert changed(base, hashes(root, options=own)) == set(base)
+    # another renderer's options are not this renderer's input
+    other = BuildOptions(renderers=(("pdf", PdfOptions(page_size="A4")),))
+    assert hashes(root, options=other) == base
+    # the defaults, given explicitly, are the same input as given by nobody
+    assert hashes(root, options=BuildOptions(renderers=(("probe", ProbeOptions()),))) == base
 
 
 def test_templates_count_by_content_not_by_folder(tmp_path: Path, base: dict[str, str]) -> None:

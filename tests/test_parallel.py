@@ -15,13 +15,11 @@ def tree(root: Path) -> dict[str, bytes]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _worker_state() -> tuple[bool, int]:
+def _worker_fonts() -> bool:
     import sys
 
     engine = sys.modules.get("ketapub.renderers.pdf_engine")
-    pipeline = sys.modules.get("ketapub.build")
-    return (engine is not None and engine._FONT_CONFIG is not None,
-            len(pipeline._SHARED) if pipeline else 0)
+    return engine is not None and engine._FONT_CONFIG is not None
 
 
 def test_worker_processes_and_a_foreign_pool_match_a_sequential_build(
@@ -30,13 +28,54 @@ def test_worker_processes_and_a_foreign_pool_match_a_sequential_build(
     kwargs = {"as_of": SINK_AS_OF, "brands": ["all"]}
     par = ketapub.build(SINK, tmp_path / "par", jobs=2, **kwargs)
     # a pool the caller owns, started with "spawn": nothing is inherited from this process,
-    # so the workers must decode the build state they are sent (once each) and load fonts
+    # so the workers must decode the build state they are sent and load fonts
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         foreign = ketapub.build(SINK, tmp_path / "foreign", executor=pool, **kwargs)
-        fonts, shared = pool.submit(_worker_state).result()
-    assert fonts and shared == 1
+        fonts = pool.submit(_worker_fonts).result()
+    assert fonts
     assert len(par.rendered) > 15 and any("/sink-clinic/" in p for p in par.rendered)
     assert par.rendered == foreign.rendered
     expected = tree(sink_build)
     assert tree(tmp_path / "par") == expected
     assert tree(tmp_path / "foreign") == expected
+
+
+def _build_state_left() -> list[str]:
+    """Module globals of ketapub that still hold a build's context or renderers."""
+    import sys
+
+    from ketapub.render.base import RenderContext, Renderer
+
+    def holds(value: object, depth: int = 0) -> bool:
+        if isinstance(value, RenderContext | Renderer):
+            return True
+        if depth < 3 and isinstance(value, dict):
+            return any(holds(v, depth + 1) for v in value.values())
+        if depth < 3 and isinstance(value, list | tuple | set):
+            return any(holds(v, depth + 1) for v in value)
+        return False
+
+    return [f"{name}.{key}" for name, module in list(sys.modules.items())
+            if name.startswith("ketapub") for key, value in vars(module).items()
+            if holds(value)]
+
+
+def test_no_build_state_outlives_a_build_in_a_worker_or_here(tmp_path: Path) -> None:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        ketapub.build(SINK, tmp_path / "out", executor=pool, as_of=SINK_AS_OF,
+                      formats=["html"])
+        assert pool.submit(_build_state_left).result() == []
+    assert _build_state_left() == []
+
+
+def test_a_pool_that_serves_two_builds_gives_each_its_own_options(tmp_path: Path) -> None:
+    """Nothing of one build stays in a worker for the next: the same worker renders two
+    builds that differ only in an option, and each gets the bytes of its own options."""
+    kwargs = {"as_of": SINK_AS_OF, "formats": ["html"]}
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for level in (2, 3, 2):
+            out = tmp_path / f"h{level}"
+            ketapub.build(SINK, out, executor=pool, force=True, heading_level=level, **kwargs)
+            assert tree(out) == {"manifest.json": (out / "manifest.json").read_bytes(),
+                                 **ketapub.render(SINK, "html", heading_level=level,
+                                                  as_of=SINK_AS_OF)}

@@ -15,20 +15,25 @@ from rich.console import Console
 import ketapub
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
 from ketapub.progress import Reporter
+from ketapub.render.options import RendererOptions, option
 from tests.conftest import ROOT
 from tests.helpers import make_source, part
 
 MB = 1024 * 1024
 
 
-class BulkRenderer(Renderer):
+class BulkOptions(RendererOptions):
+    count: int = option(1, "how many artifacts")
+
+
+class BulkRenderer(Renderer[BulkOptions]):
     """A renderer of many large artifacts (8 MB each), to see where their bytes live."""
 
     name = "bulk"
     description = "test: large artifacts"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
-        count = int(ctx.options.get("count") or 1)
+        count = self.options(ctx).count
         return [self.job(f"bulk/{i:04d}.bin", parts=()) for i in range(count)]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
@@ -47,7 +52,8 @@ kind = sys.argv[5]
 if kind == "bulk":
     reg = Registry()
     reg.register(BulkRenderer)
-    r = ketapub.build(src, out, formats=["bulk"], registry=reg, extra={"count": count},
+    r = ketapub.build(src, out, formats=["bulk"], registry=reg,
+                      options={"bulk": {"count": int(count)}},
                       jobs=jobs, as_of="2025-06-01")
 else:
     r = ketapub.build(src, out, formats=["pdf"], brands=["all"], jobs=jobs, as_of="2025-06-01")

@@ -12,16 +12,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
 
 from ketapub import i18n, schedule, tree
 from ketapub.model import Brand, Part, Series
+from ketapub.render.options import NoOptions, RendererOptions
+
+OptionsT = TypeVar("OptionsT", bound=RendererOptions)
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """What the caller asked for, beyond the source and the instant."""
+    """What the caller asked for, beyond the source and the instant: the scopes a build
+    covers (brands, large print), the template folders, and each renderer's own options.
+
+    ``brands`` and ``large_print`` are here, not options of the PDF renderer, because they
+    choose which outputs exist across every renderer (a third-party renderer may make
+    branded or large-print files too) and a partial build removes old outputs by those
+    scopes; they are not part of any input hash. Everything that only changes how one
+    renderer writes its bytes is that renderer's option (``renderers``)."""
 
     brands: tuple[str, ...] = ()
     """Brand ids whose branded handouts to make; ("all",) for every profile."""
@@ -29,23 +39,19 @@ class BuildOptions:
     """Also make the large-print variant. Like ``brands`` it decides which jobs exist (a
     renderer plans them with ``variant="large-print"`` and renders by ``job.variant``); it is
     not part of an artifact's input hash."""
-    page_size: str | None = None
-    """Override the page size of handouts and the booklet (A4 or Letter)."""
-    heading_level: int = 2
-    """Level of a part's title in HTML fragments (its sections follow below it)."""
     templates: tuple[str, ...] = ()
     """User template folders, highest priority first."""
-    extra: tuple[tuple[str, str], ...] = ()
-    """Free options for third-party renderers, as sorted (key, value) pairs."""
+    renderers: tuple[tuple[str, RendererOptions], ...] = ()
+    """(renderer name, its checked options), sorted by name; a renderer missing here uses
+    its defaults. Read them with ``MyRenderer.options(ctx)``."""
 
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """A free option passed with ``build(extra={...})``.
+    def of(self, renderer: str) -> RendererOptions | None:
+        """The options set for ``renderer``, or None when it runs with its defaults.
 
         Args:
-            key: the option's name.
-            default: returned when the option is not set; default None.
+            renderer: the renderer's name.
         """
-        return dict(self.extra).get(key, default)
+        return dict(self.renderers).get(renderer)
 
 
 @dataclass(frozen=True)
@@ -301,14 +307,16 @@ class RenderContext:
         return replace(self, deps=dict(deps))
 
 
-class Renderer(ABC):
+class Renderer(ABC, Generic[OptionsT]):
     """Base class of every renderer, built-in or third-party.
 
     Subclasses set ``name`` (the ``--format`` name), optionally ``version`` (bump it when
     output changes so incremental builds re-render) and ``description``, and implement
-    :meth:`plan` and :meth:`render`. Register the class under the entry-point group
-    ``ketapub.renderers``. Import heavy libraries inside ``render``, not at module level,
-    so planning and no-change rebuilds stay fast.
+    :meth:`plan` and :meth:`render`. A renderer with options names their class as its type
+    parameter, ``class PdfRenderer(Renderer[PdfOptions])`` (see
+    :mod:`ketapub.render.options`), and reads them with :meth:`options`. Register the
+    class under the entry-point group ``ketapub.renderers``. Import heavy libraries inside
+    ``render``, not at module level, so planning and no-change rebuilds stay fast.
     """
 
     name: ClassVar[str] = ""
@@ -316,6 +324,26 @@ class Renderer(ABC):
     description: ClassVar[str] = ""
     template_roots: ClassVar[tuple[str, ...]] = ()
     """Extra built-in template folders a third-party renderer ships (after user folders)."""
+    options_class: ClassVar[type[RendererOptions]] = NoOptions
+    """The options this renderer declares; set from ``Renderer[MyOptions]``."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            args = getattr(base, "__args__", ())
+            if (getattr(base, "__origin__", None) is Renderer and args
+                    and isinstance(args[0], type) and issubclass(args[0], RendererOptions)):
+                cls.options_class = args[0]
+
+    @classmethod
+    def options(cls, ctx: RenderContext) -> OptionsT:
+        """This renderer's options in this build: what the caller set, else the defaults.
+
+        Args:
+            ctx: the build's context.
+        """
+        got = ctx.options.of(cls.name)
+        return got if isinstance(got, cls.options_class) else cls.options_class()  # type: ignore[return-value]
 
     @abstractmethod
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:

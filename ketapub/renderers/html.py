@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import json
 import posixpath
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from markupsafe import Markup
+from pydantic import Field
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, i18n
 from ketapub.fragment_policy import fragment_problems
 from ketapub.model import Part
+from ketapub.render.options import RendererOptions, option
 from ketapub.renderers import html_view as view
 
 HTML = "text/html; charset=utf-8"
 
 
-class HtmlRenderer(Renderer):
+class HtmlOptions(RendererOptions):
+    """Options of the HTML renderer (``--set html.OPTION=VALUE``)."""
+
+    heading_level: Annotated[int, Field(ge=1, le=5)] = option(
+        2, "heading level of a part's title in fragments, 1 to 5 (its sections follow)")
+
+
+class HtmlRenderer(Renderer[HtmlOptions]):
     name = "html"
     version = "3"
     description = ("Embeddable HTML fragments: one per released part, cards, the hub, "
@@ -47,7 +56,7 @@ class HtmlRenderer(Renderer):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        level = ctx.options.heading_level
+        level = self.options(ctx).heading_level
         if not 1 <= level <= 6:
             raise RenderError(job.path, f"heading level {level} is not between 1 and 6")
         if job.kind == "fragment":
@@ -76,7 +85,7 @@ class HtmlRenderer(Renderer):
     def _common(self, ctx: RenderContext) -> dict[str, Any]:
         s = ctx.series
         return {"lang": s.language, "dir": view.text_direction(s.language),
-                "words": i18n.labels(s.language), "level": ctx.options.heading_level}
+                "words": i18n.labels(s.language), "level": self.options(ctx).heading_level}
 
     def fragment(self, ctx: RenderContext, part: Part, asset_url: Any) -> str:
         return self.render_template(ctx, "html/part.html", **self._common(ctx),
@@ -126,7 +135,7 @@ class HtmlRenderer(Renderer):
             "stylesheet": "ketapub.css",
             "hub": "hub.html",
             "preview": "index.html",
-            "heading_level": ctx.options.heading_level,
+            "heading_level": self.options(ctx).heading_level,
             "modified": modified.isoformat() if modified else None,
             "next_release": nxt.isoformat() if nxt else None,
             "fragments": items,

@@ -137,6 +137,8 @@ def list_text(items: list[str], language: str) -> str:
 
 def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
     """Everything the part fragment template shows."""
+    from ketapub.renderers.html import HtmlRenderer  # it imports this module
+
     s = ctx.series
     words = i18n.labels(s.language)
     prefix = id_prefix(part)
@@ -165,7 +167,8 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "meta": meta,
         "reviewed": reviewed,
         "body": Markup(web_html(ctx, ctx.document(part), s.part_url(part), asset_url,
-                                prefix=prefix, heading_offset=ctx.options.heading_level - 1)),
+                                prefix=prefix,
+                                heading_offset=HtmlRenderer.options(ctx).heading_level - 1)),
         "references": part.numbered_references,
         "disclaimer": disclaimer(ctx, asset_url),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),

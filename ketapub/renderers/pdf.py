@@ -12,11 +12,21 @@ build makes both and neither overwrites the other). The heavy lifting lives in
 from __future__ import annotations
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub.model import PageSize
 from ketapub.paths import LARGE_PRINT
+from ketapub.render.options import RendererOptions, option
 from ketapub.render.shared import booklet_path, handout_path
 
 
-class PdfRenderer(Renderer):
+class PdfOptions(RendererOptions):
+    """Options of the PDF renderer (``--set pdf.OPTION=VALUE``)."""
+
+    page_size: PageSize | None = option(
+        None, "page size of handouts and booklet, A4 or Letter in any case (default: the "
+        "brand's, else the series')")
+
+
+class PdfRenderer(Renderer[PdfOptions]):
     name = "pdf"
     version = "1"
     description = ("PDF handouts per released part, the series booklet, and branded "

@@ -22,6 +22,7 @@ from ketapub import RenderContext, Renderer, i18n, tree
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
+from ketapub.renderers.pdf import PdfRenderer
 from ketapub.renderers.pdf_fetch import ASSET
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
@@ -60,7 +61,8 @@ def css_string(text: str) -> str:
 
 def page_size(ctx: RenderContext, brand: Brand | None) -> str:
     """Option first, then the brand, then the series (A4 by default)."""
-    size = ctx.options.page_size or (brand.page_size if brand else None) or ctx.series.page_size
+    chosen = PdfRenderer.options(ctx).page_size
+    size = chosen or (brand.page_size if brand else None) or ctx.series.page_size
     return size or "A4"
 
 

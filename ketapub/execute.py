@@ -1,0 +1,234 @@
+"""Run a build's jobs: in the caller's executor, in worker processes, or in this process.
+
+Work streams: at most a few jobs per worker are in flight, the longest (aggregates such as
+the booklet) start first, and a job starts as soon as the artifacts it depends on are done
+(no barrier between "waves"). The renderers and the context are pickled once per build and
+travel with each job; a worker decodes them per job (a fraction of a millisecond), so no
+state outlives a job in a worker that serves several builds (a Dask worker, a caller's
+pool). Ctrl-C and SIGTERM stop the pool's workers at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import pickle
+import signal
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from ketapub.budget import Budget, BudgetExecutor
+from ketapub.errors import KetapubError, RenderError
+from ketapub.render.base import Artifact, ArtifactInfo, Job, RenderContext, Renderer
+
+Finish = Callable[[Job, Artifact | None, RenderError | None], None]
+"""Called once per job as it ends, with its artifact or its error."""
+
+
+def render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
+    """Render ``job`` and check what came back (top-level, so picklable)."""
+    artifact = renderer.render(job, ctx)
+    if artifact.path != job.path:
+        raise RenderError(job.path, f"renderer returned {artifact.path!r} instead")
+    if not isinstance(artifact.data, bytes):
+        raise RenderError(job.path, "renderer returned non-bytes data")
+    return artifact
+
+
+def _render_job(blob: bytes, job: Job, deps: dict[str, ArtifactInfo]) -> Artifact:
+    """Worker entry point: the job, its dependencies' infos, and the build's renderers and
+    context as pickled once by the parent."""
+    renderers, ctx = pickle.loads(blob)
+    return render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
+
+
+def _reraise(exc: BaseException) -> Artifact:
+    raise exc
+
+
+def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
+                                                              RenderError | None]:
+    """Run ``call``; any failure becomes this artifact's :class:`RenderError`, with the
+    traceback behind it (a worker's is chained) in ``detail`` for ``--debug``."""
+    error: RenderError
+    cause: Exception
+    try:
+        return call(), None
+    except RenderError as exc:
+        error, cause = exc, exc
+    except KetapubError as exc:
+        error, cause = RenderError(job.path, str(exc)), exc
+    except Exception as exc:  # a renderer bug or a dead worker: that artifact's failure
+        error, cause = RenderError(job.path, f"{type(exc).__name__}: {exc}"), exc
+    if error.detail is None:
+        error.detail = "".join(traceback.format_exception(cause))
+    return None, error
+
+
+@dataclass
+class _Queue:
+    """Jobs that may start now: aggregates (``parts=None``: booklet, ebook, feeds) first
+    since they take longest, then each job once every planned job it depends on ended."""
+
+    order: dict[str, int]
+    waiting: dict[str, set[str]]
+    dependents: dict[str, list[Job]] = field(default_factory=dict)
+    ready: deque[Job] = field(default_factory=deque)
+
+    @classmethod
+    def of(cls, todo: Sequence[Job]) -> _Queue:
+        order = {j.path: i for i, j in enumerate(todo)}
+        queue = cls(order, {j.path: {d for d in j.depends_on if d in order} for j in todo})
+        for j in todo:
+            for d in queue.waiting[j.path]:
+                queue.dependents.setdefault(d, []).append(j)
+        queue.ready.extend(sorted((j for j in todo if not queue.waiting[j.path]),
+                                  key=lambda j: (j.parts is not None, order[j.path])))
+        return queue
+
+    def ended(self, job: Job) -> None:
+        """``job`` ended (either way): release what waited for it."""
+        for nxt in self.dependents.pop(job.path, ()):
+            self.waiting[nxt.path].discard(job.path)
+            if not self.waiting[nxt.path]:
+                self.ready.append(nxt)
+
+
+class Runner:
+    """Renders one build's jobs in ``pool`` (or here when None), ``window`` in flight at
+    most, calling ``finish`` as each ends; ``infos`` holds the finished artifacts' infos
+    for the jobs that depend on them."""
+
+    def __init__(self, renderers: dict[str, Renderer], ctx: RenderContext,
+                 pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
+                 finish: Finish):
+        self.renderers, self.ctx, self.pool, self.window = renderers, ctx, pool, window
+        self.infos, self.finish = infos, finish
+        self.blob = (None if pool is None
+                     else pickle.dumps((renderers, ctx), protocol=pickle.HIGHEST_PROTOCOL))
+        self.inflight: dict[Future[Artifact], Job] = {}
+        self.queue = _Queue({}, {})
+
+    def run(self, todo: Sequence[Job], stop: Callable[[], None] | None = None) -> None:
+        """Render ``todo``. When interrupted (Ctrl-C, SIGTERM), ``stop`` ends the pool's
+        workers at once; without it, jobs in flight are cancelled."""
+        self.queue = _Queue.of(todo)
+        try:
+            while self.queue.ready or self.inflight:
+                while self.queue.ready and len(self.inflight) < self.window:
+                    self._start(self.queue.ready.popleft())
+                if self.inflight:
+                    self._collect()
+        except BaseException:
+            if stop is not None:
+                stop()
+                self.inflight.clear()  # a stopped pool fails its futures itself (cancelling
+                # them first trips Python 3.11's pool, which then sets an exception on one)
+            raise
+        finally:
+            for future in self.inflight:
+                future.cancel()
+
+    def _deps(self, job: Job) -> dict[str, ArtifactInfo]:
+        return {d: self.infos[d] for d in job.depends_on if d in self.infos}
+
+    def _start(self, job: Job) -> None:
+        if self.pool is None or self.blob is None:
+            self._settle(job, lambda: render_one(self.renderers[job.renderer], job,
+                                                 self.ctx.with_deps(self._deps(job))))
+            return
+        try:
+            with _signals_held():
+                future = self.pool.submit(_render_job, self.blob, job, self._deps(job))
+            self.inflight[future] = job
+        except Exception as exc:  # a broken pool refuses work: fail this job
+            self._settle(job, functools.partial(_reraise, exc))
+
+    def _collect(self) -> None:
+        finished, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+        for future in sorted(finished, key=lambda f: self.queue.order[self.inflight[f].path]):
+            job = self.inflight.pop(future)
+            self._settle(job, future.result)
+            del future  # its bytes are spooled: let them go
+
+    def _settle(self, job: Job, call: Callable[[], Artifact]) -> None:
+        self.finish(job, *outcome(job, call))
+        self.queue.ended(job)
+
+
+@dataclass
+class Pool:
+    """Where a build's jobs render: the caller's executor, one of ours, or None (here)."""
+
+    executor: Executor | None
+    owned: bool
+    window: int
+    """Jobs in flight at most: a few per worker, so neither work nor bytes pile up."""
+
+    @classmethod
+    def choose(cls, executor: Executor | None, jobs: int | None, budget: Budget | None,
+               todo: int) -> Pool:
+        """The caller's ``executor``; else a budgeted pool under ``budget``; else worker
+        processes when ``jobs`` (None: one per core) and the work are more than one."""
+        workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        if executor is not None:  # of unknown size (Dask): a wide window
+            return cls(executor, False, max(64, 2 * workers))
+        if budget is not None and todo:
+            return cls(BudgetExecutor(budget, min(workers, todo)), True, 2 * workers)
+        if workers > 1 and todo > 1:
+            return cls(ProcessPoolExecutor(max_workers=min(workers, todo),
+                                           initializer=_worker_signals), True, 2 * workers)
+        return cls(None, False, 1)
+
+    def stopper(self) -> Callable[[], None] | None:
+        """What stops an interrupted build's workers: only a pool we own is ours to kill."""
+        if self.owned and self.executor is not None:
+            return functools.partial(_stop_workers, self.executor)
+        return None
+
+    def close(self) -> None:
+        if self.owned and self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a pool may fork its workers: an exception raised in the
+    fork's bookkeeping is printed as "Exception ignored" and lost, and the build would go on.
+    The signal is taken right after, in plain code."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _worker_signals() -> None:
+    """In a worker process: ignore Ctrl-C (the terminal sends it to the whole group; the
+    parent stops the workers) and let SIGTERM kill, whatever handler the parent had."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+
+
+def _stop_workers(pool: Executor) -> None:
+    """Kill the worker processes of an interrupted build now, rather than waiting for the
+    jobs they are running, so none outlives the build."""
+    if isinstance(pool, BudgetExecutor):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+    pool.shutdown(wait=True)  # the pool sees its workers gone and fails what was pending
