@@ -206,19 +206,24 @@ def _model_for(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] 
         field = current.model_fields.get(str(key))  # type: ignore[attr-defined]
         if field is None:
             return None
-        current = field.annotation
-        while True:
-            origin = typing.get_origin(current)
-            if origin in (typing.Union, types.UnionType, tuple, list):
-                args = [a for a in typing.get_args(current) if a not in (type(None), Ellipsis)]
-                current = next((a for a in args if isinstance(a, type)
-                                and issubclass(a, BaseModel)), args[0] if args else None)
-                continue
-            if origin is typing.Annotated:
-                current = typing.get_args(current)[0]
-                continue
-            break
+        current = _unwrap(field.annotation)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The class inside ``X | None``, ``tuple[X, ...]``, ``list[X]`` or ``Annotated[X, ...]``
+    (a model class when one is among the choices)."""
+    current = annotation
+    while True:
+        origin = typing.get_origin(current)
+        if origin in (typing.Union, types.UnionType, tuple, list):
+            args = [a for a in typing.get_args(current) if a not in (type(None), Ellipsis)]
+            current = next((a for a in args if isinstance(a, type)
+                            and issubclass(a, BaseModel)), args[0] if args else None)
+        elif origin is typing.Annotated:
+            current = typing.get_args(current)[0]
+        else:
+            return current
 
 
 def _public_fields(model: type[BaseModel]) -> list[str]:
@@ -450,8 +455,34 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
     # The body is checked even under invalid front matter: every problem in one pass.
     analysis = markdown.analyze(body, src.diags.show(rel), body_line)
     src.diags.items.extend(analysis.diagnostics)
+    images = _local_images(src, rel, analysis.images)
+    for path, line, col in analysis.files:
+        _check_linked_file(src, path, rel, line, col)
+    number, slug = (meta.part, meta.slug) if meta is not None else _identity(rel, raw)
+    found = _PartFile(rel, None, number, slug, tuple(analysis.anchors), analysis.links, images)
+    if meta is None:
+        return found
+    order = _citation_order(src, rel, meta, pos, analysis.citations)
+    found.part = Part(
+        **dict(meta),
+        source=SourceRef(path=rel, line=1),
+        body=body,
+        body_line=body_line,
+        anchors=tuple(analysis.anchors),
+        citation_order=order,
+        faq=tuple(FaqItem(question=q, answer=a, anchor=h) for q, a, h in analysis.faq),
+        images=tuple(dict.fromkeys(img for img, _, _ in images)),
+        word_count=analysis.words,
+    )
+    return found
+
+
+def _local_images(src: _Source, rel: str, found: Iterable[tuple[str, str, int, int]]
+                  ) -> list[tuple[str, int, int]]:
+    """The body's images that name a file under the source; each without alt text, remote
+    or with a refused name is reported where it is."""
     images: list[tuple[str, int, int]] = []
-    for img_src, alt, line, col in analysis.images:
+    for img_src, alt, line, col in found:
         if not alt:
             src.diags.add(rel, line, col, f"image {img_src!r} has no alt text; describe it "
                           "in the brackets: ![what it shows](...)", Severity.WARNING)
@@ -464,16 +495,17 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
             src.diags.add(rel, line, col, f"image {problem}")
             continue
         images.append((markdown.local_path(img_src), line, col))
-    for path, line, col in analysis.files:
-        _check_linked_file(src, path, rel, line, col)
-    number, slug = (meta.part, meta.slug) if meta is not None else _identity(rel, raw)
-    found = _PartFile(rel, None, number, slug, tuple(analysis.anchors), analysis.links, images)
-    if meta is None:
-        return found
+    return images
+
+
+def _citation_order(src: _Source, rel: str, meta: PartMeta, pos: yamlpos.Positions,
+                    citations: Iterable[tuple[str, int, int]]) -> tuple[str, ...]:
+    """Reference ids by first citation, then the ones never cited (a warning each); an
+    unknown citation is an error, with a close match offered for the first few."""
     known_refs = {r.id for r in meta.references}
     order: dict[str, None] = {}  # insertion-ordered set: linear for any number of ids
     hints = 0
-    for cid, line, col in analysis.citations:
+    for cid, line, col in citations:
         if cid not in known_refs:
             hints += 1  # a close match costs a pass over every id: offer the first few
             close = (difflib.get_close_matches(cid, sorted(known_refs), n=1)
@@ -489,18 +521,7 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
             src.diags.add(rel, line, col, f"reference {ref.id!r} is never cited; cite it as "
                           f"[@{ref.id}] or remove it", Severity.WARNING)
             order[ref.id] = None
-    found.part = Part(
-        **dict(meta),
-        source=SourceRef(path=rel, line=1),
-        body=body,
-        body_line=body_line,
-        anchors=tuple(analysis.anchors),
-        citation_order=tuple(order),
-        faq=tuple(FaqItem(question=q, answer=a, anchor=h) for q, a, h in analysis.faq),
-        images=tuple(dict.fromkeys(img for img, _, _ in images)),
-        word_count=analysis.words,
-    )
-    return found
+    return tuple(order)
 
 
 def _check_links(files: Iterable[_PartFile], diags: _Collector,
@@ -774,28 +795,60 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
                                       "that holds series.yaml and parts/, or run ketapub "
                                       "inside it")])
     src = _Source(root, diags)
-    series_text = src.read_text("series.yaml")
-    raw_series: dict[str, Any] = {}
-    series_pos = yamlpos.Positions()
-    meta: SeriesMeta | None = None
-    if series_text is not None:
-        loaded = _load_yaml(src, "series.yaml", series_text)
-        if loaded is not None:
-            raw_series, series_pos = loaded
-            meta = _validate(SeriesMeta, raw_series, "series.yaml", series_pos, diags, Series)
-    tz = _timezone(raw_series)
-
-    loaded_parts: list[_PartFile] = []
-    part_files = _ordered_files(src, "parts", (".md", ".markdown"))
-    if not part_files and (root / "parts").is_dir() is False:
-        diags.add("parts", 1, 1, "no parts/ folder; add parts/01-<slug>.md files")
-    elif not part_files:
-        diags.add("parts", 1, 1, "parts/ holds no .md files; add at least one part")
-    for rel in part_files:
-        result = _load_part(src, rel, tz)
-        if result is not None:
-            loaded_parts.append(result)
+    series = _read_series(src)
+    loaded_parts = _read_parts(src, _timezone(series.raw))
     parts = [f.part for f in loaded_parts if f.part is not None]
+    _check_unique(parts, diags)
+    parts.sort(key=lambda p: (p.part, p.source.path))
+    _check_links(loaded_parts, diags, _disclaimer_links(src, series.meta, series.text,
+                                                        series.pos))
+    assets = _Assets(src)
+    brands, broken = _read_brands(src, assets.want, strict)
+    _want_images(series, loaded_parts, assets.want, diags)
+    _case_twins(assets.found, assets.wanted_at, diags)
+    if strict:
+        diags.items = [d.as_error() for d in diags.items]
+    if diags.errors or series.meta is None:
+        if series.meta is None and not diags.errors:
+            diags.add("series.yaml", 1, 1, "series.yaml is missing or empty")
+        raise SourceError(diags.items)
+    return _series(src, series.meta, parts, brands, broken, assets.found)
+
+
+@dataclass
+class _SeriesFile:
+    """series.yaml as read: its text, its mapping with positions, and its model when valid."""
+
+    text: str | None
+    raw: dict[str, Any]
+    pos: yamlpos.Positions
+    meta: SeriesMeta | None
+
+
+def _read_series(src: _Source) -> _SeriesFile:
+    text = src.read_text("series.yaml")
+    read = _SeriesFile(text, {}, yamlpos.Positions(), None)
+    if text is not None:
+        loaded = _load_yaml(src, "series.yaml", text)
+        if loaded is not None:
+            read.raw, read.pos = loaded
+            read.meta = _validate(SeriesMeta, read.raw, "series.yaml", read.pos, src.diags,
+                                  Series)
+    return read
+
+
+def _read_parts(src: _Source, tz: Any) -> list[_PartFile]:
+    part_files = _ordered_files(src, "parts", (".md", ".markdown"))
+    if not part_files and (src.root / "parts").is_dir() is False:
+        src.diags.add("parts", 1, 1, "no parts/ folder; add parts/01-<slug>.md files")
+    elif not part_files:
+        src.diags.add("parts", 1, 1, "parts/ holds no .md files; add at least one part")
+    loaded = (_load_part(src, rel, tz) for rel in part_files)
+    return [f for f in loaded if f is not None]
+
+
+def _check_unique(parts: list[Part], diags: _Collector) -> None:
+    """Each part needs its own number and slug."""
     for key in ("part", "slug"):
         seen: dict[Any, Part] = {}
         for p in parts:
@@ -806,22 +859,34 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
                           f"{diags.show(other.source.path)}; each part needs its own {key}")
             else:
                 seen[value] = p
-    parts.sort(key=lambda p: (p.part, p.source.path))
-    _check_links(loaded_parts, diags, _disclaimer_links(src, meta, series_text, series_pos))
 
-    assets: dict[str, Asset] = {}
-    wanted_at: dict[str, tuple[str, int, int]] = {}
 
-    def want(rel: str, where: str, line: int, col: int) -> None:
+_Want = typing.Callable[[str, str, int, int], None]
+"""``want(path, where, line, column)``: load the asset at ``path``, reported at ``where``."""
+
+
+class _Assets:
+    """The assets the source refers to, each loaded once, with where it was first wanted."""
+
+    def __init__(self, src: _Source):
+        self.src = src
+        self.found: dict[str, Asset] = {}
+        self.wanted_at: dict[str, tuple[str, int, int]] = {}
+
+    def want(self, rel: str, where: str, line: int, col: int) -> None:
         rel = unicodedata.normalize("NFC", rel)
-        wanted_at.setdefault(rel, (where, line, col))
-        if rel not in assets:
-            asset = _load_asset(src, rel, where, line, col)
+        self.wanted_at.setdefault(rel, (where, line, col))
+        if rel not in self.found:
+            asset = _load_asset(self.src, rel, where, line, col)
             if asset is not None:
-                assets[rel] = asset
+                self.found[rel] = asset
 
+
+def _read_brands(src: _Source, want: _Want, strict: bool
+                 ) -> tuple[list[Brand], list[BrokenBrand]]:
     brands: list[Brand] = []
     broken: list[BrokenBrand] = []
+    diags = src.diags
     for rel in _ordered_files(src, "brands", (".yaml", ".yml")):
         first = len(diags.items)
         brand, raw = _load_brand(src, rel, {b.id for b in brands}, want)
@@ -840,10 +905,15 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
                       f"file; a build of its branded handouts (--brand {bid} or --brand all) "
                       "fails until they are fixed", Severity.WARNING)
         broken.append(BrokenBrand(id=bid, path=diags.show(rel), problems=problems))
+    return brands, broken
 
-    if meta is not None and meta.cover:
-        line, col = series_pos.of_value(("cover",))
-        want(meta.cover, "series.yaml", line, col)
+
+def _want_images(series: _SeriesFile, loaded_parts: list[_PartFile], want: _Want,
+                 diags: _Collector) -> None:
+    """The cover and every image of every part, which must be paths under the source."""
+    if series.meta is not None and series.meta.cover:
+        line, col = series.pos.of_value(("cover",))
+        want(series.meta.cover, "series.yaml", line, col)
     for f in loaded_parts:
         for img, line, col in f.images:
             bad = img.startswith("/") or ".." in img.split("/")
@@ -852,14 +922,11 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
                           "folder, such as assets/figure.svg")
                 continue
             want(img, f.rel, line, col)
-    _case_twins(assets, wanted_at, diags)
 
-    if strict:
-        diags.items = [d.as_error() for d in diags.items]
-    if diags.errors or meta is None:
-        if meta is None and not diags.errors:
-            diags.add("series.yaml", 1, 1, "series.yaml is missing or empty")
-        raise SourceError(diags.items)
+
+def _series(src: _Source, meta: SeriesMeta, parts: list[Part], brands: list[Brand],
+            broken: list[BrokenBrand], assets: dict[str, Asset]) -> Series:
+    """The loaded series: display text with typographic quotes, a digest of every file."""
     digest = hashlib.sha256()
     for rel in sorted(src.digest):
         digest.update(f"{rel}\0{src.digest[rel]}\n".encode())
@@ -876,7 +943,6 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         brands=tuple(sorted(brands, key=lambda b: b.id)),
         assets=tuple(assets[k] for k in sorted(assets)),
         source_hash=digest.hexdigest(),
-        warnings=tuple(diags.items),
+        warnings=tuple(src.diags.items),
         broken_brands=tuple(sorted(broken, key=lambda b: (b.id, b.path))),
     )
-
