@@ -385,53 +385,71 @@ def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, En
             meta: Mapping[str, Any]) -> None:
     recover(out)
     old_manifest = read_manifest(out)
+    _check_unchanged(out, new, entries, old_manifest)
+    stage = sibling(out, STAGE_SUFFIX)
+    stage.mkdir(parents=True)
+    try:
+        _fill(stage, out, new, entries, old_manifest)
+        _write_file(stage / MANIFEST, manifest_bytes(entries.values(), meta))
+        _keep_mode(out / MANIFEST, stage / MANIFEST)
+        if out.is_dir():
+            _keep_folders(out, stage, set(old_manifest) | {MANIFEST})
+        _fsync_dir(stage)
+        _swap(stage, out)
+        _fsync_dir(out.parent)
+    except BaseException:
+        remove_tree(stage)
+        raise
+
+
+def _check_unchanged(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
+                     old_manifest: Mapping[str, Entry]) -> None:
+    """Every file taken over from ``out`` must still be what the manifest says."""
     for path, entry in sorted(entries.items()):
         if path not in new:
             prev = old_manifest.get(path)
             if prev is None or prev.sha256 != entry.sha256:
                 raise OutputChanged(f"{out / path}: changed in the output folder during this "
                                     "build (another build finished first); run it again")
-    stage = sibling(out, STAGE_SUFFIX)
-    stage.mkdir(parents=True)
-    try:
-        for path in sorted(entries):
-            target = stage / path
-            if path in new:
-                data = new[path]
-                if isinstance(data, Path):
-                    _put(data, target)
-                else:
-                    _write_file(target, data)
-                _keep_mode(out / path, target)
-            elif path in old_manifest:
-                _link_or_copy(out / path, target)
-            else:  # pragma: no cover - build.py never asks for this
-                raise FileNotFoundError(path)
-        # carry over what the user put in the output folder themselves
-        managed = set(old_manifest) | {MANIFEST}
-        if out.is_dir():
-            for rel in _user_files(out):
-                if rel not in managed and not (stage / rel).exists():
-                    _link_or_copy(out / rel, stage / rel)
-        _write_file(stage / MANIFEST, manifest_bytes(entries.values(), meta))
-        _keep_mode(out / MANIFEST, stage / MANIFEST)
-        if out.is_dir():
-            _keep_folders(out, stage, managed)
-        _fsync_dir(stage)
-        if not out.exists():
-            out.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(stage, out)
-        elif _exchange(stage, out):
-            remove_tree(stage)
-        else:
-            old = sibling(out, OLD_SUFFIX)
-            os.rename(out, old)
-            os.rename(stage, out)
-            remove_tree(old)
-        _fsync_dir(out.parent)
-    except BaseException:
+
+
+def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path],
+          entries: Mapping[str, Entry], old_manifest: Mapping[str, Entry]) -> None:
+    """Put every artifact in ``stage`` (new bytes, a spooled file, or the file already in
+    ``out``), then what the user put in the output folder themselves."""
+    for path in sorted(entries):
+        target = stage / path
+        if path in new:
+            data = new[path]
+            if isinstance(data, Path):
+                _put(data, target)
+            else:
+                _write_file(target, data)
+            _keep_mode(out / path, target)
+        elif path in old_manifest:
+            _link_or_copy(out / path, target)
+        else:  # pragma: no cover - build.py never asks for this
+            raise FileNotFoundError(path)
+    # carry over what the user put in the output folder themselves
+    managed = set(old_manifest) | {MANIFEST}
+    if out.is_dir():
+        for rel in _user_files(out):
+            if rel not in managed and not (stage / rel).exists():
+                _link_or_copy(out / rel, stage / rel)
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put ``stage`` in place of ``out``: one atomic exchange where the system has it."""
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(stage, out)
+    elif _exchange(stage, out):
         remove_tree(stage)
-        raise
+    else:
+        old = sibling(out, OLD_SUFFIX)
+        os.rename(out, old)
+        os.rename(stage, out)
+        remove_tree(old)
 
 
 def _keep_mode(old: Path, new: Path) -> None:

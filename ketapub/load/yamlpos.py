@@ -120,66 +120,82 @@ def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
         except yaml.reader.ReaderError as exc:
             raise _reader_problem(text, exc) from None
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problem = exc.problem or exc.context or "invalid YAML"
-            if "tab" in problem or "cannot start any token" in problem:
-                tab = _tab_problem(text, line, col, line_offset, problem)
-                if tab is not None:
-                    raise tab from None
-                char = text.split("\n")[line - 1][col - 1:col] if mark else ""
-                if char.strip() and "cannot start any token" in problem:
-                    raise YamlProblem(line, col, f"invalid YAML: {char!r} cannot start a "
-                                      "plain value; put the value in quotes") from None
-            raise YamlProblem(line, col, f"invalid YAML: {problem}") from None
+            raise _syntax_problem(text, exc, line_offset) from None
         except yaml.YAMLError as exc:
             raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
         positions = Positions(line_offset=line_offset)
         if root is None:
             return None, positions
-        seen: set[int] = set()
-
-        def build(node: yaml.Node, path: Path) -> Any:
-            if id(node) in seen:
-                line, col = _mark(node)
-                raise YamlProblem(line, col, "YAML anchors and aliases are not supported; "
-                                  "write the value out")
-            seen.add(id(node))
-            positions.values[path] = _mark(node)
-            if isinstance(node, yaml.MappingNode):
-                out: dict[Any, Any] = {}
-                for key_node, value_node in node.value:
-                    if key_node.tag == "tag:yaml.org,2002:merge":
-                        line, col = _mark(key_node)
-                        raise YamlProblem(line, col, "YAML merge keys ('<<') are not supported")
-                    key = loader.construct_object(key_node) if isinstance(
-                        key_node, yaml.ScalarNode) else None
-                    if not isinstance(key, str | int) or isinstance(key, bool):
-                        line, col = _mark(key_node)
-                        raise YamlProblem(line, col, "keys must be plain words")
-                    key = str(key)
-                    if key in out:
-                        line, col = _mark(key_node)
-                        raise YamlProblem(line, col, f"duplicate key {key!r}; keep only one")
-                    positions.keys[(*path, key)] = _mark(key_node)
-                    out[key] = build(value_node, (*path, key))
-                return out
-            if isinstance(node, yaml.SequenceNode):
-                return [build(item, (*path, i)) for i, item in enumerate(node.value)]
-            if (node.tag == "tag:yaml.org,2002:null" and node.value == ""
-                    and isinstance(node, yaml.ScalarNode) and not node.style):
-                comment = _comment_after(text, *_mark(node))
-                if comment is not None:
-                    positions.comments[path] = (_mark(node)[0], *comment)
-            try:
-                return loader.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                line, col = _mark(node)
-                raise YamlProblem(line, col, f"invalid YAML value: {exc}") from None
-            except ValueError as exc:  # e.g. an impossible timestamp such as 2025-02-30
-                line, col = _mark(node)
-                raise YamlProblem(line, col, f"invalid value: {exc}") from None
-
-        return build(root, ()), positions
+        return _Builder(text, loader, positions).build(root, ()), positions
     finally:
         loader.dispose()
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, line_offset: int) -> YamlProblem:
+    """A syntax error said plainly: a tab as a tab, a character that cannot start a value
+    with the advice to quote it."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "tab" in problem or "cannot start any token" in problem:
+        tab = _tab_problem(text, line, col, line_offset, problem)
+        if tab is not None:
+            return tab
+        char = text.split("\n")[line - 1][col - 1:col] if mark else ""
+        if char.strip() and "cannot start any token" in problem:
+            return YamlProblem(line, col, f"invalid YAML: {char!r} cannot start a "
+                               "plain value; put the value in quotes")
+    return YamlProblem(line, col, f"invalid YAML: {problem}")
+
+
+class _Builder:
+    """Plain values from the node tree, recording where each key and value is; anchors,
+    aliases, merge keys and keys that are not plain words are refused."""
+
+    def __init__(self, text: str, loader: _Loader, positions: Positions):
+        self.text, self.loader, self.positions = text, loader, positions
+        self.seen: set[int] = set()
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        if id(node) in self.seen:
+            line, col = _mark(node)
+            raise YamlProblem(line, col, "YAML anchors and aliases are not supported; "
+                              "write the value out")
+        self.seen.add(id(node))
+        self.positions.values[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if (node.tag == "tag:yaml.org,2002:null" and node.value == ""
+                and isinstance(node, yaml.ScalarNode) and not node.style):
+            comment = _comment_after(self.text, *_mark(node))
+            if comment is not None:
+                self.positions.comments[path] = (_mark(node)[0], *comment)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            line, col = _mark(node)
+            raise YamlProblem(line, col, f"invalid YAML value: {exc}") from None
+        except ValueError as exc:  # e.g. an impossible timestamp such as 2025-02-30
+            line, col = _mark(node)
+            raise YamlProblem(line, col, f"invalid value: {exc}") from None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                line, col = _mark(key_node)
+                raise YamlProblem(line, col, "YAML merge keys ('<<') are not supported")
+            key = self.loader.construct_object(key_node) if isinstance(
+                key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                line, col = _mark(key_node)
+                raise YamlProblem(line, col, "keys must be plain words")
+            key = str(key)
+            if key in out:
+                line, col = _mark(key_node)
+                raise YamlProblem(line, col, f"duplicate key {key!r}; keep only one")
+            self.positions.keys[(*path, key)] = _mark(key_node)
+            out[key] = self.build(value_node, (*path, key))
+        return out

@@ -82,16 +82,16 @@ BUGS: tuple[Bug, ...] = (
          "warns_with_file_and_line or fetch_or_navigate"),
         "an SVG asset keeps xlink:href links to javascript: and remote files"),
     Bug("swap-remove-then-rename", "ketapub/write.py",
-        "        elif _exchange(stage, out):\n"
-        "            remove_tree(stage)\n"
-        "        else:\n"
-        "            old = sibling(out, OLD_SUFFIX)\n"
-        "            os.rename(out, old)\n"
-        "            os.rename(stage, out)\n"
-        "            remove_tree(old)\n",
-        "        else:\n"
-        "            shutil.rmtree(out)\n"
-        "            os.rename(stage, out)\n",
+        "    elif _exchange(stage, out):\n"
+        "        remove_tree(stage)\n"
+        "    else:\n"
+        "        old = sibling(out, OLD_SUFFIX)\n"
+        "        os.rename(out, old)\n"
+        "        os.rename(stage, out)\n"
+        "        remove_tree(old)\n",
+        "    else:\n"
+        "        shutil.rmtree(out)\n"
+        "        os.rename(stage, out)\n",
         ("tests/test_reliability.py", "-k",
          "before_every_step or between_renames or fallback_swap"),
         "a crash during the swap leaves no output folder"),
