@@ -9,6 +9,7 @@ listed is dropped; URLs keep only http, https, mailto, tel or a relative referen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import nh3
@@ -194,27 +195,43 @@ def audit(raw_html: str) -> list[Removal]:
                 dropped.add(node)
             _consume(columns, node)
             continue
-        allowed = RAW_ATTRS.get(tag, set()) | RAW_GENERIC_ATTRS
-        for name, value in node.attrib.items():
-            name = name.lower()
-            if name not in allowed:
-                add(node, f"attribute {name!r} on <{tag}>")
-            elif name in URL_ATTRS and not url_is_safe(value):
-                scheme = _CONTROL.sub("", value).split(":", 1)[0].lower()
-                bad = (f"malformed {scheme}: URL (no '//' after '{scheme}:')"
-                       if scheme in URL_SCHEMES else f"{scheme}: URL")
-                add(node, f"{bad} in <{tag} {name}>")
-            elif name in _SPAN_LIMITS and clamp_span(name, value) != value.strip():
-                add(node, f"{name}={value.strip()[:12]!r} on <{tag}> set to "
-                          f"{clamp_span(name, value)} (spans are 1 to {_SPAN_LIMITS[name]})",
-                    removed=False)
+        for what, removed in _attribute_problems(tag, node.attrib.items()):
+            add(node, what, removed)
         _consume(columns, node)
+    return removals + _declarations(raw_html)
+
+
+def _attribute_problems(tag: str, attributes: Iterable[tuple[str, str]]
+                        ) -> list[tuple[str, bool]]:
+    """What :func:`clean_raw` does to the attributes of one allowed element: (what, whether
+    it is removed rather than changed) for each it removes or changes."""
+    allowed = RAW_ATTRS.get(tag, set()) | RAW_GENERIC_ATTRS
+    found: list[tuple[str, bool]] = []
+    for name, value in attributes:
+        name = name.lower()
+        if name not in allowed:
+            found.append((f"attribute {name!r} on <{tag}>", True))
+        elif name in URL_ATTRS and not url_is_safe(value):
+            scheme = _CONTROL.sub("", value).split(":", 1)[0].lower()
+            bad = (f"malformed {scheme}: URL (no '//' after '{scheme}:')"
+                   if scheme in URL_SCHEMES else f"{scheme}: URL")
+            found.append((f"{bad} in <{tag} {name}>", True))
+        elif name in _SPAN_LIMITS and clamp_span(name, value) != value.strip():
+            found.append((f"{name}={value.strip()[:12]!r} on <{tag}> set to "
+                          f"{clamp_span(name, value)} (spans are 1 to {_SPAN_LIMITS[name]})",
+                          False))
+    return found
+
+
+def _declarations(raw_html: str) -> list[Removal]:
+    """Processing instructions and markup declarations, which the parser drops unseen."""
+    found = []
     for what, pattern in (("processing instruction", _PI), ("markup declaration", _DECL)):
         for m in pattern.finditer(raw_html):
             start = m.start()
             line_start = raw_html.rfind("\n", 0, start) + 1
-            removals.append(Removal(what, start - line_start, raw_html.count("\n", 0, start)))
-    return removals
+            found.append(Removal(what, start - line_start, raw_html.count("\n", 0, start)))
+    return found
 
 
 _PI = re.compile(r"<\?")

@@ -97,33 +97,41 @@ def _split(name: str) -> tuple[str | None, str]:
 
 def _css_tokens_are_local(tokens: Iterable[object]) -> bool:
     """True when no token of a CSS component list can fetch or navigate."""
+    return all(_css_token_is_local(token) for token in tokens)
+
+
+def _css_token_is_local(token: object) -> bool:
     import tinycss2.ast as css
 
-    for token in tokens:
-        if isinstance(token, css.URLToken):
-            if not token.value.strip().startswith("#"):
-                return False
-        elif isinstance(token, css.FunctionBlock):
-            name = token.lower_name
-            if name in _CSS_FETCHING:
-                args = [t for t in token.arguments
-                        if not isinstance(t, css.WhitespaceToken | css.Comment)]
-                if name != "url" or len(args) != 1 or not isinstance(args[0], css.StringToken) \
-                        or not args[0].value.strip().startswith("#"):
-                    return False
-            elif name in {"expression", "-moz-binding", "behavior"}:
-                return False
-            if not _css_tokens_are_local(token.arguments):
-                return False
-        elif isinstance(token, css.AtKeywordToken):
-            return False  # no value holds one; @import in a style attribute is an attack
-        elif isinstance(token, css.IdentToken) and token.lower_value in (
-                _CSS_FETCHING | {"-moz-binding", "behavior"}):
-            return False  # ``url/**/(...)`` fetches nothing, but nothing legitimate says it
-        elif isinstance(token, css.ParenthesesBlock | css.SquareBracketsBlock
-                        | css.CurlyBracketsBlock) and not _css_tokens_are_local(token.content):
-            return False
+    if isinstance(token, css.URLToken):
+        return bool(token.value.strip().startswith("#"))
+    if isinstance(token, css.FunctionBlock):
+        return _css_function_is_local(token)
+    if isinstance(token, css.AtKeywordToken):
+        return False  # no value holds one; @import in a style attribute is an attack
+    if isinstance(token, css.IdentToken) and token.lower_value in (
+            _CSS_FETCHING | {"-moz-binding", "behavior"}):
+        return False  # ``url/**/(...)`` fetches nothing, but nothing legitimate says it
+    if isinstance(token, css.ParenthesesBlock | css.SquareBracketsBlock
+                  | css.CurlyBracketsBlock):
+        return _css_tokens_are_local(token.content)
     return True
+
+
+def _css_function_is_local(token: Any) -> bool:
+    """``url("#id")`` and functions that fetch nothing, with local arguments."""
+    import tinycss2.ast as css
+
+    name = token.lower_name
+    if name in _CSS_FETCHING:
+        args = [t for t in token.arguments
+                if not isinstance(t, css.WhitespaceToken | css.Comment)]
+        if name != "url" or len(args) != 1 or not isinstance(args[0], css.StringToken) \
+                or not args[0].value.strip().startswith("#"):
+            return False
+    elif name in {"expression", "-moz-binding", "behavior"}:
+        return False
+    return _css_tokens_are_local(token.arguments)
 
 
 def css_is_local(css_text: str, *, stylesheet: bool = False) -> bool:
@@ -238,6 +246,20 @@ def clean_svg(data: bytes, max_pixels: int = 40_000_000,
     """
     from lxml import etree
 
+    root = _parse(data)
+    removed = _Cleaner(max_pixels).clean(root)
+    expanded = _use_expansion(root, max_elements)
+    if expanded > max_elements:
+        raise SvgError(1, f"SVG draws more than {max_elements:,} elements once its <use> "
+                       "references are expanded; simplify it (flatten or rasterise it)")
+    cleaned = etree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return cleaned + b"\n", removed
+
+
+def _parse(data: bytes) -> Any:
+    """The ``<svg>`` root of ``data``; no DTD, no entity, nothing but well-formed SVG."""
+    from lxml import etree
+
     if b"<!ENTITY" in data or b"<!entity" in data:
         line = data[: data.find(b"<!")].count(b"\n") + 1
         raise SvgError(line, "SVG with entity declarations is refused (they can read local "
@@ -257,54 +279,61 @@ def clean_svg(data: bytes, max_pixels: int = 40_000_000,
         where = "" if ns == SVG_NS else f" in namespace {ns or 'none'}"
         raise SvgError(root.sourceline or 1, f"the root element is <{local}>{where}, not "
                        f"<svg xmlns=\"{SVG_NS}\">")
-    removed: list[tuple[int, str]] = []
-    seen: set[str] = set()
+    return root
 
-    def report(line: int, what: str) -> None:
-        if what not in seen:  # an editor's file repeats the same thing hundreds of times
-            seen.add(what)
-            removed.append((line, what))
 
-    def drop(node: object, what: str | None) -> None:
+class _Cleaner:
+    """Drops from an SVG tree every element and attribute that could run, fetch or
+    navigate, and lists (line, what) once per kind of thing removed."""
+
+    def __init__(self, max_pixels: int):
+        self.max_pixels = max_pixels
+        self.removed: list[tuple[int, str]] = []
+        self.seen: set[str] = set()
+
+    def clean(self, root: Any) -> list[tuple[int, str]]:
+        for node in list(root.iter()):
+            if node is not root and node.getparent() is None:
+                continue  # inside something already dropped
+            if _attached(node, root):
+                self._visit(node)
+        for pi in list(root.itersiblings(preceding=True)):
+            if not isinstance(pi.tag, str):
+                self._report(pi.sourceline or 1, "processing instruction")
+        return self.removed
+
+    def _report(self, line: int, what: str) -> None:
+        if what not in self.seen:  # an editor's file repeats the same thing hundreds of times
+            self.seen.add(what)
+            self.removed.append((line, what))
+
+    def _drop(self, node: Any, what: str | None) -> None:
         if what:
-            report(node.sourceline or 1, what)  # type: ignore[attr-defined]
+            self._report(node.sourceline or 1, what)
         drop_element(node)
 
-    for node in list(root.iter()):
-        if node is not root and node.getparent() is None:
-            continue  # inside something already dropped
-        if not _attached(node, root):
-            continue
+    def _visit(self, node: Any) -> None:
         if not isinstance(node.tag, str):
-            drop(node, "processing instruction")
-            continue
+            self._drop(node, "processing instruction")
+            return
         ns, name = _split(node.tag)
         if ns != SVG_NS or name not in SVG_ELEMENTS:
             if ns == SVG_NS and name in SVG_QUIET_DROP:
-                drop(node, None)
+                self._drop(node, None)
             else:
                 label = f"<{name}> element" if ns == SVG_NS else \
                     f"<{name}> element of namespace {ns or 'none'}"
-                drop(node, label)
-            continue
+                self._drop(node, label)
+            return
         if name == "style" and (len(node) or not css_is_local(node.text or "",
                                                               stylesheet=True)):
-            drop(node, "<style> element with external references")
-            continue
+            self._drop(node, "<style> element with external references")
+            return
         for attr, value in list(node.attrib.items()):
-            problem = _attribute_problem(name, attr, value, max_pixels)
+            problem = _attribute_problem(name, attr, value, self.max_pixels)
             if problem:
-                report(node.sourceline or 1, problem)
+                self._report(node.sourceline or 1, problem)
                 del node.attrib[attr]
-    for pi in list(root.itersiblings(preceding=True)):
-        if not isinstance(pi.tag, str):
-            report(pi.sourceline or 1, "processing instruction")
-    expanded = _use_expansion(root, max_elements)
-    if expanded > max_elements:
-        raise SvgError(1, f"SVG draws more than {max_elements:,} elements once its <use> "
-                       "references are expanded; simplify it (flatten or rasterise it)")
-    cleaned = etree.tostring(root, encoding="utf-8", xml_declaration=False)
-    return cleaned + b"\n", removed
 
 
 def _attached(node: object, root: object) -> bool:

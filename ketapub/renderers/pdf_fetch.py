@@ -67,28 +67,41 @@ class SafeFetcher(URLFetcher):
         return URLFetcherResponse(url, data, {"Content-Type": media_type})
 
     def _resolve(self, url: str) -> tuple[str, bytes]:
+        found: tuple[str, bytes] | None = None
         if url.startswith(ASSET):
             rel = _clean(url[len(ASSET):])
             if rel is not None and rel in self._assets:
-                return self._assets[rel]
+                found = self._assets[rel]
         elif url.startswith(FONT):
-            name = _clean(url[len(FONT):])
-            if name is not None and "/" not in name and name.endswith(".ttf"):
-                path = font_dir() / name
-                if path.is_file():
-                    return "font/ttf", path.read_bytes()
+            found = _font(_clean(url[len(FONT):]))
         elif url.startswith(TEMPLATE) and self._templates is not None:
-            rel = _clean(url[len(TEMPLATE):])
-            if rel is not None:
-                path = self._templates / rel
-                root = self._templates.resolve()
-                real = path.resolve()
-                if real.is_relative_to(root) and real.is_file():
-                    media_type = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-                    return media_type, real.read_bytes()
+            found = _template(self._templates, _clean(url[len(TEMPLATE):]))
         elif url.startswith("data:"):
-            return _data_url(url)
-        raise FetchRefused(url)
+            found = _data_url(url)
+        if found is None:
+            raise FetchRefused(url)
+        return found
+
+
+def _font(name: str | None) -> tuple[str, bytes] | None:
+    """A bundled font file by its bare name."""
+    if name is not None and "/" not in name and name.endswith(".ttf"):
+        path = font_dir() / name
+        if path.is_file():
+            return "font/ttf", path.read_bytes()
+    return None
+
+
+def _template(templates: Path, rel: str | None) -> tuple[str, bytes] | None:
+    """A file of the template folder, never one a link inside it leads out to."""
+    if rel is not None:
+        path = templates / rel
+        root = templates.resolve()
+        real = path.resolve()
+        if real.is_relative_to(root) and real.is_file():
+            media_type = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+            return media_type, real.read_bytes()
+    return None
 
 
 def _data_url(url: str) -> tuple[str, bytes]:
