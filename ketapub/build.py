@@ -189,10 +189,7 @@ def options_for(given: Options | None, registry: Registry | None = None, *,
             raise UsageError(f"options for unknown renderer {name!r}; installed: "
                              f"{', '.join(reg.names()) or 'none'}")
     classes = {name: reg.get(name).options_class for name in merged}
-    if not text:
-        return renderer_options.resolve(merged, classes)
-    return tuple(sorted((name, renderer_options.make(name, classes[name], values, strict=False))
-                        for name, values in merged.items()))
+    return renderer_options.resolve(merged, classes, strict=not text)
 
 
 def build_options(registry: Registry | None = None, *, brands: Sequence[str] = (),

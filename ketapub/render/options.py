@@ -94,13 +94,14 @@ def type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def resolve(given: Mapping[str, Any] | None, classes: Mapping[str, type[RendererOptions]]
-            ) -> tuple[tuple[str, RendererOptions], ...]:
+def resolve(given: Mapping[str, Any] | None, classes: Mapping[str, type[RendererOptions]],
+            *, strict: bool = True) -> tuple[tuple[str, RendererOptions], ...]:
     """Check ``given`` (the API's ``options=``) and make each renderer's options.
 
     Args:
         given: ``{renderer: {option: value}}``, or ``{renderer: OptionsInstance}``.
         classes: renderer name -> its options class, for every renderer that may be named.
+        strict: values are typed (Python callers); False: text to convert (``--set``).
 
     Returns:
         ``(name, options)`` pairs, sorted by name, for the renderers in ``given``.
@@ -120,7 +121,7 @@ def resolve(given: Mapping[str, Any] | None, classes: Mapping[str, type[Renderer
         if not isinstance(values, Mapping):
             raise UsageError(f"options of renderer {name!r} must be a mapping of option "
                              f"names to values, not {values!r}")
-        resolved[name] = make(name, kind, values, strict=True)
+        resolved[name] = make(name, kind, values, strict=strict)
     return tuple(sorted(resolved.items()))
 
 
