@@ -9,7 +9,6 @@ listed is dropped; URLs keep only http, https, mailto, tel or a relative referen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import nh3
@@ -195,19 +194,18 @@ def audit(raw_html: str) -> list[Removal]:
                 dropped.add(node)
             _consume(columns, node)
             continue
-        for what, removed in _attribute_problems(tag, node.attrib.items()):
+        for what, removed in _attribute_problems(tag, dict(node.attrib)):
             add(node, what, removed)
         _consume(columns, node)
     return removals + _declarations(raw_html)
 
 
-def _attribute_problems(tag: str, attributes: Iterable[tuple[str, str]]
-                        ) -> list[tuple[str, bool]]:
+def _attribute_problems(tag: str, attributes: dict[str, str]) -> list[tuple[str, bool]]:
     """What :func:`clean_raw` does to the attributes of one allowed element: (what, whether
     it is removed rather than changed) for each it removes or changes."""
     allowed = RAW_ATTRS.get(tag, set()) | RAW_GENERIC_ATTRS
     found: list[tuple[str, bool]] = []
-    for name, value in attributes:
+    for name, value in attributes.items():
         name = name.lower()
         if name not in allowed:
             found.append((f"attribute {name!r} on <{tag}>", True))
