@@ -16,6 +16,7 @@ import binascii
 import io
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from ketapub.errors import SvgError
 
