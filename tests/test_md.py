@@ -157,7 +157,7 @@ def test_module_is_one_small_file_on_the_public_tree_api() -> None:
     imports = {node.module for node in ast.walk(ast.parse(path.read_text("utf-8")))
                if isinstance(node, ast.ImportFrom)}
     assert {m for m in imports if m and m.startswith("ketapub")} <= {
-        "ketapub", "ketapub.render.translator"}
+        "ketapub", "ketapub.render.translator", "ketapub.render.plaintext"}
 
 
 def test_incremental_build_re_renders_only_what_changed(tmp_path: Path, sink_copy: Path) -> None:

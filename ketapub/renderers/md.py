@@ -9,12 +9,10 @@ from urllib.parse import urljoin
 
 from ketapub import Artifact, Job, RenderContext, Renderer, Series, i18n
 from ketapub import tree as t
-from ketapub.render.translator import Translator
+from ketapub.render.plaintext import BLOCKS, LineTranslator
 
 SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])|&(?=#?\w+;)")
 LINE_START = re.compile(r"^(?:[-+=]|(\d+)[.)])", re.MULTILINE)
-BLOCKS = (t.Paragraph, t.Heading, t.BlockQuote, t.Callout, t.BulletList, t.OrderedList, t.Table,
-          t.CodeBlock, t.ThematicBreak, t.DefinitionList, t.Term, t.Faq, t.FaqItem, t.Block)
 PREFIX = {t.BlockQuote: ("> ", "> "), t.Definition: (": ", "  ")}
 MARKS: dict[type[t.Node], str] = {t.Emphasis: "*", t.Strong: "**", t.Strikethrough: "~~"}
 ALIGN = {"left": ":--", "center": ":-:", "right": "--:"}
@@ -37,21 +35,15 @@ def destination(url: str, title: str | None = None) -> str:
     return f'({url} "{quoted}")' if title else f"({url})"
 
 
-class MarkdownTranslator(Translator):
-    """Blocks give lines ending in a newline, a blank line between blocks; inlines text."""
+class MarkdownTranslator(LineTranslator):
+    """Blocks as CommonMark, inline text escaped; links absolute against the part's URL."""
 
     def __init__(self, ctx: RenderContext, base: str) -> None:
         super().__init__(ctx)
         self.base = base  # the part's public URL: relative links resolve against it
-    def blocks(self, nodes: tuple[t.Node, ...], sep: str = "\n") -> str:
-        if not any(isinstance(n, BLOCKS) for n in nodes):  # a container of inlines
-            return escape_lines(self.visit_all(nodes).strip()) + "\n"
-        return sep.join(self.visit(n) for n in nodes)
-    def nested(self, nodes: tuple[t.Node, ...], first: str, rest: str, sep: str = "\n") -> str:
-        """Blocks after ``first`` on the first line, ``rest`` on the others."""
-        rows = self.blocks(nodes, sep).rstrip("\n").split("\n")
-        return "".join((first if i == 0 else rest if row else rest.rstrip()) + row + "\n"
-                       for i, row in enumerate(rows))
+
+    def lines(self, text: str) -> str:
+        return escape_lines(text.strip()) + "\n"
 
     # --- blocks --------------------------------------------------------------------------
     def visit_parent(self, node: t.Parent) -> str:  # containers of blocks, and inline markup
@@ -61,14 +53,6 @@ class MarkdownTranslator(Translator):
             return self.blocks(node.children)
         mark = MARKS.get(type(node), "")
         return mark + self.visit_all(node.children) + mark
-
-    def visit_bullet_list(self, node: t.BulletList | t.OrderedList) -> str:  # and ordered
-        start, sep = getattr(node, "start", None), "" if node.tight else "\n"
-        marks = [f"{start + i}. " if start is not None else "- " for i in range(len(node.children))]
-        return sep.join(self.nested(item.children, mark, " " * len(mark), sep)
-                        for item, mark in zip(node.children, marks, strict=True)
-                        if isinstance(item, t.Parent))
-    visit_ordered_list = visit_bullet_list
 
     def visit_table(self, node: t.Table) -> str:  # GFM; the dialect's tables have a head
         rows = [[c for c in r.children if isinstance(c, t.Cell)] for r in (*node.head, *node.body)]
@@ -86,12 +70,16 @@ class MarkdownTranslator(Translator):
 
     def visit_document(self, node: t.Document) -> str:
         return self.blocks(node.children) + ("\n" + self.visit(node.notes) if node.notes else "")
+
     def visit_heading(self, node: t.Heading) -> str:
         return "#" * self.heading_level(node.level) + " " + self.visit_all(node.children) + "\n"
+
     def visit_callout(self, node: t.Callout) -> str:  # GitHub's alert syntax, as written
         return f"> [!{node.kind.upper()}]\n" + self.nested(node.children, "> ", "> ")
+
     def visit_thematic_break(self, node: t.ThematicBreak) -> str:
         return "---\n"
+
     def visit_notes(self, node: t.Notes) -> str:  # GFM footnotes
         return "\n".join(self.nested(n.children, f"[^{n.number}]: ", "    ") for n in node.notes)
 
@@ -114,17 +102,23 @@ class MarkdownTranslator(Translator):
     def visit_link(self, node: t.Link) -> str:
         url = urljoin(self.base, node.href)
         return f"[{self.visit_all(node.children)}]{destination(url, node.title)}"
+
     def visit_file_link(self, node: t.FileLink) -> str:
         url = self.ctx.web_url(node.path) + (f"#{node.fragment}" if node.fragment else "")
         return f"[{self.visit_all(node.children)}]{destination(url)}"
+
     def visit_text(self, node: t.Text) -> str:
         return escape(node.text)
+
     def visit_soft_break(self, node: t.SoftBreak) -> str:
         return " "
+
     def visit_line_break(self, node: t.LineBreak) -> str:
         return "\\\n"
+
     def visit_citation(self, node: t.Citation) -> str:
         return escape(super().visit_citation(node))
+
     def visit_note_ref(self, node: t.NoteRef) -> str:
         return f"[^{node.number}]"
 
