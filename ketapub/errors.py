@@ -20,10 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ketapub.build import BuildResult
+from typing import Any, Protocol
 
 
 class Severity(StrEnum):
@@ -123,10 +120,19 @@ class UsageError(KetapubError):
     """The caller asked for something impossible (bad option value, bad folder)."""
 
 
-class BuildError(KetapubError):
-    """Some artifacts failed; the others were written. ``result`` tells what landed."""
+class Outcome(Protocol):
+    """What :class:`BuildError` needs of a build's result (``ketapub.BuildResult`` is one);
+    named here so this module, which every other imports, imports none of them."""
 
-    def __init__(self, result: BuildResult):
+    @property
+    def errors(self) -> tuple[RenderError, ...]: ...
+
+
+class BuildError(KetapubError):
+    """Some artifacts failed; the others were written. ``result`` (the
+    :class:`ketapub.BuildResult`) tells what landed."""
+
+    def __init__(self, result: Outcome):
         self.result = result
         super().__init__("\n".join(str(e) for e in result.errors))
 

@@ -205,7 +205,7 @@ def _use_expansion(root: object, limit: int) -> int:
     """How many elements the SVG draws with every ``<use>`` resolved, stopping past
     ``limit`` (memoised per referenced id, so the count itself is linear)."""
     nodes = list(root.iter())  # type: ignore[attr-defined]  # alive, so id() stays theirs
-    ids = {}
+    ids: dict[str, Any] = {}
     for node in nodes:
         if isinstance(node.tag, str) and node.get("id") is not None:
             ids.setdefault(node.get("id"), node)

@@ -89,7 +89,8 @@ class HtmlRenderer(Renderer[HtmlOptions]):
 
     def fragment(self, ctx: RenderContext, part: Part, asset_url: Any) -> str:
         return self.render_template(ctx, "html/part.html", **self._common(ctx),
-                                    v=view.part_view(ctx, part, asset_url))
+                                    v=view.part_view(ctx, part, asset_url,
+                                                   self.options(ctx).heading_level))
 
     def card(self, ctx: RenderContext, part: Part) -> str:
         return self.render_template(ctx, "html/card.html", **self._common(ctx),

@@ -135,10 +135,10 @@ def list_text(items: list[str], language: str) -> str:
     return format_list(items, locale=locale_for(language)) if items else ""
 
 
-def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
-    """Everything the part fragment template shows."""
-    from ketapub.renderers.html import HtmlRenderer  # it imports this module
-
+def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
+              heading_level: int = 2) -> dict[str, Any]:
+    """Everything the part fragment template shows; the part's title is a heading of
+    ``heading_level`` (the renderer's option), its sections below it."""
     s = ctx.series
     words = i18n.labels(s.language)
     prefix = id_prefix(part)
@@ -168,7 +168,7 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -
         "reviewed": reviewed,
         "body": Markup(web_html(ctx, ctx.document(part), s.part_url(part), asset_url,
                                 prefix=prefix,
-                                heading_offset=HtmlRenderer.options(ctx).heading_level - 1)),
+                                heading_offset=heading_level - 1)),
         "references": part.numbered_references,
         "disclaimer": disclaimer(ctx, asset_url),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),

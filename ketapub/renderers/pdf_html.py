@@ -22,7 +22,6 @@ from ketapub import RenderContext, Renderer, i18n, tree
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
-from ketapub.renderers.pdf import PdfRenderer
 from ketapub.renderers.pdf_fetch import ASSET
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
@@ -59,9 +58,10 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def page_size(ctx: RenderContext, brand: Brand | None) -> str:
-    """Option first, then the brand, then the series (A4 by default)."""
-    chosen = PdfRenderer.options(ctx).page_size
+def page_size(renderer: Renderer, ctx: RenderContext, brand: Brand | None) -> str:
+    """The ``page_size`` option of ``renderer`` first, then the brand, then the series (A4 by
+    default)."""
+    chosen = getattr(renderer.options(ctx), "page_size", None)
     size = chosen or (brand.page_size if brand else None) or ctx.series.page_size
     return size or "A4"
 
@@ -159,7 +159,7 @@ def _css(renderer: Renderer, ctx: RenderContext, brand: Brand | None, booklet: b
     x, y = t["page_of"].split("{x}")[0], t["page_of"].split("{x}")[1].split("{y}")[0]
     return renderer.render_template(
         ctx, "pdf/print.css",
-        page=PAGE_SIZES[page_size(ctx, brand)], accent=accent,
+        page=PAGE_SIZES[page_size(renderer, ctx, brand)], accent=accent,
         large=large, booklet=booklet, css_string=css_string,
         page_prefix=css_string(x), page_middle=css_string(y),
         page_suffix=css_string(t["page_of"].split("{y}")[1]),

@@ -4,6 +4,8 @@ as aligned columns, notes ``[N1]`` and references ``[R1]`` after the text."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ketapub import Artifact, Job, RenderContext, Renderer, Series, i18n
 from ketapub import tree as t
 from ketapub.render.plaintext import BLOCKS, LineTranslator, width, wrap
@@ -64,7 +66,7 @@ class TextTranslator(LineTranslator):
         rule = ["  ".join("-" * c for c in cols)] if n else []
         return "\n".join([*out[:n], *rule, *out[n:], ""])
 
-    def stacked(self, rows: list[list[tuple[str, str | None]]], head: int) -> str:
+    def stacked(self, rows: Sequence[Sequence[tuple[str, object]]], head: int) -> str:
         """Each body row as lines "header: cell", for a table wider than the page."""
         heads = [text + ": " if text else "" for text, _ in rows[0]] if head else []
         return "\n".join("".join(line + "\n" for i, (text, _) in enumerate(row) for line in
