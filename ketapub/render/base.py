@@ -6,17 +6,18 @@ another machine, through any ``concurrent.futures.Executor``) and give the same 
 
 from __future__ import annotations
 
-import functools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
 
 from ketapub import i18n, schedule, tree
 from ketapub.model import Brand, Part, Series
+from ketapub.render.builtin import (  # re-exported: plugins import it from here
+    builtin_templates_dir as builtin_templates_dir,
+)
 from ketapub.render.options import NoOptions, RendererOptions
 
 OptionsT = TypeVar("OptionsT", bound=RendererOptions)
@@ -394,11 +395,3 @@ class Renderer(ABC, Generic[OptionsT]):
         from ketapub.render.templating import render_template
 
         return render_template(self.templates(ctx), name, ctx=ctx, series=ctx.series, **values)
-
-
-@functools.cache
-def builtin_templates_dir() -> Path:
-    """Built-in templates: inside the installed package, else the repository's templates/."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"

@@ -18,7 +18,7 @@ import jinja2
 
 from ketapub import i18n
 from ketapub.errors import TemplateError
-from ketapub.render.base import builtin_templates_dir
+from ketapub.render.builtin import builtin_templates_dir
 
 ESCAPED_SUFFIXES = (".html", ".htm", ".xhtml", ".xml", ".opf", ".ncx", ".svg", ".rss", ".atom")
 
