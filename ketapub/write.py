@@ -96,7 +96,8 @@ def read_manifest(out: Path) -> dict[str, Entry]:
                                     brand=_str_or_none(a.get("brand")),
                                     variant=_str_or_none(a.get("variant")),
                                     parts=_numbers(a.get("parts")),
-                                    released=_numbers(a.get("released", built)))
+                                    released=(_numbers(a["released"]) if "released" in a
+                                              else built))
                    for a in data.get("artifacts", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}

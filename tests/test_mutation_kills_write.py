@@ -238,6 +238,26 @@ def test_read_manifest_ignores_unsafe_and_bad(tmp_path):
     assert write.read_manifest(out) == {}
 
 
+def test_an_entry_without_released_counts_as_built_as_of_the_manifest(tmp_path):
+    """A manifest older than per-entry ``released`` lists what its build had released only
+    once, at the top: an entry without its own list takes that one (an explicit null stays
+    unknown), so ``serve`` holds the file until those parts are out, not until all are."""
+    out = tmp_path / "out"
+    out.mkdir()
+    art = {"sha256": "s", "bytes": 1, "renderer": "r", "input_hash": "h", "media_type": "m"}
+    data = {"as_of_released": [1, 2], "artifacts": [
+        {**art, "path": "old.txt"}, {**art, "path": "null.txt", "released": None},
+        {**art, "path": "part.txt", "parts": [2]}]}
+    (out / "manifest.json").write_text(json.dumps(data))
+    got = write.read_manifest(out)
+    assert got["old.txt"].parts is None and got["old.txt"].released == (1, 2)
+    assert got["null.txt"].released is None
+    assert got["part.txt"].parts == (2,)
+    data["as_of_released"] = "1, 2"
+    (out / "manifest.json").write_text(json.dumps(data))
+    assert write.read_manifest(out)["old.txt"].released is None
+
+
 def test_tampered_manifest_never_touches_outside(tmp_path):
     out = tmp_path / "out"
     _build(out, {"a.txt": b"A"})

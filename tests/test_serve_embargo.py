@@ -199,25 +199,37 @@ def test_whole_series_file_kept_from_an_earlier_build_stays_embargoed(tmp_path):
         assert status == 200 and shown_parts(body) == {1, 2, 3, 4}
 
 
-def test_manifest_without_embargo_fields_counts_every_file_as_whole_series(tmp_path):
-    """An output built by an older ketapub (no ``parts`` per artifact) is read on the safe
-    side: a handout waits like the booklet for every part its build had released."""
-    source = write_source(tmp_path / "src")
-    out = tmp_path / "out"
-    assert ketapub.build(source, out, formats="html", as_of=BUILT_AS_OF).ok
+def _strip_embargo_fields(out: Path) -> None:
+    """Make ``out``'s manifest look like an older ketapub's: no ``parts`` or ``released``."""
     path = out / "manifest.json"
     manifest = json.loads(path.read_text("utf-8"))
     for entry in manifest["artifacts"]:
         entry.pop("parts", None)
         entry.pop("released", None)
     path.write_text(json.dumps(manifest), "utf-8")
+
+
+def test_manifest_without_embargo_fields_counts_every_file_as_whole_series(tmp_path):
+    """An output built by an older ketapub (no ``parts`` per artifact) is read on the safe
+    side: a handout waits like the booklet for every part its build had released (the
+    manifest's ``as_of_released``), and no longer than that."""
+    source = write_source(tmp_path / "src")
     series = ketapub.load(source)
-    with running(ketapub.make_app(series, out, clock=Clock(NOW), reload_interval=None)) as port:
-        assert request(port, "/html/one.html")[0] == 404
+    ahead, now = tmp_path / "ahead", tmp_path / "now"
+    assert ketapub.build(source, ahead, formats="html", as_of=BUILT_AS_OF).ok
+    assert ketapub.build(source, now, formats="html", as_of=NOW).ok
+    _strip_embargo_fields(ahead)
+    _strip_embargo_fields(now)
+    with running(ketapub.make_app(series, ahead, clock=Clock(NOW),
+                                  reload_interval=None)) as port:
+        assert request(port, "/html/one.html")[0] == 404   # its build had released all four
         assert request(port, "/html/cards/one.html")[0] == 404
-    with running(ketapub.make_app(series, out, clock=Clock(RELEASES[4]),
+    with running(ketapub.make_app(series, ahead, clock=Clock(RELEASES[4]),
                                   reload_interval=None)) as port:
         assert request(port, "/html/one.html")[0] == 200
+    with running(ketapub.make_app(series, now, clock=Clock(NOW), reload_interval=None)) as port:
+        assert request(port, "/html/one.html")[0] == 200   # its build had released 1 and 2
+        assert request(port, "/html/cards/one.html")[0] == 200
 
 
 def test_card_of_an_unreleased_part_is_served_and_shows_no_text(tmp_path):
