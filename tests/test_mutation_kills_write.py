@@ -4,11 +4,17 @@ read safely, and nothing of a build left beside the output."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -465,3 +471,200 @@ def test_case_collisions(tmp_path):
         write.check_case_collisions(["a.txt", "b.txt", "A.txt"])
     with pytest.raises(write.CaseCollision):
         write.check_case_collisions(["A.txt", "a.txt", "a.txt"])
+
+
+def _open_fds_under(folder: Path) -> list[str]:
+    """What this process holds open under ``folder`` (a leaked descriptor shows here)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(f"{folder}/"):
+                found.append(target)
+    return found
+
+
+@contextlib.contextmanager
+def _as_an_ordinary_user() -> Iterator[None]:
+    """Permissions apply in the body as they do for an ordinary user: for root, the effective
+    capabilities (which read and write past permissions) are dropped, and given back after."""
+    if os.geteuid() != 0:
+        yield
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    saved = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable; two 32-bit words
+    assert libc.capget(header, saved) == 0, ctypes.get_errno()
+    dropped = (ctypes.c_uint32 * 6)(*saved)
+    dropped[0] = dropped[3] = 0
+    assert libc.capset(header, dropped) == 0, ctypes.get_errno()
+    try:
+        yield
+    finally:
+        assert libc.capset(header, saved) == 0, ctypes.get_errno()
+
+
+def _renameat2_exchanges_here(folder: Path) -> bool:
+    """Whether the kernel and file system under ``folder`` can exchange two folders."""
+    a, b = folder / "probe-a", folder / "probe-b"
+    a.mkdir()
+    b.mkdir()
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        return libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0
+    finally:
+        a.rmdir()
+        b.rmdir()
+
+
+def test_a_commit_over_an_output_exchanges_the_trees_and_never_moves_the_output_away(
+        tmp_path, monkeypatch):
+    """Where renameat2(RENAME_EXCHANGE) works, no instant lacks the output folder: it is never
+    renamed away (the two-rename fallback is only for where the kernel cannot exchange)."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    renames = []
+    real_rename = os.rename
+
+    def recording_rename(src, dst, *args, **kwargs):
+        renames.append((Path(src).name, Path(dst).name))
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", recording_rename)
+    _build(out, {"a.txt": b"B"})
+    monkeypatch.undo()
+    assert (out / "a.txt").read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    if _renameat2_exchanges_here(tmp_path):
+        assert renames == []
+    else:
+        assert renames == [("out", ".out.ketapub-old"), (".out.ketapub-stage", "out")]
+
+
+def test_the_hidden_sibling_names_are_fixed_so_any_version_recovers_them(tmp_path):
+    """The names beside the output are an on-disk format (the README names them): what a
+    killed build of one version left is recovered by the next, so they never change."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    os.rename(out, tmp_path / ".out.ketapub-old")
+    (tmp_path / ".out.ketapub-stage/sub").mkdir(parents=True)
+    (tmp_path / ".out.ketapub-trash-1-ab/sub").mkdir(parents=True)
+    (tmp_path / f".out.ketapub-spool-{_dead_pid()}-ab").mkdir()
+    write.tidy(out)
+    assert (out / "a.txt").read_bytes() == b"A"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_leftover_that_cannot_be_removed_is_set_aside_and_never_blocks_a_build(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    stage = tmp_path / ".out.ketapub-stage"
+    (stage / "stuck").mkdir(parents=True)
+    (stage / "stuck/f").write_text("f")
+    os.chmod(stage / "stuck", 0o500)  # its file cannot be unlinked, so neither can it
+    try:
+        with _as_an_ordinary_user():
+            write.tidy(out)
+            aside = [p.name for p in tmp_path.iterdir() if p.name != "out"]
+            assert len(aside) == 1 and aside[0].startswith(
+                f".out.ketapub-trash-{os.getpid()}-"), aside
+            assert (tmp_path / aside[0] / "stuck/f").read_text() == "f"
+            _build(out, {"a.txt": b"B"})  # the stage name is free again
+            assert (out / "a.txt").read_bytes() == b"B"
+            assert (tmp_path / aside[0] / "stuck/f").exists()
+    finally:
+        for folder in tmp_path.glob(".out.ketapub-*/stuck"):
+            os.chmod(folder, 0o700)
+    write.tidy(out)  # once it can go, it goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_tidy_from_inside_the_output_folder(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    (tmp_path / ".out.ketapub-stage").mkdir()
+    monkeypatch.chdir(out)
+    write.tidy(Path("."))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_empty_folder_of_the_user_inside_a_dropped_artifact_folder_is_kept(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"gen/g.txt": b"G"})
+    (out / "gen/mine/deeper").mkdir(parents=True)
+    _build(out, {"a.txt": b"A"})
+    assert (out / "gen/mine/deeper").is_dir()
+    assert not (out / "gen/g.txt").exists()
+
+
+def test_no_descriptor_is_left_open(tmp_path):
+    out = tmp_path / "out"
+    with write.locked(out):
+        assert len(_open_fds_under(tmp_path)) == 1
+    write._fsync_dir(tmp_path)
+    write._fsync_dir(tmp_path / "missing")  # nothing to sync: no error either
+    _build(out, {"a.txt": b"A"})
+    _build(out, {"a.txt": b"B"})
+    assert _open_fds_under(tmp_path) == []
+
+
+def test_a_waiter_whose_lock_file_was_removed_locks_afresh_and_leaks_nothing(tmp_path):
+    """The holder unlinks the lock file before it lets go; the builder that waited on it
+    sees that, closes it and locks the file there now."""
+    out = tmp_path / "out"
+    got = threading.Event()
+
+    def waiter() -> None:
+        with write.locked(out):
+            got.set()
+
+    with write.locked(out):
+        thread = threading.Thread(target=waiter, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while len(_open_fds_under(tmp_path)) < 2:  # the waiter has opened the lock file
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not got.is_set()
+    thread.join(60)
+    assert got.is_set()
+    assert _open_fds_under(tmp_path) == []
+    assert not (tmp_path / ".out.ketapub-lock").exists()
+
+
+def test_a_wait_for_the_lock_cut_short_leaks_nothing(tmp_path):
+    """A signal (Ctrl-C, a time limit) while waiting for the lock closes the lock file."""
+    out = tmp_path / "out"
+
+    class Stop(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stop
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        with write.locked(out):
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            with pytest.raises(Stop), write.locked(out):  # the same file, opened again: waits
+                pass
+            assert len(_open_fds_under(tmp_path)) == 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _open_fds_under(tmp_path) == []
+
+
+def test_the_lock_file_mode_and_errors_other_than_a_symlink(tmp_path):
+    out = tmp_path / "out"
+    lock = tmp_path / ".out.ketapub-lock"
+    umask = os.umask(0o022)
+    try:
+        with write.locked(out):
+            mode = stat.S_IMODE(os.stat(lock).st_mode)
+    finally:
+        os.umask(umask)
+    assert mode == 0o644
+    lock.mkdir()  # not a symlink: the error is the system's own, not the planted-link one
+    with pytest.raises(IsADirectoryError), write.locked(out):
+        pass
