@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import ctypes.util
+import errno
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +26,7 @@ import pytest
 from ketapub import write
 from ketapub.errors import KetapubError
 from ketapub.write import Entry
+from tests.test_output_folder import mounted
 
 
 def _entry(path: str, data: bytes, **kw) -> Entry:
@@ -668,3 +673,112 @@ def test_the_lock_file_mode_and_errors_other_than_a_symlink(tmp_path):
     lock.mkdir()  # not a symlink: the error is the system's own, not the planted-link one
     with pytest.raises(IsADirectoryError), write.locked(out):
         pass
+
+
+def _other_file_system(than: Path) -> Path:
+    """A new folder on a file system other than ``than``'s (the test's own tmp folder)."""
+    for base in (Path("/dev/shm"), Path(__file__).resolve().parent):
+        if base.is_dir() and os.stat(base).st_dev != os.stat(than).st_dev:
+            return Path(tempfile.mkdtemp(dir=base))
+    raise AssertionError(f"no second file system next to {than}")
+
+
+def test_exchange_reports_what_it_cannot_do_and_raises_what_went_wrong(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "f").write_text("a")
+    assert write._exchange(a, b) is True
+    assert (b / "f").read_text() == "a" and not (a / "f").exists()
+    other = _other_file_system(tmp_path)
+    try:  # across file systems (EXDEV): not an error, the caller renames twice instead
+        assert write._exchange(a, other) is False
+        assert (b / "f").exists() and other.is_dir()
+    finally:
+        shutil.rmtree(other)
+    with pytest.raises(FileNotFoundError) as info:  # anything else is the caller's to see
+        write._exchange(tmp_path / "missing", b)
+    assert info.value.errno == errno.ENOENT and str(tmp_path / "missing") in str(info.value)
+
+
+class _LibcWithoutRenameat2(ctypes.CDLL):
+    """A C library older than renameat2 (glibc before 2.28): the symbol is missing."""
+
+    def __getattr__(self, name: str):
+        if name == "renameat2":
+            raise AttributeError(name)
+        return super().__getattr__(name)
+
+
+@pytest.mark.parametrize("libc", ["not found", "without renameat2"])
+def test_where_the_trees_cannot_be_exchanged_two_renames_swap_them(tmp_path, monkeypatch, libc):
+    """Where the C library is not found (``find_library`` returns None on some systems) or
+    has no renameat2, the fallback swap still puts the whole new build in place."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A", "old.txt": b"O"})
+    if libc == "not found":
+        monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    else:
+        monkeypatch.setattr(ctypes, "CDLL", _LibcWithoutRenameat2)
+    assert write._exchange(tmp_path / "x", tmp_path / "y") is False
+    _build(out, {"a.txt": b"B"})
+    monkeypatch.undo()
+    assert (out / "a.txt").read_bytes() == b"B" and not (out / "old.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_artifacts_and_kept_files_several_folders_deep(tmp_path):
+    out = tmp_path / "out"
+    folder = write.spool_folder(tmp_path / "new/parents/out")  # its parents are made
+    assert folder.parent == tmp_path / "new/parents"
+    spooled = write.spool(folder, "s/t/u.txt", b"U")
+    _build(out, {"a/b/c.txt": b"C", "k/l/m.txt": b"M", "s/t/u.txt": b"U"},
+           new={"a/b/c.txt": b"C", "k/l/m.txt": b"M", "s/t/u.txt": spooled})
+    (out / "mine/deep").mkdir(parents=True)
+    (out / "mine/deep/note.txt").write_text("n")
+    _build(out, {"a/b/c.txt": b"C2", "k/l/m.txt": b"M", "s/t/u.txt": b"U"},
+           new={"a/b/c.txt": b"C2"})  # k/l/m.txt and s/t/u.txt are kept from the old tree
+    assert (out / "a/b/c.txt").read_bytes() == b"C2"
+    assert (out / "k/l/m.txt").read_bytes() == b"M"
+    assert (out / "s/t/u.txt").read_bytes() == b"U"
+    assert (out / "mine/deep/note.txt").read_text() == "n"
+
+
+def test_a_file_on_another_file_system_is_copied_where_it_cannot_be_linked(tmp_path):
+    other = _other_file_system(tmp_path)
+    try:
+        (other / "f").write_bytes(b"F")
+        write._link_or_copy(other / "f", tmp_path / "d/f")
+        assert (tmp_path / "d/f").read_bytes() == b"F"
+        assert os.stat(tmp_path / "d/f").st_ino != os.stat(other / "f").st_ino
+    finally:
+        shutil.rmtree(other)
+
+
+def test_remove_tree_never_enters_a_mount_point(tmp_path):
+    """A folder on another file system inside the tree (a mount) keeps its files."""
+    tree = tmp_path / "tree"
+    point = tree / "sub/mnt"
+    with mounted(tmp_path, point, "-t", "tmpfs", "tmpfs"):
+        (point / "theirs").write_text("t")
+        (tree / "sub/mine").write_text("m")
+        write.remove_tree(tree)
+        assert (point / "theirs").read_text() == "t"
+        assert not (tree / "sub/mine").exists()
+
+
+def test_tidy_without_leftovers_takes_no_lock(tmp_path):
+    """A build that finds nothing beside the output does not wait for one that commits."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    done = threading.Event()
+
+    def tidy() -> None:
+        write.tidy(out)
+        done.set()
+
+    with write.locked(out):
+        thread = threading.Thread(target=tidy, daemon=True)
+        thread.start()
+        thread.join(30)
+        assert done.is_set()
