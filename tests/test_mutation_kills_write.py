@@ -782,3 +782,51 @@ def test_tidy_without_leftovers_takes_no_lock(tmp_path):
         thread.start()
         thread.join(30)
         assert done.is_set()
+
+
+def _a_pid_of_another_user() -> tuple[int, subprocess.Popen | None]:
+    """A running process this one may not signal (``kill`` fails with EPERM), and the child
+    started for it (to be ended by the caller), if one had to be started."""
+    if os.geteuid() == 0:  # root may signal anything: start one as nobody, drop root's powers
+        child = subprocess.Popen(["sleep", "600"], user=65534, group=65534)
+        return child.pid, child
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid != os.geteuid():
+                    return int(entry.name), None
+    raise AssertionError("no process of another user is running")
+
+
+def test_every_dead_spool_is_found_past_odd_names_and_other_users_builds(tmp_path):
+    """Spools are listed in the folder's own order: a name without a process id, or a build
+    of another user (its process may not be signalled), never ends the search early."""
+    out = tmp_path / "out"
+    out.mkdir()
+    pid, child = _a_pid_of_another_user()
+    try:
+        dead = set()
+        for n in range(10):
+            (tmp_path / f".out{write.SPOOL_INFIX}odd{n}-x").mkdir()
+            (tmp_path / f".out{write.SPOOL_INFIX}{pid}-{n}").mkdir()
+            dead.add(tmp_path / f".out{write.SPOOL_INFIX}{_dead_pid()}-{n}")
+        for folder in dead:
+            folder.mkdir()
+        with _as_an_ordinary_user():
+            found = write._dead_spools(out)
+        assert set(found) == dead and len(found) == 10
+    finally:
+        if child is not None:
+            child.kill()
+            child.wait()
+
+
+def test_a_spool_on_another_file_system_is_copied_in(tmp_path):
+    out = tmp_path / "out"
+    other = _other_file_system(tmp_path)
+    try:
+        spooled = write.spool(other, "d/a.txt", b"A")
+        _build(out, {"d/a.txt": b"A"}, new={"d/a.txt": spooled})
+        assert (out / "d/a.txt").read_bytes() == b"A"
+    finally:
+        shutil.rmtree(other)
