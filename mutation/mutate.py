@@ -319,6 +319,8 @@ def run_tests(tree: Path, args: list[str], log: Path, timeout: float) -> tuple[s
         return "survived", elapsed
     if code in (1, 2, 3, 4):  # tests failed, or collection / conftest import broke on it
         return "killed", elapsed
+    if code < 0:  # the tests died of a signal: the mutant signalled its own process
+        return "killed", elapsed
     return "error", elapsed
 
 
