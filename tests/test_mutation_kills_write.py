@@ -830,3 +830,27 @@ def test_a_spool_on_another_file_system_is_copied_in(tmp_path):
         assert (out / "d/a.txt").read_bytes() == b"A"
     finally:
         shutil.rmtree(other)
+
+
+def test_commit_itself_clears_what_a_killed_build_left(tmp_path):
+    """A build killed between the two renames of the fallback swap left the previous tree
+    aside and a stage: the next commit puts the tree back (keeping its unchanged files from
+    it) and stages afresh, even when nothing tidied before."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    os.rename(out, tmp_path / ".out.ketapub-old")
+    (tmp_path / ".out.ketapub-stage").mkdir()
+    _build(out, {"a.txt": b"A", "b.txt": b"B"}, new={"b.txt": b"B"})
+    assert (out / "a.txt").read_bytes() == b"A" and (out / "b.txt").read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_commit_from_inside_the_output_folder(tmp_path, monkeypatch):
+    """``.`` names the output folder itself: the stage and the lock go beside it, not in it."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    monkeypatch.chdir(out)
+    _build(Path("."), {"a.txt": b"B"})
+    assert (out / "a.txt").read_bytes() == b"B"
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
