@@ -78,6 +78,9 @@ _GEOMETRY_AND_CORE = {
 }
 SVG_ATTRIBUTES = frozenset(_PRESENTATION | _GEOMETRY_AND_CORE)
 _XML_ATTRIBUTES = frozenset({"space", "lang"})
+# What a URL parser trims from both ends (C0 controls and space, per the URL standard); other
+# white space such as U+00A0 stays part of the URL, so " #a" is local but "\xa0#a" is not.
+_URL_TRIM = "".join(map(chr, range(0x21)))
 
 # CSS functions that fetch or paint another resource even without ``url(``.
 _CSS_FETCHING = frozenset({"url", "src", "image", "image-set", "-webkit-image-set",
@@ -105,7 +108,7 @@ def _css_token_is_local(token: object) -> bool:
     import tinycss2.ast as css
 
     if isinstance(token, css.URLToken):
-        return bool(token.value.strip().startswith("#"))
+        return bool(token.value.strip(_URL_TRIM).startswith("#"))
     if isinstance(token, css.FunctionBlock):
         return _css_function_is_local(token)
     if isinstance(token, css.AtKeywordToken):
@@ -128,7 +131,7 @@ def _css_function_is_local(token: Any) -> bool:
         args = [t for t in token.arguments
                 if not isinstance(t, css.WhitespaceToken | css.Comment)]
         if name != "url" or len(args) != 1 or not isinstance(args[0], css.StringToken) \
-                or not args[0].value.strip().startswith("#"):
+                or not args[0].value.strip(_URL_TRIM).startswith("#"):
             return False
     elif name in {"expression", "-moz-binding", "behavior"}:
         return False
@@ -165,7 +168,7 @@ def css_is_local(css_text: str, *, stylesheet: bool = False) -> bool:
 
 def _raster_problem(value: str, max_pixels: int) -> str | None:
     """None when ``value`` is an inline raster within ``max_pixels``, else why not."""
-    match = _RASTER.match(value.strip())
+    match = _RASTER.match(value.strip(_URL_TRIM))
     if not match:
         return "not an inline PNG, JPEG, GIF or WebP"
     try:
@@ -193,7 +196,7 @@ def _raster_problem(value: str, max_pixels: int) -> str | None:
 
 
 def _href_problem(element: str, value: str, max_pixels: int) -> str | None:
-    value = value.strip()
+    value = value.strip(_URL_TRIM)
     if value.startswith("#"):
         return None
     if element in {"image", "feImage"} and value[:5].lower() == "data:":

@@ -29,6 +29,9 @@ def _svg(body: str) -> bytes:
     return (HEAD + body + "</svg>").encode()
 
 
+URL_TRIM = "".join(map(chr, range(0x21)))  # what a URL parser trims: C0 controls, space
+
+
 def _css_urls(tokens: list[object]) -> list[str]:
     """Every URL a CSS component list could fetch, found by walking its tokens."""
     found: list[str] = []
@@ -61,15 +64,16 @@ def _fetches(cleaned: bytes) -> list[str]:
                     out.append(f"@{rule.at_keyword}")
                 if hasattr(rule, "content") and rule.content:
                     out += [u for u in _css_urls(rule.content)
-                            if not u.strip("'\" ").startswith("#")]
+                            if not u.strip("'\"").strip(URL_TRIM).startswith("#")]
         for name, value in node.attrib.items():
             local = name.rsplit("}", 1)[-1]
-            if local in {"href", "src"} and not value.startswith(("#", "data:image/png")):
+            if local in {"href", "src"} and not value.strip(URL_TRIM).startswith(
+                    ("#", "data:image/png")):
                 out.append(f"{local}={value}")
             if local.startswith("on") or local == "http-equiv":
                 out.append(local)
             out += [u for u in _css_urls(tinycss2.parse_component_value_list(value))
-                    if not u.strip("'\" ").startswith("#")]
+                    if not u.strip("'\"").strip(URL_TRIM).startswith("#")]
     return out
 
 
@@ -296,3 +300,61 @@ def test_every_static_drawing_element_an_editor_writes_is_kept() -> None:
             "stop", "filter", "feGaussianBlur", "feOffset", "feMerge", "feMergeNode",
             "feFlood", "feComposite", "feColorMatrix", "feBlend", "a", "title", "desc",
             "image", "use"} <= kept
+
+
+# Everything a static drawing may use, written out here and not read from the allow-lists, so
+# that an entry dropped from them is noticed: a figure from an editor would lose it.
+_ELEMENT_NAMES = """
+svg g defs symbol use title desc switch a path rect circle ellipse line polyline polygon text
+tspan textPath image style linearGradient radialGradient stop pattern clipPath mask marker
+filter feBlend feColorMatrix feComponentTransfer feComposite feConvolveMatrix feDiffuseLighting
+feDisplacementMap feDistantLight feDropShadow feFlood feFuncA feFuncB feFuncG feFuncR
+feGaussianBlur feImage feMerge feMergeNode feMorphology feOffset fePointLight
+feSpecularLighting feSpotLight feTile feTurbulence
+"""
+_ATTRIBUTE_NAMES = """
+alignment-baseline baseline-shift clip clip-path clip-rule color color-interpolation
+color-interpolation-filters color-profile color-rendering direction display dominant-baseline
+enable-background fill fill-opacity fill-rule filter flood-color flood-opacity font font-family
+font-size font-size-adjust font-stretch font-style font-variant font-weight
+glyph-orientation-horizontal glyph-orientation-vertical image-rendering kerning letter-spacing
+lighting-color marker marker-end marker-mid marker-start mask mask-type opacity overflow
+paint-order pointer-events shape-rendering stop-color stop-opacity stroke stroke-dasharray
+stroke-dashoffset stroke-linecap stroke-linejoin stroke-miterlimit stroke-opacity stroke-width
+text-anchor text-decoration text-rendering transform transform-origin unicode-bidi
+vector-effect visibility word-spacing writing-mode
+id class style lang tabindex role focusable aria-label aria-labelledby aria-describedby
+aria-hidden x y x1 y1 x2 y2 cx cy r rx ry fx fy fr width height d points pathLength viewBox
+preserveAspectRatio version baseProfile dx dy rotate textLength lengthAdjust startOffset method
+spacing side offset gradientUnits gradientTransform spreadMethod patternUnits
+patternContentUnits patternTransform clipPathUnits maskUnits maskContentUnits markerUnits
+markerWidth markerHeight refX refY orient filterUnits primitiveUnits in in2 result mode type
+values tableValues slope intercept amplitude exponent operator k1 k2 k3 k4 order kernelMatrix
+divisor bias targetX targetY edgeMode kernelUnitLength preserveAlpha surfaceScale
+diffuseConstant specularConstant specularExponent azimuth elevation z pointsAtX pointsAtY
+pointsAtZ limitingConeAngle scale xChannelSelector yChannelSelector stdDeviation radius
+baseFrequency numOctaves seed stitchTiles requiredFeatures requiredExtensions systemLanguage
+media href
+"""
+DRAWING_ELEMENTS = _ELEMENT_NAMES.split()
+DRAWING_ATTRIBUTES = _ATTRIBUTE_NAMES.split()
+
+
+def test_every_element_and_attribute_of_a_static_drawing_is_kept() -> None:
+    attrs = " ".join(f'{a}="{"#p" if a == "href" else "1"}"' for a in DRAWING_ATTRIBUTES)
+    children = "".join(f"<{name}/>" for name in DRAWING_ELEMENTS)
+    cleaned, removed = clean_svg(_svg(f'<g {attrs}>{children}</g>'))
+    assert removed == []
+    group = etree.fromstring(cleaned)[0]
+    assert sorted(group.attrib) == sorted(DRAWING_ATTRIBUTES)
+    assert [n.tag.split("}")[1] for n in group] == DRAWING_ELEMENTS
+
+
+@pytest.mark.parametrize("body", ['<use href="\u00a0#p"/>', '<rect fill="url(\'\u00a0#p\')"/>',
+                                  '<rect fill="url(\u00a0#p)"/>'])
+def test_a_reference_with_white_space_a_url_parser_keeps_is_not_local(body: str) -> None:
+    """A URL parser trims only C0 controls and space: U+00A0 before ``#`` makes a relative
+    URL that fetches (``%C2%A0``), while a space before it is still a local reference."""
+    cleaned, removed = clean_svg(_svg('<path id="p" d="M0 0"/>' + body))
+    assert len(removed) == 1 and "\u00a0" not in cleaned.decode()
+    assert clean_svg(_svg('<path id="p" d="M0 0"/><use href=" #p "/>'))[1] == []
