@@ -235,53 +235,6 @@ def test_an_editors_repeated_metadata_is_reported_once_per_kind() -> None:
     assert b"metadata" not in cleaned
 
 
-# --- properties: generated documents, a short deterministic version of fuzz/fuzz_svg.py -----
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-_NAMES = ["svg", "g", "rect", "image", "use", "style", "a", "script", "foreignObject",
-          "h:img", "h:meta", "feImage", "filter", "text", "set", "animate", "metadata"]
-_ATTRS = ["href", "xlink:href", "style", "fill", "src", "onload", "x", "mask", "cursor",
-          "h:src", "http-equiv", "filter", "attributeName", "to"]
-_VALUES = st.sampled_from([
-    "#a", "url(#a)", "url(http://canary.test/a)", "url('http://canary.test/\"a')",
-    "image-set(\"http://canary.test/i\" 1x)", "u\\72l(http://canary.test/e)",
-    "http://canary.test/x", "javascript:alert(1)", "data:image/svg+xml,<svg/>", "red", "4)",
-    "refresh", "0;url=http://canary.test/", "@import 'http://canary.test/c.css';",
-]) | st.text(alphabet="url()#:/'\" \\abcdeh.;{}@-", max_size=40)
-
-
-@st.composite
-def _documents(draw: st.DrawFn, depth: int = 0) -> str:
-    name = draw(st.sampled_from(_NAMES))
-    attrs = draw(st.dictionaries(st.sampled_from(_ATTRS), _VALUES, max_size=3))
-    rendered = "".join(f' {k}="{_xml_attr(v)}"' for k, v in attrs.items())
-    text = _xml_text(draw(_VALUES)) if name in ("style", "text", "script") else ""
-    children = "".join(draw(st.lists(_documents(depth + 1), max_size=3))) if depth < 3 else ""
-    return f"<{name}{rendered}>{text}{children}</{name}>"
-
-
-def _xml_attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-
-
-def _xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;")
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_documents())
-def test_generated_svgs_come_out_inert_and_cleaning_twice_changes_nothing(body: str) -> None:
-    try:
-        cleaned, _ = clean_svg(_svg(body))
-    except SvgError:
-        return
-    assert _fetches(cleaned) == []
-    again, removed = clean_svg(cleaned)
-    assert (again, removed) == (cleaned, [])
-
-
 def test_every_static_drawing_element_an_editor_writes_is_kept() -> None:
     """Written out here, not taken from the allow-list, so dropping one from it is noticed."""
     body = ('<switch><g><ellipse rx="1" ry="2"/><polyline points="0,0 1,1"/>'
@@ -358,3 +311,51 @@ def test_a_reference_with_white_space_a_url_parser_keeps_is_not_local(body: str)
     cleaned, removed = clean_svg(_svg('<path id="p" d="M0 0"/>' + body))
     assert len(removed) == 1 and "\u00a0" not in cleaned.decode()
     assert clean_svg(_svg('<path id="p" d="M0 0"/><use href=" #p "/>'))[1] == []
+
+
+# --- properties: generated documents, a short deterministic version of fuzz/fuzz_svg.py -----
+# (last: the slowest test here, so that ``pytest -x`` meets the quick ones first)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["svg", "g", "rect", "image", "use", "style", "a", "script", "foreignObject",
+          "h:img", "h:meta", "feImage", "filter", "text", "set", "animate", "metadata"]
+_ATTRS = ["href", "xlink:href", "style", "fill", "src", "onload", "x", "mask", "cursor",
+          "h:src", "http-equiv", "filter", "attributeName", "to"]
+_VALUES = st.sampled_from([
+    "#a", "url(#a)", "url(http://canary.test/a)", "url('http://canary.test/\"a')",
+    "image-set(\"http://canary.test/i\" 1x)", "u\\72l(http://canary.test/e)",
+    "http://canary.test/x", "javascript:alert(1)", "data:image/svg+xml,<svg/>", "red", "4)",
+    "refresh", "0;url=http://canary.test/", "@import 'http://canary.test/c.css';",
+]) | st.text(alphabet="url()#:/'\" \\abcdeh.;{}@-", max_size=40)
+
+
+@st.composite
+def _documents(draw: st.DrawFn, depth: int = 0) -> str:
+    name = draw(st.sampled_from(_NAMES))
+    attrs = draw(st.dictionaries(st.sampled_from(_ATTRS), _VALUES, max_size=3))
+    rendered = "".join(f' {k}="{_xml_attr(v)}"' for k, v in attrs.items())
+    text = _xml_text(draw(_VALUES)) if name in ("style", "text", "script") else ""
+    children = "".join(draw(st.lists(_documents(depth + 1), max_size=3))) if depth < 3 else ""
+    return f"<{name}{rendered}>{text}{children}</{name}>"
+
+
+def _xml_attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents())
+def test_generated_svgs_come_out_inert_and_cleaning_twice_changes_nothing(body: str) -> None:
+    try:
+        cleaned, _ = clean_svg(_svg(body))
+    except SvgError:
+        return
+    assert _fetches(cleaned) == []
+    again, removed = clean_svg(cleaned)
+    assert (again, removed) == (cleaned, [])
