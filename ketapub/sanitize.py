@@ -133,11 +133,13 @@ _SPAN_LIMITS = {"colspan": MAX_COLSPAN, "rowspan": MAX_ROWSPAN}
 
 
 def clamp_span(attr: str, value: str) -> str:
-    """A span attribute's value as a layout engine may take it: 1 to its limit."""
-    digits, limit = value.strip(), _SPAN_LIMITS[attr]
-    if not digits.isdigit():
-        return "1"
-    return str(min(max(int(digits) if len(digits) <= 9 else limit, 1), limit))
+    """A span attribute's value as a layout engine may take it: 1 to its limit. Leading zeros
+    do not count (``0000000007`` is 7), and only ASCII digits do (``int`` refuses ``²``,
+    which ``isdigit`` accepts)."""
+    digits, limit = value.strip().lstrip("0"), _SPAN_LIMITS[attr]
+    if not (digits.isascii() and digits.isdigit()):
+        return "1"  # also "0" and "": no span is narrower than one cell
+    return str(min(int(digits) if len(digits) <= 9 else limit, limit))
 
 
 def _tag_columns(raw_html: str) -> dict[tuple[int, str], list[int]]:

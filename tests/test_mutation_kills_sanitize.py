@@ -376,3 +376,18 @@ def test_audit_places_a_tag_right_after_one_that_spans_two_lines() -> None:
     # the first <b> ends on line 1, where the only "<b" is the second one's
     assert audit('<b\n>x</b><b onclick="y">z</b>') == [
         Removal("attribute 'onclick' on <b>", 6, 1)]
+
+
+@pytest.mark.parametrize(("value", "span"), [
+    ("0000000007", "7"), ("000000000000000000000000012", "12"), ("0000000000051", "50"),
+    ("²", "1"), ("٣", "1"), ("X7", "1"), ("0", "1"), ("000", "1"), ("", "1")])
+def test_a_span_is_read_from_ascii_digits_and_leading_zeros_do_not_count(
+        value: str, span: str) -> None:
+    """As a browser reads it: ``0000000007`` is 7; ``²`` and ``٣`` (digits to ``isdigit``,
+    not to ``int``) are no number, reported and set to 1, never an error in the build."""
+    html = f'<table><tr><td colspan="{value}">x</td></tr></table>'
+    assert clean_raw(html) == (
+        f'<table><tbody><tr><td colspan="{span}">x</td></tr></tbody></table>')
+    reported = [r.what for r in audit(html)]
+    assert reported == ([] if value == span else
+                        [f"colspan={value[:12]!r} on <td> set to {span} (spans are 1 to 50)"])
