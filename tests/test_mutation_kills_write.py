@@ -865,3 +865,29 @@ def test_a_file_to_keep_stays_even_when_the_manifest_no_longer_lists_it(tmp_path
     write.commit(out, {}, {"a.txt": _entry("a.txt", b"A")}, {}, ["a.txt"])
     assert (out / "a.txt").read_bytes() == b"A"
     assert [a["path"] for a in _manifest(out)["artifacts"]] == ["a.txt"]
+
+
+def test_a_commit_that_fails_leaves_the_output_as_it_was_and_nothing_beside_it(tmp_path):
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    gone = tmp_path / "spooled-then-lost.txt"
+    with pytest.raises(FileNotFoundError):
+        _build(out, {"a.txt": b"B"}, new={"a.txt": gone})
+    assert (out / "a.txt").read_bytes() == b"A"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_rewritten_file_keeps_its_owner(tmp_path):
+    """A file the user gave to another owner (or group) keeps it when a build rewrites it."""
+    out = tmp_path / "out"
+    _build(out, {"a.txt": b"A"})
+    if os.geteuid() == 0:
+        owner = (65534, 65534)
+    else:  # an ordinary user may give a file to another of their groups
+        groups = [g for g in os.getgroups() if g != os.getegid()]
+        assert groups, "the test needs root or a user in a second group"
+        owner = (os.geteuid(), groups[0])
+    os.chown(out / "a.txt", *owner)
+    _build(out, {"a.txt": b"B"})
+    st = os.stat(out / "a.txt")
+    assert (out / "a.txt").read_bytes() == b"B" and (st.st_uid, st.st_gid) == owner
