@@ -65,6 +65,7 @@ MODULES: dict[str, list[str]] = {
              "tests/test_foundation_markdown.py::test_the_dialect_version_is_in_every_input_hash",
              "tests/test_serve_declared.py::test_declaring_a_job_live_changes_no_input_hash"],
     "sanitize": ["ketapub/sanitize.py", "tests/test_mutation_kills_sanitize.py",
+                 "tests/test_mutation_kills_sanitize_marked.py",
                  "tests/test_foundation_markdown.py", "tests/test_hardening_input.py",
                  "tests/test_tree.py",
                  "-k", "span or nesting or not test_hardening"],
