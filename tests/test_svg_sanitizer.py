@@ -293,13 +293,18 @@ DRAWING_ELEMENTS = _ELEMENT_NAMES.split()
 DRAWING_ATTRIBUTES = _ATTRIBUTE_NAMES.split()
 
 
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
 def test_every_element_and_attribute_of_a_static_drawing_is_kept() -> None:
     attrs = " ".join(f'{a}="{"#p" if a == "href" else "1"}"' for a in DRAWING_ATTRIBUTES)
     children = "".join(f"<{name}/>" for name in DRAWING_ELEMENTS)
-    cleaned, removed = clean_svg(_svg(f'<g {attrs}>{children}</g>'))
+    xml = 'xml:lang="fr" xml:space="preserve"'  # the XML namespace's two, on any element
+    cleaned, removed = clean_svg(_svg(f'<g {attrs} {xml}>{children}</g>'))
     assert removed == []
     group = etree.fromstring(cleaned)[0]
-    assert sorted(group.attrib) == sorted(DRAWING_ATTRIBUTES)
+    assert sorted(group.attrib) == sorted(
+        [*DRAWING_ATTRIBUTES, f"{{{XML_NS}}}lang", f"{{{XML_NS}}}space"])
     assert [n.tag.split("}")[1] for n in group] == DRAWING_ELEMENTS
 
 
