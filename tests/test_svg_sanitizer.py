@@ -318,6 +318,13 @@ def test_a_reference_with_white_space_a_url_parser_keeps_is_not_local(body: str)
     assert clean_svg(_svg('<path id="p" d="M0 0"/><use href=" #p "/>'))[1] == []
 
 
+@pytest.mark.parametrize("href", ["X#p", "!#p", "other.svg#p"])
+def test_a_relative_url_with_a_fragment_is_external(href: str) -> None:
+    """Only a bare fragment stays in the document; anything before ``#`` names a file."""
+    _, removed = clean_svg(_svg(f'<path id="p" d="M0 0"/><use href="{href}"/>'))
+    assert removed == [(1, f"external reference {href!r} in <use>")]
+
+
 # --- properties: generated documents, a short deterministic version of fuzz/fuzz_svg.py -----
 # (last: the slowest test here, so that ``pytest -x`` meets the quick ones first)
 
@@ -364,3 +371,4 @@ def test_generated_svgs_come_out_inert_and_cleaning_twice_changes_nothing(body: 
     assert _fetches(cleaned) == []
     again, removed = clean_svg(cleaned)
     assert (again, removed) == (cleaned, [])
+
