@@ -325,6 +325,18 @@ def test_a_relative_url_with_a_fragment_is_external(href: str) -> None:
     assert removed == [(1, f"external reference {href!r} in <use>")]
 
 
+@pytest.mark.parametrize("function", ["url", "src", "image", "image-set", "-webkit-image-set",
+                                      "cross-fade", "-webkit-cross-fade", "element",
+                                      "-moz-element"])
+def test_every_css_function_that_fetches_is_refused(function: str) -> None:
+    """Written out here, not read from the list the sanitiser keeps: each one fetches."""
+    value = f"{function}('http://canary.test/f')"
+    cleaned, removed = clean_svg(_svg(f'<rect fill="{value}"/><style>rect {{ fill: {value} }}'
+                                      "</style>"))
+    assert b"canary" not in cleaned
+    assert len(removed) == 2
+
+
 # --- properties: generated documents, a short deterministic version of fuzz/fuzz_svg.py -----
 # (last: the slowest test here, so that ``pytest -x`` meets the quick ones first)
 
