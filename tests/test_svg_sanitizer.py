@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import pickle
 
 import pytest
 import tinycss2
@@ -18,7 +19,7 @@ import tinycss2.ast as css
 from lxml import etree
 from PIL import Image
 
-from ketapub.sanitize import SvgError, clean_svg
+from ketapub.sanitize import SvgError, clean_svg, css_is_local
 
 SVG = "http://www.w3.org/2000/svg"
 HEAD = (f'<svg xmlns="{SVG}" xmlns:xlink="http://www.w3.org/1999/xlink" '
@@ -335,6 +336,22 @@ def test_every_css_function_that_fetches_is_refused(function: str) -> None:
                                       "</style>"))
     assert b"canary" not in cleaned
     assert len(removed) == 2
+
+
+@pytest.mark.parametrize("value", ["expression(alert(1))", "-moz-binding('x.xml')",
+                                   "behavior('x.htc')", "@import 'x.css'",
+                                   "@x url(http://canary.test/a)"])
+def test_script_hooks_and_at_keywords_in_a_value_are_refused(value: str) -> None:
+    """Old script hooks as functions, and an at-keyword (which no value holds, and after
+    which nothing would be looked at) make a value not local: ``False``, never just falsy."""
+    assert css_is_local(value) is False
+    cleaned, removed = clean_svg(_svg(f'<rect fill="{value}"/>'))
+    assert b"fill=" not in cleaned and len(removed) == 1
+
+
+def test_an_svg_error_crosses_a_process_boundary_with_its_line() -> None:
+    error = pickle.loads(pickle.dumps(SvgError(3, "bad")))
+    assert type(error) is SvgError and error.line == 3 and str(error) == "bad"
 
 
 # --- properties: generated documents, a short deterministic version of fuzz/fuzz_svg.py -----
