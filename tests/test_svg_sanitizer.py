@@ -340,10 +340,12 @@ def test_every_css_function_that_fetches_is_refused(function: str) -> None:
 
 @pytest.mark.parametrize("value", ["expression(alert(1))", "-moz-binding('x.xml')",
                                    "behavior('x.htc')", "@import 'x.css'",
-                                   "@x url(http://canary.test/a)"])
+                                   "@x url(http://canary.test/a)", "-moz-binding",
+                                   "behavior/**/('x.htc')", "src/**/('http://canary.test/s')"])
 def test_script_hooks_and_at_keywords_in_a_value_are_refused(value: str) -> None:
-    """Old script hooks as functions, and an at-keyword (which no value holds, and after
-    which nothing would be looked at) make a value not local: ``False``, never just falsy."""
+    """Old script hooks as functions or bare names (a comment before ``(`` makes a name of
+    a function), and an at-keyword (which no value holds, and after which nothing would be
+    looked at) make a value not local: ``False``, never just falsy."""
     assert css_is_local(value) is False
     cleaned, removed = clean_svg(_svg(f'<rect fill="{value}"/>'))
     assert b"fill=" not in cleaned and len(removed) == 1
