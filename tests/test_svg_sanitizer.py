@@ -356,6 +356,22 @@ def test_an_svg_error_crosses_a_process_boundary_with_its_line() -> None:
     assert type(error) is SvgError and error.line == 3 and str(error) == "bad"
 
 
+@pytest.mark.parametrize(("css_text", "stylesheet", "local"), [
+    ("(url(http://canary.test/p))", False, False), ("[url(http://canary.test/q)]", False, False),
+    ("{url(http://canary.test/r)}", False, False), ("calc((1 + 2) * 3) [a] {b}", False, True),
+    ("@import 'x.css';", True, False), ("@font-face { src: local(x) }", True, False),
+    ("@media print { a { fill: url(http://canary.test/m) } }", True, False),
+    ("@media (url(http://canary.test/n)) { }", True, False),
+    ("@media print { a }", True, False), ("a { fill: red } }", True, False),
+    ("@media print { a { fill: red } }", True, True), ("a { fill: url(#g) }", True, True),
+])
+def test_css_in_blocks_and_stylesheets_is_local_or_not(css_text: str, stylesheet: bool,
+                                                        local: bool) -> None:
+    """Inside any bracket, and in a stylesheet's rules, what is not local is found; a
+    malformed rule (also inside ``@media``) is refused, and the answer is a bool."""
+    assert css_is_local(css_text, stylesheet=stylesheet) is local
+
+
 # --- properties: generated documents, a short deterministic version of fuzz/fuzz_svg.py -----
 # (last: the slowest test here, so that ``pytest -x`` meets the quick ones first)
 
