@@ -364,6 +364,7 @@ def test_an_svg_error_crosses_a_process_boundary_with_its_line() -> None:
     ("@media (url(http://canary.test/n)) { }", True, False),
     ("@media print { a }", True, False), ("a { fill: red } }", True, False),
     ("@media print { a { fill: red } }", True, True), ("a { fill: url(#g) }", True, True),
+    ("a { fill: url(http://canary.test/q) }", True, False),
 ])
 def test_css_in_blocks_and_stylesheets_is_local_or_not(css_text: str, stylesheet: bool,
                                                         local: bool) -> None:
