@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 import io
 import pickle
+import struct
+import warnings
+import zlib
 
 import pytest
 import tinycss2
@@ -186,6 +189,34 @@ def test_an_inline_raster_that_lies_about_its_type_is_removed() -> None:
     cleaned, removed = clean_svg(_svg(f'<image href="data:image/jpeg;base64,{_png(2, 2)}"/>'))
     assert b"base64" not in cleaned
     assert any("not jpeg" in what for _, what in removed)
+
+
+def test_an_inline_raster_with_broken_base64_is_removed_and_named() -> None:
+    cleaned, removed = clean_svg(_svg('<image href="data:image/png;base64,iVBO=R"/>'))
+    assert b"base64" not in cleaned
+    assert removed == [(1, "inline image with broken base64 in <image>")]
+
+
+def _png_header(width: int, height: int) -> str:
+    """A PNG that is only a header claiming ``width`` x ``height`` pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+    return base64.b64encode(raw).decode()
+
+
+def test_a_raster_that_claims_a_huge_size_is_judged_without_a_warning() -> None:
+    """Pillow warns of a decompression bomb above its own limit; ketapub judges the size
+    itself and reports it, so nothing is printed to the build's output."""
+    body = f'<image href="data:image/png;base64,{_png_header(10_000, 9_500)}"/>'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cleaned, removed = clean_svg(_svg(body))
+    assert b"base64" not in cleaned
+    assert removed == [(1, "inline image of 10000x9500 pixels, over the limit of 40,000,000"
+                           " in <image>")]
 
 
 def _use_levels(levels: int) -> bytes:
