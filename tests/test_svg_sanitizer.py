@@ -191,10 +191,14 @@ def test_an_inline_raster_that_lies_about_its_type_is_removed() -> None:
     assert any("not jpeg" in what for _, what in removed)
 
 
-def test_an_inline_raster_with_broken_base64_is_removed_and_named() -> None:
-    cleaned, removed = clean_svg(_svg('<image href="data:image/png;base64,iVBO=R"/>'))
+@pytest.mark.parametrize(("data", "what"), [
+    ("iVBO=R", "inline image with broken base64"),
+    ("aGVsbG8=", "inline image that cannot be read"),  # "hello": base64, but no image
+])
+def test_an_inline_raster_that_is_no_image_is_removed_and_named(data: str, what: str) -> None:
+    cleaned, removed = clean_svg(_svg(f'<image href="data:image/png;base64,{data}"/>'))
     assert b"base64" not in cleaned
-    assert removed == [(1, "inline image with broken base64 in <image>")]
+    assert removed == [(1, f"{what} in <image>")]
 
 
 def _png_header(width: int, height: int) -> str:
