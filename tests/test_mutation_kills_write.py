@@ -856,17 +856,6 @@ def test_commit_from_inside_the_output_folder(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_a_file_to_keep_stays_even_when_the_manifest_no_longer_lists_it(tmp_path):
-    out = tmp_path / "out"
-    _build(out, {"a.txt": b"A"})
-    m = _manifest(out)
-    m["artifacts"] = []
-    (out / "manifest.json").write_text(json.dumps(m))
-    write.commit(out, {}, {"a.txt": _entry("a.txt", b"A")}, {}, ["a.txt"])
-    assert (out / "a.txt").read_bytes() == b"A"
-    assert [a["path"] for a in _manifest(out)["artifacts"]] == ["a.txt"]
-
-
 def test_a_commit_that_fails_leaves_the_output_as_it_was_and_nothing_beside_it(tmp_path):
     out = tmp_path / "out"
     _build(out, {"a.txt": b"A"})
