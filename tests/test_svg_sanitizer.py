@@ -375,6 +375,8 @@ def test_every_css_function_that_fetches_is_refused(function: str) -> None:
                                       "</style>"))
     assert b"canary" not in cleaned
     assert len(removed) == 2
+    assert css_is_local(value) is False
+    assert css_is_local(f"calc(1px + {value})") is False  # also inside another function
 
 
 @pytest.mark.parametrize("value", ["expression(alert(1))", "-moz-binding('x.xml')",
