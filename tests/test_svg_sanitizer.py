@@ -227,6 +227,28 @@ def test_a_raster_that_claims_a_huge_size_is_removed_without_a_warning(
     assert removed == [(1, f"{what} in <image>")]
 
 
+def test_an_inline_raster_at_exactly_the_pixel_limit_stays() -> None:
+    _, removed = clean_svg(_svg(f'<image href="data:image/png;base64,{_png(20, 50)}"/>'),
+                           max_pixels=1_000)
+    assert removed == []
+
+
+def test_an_inline_raster_is_allowed_in_image_and_fe_image_only() -> None:
+    png = f"data:image/png;base64,{_png(2, 2)}"
+    _, removed = clean_svg(_svg(f'<filter id="f"><feImage href="{png}"/></filter>'
+                                f'<image href="{png}"/>'))
+    assert removed == []
+    cleaned, removed = clean_svg(_svg(f'<use href="{png}"/>'))
+    assert b"base64" not in cleaned
+    assert removed == [(1, f"external reference {png[:60]!r} in <use>")]
+
+
+def test_a_data_url_that_is_no_raster_is_removed_and_named() -> None:
+    cleaned, removed = clean_svg(_svg('<image href="data:image/svg+xml,&lt;svg/&gt;"/>'))
+    assert b"data:" not in cleaned
+    assert removed == [(1, "not an inline PNG, JPEG, GIF or WebP in <image>")]
+
+
 def _use_levels(levels: int) -> bytes:
     """A small SVG whose every level uses the previous one ten times."""
     body = ['<defs><g id="l0"><rect width="1" height="1"/></g>']
