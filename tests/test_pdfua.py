@@ -25,8 +25,6 @@ LARGE_BRANDED = "pdf/harbor-light/large-print/03-spravato-explained.pdf"
 # Rules that fail today, with the item of issue 15 that fixes them. Remove an entry
 # when its item is fixed: the test then asserts the rule as any other.
 KNOWN: dict[str, str] = {
-    "7.1-3": "issue 15 item 1: running heads and page numbers are tagged content the "
-             "structure tree never reaches, not artifacts",
     "7.2-20": "issue 15 item 3: list items hold Lbl and P without LBody",
     "7.5-1": "issue 15 item 4: table header cells have no Scope",
     "x-7.3-bbox": "issue 15 item 5: figure bounding boxes are in CSS pixels from the top",

@@ -4,6 +4,7 @@ One ``FontConfiguration`` per worker process and parsed stylesheets cached by th
 parsing the CSS and loading the @font-face files once saves a good share of every handout
 after the first. Every document goes through :class:`SafeFetcher`, is tagged (PDF/UA-1),
 gets no attachments whatever the HTML says, and carries only dates the HTML gives it.
+What WeasyPrint cannot tag right is fixed afterwards with pikepdf (``pdf_tags``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ketapub.renderers import pdf_tags
 from ketapub.renderers.pdf_fetch import SafeFetcher
 
 _FONT_CONFIG: Any = None
@@ -97,4 +99,4 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
         page.links = [link for link in page.links if link[0] != "attachment"]
     data: bytes = doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, attachments=None,
                                 finisher=_display_title)
-    return data
+    return pdf_tags.artifact_margins(data)

@@ -1,0 +1,95 @@
+"""Tagging fixes WeasyPrint cannot make itself, applied to its PDF with pikepdf.
+
+WeasyPrint tags the content of page-margin boxes (running heads, page numbers, the footer
+note) as marked content whose structure elements it never links into the tree: PDF 1.7 has
+no way to put an Artifact in the tree, so it leaves them dangling (``weasyprint.pdf.tags``).
+Screen readers then read "Page 3 of 5" and the running head on every page (PDF/UA-1 7.1).
+Here that content becomes ``/Artifact`` marked content of type Pagination, and the parent
+tree stops naming the dangling elements.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+
+_PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
+
+
+def _reachable(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
+    """The structure elements the tree reaches from its root, by object id."""
+    root = pdf.Root.get("/StructTreeRoot")
+    seen: set[tuple[int, int]] = set()
+    todo = [root.get("/K")] if isinstance(root, pikepdf.Dictionary) else []
+    while todo:
+        node = todo.pop()
+        items = list(node) if isinstance(node, pikepdf.Array) else [node]
+        for item in items:
+            if isinstance(item, pikepdf.Dictionary) and "/S" in item and item.is_indirect \
+                    and item.objgen not in seen:
+                seen.add(item.objgen)
+                todo.append(item.get("/K"))
+    return seen
+
+
+def _page_parents(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Array]:
+    """The parent tree's arrays (MCID -> structure element), by StructParents key."""
+    root = pdf.Root.get("/StructTreeRoot")
+    tree = root.get("/ParentTree") if isinstance(root, pikepdf.Dictionary) else None
+    out: dict[int, pikepdf.Array] = {}
+    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
+    while todo:
+        node = todo.pop()
+        nums = node.get("/Nums")
+        if isinstance(nums, pikepdf.Array):
+            for i in range(0, len(nums) - 1, 2):
+                entries = nums[i + 1]
+                if isinstance(entries, pikepdf.Array):
+                    out[int(nums[i])] = entries
+        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
+    return out
+
+
+def _mcid(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,
+          ) -> int | None:
+    if str(instruction.operator) != "BDC" or len(instruction.operands) != 2:
+        return None
+    props = instruction.operands[1]
+    return int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props \
+        else None
+
+
+def artifact_margins(data: bytes) -> bytes:
+    """``data`` with every piece of marked content that the structure tree does not reach
+    marked as a pagination artifact instead. A PDF without such content comes back as is."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        reachable = _reachable(pdf)
+        parents = _page_parents(pdf)
+        changed = False
+        for page in pdf.pages:
+            key = page.obj.get("/StructParents")
+            entries = parents.get(int(key)) if key is not None else None
+            if entries is None:
+                continue
+            dangling = {mcid for mcid, elem in enumerate(entries)
+                        if not (isinstance(elem, pikepdf.Dictionary) and elem.is_indirect
+                                and elem.objgen in reachable)}
+            if not dangling:
+                continue
+            instructions = list(pikepdf.parse_content_stream(page))
+            for n, instruction in enumerate(instructions):
+                mcid = _mcid(instruction)
+                if mcid is not None and mcid in dangling:
+                    instructions[n] = pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Artifact, _PAGINATION], pikepdf.Operator("BDC"))
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+            for mcid in dangling:
+                entries[mcid] = None
+            changed = True
+        if not changed:
+            return data
+        out = io.BytesIO()
+        # The ID is derived from the content: the same document gives the same bytes.
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()

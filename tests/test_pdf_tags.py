@@ -1,0 +1,64 @@
+"""Running heads, page numbers and footer notes are pagination artifacts, not content a
+screen reader reads on every page (PDF/UA-1 7.1; issue 15, item 1)."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+from conftest import SINK, SINK_AS_OF
+from pdfua_rules import check
+
+import ketapub
+from ketapub.renderers.pdf_tags import artifact_margins
+
+BRANDED = "pdf/sink-clinic/01-everything.pdf"
+
+
+@pytest.fixture(scope="module")
+def handout() -> bytes:
+    """A branded handout: running heads, page numbers and the clinic's footer note."""
+    return ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path=BRANDED,
+                          brands=["sink-clinic"])[BRANDED]
+
+
+def _pagination_artifacts(page: pikepdf.Page) -> int:
+    return sum(1 for ins in pikepdf.parse_content_stream(page)
+               if str(ins.operator) == "BDC" and ins.operands[0] == "/Artifact"
+               and ins.operands[1].get("/Type") == "/Pagination")
+
+
+def test_every_page_has_its_margin_boxes_as_pagination_artifacts(handout: bytes,
+                                                                 tmp_path) -> None:
+    with pikepdf.open(io.BytesIO(handout)) as pdf:
+        counts = [_pagination_artifacts(page) for page in pdf.pages]
+    # The first page shows the page number and the footer note; the others add the
+    # series title and the part title at the top.
+    assert counts[0] >= 2 and all(n >= 4 for n in counts[1:]), counts
+    (tmp_path / "h.pdf").write_bytes(handout)
+    assert not [f for f in check(tmp_path / "h.pdf") if f.rule.startswith("7.1-")]
+
+
+def test_the_parent_tree_names_no_element_the_tree_does_not_reach(handout: bytes) -> None:
+    with pikepdf.open(io.BytesIO(handout)) as pdf:
+        nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        entries = [e for arr in nums[1::2] if isinstance(arr, pikepdf.Array) for e in arr]
+        elems = [e for e in entries if isinstance(e, pikepdf.Dictionary)]
+        assert elems and all(_reaches_root(e) for e in elems)
+
+
+def _reaches_root(elem: pikepdf.Dictionary) -> bool:
+    """The element is a kid of its parent, and so on up to the tree's root."""
+    while elem.get("/Type") != "/StructTreeRoot":
+        parent = elem.P
+        kids = parent.K if isinstance(parent.K, pikepdf.Array) else [parent.K]
+        if not any(isinstance(k, pikepdf.Dictionary) and k.is_indirect
+                   and k.objgen == elem.objgen for k in kids):
+            return False
+        elem = parent
+    return True
+
+
+def test_a_pdf_already_fixed_comes_back_byte_for_byte(handout: bytes) -> None:
+    assert artifact_margins(handout) == handout
