@@ -99,4 +99,4 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
         page.links = [link for link in page.links if link[0] != "attachment"]
     data: bytes = doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, attachments=None,
                                 finisher=_display_title)
-    return pdf_tags.artifact_margins(data)
+    return pdf_tags.finish(data)

@@ -6,6 +6,11 @@ no way to put an Artifact in the tree, so it leaves them dangling (``weasyprint.
 Screen readers then read "Page 3 of 5" and the running head on every page (PDF/UA-1 7.1).
 Here that content becomes ``/Artifact`` marked content of type Pagination, and the parent
 tree stops naming the dangling elements.
+
+WeasyPrint also writes a Figure's layout BBox in CSS pixels measured from the top of the
+page; PDF wants points from the bottom, so assistive technology and reflow tools looked
+for the picture where it is not. The BBox is converted here (the tests check it holds
+what the figure draws, so a WeasyPrint that fixes it itself shows up at once).
 """
 
 from __future__ import annotations
@@ -15,22 +20,27 @@ import io
 import pikepdf
 
 _PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
+_PX = 0.75  # points per CSS pixel: WeasyPrint draws every page scaled by it
 
 
-def _reachable(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
-    """The structure elements the tree reaches from its root, by object id."""
+def _reachable_elems(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """The structure elements the tree reaches from its root, in document order."""
     root = pdf.Root.get("/StructTreeRoot")
     seen: set[tuple[int, int]] = set()
-    todo = [root.get("/K")] if isinstance(root, pikepdf.Dictionary) else []
-    while todo:
-        node = todo.pop()
+    out: list[pikepdf.Dictionary] = []
+
+    def walk(node: pikepdf.Object | None, depth: int) -> None:
         items = list(node) if isinstance(node, pikepdf.Array) else [node]
         for item in items:
             if isinstance(item, pikepdf.Dictionary) and "/S" in item and item.is_indirect \
-                    and item.objgen not in seen:
+                    and item.objgen not in seen and depth < 256:
                 seen.add(item.objgen)
-                todo.append(item.get("/K"))
-    return seen
+                out.append(item)
+                walk(item.get("/K"), depth + 1)
+
+    if isinstance(root, pikepdf.Dictionary):
+        walk(root.get("/K"), 0)
+    return out
 
 
 def _page_parents(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Array]:
@@ -60,36 +70,61 @@ def _mcid(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamI
         else None
 
 
-def artifact_margins(data: bytes) -> bytes:
-    """``data`` with every piece of marked content that the structure tree does not reach
-    marked as a pagination artifact instead. A PDF without such content comes back as is."""
+def finish(data: bytes) -> bytes:
+    """``data`` with the fixes of this module; a PDF that needs none comes back as is."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        reachable = _reachable(pdf)
-        parents = _page_parents(pdf)
-        changed = False
-        for page in pdf.pages:
-            key = page.obj.get("/StructParents")
-            entries = parents.get(int(key)) if key is not None else None
-            if entries is None:
-                continue
-            dangling = {mcid for mcid, elem in enumerate(entries)
-                        if not (isinstance(elem, pikepdf.Dictionary) and elem.is_indirect
-                                and elem.objgen in reachable)}
-            if not dangling:
-                continue
-            instructions = list(pikepdf.parse_content_stream(page))
-            for n, instruction in enumerate(instructions):
-                mcid = _mcid(instruction)
-                if mcid is not None and mcid in dangling:
-                    instructions[n] = pikepdf.ContentStreamInstruction(
-                        [pikepdf.Name.Artifact, _PAGINATION], pikepdf.Operator("BDC"))
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
-            for mcid in dangling:
-                entries[mcid] = None
-            changed = True
+        elems = _reachable_elems(pdf)
+        changed = artifact_margins(pdf, elems)
+        changed = figure_bboxes(pdf, elems) or changed
         if not changed:
             return data
         out = io.BytesIO()
         # The ID is derived from the content: the same document gives the same bytes.
         pdf.save(out, deterministic_id=True)
         return out.getvalue()
+
+
+def figure_bboxes(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
+    """Every Figure's layout BBox in points from the bottom of its page. True if changed."""
+    changed = False
+    for elem in elems:
+        attrs = elem.get("/A")
+        page = elem.get("/Pg")
+        if elem.S != "/Figure" or not isinstance(attrs, pikepdf.Dictionary) or \
+                "/BBox" not in attrs or not isinstance(page, pikepdf.Dictionary):
+            continue
+        height = float(pikepdf.Page(page).mediabox[3])
+        x0, y0, x1, y1 = (float(v) for v in attrs.BBox)
+        attrs.BBox = pikepdf.Array([round(v, 3) for v in (
+            x0 * _PX, height - y1 * _PX, x1 * _PX, height - y0 * _PX)])
+        changed = True
+    return changed
+
+
+def artifact_margins(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
+    """Every piece of marked content that the structure tree does not reach (``elems``)
+    marked as a pagination artifact instead. True if anything changed."""
+    reachable = {elem.objgen for elem in elems}
+    parents = _page_parents(pdf)
+    changed = False
+    for page in pdf.pages:
+        key = page.obj.get("/StructParents")
+        entries = parents.get(int(key)) if key is not None else None
+        if entries is None:
+            continue
+        dangling = {mcid for mcid, elem in enumerate(entries)
+                    if not (isinstance(elem, pikepdf.Dictionary) and elem.is_indirect
+                            and elem.objgen in reachable)}
+        if not dangling:
+            continue
+        instructions = list(pikepdf.parse_content_stream(page))
+        for n, instruction in enumerate(instructions):
+            mcid = _mcid(instruction)
+            if mcid is not None and mcid in dangling:
+                instructions[n] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, _PAGINATION], pikepdf.Operator("BDC"))
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        for mcid in dangling:
+            entries[mcid] = None
+        changed = True
+    return changed
