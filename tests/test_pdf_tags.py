@@ -95,3 +95,23 @@ def _walk(node: pikepdf.Object) -> list[pikepdf.Dictionary]:
         if isinstance(item, pikepdf.Dictionary) and "/S" in item:
             out += [item, *_walk(item.get("/K", pikepdf.Array()))]
     return out
+
+
+def test_list_items_hold_a_label_and_a_body(handout: bytes) -> None:
+    """Issue 15, item 3 (PDF/UA 7.2-20): a footnote's paragraph sits in an LBody, and the
+    moved elements name their new parent."""
+    with pikepdf.open(io.BytesIO(handout)) as pdf:
+        elems = _walk(pdf.Root.StructTreeRoot.K)
+        items = [e for e in elems if e.S == "/LI"]
+        assert items
+        for li in items:
+            kinds = [str(k.S) for k in li.K] if isinstance(li.K, pikepdf.Array) else []
+            assert set(kinds) <= {"/Lbl", "/LBody"} and "/LBody" in kinds, kinds
+        assert any(k.S == "/P" for li in items for b in li.K if b.S == "/LBody"
+                   for k in (b.K if isinstance(b.K, pikepdf.Array) else [b.K])
+                   if isinstance(k, pikepdf.Dictionary))
+        for elem in elems:
+            kids = elem.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    assert kid.P.objgen == elem.objgen, (str(kid.S), str(elem.S))

@@ -11,6 +11,9 @@ WeasyPrint also writes a Figure's layout BBox in CSS pixels measured from the to
 page; PDF wants points from the bottom, so assistive technology and reflow tools looked
 for the picture where it is not. The BBox is converted here (the tests check it holds
 what the figure draws, so a WeasyPrint that fixes it itself shows up at once).
+
+A list item whose content is a block (a loose list, the footnotes) comes out as LI with
+Lbl and P; PDF/UA wants the P inside an LBody (7.2-20). It is wrapped in one here.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ def finish(data: bytes) -> bytes:
         elems = _reachable_elems(pdf)
         changed = artifact_margins(pdf, elems)
         changed = figure_bboxes(pdf, elems) or changed
+        changed = list_bodies(pdf, elems) or changed
         if not changed:
             return data
         out = io.BytesIO()
@@ -99,6 +103,57 @@ def figure_bboxes(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
             x0 * _PX, height - y1 * _PX, x1 * _PX, height - y0 * _PX)])
         changed = True
     return changed
+
+
+def list_bodies(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
+    """Every LI's kids other than Lbl and LBody moved into a new LBody. True if changed."""
+    changed = False
+    for li in elems:
+        if li.S != "/LI" or "/K" not in li:
+            continue
+        kids = list(li.K) if isinstance(li.K, pikepdf.Array) else [li.K]
+        stray = [n for n, kid in enumerate(kids)
+                 if not (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in (
+                     "/Lbl", "/LBody"))]
+        if not stray:
+            continue
+        body = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody, P=li,
+            K=pikepdf.Array([kids[n] for n in stray])))
+        if "/Pg" in li:
+            body.Pg = li.Pg
+        for n in stray:
+            if isinstance(kids[n], pikepdf.Dictionary) and "/S" in kids[n]:
+                kids[n].P = body
+        li.K = pikepdf.Array([body if n == stray[0] else kid for n, kid in enumerate(kids)
+                              if n == stray[0] or n not in stray])
+        _repoint_parents(pdf, li, body)  # the LI's own marked content now sits in the LBody
+        changed = True
+    return changed
+
+
+def _repoint_parents(pdf: pikepdf.Pdf, old: pikepdf.Dictionary,
+                     new: pikepdf.Dictionary) -> None:
+    """Parent-tree entries naming ``old`` name ``new`` instead."""
+    root = pdf.Root.StructTreeRoot
+    todo = [root.get("/ParentTree")]
+    while todo:
+        node = todo.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        nums = node.get("/Nums")
+        if isinstance(nums, pikepdf.Array):
+            for i in range(1, len(nums), 2):
+                value = nums[i]
+                if isinstance(value, pikepdf.Array):
+                    for j, entry in enumerate(value):
+                        if isinstance(entry, pikepdf.Dictionary) and entry.is_indirect and \
+                                entry.objgen == old.objgen:
+                            value[j] = new
+                elif isinstance(value, pikepdf.Dictionary) and value.is_indirect and \
+                        value.objgen == old.objgen:
+                    nums[i] = new
+        todo += list(node.get("/Kids", []))
 
 
 def artifact_margins(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
