@@ -115,3 +115,25 @@ def test_list_items_hold_a_label_and_a_body(handout: bytes) -> None:
             for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
                 if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                     assert kid.P.objgen == elem.objgen, (str(kid.S), str(elem.S))
+
+
+def test_each_contents_entry_is_one_link(sink_series: ketapub.Series) -> None:
+    """Issue 15, item 2: one annotation per entry of the booklet's contents, tagged Link,
+    where there were five nested ones (some tagged Span)."""
+    data = ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path="pdf/booklet.pdf")
+    with pikepdf.open(io.BytesIO(data["pdf/booklet.pdf"])) as pdf:
+        nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        parents = {int(k): v for k, v in zip(nums[::2], nums[1::2], strict=True)}
+        contents = pdf.pages[1]
+        links = [a for a in contents.obj.Annots if a.Subtype == "/Link" and "/Dest" in a]
+        released = sum(1 for p in sink_series.parts if p.publish_at.isoformat() < "2025-06")
+        assert len(links) == released
+        assert all(parents[int(a.StructParent)].S == "/Link" for a in links)
+        kept = {a.objgen for page in pdf.pages for a in page.obj.get("/Annots", [])}
+        for value in parents.values():  # the tree points at no annotation that is gone
+            if not isinstance(value, pikepdf.Dictionary):
+                continue
+            objs = [k.Obj for k in (value.K if isinstance(value.K, pikepdf.Array) else
+                                    [value.K])
+                    if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
+            assert all(o.objgen in kept for o in objs)

@@ -26,8 +26,6 @@ LARGE_BRANDED = "pdf/harbor-light/large-print/03-spravato-explained.pdf"
 # when its item is fixed: the test then asserts the rule as any other.
 KNOWN: dict[str, str] = {
     "7.5-1": "issue 15 item 4: table header cells have no Scope",
-    "7.18.5-1": "issue 15 item 2: the contents page's links are tagged as Span",
-    "x-7.18.5-overlap": "issue 15 item 2: links inside links on the contents page",
 }
 
 

@@ -14,6 +14,11 @@ what the figure draws, so a WeasyPrint that fixes it itself shows up at once).
 
 A list item whose content is a block (a loose list, the footnotes) comes out as LI with
 Lbl and P; PDF/UA wants the P inside an LBody (7.2-20). It is wrapped in one here.
+
+A link laid out as a block (the booklet's contents entries) gets an annotation for its
+block and another for every box inside it, each on top of the first and many tagged as
+Span: a keyboard user met each entry five times. Only the outermost annotation of a link
+stays, and a Link element inside a Link becomes a Span.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ def finish(data: bytes) -> bytes:
         changed = artifact_margins(pdf, elems)
         changed = figure_bboxes(pdf, elems) or changed
         changed = list_bodies(pdf, elems) or changed
+        changed = nested_links(pdf, elems) or changed
         if not changed:
             return data
         out = io.BytesIO()
@@ -130,6 +136,82 @@ def list_bodies(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
         _repoint_parents(pdf, li, body)  # the LI's own marked content now sits in the LBody
         changed = True
     return changed
+
+
+def _rect(annot: pikepdf.Dictionary) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _target(annot: pikepdf.Dictionary) -> bytes:
+    """Where a link annotation goes, comparable between annotations."""
+    dest = annot.get("/Dest")
+    action = annot.get("/A")
+    if dest is not None:
+        return b"D" + dest.unparse(resolved=True)
+    if isinstance(action, pikepdf.Dictionary):
+        return b"A" + action.unparse(resolved=True)
+    return b""
+
+
+def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    slack = 0.5
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def nested_links(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
+    """Drop link annotations that lie inside another to the same place, with their object
+    references in the tree; a Link element inside a Link that is left without an
+    annotation becomes a Span. True if anything changed."""
+    dropped: set[tuple[int, int]] = set()
+    keys: set[int] = set()  # their StructParent keys in the parent tree
+    for page in pdf.pages:
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, pikepdf.Array):
+            continue
+        links = [(n, a, _rect(a), _target(a)) for n, a in enumerate(annots)
+                 if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == "/Link"]
+        inner = {n for n, _, rect, target in links for m, _, other, where in links
+                 if m != n and target and target == where and _inside(rect, other)
+                 and (rect != other or m < n)}
+        if not inner:
+            continue
+        dropped |= {annots[n].objgen for n in inner if annots[n].is_indirect}
+        keys |= {int(annots[n].StructParent) for n in inner if "/StructParent" in annots[n]}
+        page.obj.Annots = pikepdf.Array([a for n, a in enumerate(annots) if n not in inner])
+    if not dropped:
+        return False
+    for elem in elems:
+        kids = elem.get("/K")
+        if not isinstance(kids, pikepdf.Array):
+            continue
+        kept = [k for k in kids if not (isinstance(k, pikepdf.Dictionary)
+                                        and k.get("/Type") == "/OBJR" and "/Obj" in k
+                                        and k.Obj.objgen in dropped)]
+        if len(kept) != len(kids):
+            elem.K = pikepdf.Array(kept)
+    for elem in elems:
+        if elem.S != "/Link" or _objrs(elem):
+            continue
+        parent = elem.get("/P")
+        while isinstance(parent, pikepdf.Dictionary) and parent.get("/S") != "/Link":
+            parent = parent.get("/P")
+        if isinstance(parent, pikepdf.Dictionary):
+            elem.S = pikepdf.Name.Span
+    tree = pdf.Root.StructTreeRoot.ParentTree
+    nums = tree.get("/Nums")
+    if isinstance(nums, pikepdf.Array):
+        pairs = [(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+        tree.Nums = pikepdf.Array([x for key, value in pairs if int(key) not in keys
+                                   for x in (key, value)])
+    return True
+
+
+def _objrs(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    kids = elem.get("/K")
+    items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return [k for k in items if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
 
 
 def _repoint_parents(pdf: pikepdf.Pdf, old: pikepdf.Dictionary,
