@@ -137,3 +137,13 @@ def test_each_contents_entry_is_one_link(sink_series: ketapub.Series) -> None:
                                     [value.K])
                     if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
             assert all(o.objgen in kept for o in objs)
+
+
+def test_header_cells_have_a_scope(handout: bytes) -> None:
+    """Issue 15, item 4 (PDF/UA 7.5-1): a column header says it heads its column."""
+    with pikepdf.open(io.BytesIO(handout)) as pdf:
+        heads = [e for e in _walk(pdf.Root.StructTreeRoot.K) if e.S == "/TH"]
+        assert heads
+        for th in heads:
+            expected = "/Column" if th.P.P.S == "/THead" else "/Row"
+            assert th.A.Scope == expected

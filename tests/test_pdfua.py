@@ -25,7 +25,6 @@ LARGE_BRANDED = "pdf/harbor-light/large-print/03-spravato-explained.pdf"
 # Rules that fail today, with the item of issue 15 that fixes them. Remove an entry
 # when its item is fixed: the test then asserts the rule as any other.
 KNOWN: dict[str, str] = {
-    "7.5-1": "issue 15 item 4: table header cells have no Scope",
 }
 
 
@@ -66,15 +65,15 @@ def test_every_pdf_keeps_the_rule(rule: str, findings: list[Finding]) -> None:
 
 
 def test_pdfua_from_pypi_reports_no_error(pdfs: list[Path]) -> None:
-    """pdfua (PyPI) as a second opinion: no ERROR finding on any PDF. Its table-scope
-    warning (UA-15-003) is this checker's 7.5-1, tracked there."""
+    """pdfua (PyPI) as a second opinion: no ERROR or WARNING finding on any PDF (one of its
+    rules, UA-14-001, raises on these files and is reported as skipped, not as a finding)."""
     from pdfua import Severity, validate
 
     errors = []
     for path in pdfs:
         report = validate(str(path))
         errors += [f"{path.name}: {f.rule_id} {f.message}" for f in report.findings
-                   if f.severity == Severity.ERROR]
+                   if f.severity in (Severity.ERROR, Severity.WARNING)]
     assert not errors, "\n".join(errors)
 
 

@@ -19,6 +19,10 @@ A link laid out as a block (the booklet's contents entries) gets an annotation f
 block and another for every box inside it, each on top of the first and many tagged as
 Span: a keyboard user met each entry five times. Only the outermost annotation of a link
 stays, and a Link element inside a Link becomes a Span.
+
+WeasyPrint ties data cells to header cells with Headers and IDs but gives a TH no Scope,
+which PDF/UA checkers and some screen readers want (7.5-1): a TH in a row that holds data
+cells heads its row, any other TH its column.
 """
 
 from __future__ import annotations
@@ -86,6 +90,7 @@ def finish(data: bytes) -> bytes:
         changed = figure_bboxes(pdf, elems) or changed
         changed = list_bodies(pdf, elems) or changed
         changed = nested_links(pdf, elems) or changed
+        changed = header_scopes(elems) or changed
         if not changed:
             return data
         out = io.BytesIO()
@@ -135,6 +140,31 @@ def list_bodies(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
                               if n == stray[0] or n not in stray])
         _repoint_parents(pdf, li, body)  # the LI's own marked content now sits in the LBody
         changed = True
+    return changed
+
+
+def header_scopes(elems: list[pikepdf.Dictionary]) -> bool:
+    """Every TH without a Scope gets Row or Column. True if anything changed."""
+    changed = False
+    for row in elems:
+        if row.S != "/TR":
+            continue
+        kids = row.get("/K")
+        cells = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
+                 if isinstance(k, pikepdf.Dictionary) and k.get("/S") in ("/TH", "/TD")]
+        parent = row.get("/P")
+        in_head = isinstance(parent, pikepdf.Dictionary) and parent.get("/S") == "/THead"
+        scope = pikepdf.Name.Row if not in_head and any(c.S == "/TD" for c in cells) \
+            else pikepdf.Name.Column
+        for cell in cells:
+            if cell.S != "/TH":
+                continue
+            attrs = cell.get("/A")
+            if not isinstance(attrs, pikepdf.Dictionary):
+                attrs = cell.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
+            if "/Scope" not in attrs:
+                attrs.Scope = scope
+                changed = True
     return changed
 
 
