@@ -4,6 +4,7 @@ ends, so search and copy find "glutamate", not "glu-" and "tamate"."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import subprocess
@@ -129,3 +130,35 @@ def test_pdftotext_finds_every_sentence_of_every_handout(handouts: Path, large: 
                 missing.append(f"{pdf.name}: {sentence}")
     assert checked > 300
     assert not missing, f"{len(missing)} of {checked} sentences:\n" + "\n".join(missing[:30])
+
+
+def _head_words(pdf: Path) -> list[tuple[str, float, float]]:
+    """The words pdftotext finds above the page area of page 2: (word, width, height)."""
+    out = subprocess.run([require("pdftotext"), "-f", "2", "-l", "2", "-bbox", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                       r'yMax="([\d.]+)">([^<]*)</word>', out)
+    margin = 20 / 25.4 * 72  # no page has a smaller top margin
+    return [(html.unescape(w), float(x1) - float(x0), float(y1) - float(y0))
+            for x0, y0, x1, y1, w in words if float(y1) < margin]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["standard", "large-print"])
+def test_running_head_is_the_title_or_cut_at_a_word(handouts: Path, large: bool) -> None:
+    """Issue 15, item 10: never "...surprising jour...". The head shows whole words at
+    their width (a head too long for its box was drawn squeezed and clipped), and is the
+    title or a word-boundary cut of it with an ellipsis."""
+    series = ketapub.load(CONTENT)
+    for part in series.parts:
+        words = _head_words(_handout(handouts, part, large))
+        text = " ".join(w for w, _, _ in words)
+        assert text.startswith(series.title), text
+        head = text[len(series.title):].strip()
+        for word, width, height in words[len(series.title.split()):]:
+            assert width >= 0.25 * height * len(word), (part.slug, word, width)
+        if head.endswith("…"):
+            kept = head[:-1]
+            assert part.title.startswith(kept) and part.title[len(kept)] == " ", head
+            assert len(kept) > 20, head
+        else:
+            assert head == part.title
