@@ -316,7 +316,7 @@ def _body_font_sizes(data_or_path: Path) -> Counter[float]:
     return sizes
 
 
-def test_large_print_body_is_at_least_16pt(sink: Path, tmp_path: Path) -> None:
+def test_large_print_body_is_18pt(sink: Path, tmp_path: Path) -> None:
     normal = _body_font_sizes(sink / SINK_HANDOUT).most_common(1)[0][0]
     large_path = SINK_HANDOUT.replace("pdf/", "pdf/large-print/", 1)
     data = ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path=large_path,
@@ -324,7 +324,7 @@ def test_large_print_body_is_at_least_16pt(sink: Path, tmp_path: Path) -> None:
     (tmp_path / "large.pdf").write_bytes(data)
     large = _body_font_sizes(tmp_path / "large.pdf").most_common(1)[0][0]
     assert normal == pytest.approx(12, abs=0.2)
-    assert large >= 16
+    assert large == pytest.approx(18, abs=0.2)
     assert int(info(tmp_path / "large.pdf")["Pages"]) > int(info(sink / SINK_HANDOUT)["Pages"])
 
 
