@@ -112,9 +112,6 @@ def test_no_word_is_hyphenated_at_a_line_end(handouts: Path, large: bool) -> Non
     assert not broken, broken
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 6: a compound broken at its own hyphen "
-                   "('FDA-approved' at a line end) extracts as 'FDAapproved'; its words need "
-                   "to be kept on one line in the print HTML")
 @pytest.mark.parametrize("large", [False, True], ids=["standard", "large-print"])
 def test_pdftotext_finds_every_sentence_of_every_handout(handouts: Path, large: bool) -> None:
     series = ketapub.load(CONTENT)

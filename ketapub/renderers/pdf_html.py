@@ -82,6 +82,10 @@ def _qr(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
 
 
+# A word of letters and digits joined by hyphens, short enough to keep on one line.
+_COMPOUND = re.compile(r"(?<![\w-])((?=[\w-]{3,30}(?![\w-]))\w+(?:-\w+)+)(?![\w-])")
+
+
 class PrintTranslator(HtmlTranslator):
     """A part's body on paper, where a link is dead.
 
@@ -121,6 +125,12 @@ class PrintTranslator(HtmlTranslator):
             return link + pageref
         where = self.text(" (" + t["part"].format(n=part.part)) + pageref + ")"
         return link + self.element("span", where, [("class", "xref-where")])
+
+    def text(self, text: str) -> str:
+        """A compound ("FDA-approved") is kept on one line: broken at its own hyphen, it
+        extracts from the PDF as "FDAapproved" (pdftotext takes a line-end hyphen for
+        hyphenation), so search and copy would miss it."""
+        return _COMPOUND.sub(r'<span class="compound">\1</span>', super().text(text))
 
     def notes_heading(self) -> str:
         return self.element("h3" if self.booklet else "h2", self.text(self.labels["notes"]),
