@@ -147,3 +147,20 @@ def test_header_cells_have_a_scope(handout: bytes) -> None:
         for th in heads:
             expected = "/Column" if th.P.P.S == "/THead" else "/Row"
             assert th.A.Scope == expected
+
+
+def test_a_two_way_table_has_row_headers() -> None:
+    """Issue 15, item 4: the comparison table's first column heads its rows, and each data
+    cell names both of its headers."""
+    from conftest import CONTENT
+
+    path = "pdf/03-spravato-explained.pdf"
+    data = ketapub.render(CONTENT, "pdf", as_of="2030-01-01T00:00:00+00:00", path=path)[path]
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        rows = [e for e in _walk(pdf.Root.StructTreeRoot.K)
+                if e.S == "/TR" and e.P.S == "/TBody"]
+        assert len(rows) >= 6
+        for row in rows:
+            first, *rest = list(row.K)
+            assert first.S == "/TH" and first.A.Scope == "/Row"
+            assert all(c.S == "/TD" and first.ID in list(c.A.Headers) for c in rest)

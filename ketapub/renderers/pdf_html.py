@@ -132,6 +132,18 @@ class PrintTranslator(HtmlTranslator):
         hyphenation), so search and copy would miss it."""
         return _COMPOUND.sub(r'<span class="compound">\1</span>', super().text(text))
 
+    def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        """A two-way table's first column heads its rows (the tagged PDF then ties each
+        data cell to its row too); an empty corner is a data cell."""
+        blank = all(isinstance(c, tree.Text) and not c.text.strip() for c in cell.children)
+        return "th" if cell.header and not blank else "td"
+
+    def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        attrs = super().cell_attrs(cell, head)
+        if cell.scope and self.cell_tag(cell, head) == "th":
+            attrs.append(("scope", cell.scope))
+        return attrs
+
     def notes_heading(self) -> str:
         return self.element("h3" if self.booklet else "h2", self.text(self.labels["notes"]),
                             [("class", "notes-title")])
