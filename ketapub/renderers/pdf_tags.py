@@ -123,24 +123,31 @@ def list_bodies(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
         if li.S != "/LI" or "/K" not in li:
             continue
         kids = list(li.K) if isinstance(li.K, pikepdf.Array) else [li.K]
-        stray = [n for n, kid in enumerate(kids)
-                 if not (isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in (
-                     "/Lbl", "/LBody"))]
-        if not stray:
-            continue
-        body = pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody, P=li,
-            K=pikepdf.Array([kids[n] for n in stray])))
-        if "/Pg" in li:
-            body.Pg = li.Pg
-        for n in stray:
-            if isinstance(kids[n], pikepdf.Dictionary) and "/S" in kids[n]:
-                kids[n].P = body
-        li.K = pikepdf.Array([body if n == stray[0] else kid for n, kid in enumerate(kids)
-                              if n == stray[0] or n not in stray])
-        _repoint_parents(pdf, li, body)  # the LI's own marked content now sits in the LBody
-        changed = True
+        stray = [n for n, kid in enumerate(kids) if not _is_kind(kid, "/Lbl", "/LBody")]
+        if stray:
+            _wrap_body(pdf, li, kids, stray)
+            changed = True
     return changed
+
+
+def _is_kind(obj: pikepdf.Object, *kinds: str) -> bool:
+    return isinstance(obj, pikepdf.Dictionary) and obj.get("/S") in kinds
+
+
+def _wrap_body(pdf: pikepdf.Pdf, li: pikepdf.Dictionary, kids: list[pikepdf.Object],
+               stray: list[int]) -> None:
+    """Move ``kids[n]`` for every n in ``stray`` into a new LBody at the first one's place."""
+    body = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody, P=li,
+        K=pikepdf.Array([kids[n] for n in stray])))
+    if "/Pg" in li:
+        body.Pg = li.Pg
+    for n in stray:
+        if isinstance(kids[n], pikepdf.Dictionary) and "/S" in kids[n]:
+            kids[n].P = body
+    li.K = pikepdf.Array([body if n == stray[0] else kid for n, kid in enumerate(kids)
+                          if n == stray[0] or n not in stray])
+    _repoint_parents(pdf, li, body)  # the LI's own marked content now sits in the LBody
 
 
 def header_scopes(elems: list[pikepdf.Dictionary]) -> bool:
@@ -197,45 +204,68 @@ def nested_links(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     dropped: set[tuple[int, int]] = set()
     keys: set[int] = set()  # their StructParent keys in the parent tree
     for page in pdf.pages:
-        annots = page.obj.get("/Annots")
-        if not isinstance(annots, pikepdf.Array):
-            continue
-        links = [(n, a, _rect(a), _target(a)) for n, a in enumerate(annots)
-                 if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == "/Link"]
-        inner = {n for n, _, rect, target in links for m, _, other, where in links
-                 if m != n and target and target == where and _inside(rect, other)
-                 and (rect != other or m < n)}
-        if not inner:
-            continue
-        dropped |= {annots[n].objgen for n in inner if annots[n].is_indirect}
-        keys |= {int(annots[n].StructParent) for n in inner if "/StructParent" in annots[n]}
-        page.obj.Annots = pikepdf.Array([a for n, a in enumerate(annots) if n not in inner])
+        _drop_inner_links(page, dropped, keys)
     if not dropped:
         return False
     for elem in elems:
-        kids = elem.get("/K")
-        if not isinstance(kids, pikepdf.Array):
-            continue
-        kept = [k for k in kids if not (isinstance(k, pikepdf.Dictionary)
-                                        and k.get("/Type") == "/OBJR" and "/Obj" in k
-                                        and k.Obj.objgen in dropped)]
-        if len(kept) != len(kids):
-            elem.K = pikepdf.Array(kept)
+        _drop_objrs(elem, dropped)
     for elem in elems:
-        if elem.S != "/Link" or _objrs(elem):
-            continue
-        parent = elem.get("/P")
-        while isinstance(parent, pikepdf.Dictionary) and parent.get("/S") != "/Link":
-            parent = parent.get("/P")
-        if isinstance(parent, pikepdf.Dictionary):
+        if elem.S == "/Link" and not _objrs(elem) and _inside_link(elem):
             elem.S = pikepdf.Name.Span
+    _drop_parent_keys(pdf, keys)
+    return True
+
+
+def _drop_inner_links(page: pikepdf.Page, dropped: set[tuple[int, int]],
+                      keys: set[int]) -> None:
+    """Remove the page's inner link annotations, adding them and their keys to the sets."""
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return
+    inner = _inner_links(annots)
+    if not inner:
+        return
+    gone = [annots[n] for n in sorted(inner)]
+    dropped.update(a.objgen for a in gone if a.is_indirect)
+    keys.update(int(a.StructParent) for a in gone if "/StructParent" in a)
+    page.obj.Annots = pikepdf.Array([a for n, a in enumerate(annots) if n not in inner])
+
+
+def _drop_parent_keys(pdf: pikepdf.Pdf, keys: set[int]) -> None:
     tree = pdf.Root.StructTreeRoot.ParentTree
     nums = tree.get("/Nums")
     if isinstance(nums, pikepdf.Array):
         pairs = [(nums[i], nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
         tree.Nums = pikepdf.Array([x for key, value in pairs if int(key) not in keys
                                    for x in (key, value)])
-    return True
+
+
+def _inner_links(annots: pikepdf.Array) -> set[int]:
+    """Indexes of the link annotations inside another one to the same place (of two
+    equal ones, the later)."""
+    links = [(n, _rect(a), _target(a)) for n, a in enumerate(annots)
+             if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == "/Link"]
+    return {n for n, rect, target in links for m, other, where in links
+            if m != n and target and target == where and _inside(rect, other)
+            and (rect != other or m < n)}
+
+
+def _drop_objrs(elem: pikepdf.Dictionary, dropped: set[tuple[int, int]]) -> None:
+    kids = elem.get("/K")
+    if not isinstance(kids, pikepdf.Array):
+        return
+    kept = [k for k in kids if not (isinstance(k, pikepdf.Dictionary)
+                                    and k.get("/Type") == "/OBJR" and "/Obj" in k
+                                    and k.Obj.objgen in dropped)]
+    if len(kept) != len(kids):
+        elem.K = pikepdf.Array(kept)
+
+
+def _inside_link(elem: pikepdf.Dictionary) -> bool:
+    parent = elem.get("/P")
+    while isinstance(parent, pikepdf.Dictionary) and parent.get("/S") != "/Link":
+        parent = parent.get("/P")
+    return isinstance(parent, pikepdf.Dictionary)
 
 
 def _objrs(elem: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
