@@ -1,9 +1,11 @@
-"""The printed web address, e-mail and clinic website on a handout's last page are links a
-reader can follow from the PDF, tagged as Link (issue 15, item 7)."""
+"""Links in the PDFs lead somewhere: the printed web address, e-mail and clinic website on a
+handout's last page are links a reader can follow, tagged as Link (issue 15, item 7); a
+citation in the booklet goes to its entry in that part's reference list."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pikepdf
 from conftest import SINK, SINK_AS_OF
@@ -39,3 +41,28 @@ def test_web_address_email_and_website_are_tagged_links(sink_series: ketapub.Ser
     assert links[part_url] == "/Link"
     assert links[f"mailto:{brand.email}"] == "/Link"
     assert links[str(brand.website)] == "/Link"
+
+
+def _internal_links(pdf: pikepdf.Pdf) -> list[str]:
+    found = []
+    for page in pdf.pages:
+        for annot in page.get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            dest = annot.get("/Dest")
+            action = annot.get("/A")
+            if dest is None and action is not None and action.get("/S") == "/GoTo":
+                dest = action.get("/D")
+            if isinstance(dest, pikepdf.String):
+                found.append(str(dest))
+    return found
+
+
+def test_booklet_citations_link_to_their_reference_entries(sink_build: Path) -> None:
+    with pikepdf.open(sink_build / "pdf" / "booklet.pdf") as pdf:
+        anchors = set(pikepdf.NameTree(pdf.Root.Names.Dests).keys())
+        links = _internal_links(pdf)
+    # part 1 of the kitchen sink cites knuth1984 twice and lamport1994 once
+    assert links.count("p1.ref.knuth1984") == 2 and links.count("p1.ref.lamport1994") == 1
+    assert {"p1.ref.knuth1984", "p1.ref.lamport1994"} <= anchors
+    assert [link for link in links if link not in anchors] == []
