@@ -20,10 +20,8 @@ from ketapub.dialect.parser import (
     typographic,
 )
 from ketapub.dialect.parser import parsed as _parsed
-from ketapub.dialect.render_html import HtmlOptions, LinkResolver, inline_html, to_html
 from ketapub.dialect.safety import MAX_RAW_DEPTH
 
 __all__ = ["CALLOUT", "CITATION", "DIALECT", "FAQ_TITLE", "MAX_RAW_DEPTH", "PART_LINK", "WORD",
-           "Analysis", "HtmlOptions", "LinkResolver", "PartLink", "_parsed", "analyze",
-           "footnote_id", "heading_slug", "inline_html", "local_path", "parse", "parser",
-           "reference_id", "source_file", "to_html", "typographic"]
+           "Analysis", "PartLink", "_parsed", "analyze", "footnote_id", "heading_slug",
+           "local_path", "parse", "parser", "reference_id", "source_file", "typographic"]

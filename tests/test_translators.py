@@ -2,7 +2,7 @@
 
 Trees are made by hand here (the dialect's own tests cover how a body becomes a tree), so
 each case shows one rule of one format. The last tests check the base HTML against the old
-pipeline (``markdown.to_html``) on bodies that use every construct.
+pipeline (``old_pipeline.to_html``) on bodies that use every construct.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ketapub.renderers.epub_xhtml import XhtmlTranslator
 from ketapub.renderers.feeds import FeedHtml
 from ketapub.renderers.html_view import WebTranslator
 from ketapub.renderers.pdf_html import PrintTranslator
+from tests import old_pipeline
 from tests.conftest import CONTENT, SINK, SINK_AS_OF
 
 HOSTILE = SINK.parent / "hostile"
@@ -299,7 +300,7 @@ BODIES = [
 @pytest.mark.parametrize("body", BODIES)
 def test_html_translator_writes_what_the_old_pipeline_wrote(body: str) -> None:
     refs = ("knuth1984", "lamport1994")
-    old = markdown.to_html(body, refs, markdown.HtmlOptions(
+    old = old_pipeline.to_html(body, refs, old_pipeline.HtmlOptions(
         resolve_part_link=lambda t, a: (None, ""), file_url=lambda p: "https://w/" + p,
         asset_url=lambda p: p if p == "assets/diagram.svg" else None))
 
@@ -327,10 +328,10 @@ def test_every_fixture_body_is_written_as_the_old_pipeline_wrote_it(source: obje
         clean = posixpath.normpath(markdown.local_path(path))
         return clean if clean in known else None
 
-    options = markdown.HtmlOptions(resolve_part_link=resolve, asset_url=asset,
+    options = old_pipeline.HtmlOptions(resolve_part_link=resolve, asset_url=asset,
                                    file_url=ctx.web_url, language=series.language)
     for part in series.parts:
-        old = markdown.to_html(part.body, part.citation_order, options)
+        old = old_pipeline.to_html(part.body, part.citation_order, options)
         assert HtmlTranslator(ctx).visit(ctx.document(part)) == old, part.part
 
 
@@ -381,9 +382,9 @@ def test_tricky_bodies_are_written_as_the_old_pipeline_wrote_them(body: str,
             return "https://x/" + quote(path, safe="/") + (
                 "#" + fragment if fragment is not None else "")
 
-    options = markdown.HtmlOptions(resolve_part_link=resolve, asset_url=asset,
+    options = old_pipeline.HtmlOptions(resolve_part_link=resolve, asset_url=asset,
                                    file_url=lambda p: "https://x/" + quote(p, safe="/"))
-    old = markdown.to_html(body, ("r1", "r2"), options)
+    old = old_pipeline.to_html(body, ("r1", "r2"), options)
     document = dialect.document(body, language="en", citation_order=("r1", "r2"),
                                 parts=parts.items(), assets=assets)
     assert Linked(ctx, language="en").visit(document) == old

@@ -3,10 +3,9 @@
 One module per job: ``parser`` (markdown-it and the dialect's plugins), ``safety`` (raw
 HTML and links checked as a body is parsed), ``analysis`` (what a body holds, learnt at
 load time), ``canonical``, ``wellformed`` and ``treebuild`` (the tree), ``links`` and
-``ids`` (what a destination names, the ids the dialect makes), ``render_html`` (the HTML of
-the pipeline before the tree). A body is parsed once, written once as canonical HTML,
-sanitised once and built into the tree once; trees are cached per process, so every renderer
-and view of a part walks the same tree.
+``ids`` (what a destination names, the ids the dialect makes). A body is parsed once,
+written once as canonical HTML, sanitised once and built into the tree once; trees are
+cached per process, so every renderer and view of a part walks the same tree.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The HTML a body renders to under one renderer's policy (the pipeline before the document
-tree; renderers move to :mod:`ketapub.dialect` trees and translators)."""
+"""The pipeline before the document tree, kept as the tests' oracle: a body rendered by
+markdown-it's render rules and sanitised as a whole. tests/test_translators.py checks that
+the translators write, from the tree, the very HTML this wrote (no renderer uses it)."""
 
 from __future__ import annotations
 
