@@ -43,7 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "web": "Web",
         # callouts in the Markdown body
         "callout_note": "Note", "callout_warning": "Warning", "callout_tip": "Tip",
-        "links": "Links",
+        "links": "Links", "note_n": "Note {n}", "reference_n": "Reference {n}",
         # the ebook's schema:accessibilitySummary
         "a11y_summary": "This ebook has a table of contents, headings in a logical order, text "
                         "alternatives for every image, footnotes as linked notes with links back "
@@ -74,7 +74,7 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": "¿Preguntas? Contacte con su equipo", "phone": "Teléfono", "email": "Correo",
         "web": "Web",
         "callout_note": "Nota", "callout_warning": "Advertencia", "callout_tip": "Consejo",
-        "links": "Enlaces",
+        "links": "Enlaces", "note_n": "Nota {n}", "reference_n": "Referencia {n}",
         "a11y_summary": "Este libro electrónico tiene un índice, encabezados en un orden "
                         "lógico, texto alternativo para cada imagen, notas enlazadas con enlaces "
                         "de vuelta al texto y un diseño adaptable, de modo que los sistemas de "
@@ -105,7 +105,7 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": "Des questions ? Contactez votre équipe soignante", "phone": "Téléphone",
         "email": "Courriel", "web": "Web",
         "callout_note": "Remarque", "callout_warning": "Attention", "callout_tip": "Conseil",
-        "links": "Liens",
+        "links": "Liens", "note_n": "Note {n}", "reference_n": "Référence {n}",
         "a11y_summary": "Ce livre numérique comporte une table des matières, des titres dans "
                         "un ordre logique, une alternative textuelle pour chaque image, des notes "
                         "liées avec des liens de retour vers le texte et une mise en page "
@@ -136,7 +136,7 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": "Fragen? Wenden Sie sich an Ihr Behandlungsteam", "phone": "Telefon",
         "email": "E-Mail", "web": "Web",
         "callout_note": "Hinweis", "callout_warning": "Warnung", "callout_tip": "Tipp",
-        "links": "Links",
+        "links": "Links", "note_n": "Anmerkung {n}", "reference_n": "Quelle {n}",
         "a11y_summary": "Dieses E-Book hat ein Inhaltsverzeichnis, Überschriften in logischer "
                         "Reihenfolge, Textalternativen für jedes Bild, verlinkte Fußnoten mit "
                         "Rücksprung in den Text und kein festes Layout, sodass Lesesysteme "

@@ -437,3 +437,12 @@ def test_series_cover_is_used(sink_copy):
 
 def test_no_book_before_the_first_release(sink_series):
     assert ketapub.render(sink_series, "epub", as_of="2024-01-01T00:00:00+00:00") == {}
+
+
+def test_note_markers_are_raised_numbers_and_citations_stay_bracketed(sink):
+    page = sink["EPUB/part-01.xhtml"].decode()
+    para = re.search(r"A citation .*?A footnote<sup.*?</sup>\.", page)[0]
+    assert re.sub(r"<[^>]*>", "", para) == "A citation [1] and two at once [1, 2]. A footnote1."
+    assert re.search(r'<sup class="footnote-ref"><a [^>]*aria-label="Note 1"[^>]*>1</a></sup>',
+                     para)
+    assert para.count('aria-label="Reference ') == 3

@@ -465,3 +465,17 @@ def test_control_characters_are_stripped_even_past_the_loader(sink_series):
         assert entry.summary == "Summary"
     events = icalendar.Calendar.from_ical(render(series, "ics", SINK_AS_OF)).walk("VEVENT")
     assert "Bad <title> ]]>" in [str(e["SUMMARY"]) for e in events]
+
+
+@pytest.mark.parametrize("name", ["rss", "atom", "jsonfeed"])
+def test_note_markers_are_raised_numbers_and_citations_stay_bracketed(sink_series, name):
+    data = render(sink_series, name, SINK_AS_OF).decode()
+    if name == "jsonfeed":
+        data = "".join(item["content_html"] for item in json.loads(data)["items"])
+    else:
+        data = "".join(etree.fromstring(data.encode()).xpath(
+            "//*[local-name()='encoded' or local-name()='content']/text()"))
+    para = re.search(r"A citation .*?A footnote<sup.*?</sup>\.", data)[0]
+    assert re.sub(r"<[^>]*>", "", para) == "A citation [1] and two at once [1, 2]. A footnote1."
+    assert re.search(r'<sup class="footnote-ref"><a [^>]*aria-label="Note 1">1</a></sup>', para)
+    assert para.count('aria-label="Reference ') == 3

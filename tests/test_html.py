@@ -484,3 +484,11 @@ def test_nu_html_checker_finds_no_errors(tmp_path, sink_html, content_html):
                            *map(str, files)], capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert len(files) >= 16
+
+
+def test_note_markers_are_raised_numbers_and_citations_stay_bracketed(sink_html):
+    page = sink_html["html/everything.html"].decode()
+    para = re.search(r"A citation .*?A footnote<sup.*?</sup>\.", page)[0]
+    assert re.sub(r"<[^>]*>", "", para) == "A citation [1] and two at once [1, 2]. A footnote1."
+    assert re.search(r'<sup class="footnote-ref"><a [^>]*aria-label="Note 1">1</a></sup>', para)
+    assert para.count('aria-label="Reference ') == 3

@@ -348,3 +348,9 @@ def test_incremental_rebuild_skips_pdfs_and_imports_no_weasyprint(sink: Path) ->
     out = subprocess.run([sys.executable, "-c", code, str(SINK), str(sink), SINK_AS_OF],
                          capture_output=True, text=True, check=True, timeout=240).stdout
     assert out.split() == ["0", "False"]
+
+
+def test_note_markers_are_raised_numbers_and_citations_stay_bracketed(sink: Path) -> None:
+    for pdf in ("01-everything.pdf", "sink-clinic/01-everything.pdf", "booklet.pdf"):
+        words = re.sub(r"\s+", " ", text(sink / "pdf" / pdf))
+        assert "A citation [1] and two at once [1, 2]. A footnote1." in words, pdf

@@ -8,6 +8,7 @@ pipeline (``old_pipeline.to_html``) on bodies that use every construct.
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import datetime
 from urllib.parse import quote
 
@@ -95,15 +96,49 @@ def test_ids_headings_citations_and_notes_follow_the_policies() -> None:
         notes=(NOTE,)))
     assert out == (
         '<h4 id="p1.dose">Dose</h4>\n'
-        '<p><span class="citation">[<a href="#p1.ref.smith" role="doc-biblioref">1</a>, '
-        '<a href="#p1.ref.jones" role="doc-biblioref">2</a>]</span>'
-        '<sup class="footnote-ref"><a href="#p1.fn.1" id="p1.fnref.1">[1]</a></sup>'
-        '<sup class="footnote-ref"><a href="#p1.fn.1" id="p1.fnref.1.1">[1:1]</a></sup></p>\n'
+        '<p><span class="citation">[<a href="#p1.ref.smith" role="doc-biblioref" '
+        'aria-label="Reference 1">1</a>, '
+        '<a href="#p1.ref.jones" role="doc-biblioref" aria-label="Reference 2">2</a>]</span>'
+        '<sup class="footnote-ref"><a href="#p1.fn.1" id="p1.fnref.1" aria-label="Note 1">1'
+        '</a></sup><sup class="footnote-ref"><a href="#p1.fn.1" id="p1.fnref.1.1" '
+        'aria-label="Note 1">1</a></sup></p>\n'
         '<hr class="footnotes-sep">\n<section class="footnotes">\n'
         '<ol class="footnotes-list">\n<li id="p1.fn.1" class="footnote-item"><p>See '
         '<a href="#p1.dose">this</a> <a href="#p1.fnref.1" class="footnote-backref">\u21a9\ufe0e'
         '</a> <a href="#p1.fnref.1.1" class="footnote-backref">\u21a9\ufe0e</a></p>\n</li>\n'
         "</ol>\n</section>\n")
+
+
+MARKED = para(T("Medicines"), tree.NoteRef(number=1), T(" since 2010 "),
+              tree.Citation(refs=(("smith", 1),)))
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"<[^>]*>", "", html)
+
+
+@pytest.mark.parametrize("kind", ["base", "web", "epub", "print", "feed"])
+def test_note_markers_and_citations_are_told_apart_in_every_html_format(
+        ctx: RenderContext, kind: str) -> None:
+    translator = {
+        "base": lambda: HtmlTranslator(ctx),
+        "web": lambda: WebTranslator(ctx, "https://ex.org/s/p/", lambda p: p),
+        "epub": lambda: XhtmlTranslator(ctx, lambda p, a: "x.xhtml", lambda p: p),
+        "print": lambda: PrintTranslator(ctx, ctx.series.get_part(1), booklet=False),
+        "feed": lambda: FeedHtml(ctx, "https://ex.org/s/p/"),
+    }[kind]()
+    out = translator.visit(doc(MARKED))
+    note = re.search(r'<sup class="footnote-ref">(.*?)</sup>', out)
+    cite = re.search(r'<span class="citation">(.*?)</span>', out)
+    assert note and cite, out
+    assert _visible(note[1]) == "1" and _visible(cite[1]) == "[1]"  # raised bare, "[1]" on the line
+    assert 'aria-label="Note 1"' in note[1] and 'aria-label="Reference 1"' in cite[1]
+    assert _visible(out) == "Medicines1 since 2010 [1]\n"
+
+
+def test_marker_labels_speak_the_series_language() -> None:
+    out = HtmlTranslator(language="es").visit(doc(MARKED))
+    assert 'aria-label="Nota 1"' in out and 'aria-label="Referencia 1"' in out
 
 
 def test_cross_references_link_when_released_and_say_when_otherwise(ctx: RenderContext
@@ -192,7 +227,7 @@ def test_epub_writes_xml_with_notes_as_asides(ctx: RenderContext) -> None:
                           notes=(NOTE,)))
     assert out == (
         '<p>a\u00a0&amp;<sup class="footnote-ref"><a href="#p1.fn.1" id="p1.fnref.1" '
-        'epub:type="noteref" role="doc-noteref">[1]</a></sup><br/>\n'
+        'aria-label="Note 1" epub:type="noteref" role="doc-noteref">1</a></sup><br/>\n'
         '<img src="media/assets/d.svg" alt=""/><em/></p>\n'
         '\n<section class="footnotes" aria-labelledby="notes" epub:type="footnotes">'
         '<h2 id="notes">Notes</h2><aside id="p1.fn.1" class="footnote" role="doc-footnote" '
@@ -255,7 +290,8 @@ def test_feed_urls_are_absolute_and_written_as_lxml_writes_them(ctx: RenderConte
         tree.Inline(tag="wbr"), tree.Image(asset="assets/d.svg", alt="d"))))
     assert out == (
         '<p>a\u00a0b<sup class="footnote-ref"><a href="https://ex.org/s/p/#fn.1" '
-        'id="fnref.1">[1]</a></sup><a href="https://ex.org/s/p/caf%C3%A9%20menu.html" '
+        'id="fnref.1" aria-label="Note 1">1</a></sup>'
+        '<a href="https://ex.org/s/p/caf%C3%A9%20menu.html" '
         "title='say \"hi\"'>x</a><q cite=\"https://ex.org/s/p/src.html\">q</q><wbr></wbr>"
         '<img src="https://example.org/sink/assets/d.svg" alt="d"></p>\n')
 

@@ -220,25 +220,37 @@ class HtmlTranslator(Translator):
             attrs.append(("title", node.title))
         return attrs
 
+    # Footnote markers and citations must not look alike ("Medicines[1]" next to "2010 [1]"):
+    # a citation is "[1]" on the line, a note's marker the bare number raised; each link's
+    # aria-label names its kind for a screen reader.
     def visit_citation(self, node: tree.Citation) -> str:
         if not node.refs:
             return ""
         links = ", ".join(self.element("a", str(n), [("href", self.citation_href(rid)),
-                                                     ("role", "doc-biblioref")])
+                                                     ("role", "doc-biblioref"),
+                                                     ("aria-label", self.reference_label(n))])
                           for rid, n in node.refs)
         return self.element("span", f"[{links}]", [("class", "citation")])
+
+    def reference_label(self, number: int) -> str:
+        """What a screen reader says for a citation's link ("Reference 1")."""
+        return i18n.labels(self.language)["reference_n"].format(n=number)
+
+    def note_label(self, number: int) -> str:
+        """What a screen reader says for a footnote marker's link ("Note 1")."""
+        return i18n.labels(self.language)["note_n"].format(n=number)
 
     def note_ref_id(self, number: int, sub: int) -> str:
         return self.id(f"fnref.{number}" + (f".{sub}" if sub else ""))
 
     def visit_note_ref(self, node: tree.NoteRef) -> str:
-        caption = f"[{node.number}" + (f":{node.sub}" if node.sub else "") + "]"
-        link = self.element("a", caption, self.note_ref_attrs(node))
+        link = self.element("a", str(node.number), self.note_ref_attrs(node))
         return self.element("sup", link, [("class", "footnote-ref")])
 
     def note_ref_attrs(self, node: tree.NoteRef) -> list[tuple[str, str]]:
         return [("href", "#" + self.id(f"fn.{node.number}")),
-                ("id", self.note_ref_id(node.number, node.sub))]
+                ("id", self.note_ref_id(node.number, node.sub)),
+                ("aria-label", self.note_label(node.number))]
 
     # --- blocks ------------------------------------------------------------------------
     def visit_paragraph(self, node: tree.Paragraph) -> str:

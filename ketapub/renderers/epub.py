@@ -41,7 +41,7 @@ class TocEntry:
 
 class EpubRenderer(Renderer):
     name = "epub"
-    version = "2"
+    version = "3"
     description = "EPUB 3 ebook of the released parts (epub/<series-slug>.epub)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:

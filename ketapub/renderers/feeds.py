@@ -220,7 +220,7 @@ class _FeedRenderer(Renderer):
 
 class RssRenderer(_FeedRenderer):
     name = "rss"
-    version = "3"
+    version = "4"
     description = "RSS 2.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/rss.xml"
     media_type = "application/rss+xml"
@@ -241,7 +241,7 @@ class RssRenderer(_FeedRenderer):
 
 class AtomRenderer(_FeedRenderer):
     name = "atom"
-    version = "3"
+    version = "4"
     description = "Atom 1.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/atom.xml"
     media_type = "application/atom+xml"

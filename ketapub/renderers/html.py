@@ -35,7 +35,7 @@ class HtmlOptions(RendererOptions):
 
 class HtmlRenderer(Renderer[HtmlOptions]):
     name = "html"
-    version = "3"
+    version = "4"
     description = ("Embeddable HTML fragments: one per released part, cards, the hub, "
                    "ketapub.css, a preview page and fragments.json (html/)")
 

@@ -18,6 +18,7 @@ class WebAssets(HtmlTranslator):
 
 class JsonFeedRenderer(Renderer):
     name = "jsonfeed"
+    version = "2"
     description = "JSON Feed 1.1 of the released parts (feed/feed.json)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:

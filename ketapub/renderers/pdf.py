@@ -28,7 +28,7 @@ class PdfOptions(RendererOptions):
 
 class PdfRenderer(Renderer[PdfOptions]):
     name = "pdf"
-    version = "1"
+    version = "2"
     description = ("PDF handouts per released part, the series booklet, and branded "
                    "handouts per clinic (pdf/)")
 
