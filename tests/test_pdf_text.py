@@ -8,6 +8,7 @@ import html
 import itertools
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,29 @@ def test_running_head_is_the_title_or_cut_at_a_word(handouts: Path, large: bool)
             assert len(kept) > 20, head
         else:
             assert head == part.title
+
+
+def test_the_diagrams_labels_print_at_least_at_body_size(handouts: Path) -> None:
+    """Every word of the diagram (from its title to its caption line) is as tall as the most
+    common word height of its page, the body text's (same font, so same size)."""
+    series = ketapub.load(CONTENT)
+    part = series.parts[0]
+    pdf = _handout(handouts, part, large=False)
+    out = subprocess.run([require("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    for page in out.split("<page ")[1:]:
+        words = [(html.unescape(m[4]), float(m[1]), float(m[3]) - float(m[1]))
+                 for m in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" '
+                                     r'xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        text = [w for w, _, _ in words]
+        if "simplified" not in text:
+            continue
+        start = next(i for i in range(len(text)) if text[i:i + 3] == ["How", "ketamine", "may"])
+        end = text.index("answer.", text.index("simplified"))
+        body = Counter(round(h, 1) for _, _, h in words).most_common(1)[0][0]
+        figure = words[start:end + 1]
+        assert len(figure) >= 30
+        small = [(w, round(h, 2)) for w, _, h in figure if h < body - 0.05]
+        assert not small, (body, small)
+        return
+    pytest.fail(f"{pdf.name}: no page shows the diagram's caption")
