@@ -42,6 +42,12 @@ def booklet_path(large_print: bool = False) -> str:
     return f"{_folder(None, large_print)}/booklet.pdf"
 
 
+def imposed_booklet_path(large_print: bool = False) -> str:
+    """``pdf/booklet-imposed.pdf`` (the booklet laid out to print, fold and staple), or
+    ``pdf/large-print/booklet-imposed.pdf``."""
+    return f"{_folder(None, large_print)}/booklet-imposed.pdf"
+
+
 @dataclass(frozen=True)
 class Enclosure:
     """A file attached to a feed item: its absolute URL, its length in bytes, its type."""

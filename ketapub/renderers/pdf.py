@@ -1,7 +1,8 @@
 """PDF handouts and the series booklet (WeasyPrint), branded per clinic, tagged, print-ready.
 
 Outputs: ``pdf/NN-<slug>.pdf`` per released part, ``pdf/booklet.pdf`` for the whole series,
-and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile; with large print, the same again
+and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile; with ``pdf.imposed``,
+``pdf/booklet-imposed.pdf`` (``pdf_impose``) next to the booklet; with large print, the same again
 under ``pdf/large-print/`` and ``pdf/<brand>/large-print/`` (a variant in its own place, so a
 build makes both and neither overwrites the other). The heavy lifting lives in
 ``pdf_html`` (HTML from templates), ``pdf_engine`` (WeasyPrint with per-process caches) and
@@ -15,7 +16,7 @@ from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.model import PageSize
 from ketapub.paths import LARGE_PRINT
 from ketapub.render.options import RendererOptions, option
-from ketapub.render.shared import booklet_path, handout_path
+from ketapub.render.shared import booklet_path, handout_path, imposed_booklet_path
 
 
 class PdfOptions(RendererOptions):
@@ -24,6 +25,9 @@ class PdfOptions(RendererOptions):
     page_size: PageSize | None = option(
         None, "page size of handouts and booklet, A4 or Letter in any case (default: the "
         "brand's, else the series')")
+    imposed: bool = option(
+        False, "also make pdf/booklet-imposed.pdf: the booklet two pages per landscape sheet "
+        "side in saddle-stitch order, to print duplex (flip on short edge), fold and staple")
 
 
 class PdfRenderer(Renderer[PdfOptions]):
@@ -44,13 +48,16 @@ class PdfRenderer(Renderer[PdfOptions]):
                          for p in released]
                 if brand is None:
                     jobs.append(self.job(booklet_path(large), kind="booklet", variant=variant))
+                    if self.options(ctx).imposed:
+                        jobs.append(self.job(imposed_booklet_path(large), kind="imposed",
+                                             variant=variant))
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         from ketapub.renderers import pdf_engine, pdf_html
 
         large = job.variant == LARGE_PRINT
-        if job.kind == "booklet":
+        if job.kind in ("booklet", "imposed"):
             doc = pdf_html.booklet(self, ctx, large)
         elif job.kind == "handout" and job.part is not None:
             part = ctx.series.get_part(job.part)
@@ -71,4 +78,8 @@ class PdfRenderer(Renderer[PdfOptions]):
         except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
             raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
                               f"{type(exc).__name__}: {exc}") from None
+        if job.kind == "imposed":
+            from ketapub.renderers import pdf_impose
+
+            data = pdf_impose.impose(data)
         return Artifact(job.path, data, "application/pdf", self.name)
