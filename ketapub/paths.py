@@ -14,7 +14,10 @@ from ketapub.errors import RenderError
 LARGE_PRINT = "large-print"
 """The large-print variant: its folder (``pdf/large-print/``, ``pdf/<brand>/large-print/``)
 and the ``Job.variant`` of its jobs. No brand may take this id, so the paths cannot collide."""
-RESERVED_BRAND_IDS = frozenset({LARGE_PRINT})
+PRINT_SHOP = "print-shop"
+"""The print-shop variant (``pdf.print_shop``): PDF/X-4 with bleed and crop marks, in
+``pdf/print-shop/``."""
+RESERVED_BRAND_IDS = frozenset({LARGE_PRINT, PRINT_SHOP})
 
 
 def is_safe_path(path: object) -> bool:

@@ -2,7 +2,9 @@
 
 Outputs: ``pdf/NN-<slug>.pdf`` per released part, ``pdf/booklet.pdf`` for the whole series,
 and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile; with ``pdf.imposed``,
-``pdf/booklet-imposed.pdf`` (``pdf_impose``) next to the booklet; with large print, the same again
+``pdf/booklet-imposed.pdf`` (``pdf_impose``) next to the booklet; with ``pdf.print_shop``,
+the unbranded handouts and the booklet as PDF/X-4 for a print shop in ``pdf/print-shop/``
+(``pdf_print``); with large print, the same again
 under ``pdf/large-print/`` and ``pdf/<brand>/large-print/`` (a variant in its own place, so a
 build makes both and neither overwrites the other). The heavy lifting lives in
 ``pdf_html`` (HTML from templates), ``pdf_engine`` (WeasyPrint with per-process caches) and
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.model import PageSize
-from ketapub.paths import LARGE_PRINT
+from ketapub.paths import LARGE_PRINT, PRINT_SHOP
 from ketapub.render.options import RendererOptions, option
 from ketapub.render.shared import booklet_path, handout_path, imposed_booklet_path
 
@@ -28,6 +30,9 @@ class PdfOptions(RendererOptions):
     imposed: bool = option(
         False, "also make pdf/booklet-imposed.pdf: the booklet two pages per landscape sheet "
         "side in saddle-stitch order, to print duplex (flip on short edge), fold and staple")
+    print_shop: bool = option(
+        False, "also make pdf/print-shop/: the handouts and booklet as PDF/X-4 with 3 mm "
+        "bleed, crop marks, TrimBox and BleedBox and an sRGB output intent")
 
 
 class PdfRenderer(Renderer[PdfOptions]):
@@ -51,6 +56,12 @@ class PdfRenderer(Renderer[PdfOptions]):
                     if self.options(ctx).imposed:
                         jobs.append(self.job(imposed_booklet_path(large), kind="imposed",
                                              variant=variant))
+        if self.options(ctx).print_shop:
+            jobs += [self.job(f"pdf/{PRINT_SHOP}/{p.number}-{p.slug}.pdf", kind="handout",
+                              part=p.part, parts=(p.part,), variant=PRINT_SHOP)
+                     for p in released]
+            jobs.append(self.job(f"pdf/{PRINT_SHOP}/booklet.pdf", kind="booklet",
+                                 variant=PRINT_SHOP))
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
@@ -71,8 +82,10 @@ class PdfRenderer(Renderer[PdfOptions]):
         else:
             raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
         try:
-            data = pdf_engine.write_pdf(doc.html, doc.css, doc.assets,
-                                                  doc.templates_dir)
+            # PDF/X must carry its dates: the build's instant when the document has none.
+            dated = ctx.as_of.isoformat() if job.variant == PRINT_SHOP else None
+            data = pdf_engine.write_pdf(doc.html, doc.css, doc.assets, doc.templates_dir,
+                                        print_shop=dated)
         except RenderError:
             raise
         except Exception as exc:  # WeasyPrint failure: report it as this artifact's error

@@ -83,20 +83,33 @@ def _display_title(document: Any, pdf: Any) -> None:
 
 
 def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
-              templates_dir: Path) -> bytes:
+              templates_dir: Path, print_shop: str | None = None) -> bytes:
     """Lay out ``html`` with ``css`` and return the PDF bytes. A URL the fetcher refuses
-    is logged by it (``ketapub.pdf``) and left out of the document."""
+    is logged by it (``ketapub.pdf``) and left out of the document.
+
+    ``print_shop``: the instant (ISO 8601) to date a print-shop PDF/X-4 with when the HTML
+    gives none (PDF/X requires both dates, and WeasyPrint would take the wall clock); the
+    file then carries the 3 mm bleed and crop marks of :data:`pdf_print.CSS`, an sRGB output
+    intent, and still its tags and PDF/UA-1 claim (``pdf_print.finish``)."""
     from weasyprint import HTML
+
+    from ketapub.renderers import pdf_print
 
     fetcher = SafeFetcher(assets, templates_dir)
     fonts = font_config()
-    sheet = stylesheet(css, templates_dir)
+    sheet = stylesheet(css + pdf_print.CSS if print_shop else css, templates_dir)
+    variant = "pdf/x-4" if print_shop else "pdf/ua-1"
+    extra: dict[str, Any] = {"pdf_tags": True, "output_intent": "srgb"} if print_shop else {}
     doc = HTML(string=html, url_fetcher=fetcher).render(
-        font_config=fonts, stylesheets=[sheet], pdf_variant="pdf/ua-1")
+        font_config=fonts, stylesheets=[sheet], pdf_variant=variant, **extra)
+    if print_shop:
+        doc.metadata.created = doc.metadata.created or print_shop
+        doc.metadata.modified = doc.metadata.modified or print_shop
     # No attachments, ever: neither <link rel=attachment> nor <a rel=attachment>.
     doc.metadata.attachments = []
     for page in doc.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
-    data: bytes = doc.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, attachments=None,
-                                finisher=_display_title)
-    return pdf_tags.finish(data)
+    data: bytes = doc.write_pdf(pdf_variant=variant, pdf_identifier=True, attachments=None,
+                                finisher=_display_title, **extra)
+    data = pdf_tags.finish(data)
+    return pdf_print.finish(data) if print_shop else data

@@ -108,7 +108,9 @@ def figure_bboxes(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
         if elem.S != "/Figure" or not isinstance(attrs, pikepdf.Dictionary) or \
                 "/BBox" not in attrs or not isinstance(page, pikepdf.Dictionary):
             continue
-        height = float(pikepdf.Page(page).mediabox[3])
+        # CSS measures from the page box, the TrimBox: it is the MediaBox unless the page
+        # has a bleed (print-shop PDF/X), which moves the MediaBox's top edge up.
+        height = float(pikepdf.Page(page).trimbox[3])
         x0, y0, x1, y1 = (float(v) for v in attrs.BBox)
         attrs.BBox = pikepdf.Array([round(v, 3) for v in (
             x0 * _PX, height - y1 * _PX, x1 * _PX, height - y0 * _PX)])
