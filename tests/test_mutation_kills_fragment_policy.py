@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketapub.fragment_policy import fragment_problems
+from ketapub.fragment_policy import absolute_links, fragment_problems
 
 # The elements a fragment may never carry (the policy's contract, spelled out here on purpose).
 FORBIDDEN = ["script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
@@ -122,3 +122,28 @@ def test_plain_http_urls_are_accepted() -> None:
 def test_a_doctype_is_reported() -> None:
     assert fragment_problems("<!DOCTYPE html><div></div>", "div") == [
         "document type declaration"]
+
+
+BASE = "https://site.example/a/"
+
+
+def test_a_template_s_relative_links_and_images_are_resolved_against_the_item() -> None:
+    """A feed reader shows the item away from the site: a relative link must still lead there;
+    the text before, between and after the elements stays where it was."""
+    html = 'lead <a href="x">l</a> mid <img src="../i.png"> tail <a href="#f">f</a>'
+    assert absolute_links(html, BASE) == (
+        'lead <a href="https://site.example/a/x">l</a> mid '
+        '<img src="https://site.example/i.png"> tail <a href="https://site.example/a/#f">f</a>')
+
+
+def test_absolute_links_adds_nothing_around_the_elements() -> None:
+    assert absolute_links('<p>a</p><p>b</p>', BASE) == "<p>a</p><p>b</p>"
+
+
+def test_a_link_that_cannot_be_resolved_is_dropped() -> None:
+    assert absolute_links('<a href="http://[bad">b</a>', BASE) == "<a>b</a>"
+
+
+@pytest.mark.parametrize("html", ["", "  \n"])
+def test_an_empty_template_output_is_returned_as_it_is(html: str) -> None:
+    assert absolute_links(html, BASE) == html
