@@ -880,3 +880,18 @@ def test_a_rewritten_file_keeps_its_owner(tmp_path):
     _build(out, {"a.txt": b"B"})
     st = os.stat(out / "a.txt")
     assert (out / "a.txt").read_bytes() == b"B" and (st.st_uid, st.st_gid) == owner
+
+
+def test_looking_for_dead_spools_sends_a_live_builder_no_signal(tmp_path):
+    """The liveness probe is signal 0: a build still running must not be hung up or killed."""
+    out = tmp_path / "out"
+    out.mkdir()
+    builder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / f".out{write.SPOOL_INFIX}{builder.pid}-abc").mkdir()
+        assert write._dead_spools(out) == []
+        time.sleep(0.2)
+        assert builder.poll() is None
+    finally:
+        builder.kill()
+        builder.wait()
