@@ -281,12 +281,14 @@ def test_content_urls_are_absolute_and_footnotes_point_at_the_part(sink_series):
     html = items["https://example.org/sink/everything/"]
     urls = urls_in_html(html)
     assert urls and all(urlsplit(u).scheme in ("https", "http") for u in urls)
-    assert "https://example.org/sink/everything/#fn.1" in urls         # footnote ref
-    assert "https://example.org/sink/everything/#fnref.1" in urls      # its back link
-    assert "https://example.org/sink/everything/#ref.knuth1984" in urls  # citation
+    own = "https://example.org/sink/everything/#ketapub-everything."
+    assert own + "fn.1" in urls                                        # footnote ref
+    assert own + "fnref.1" in urls                                     # its back link
+    assert own + "ref.knuth1984" in urls                               # citation
+    assert own + "dosing" in urls                                      # [back](#dosing)
     assert "https://example.org/sink/second-part/#details" in urls     # part: link
     assert "https://example.org/sink/assets/diagram.svg" in urls       # image
-    assert 'id="ref.knuth1984"' in html                                # the reference list
+    assert 'id="ketapub-everything.ref.knuth1984"' in html             # the reference list
     assert "Available 1 Jan 2030" in html                              # unreleased target
 
 

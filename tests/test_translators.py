@@ -125,7 +125,7 @@ def test_note_markers_and_citations_are_told_apart_in_every_html_format(
         "web": lambda: WebTranslator(ctx, "https://ex.org/s/p/", lambda p: p),
         "epub": lambda: XhtmlTranslator(ctx, lambda p, a: "x.xhtml", lambda p: p),
         "print": lambda: PrintTranslator(ctx, ctx.series.get_part(1), booklet=False),
-        "feed": lambda: FeedHtml(ctx, "https://ex.org/s/p/"),
+        "feed": lambda: FeedHtml(ctx, ctx.series.get_part(1)),
     }[kind]()
     out = translator.visit(doc(MARKED))
     note = re.search(r'<sup class="footnote-ref">(.*?)</sup>', out)
@@ -283,16 +283,17 @@ def test_print_images_come_from_the_fetcher_and_notes_have_a_heading(ctx: Render
 
 
 def test_feed_urls_are_absolute_and_written_as_lxml_writes_them(ctx: RenderContext) -> None:
-    out = FeedHtml(ctx, "https://ex.org/s/p/").visit(doc(para(
+    out = FeedHtml(ctx, ctx.series.get_part(1)).visit(doc(para(
         T("a\u00a0b\x0c"), tree.NoteRef(number=1),
         tree.Link(children=(T("x"),), href="caf\u00e9 menu.html", title='say "hi"'),
         tree.Inline(tag="q", attrs=(("cite", "src.html"),), children=(T("q"),)),
         tree.Inline(tag="wbr"), tree.Image(asset="assets/d.svg", alt="d"))))
     assert out == (
-        '<p>a\u00a0b<sup class="footnote-ref"><a href="https://ex.org/s/p/#fn.1" '
-        'id="fnref.1" aria-label="Note 1">1</a></sup>'
-        '<a href="https://ex.org/s/p/caf%C3%A9%20menu.html" '
-        "title='say \"hi\"'>x</a><q cite=\"https://ex.org/s/p/src.html\">q</q><wbr></wbr>"
+        '<p>a\u00a0b<sup class="footnote-ref"><a href="https://example.org/sink/everything/'
+        '#ketapub-everything.fn.1" id="ketapub-everything.fnref.1" aria-label="Note 1">1</a>'
+        '</sup><a href="https://example.org/sink/everything/caf%C3%A9%20menu.html" '
+        "title='say \"hi\"'>x</a><q cite=\"https://example.org/sink/everything/src.html\">q"
+        "</q><wbr></wbr>"
         '<img src="https://example.org/sink/assets/d.svg" alt="d"></p>\n')
 
 
@@ -307,7 +308,7 @@ def test_emphasis_nested_thousands_deep_is_written_without_recursing(ctx: Render
     part = ctx.series.get_part(1)
     for translator in (HtmlTranslator(ctx), XhtmlTranslator(ctx, lambda p, a: "x", lambda p: p),
                        WebTranslator(ctx, "https://ex.org/", lambda p: p),
-                       FeedHtml(ctx, "https://ex.org/")):
+                       FeedHtml(ctx, part)):
         assert deep in translator.visit(body)
     printed = PrintTranslator(ctx, part, booklet=False).visit(body)
     assert deep + '</a><span class="xref-where"> (Part 2)</span>' in printed

@@ -75,8 +75,9 @@ def test_brand_a_after_brand_all_keeps_brand_b_and_its_entries(src: Path, tmp_pa
     assert on_disk(out) == files
 
 
-def test_format_jsonfeed_after_a_full_build_keeps_every_other_format(src: Path, tmp_path: Path
-                                                                     ) -> None:
+def test_format_ics_after_a_full_build_keeps_every_other_format(src: Path, tmp_path: Path
+                                                                ) -> None:
+    # (a format without dependencies: a feed built alone has no handouts to attach)
     out = tmp_path / "out"
     ketapub.build(src, out, as_of=AS_OF, jobs=2)
     before, files = manifest(out), on_disk(out)
@@ -84,8 +85,8 @@ def test_format_jsonfeed_after_a_full_build_keeps_every_other_format(src: Path, 
             "pdf/booklet.pdf", "html/x.html", "html/hub.html"} <= set(before)
     assert any(p.startswith("epub/") for p in before)
 
-    result = ketapub.build(src, out, formats=["jsonfeed"], as_of=AS_OF, force=True)
-    assert result.rendered == ("feed/feed.json",)  # a real commit happened
+    result = ketapub.build(src, out, formats=["ics"], as_of=AS_OF, force=True)
+    assert result.rendered == ("feed/schedule.ics",)  # a real commit happened
     assert result.removed == ()
     assert manifest(out) == before
     assert on_disk(out) == files

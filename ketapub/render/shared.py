@@ -26,6 +26,16 @@ def clean(text: str | None) -> str:
     return _BAD_XML.sub("", text or "")
 
 
+def content_id_prefix(part: Part) -> str:
+    """Prefix of every id a part's content carries, in its HTML fragment and in its feed
+    items: ``ketapub-<slug>.``. The slug keeps two parts apart, and ends at the first ``.``
+    (no slug holds one), so part ``a`` with anchor ``b-c`` and part ``a-b`` with anchor
+    ``c`` differ; ``ketapub-`` keeps us apart from the host page's own ids (``faq``, ...).
+    One prefix for both, so a feed item's ``<part URL>#<id>`` names the same element on a
+    public page that embeds the part's fragment."""
+    return f"ketapub-{part.slug}."
+
+
 def _folder(brand: str | None, large_print: bool) -> str:
     return "/".join(["pdf", *([brand] if brand else []), *([LARGE_PRINT] if large_print else [])])
 

@@ -6,7 +6,9 @@ never from the clock, so a feed is a pure
 function of the series and the set of released parts. The item content comes from the
 ``feed/item.html`` template and has every URL made absolute, since a feed reader shows it
 away from the site. When the part's handout PDF is made in the same build, it is attached as
-an enclosure with its true length.
+an enclosure with its true length. Ids inside an item carry the part's prefix
+(:mod:`ketapub.render.feed_items`), so a reader that shows several items on one page has
+no id twice.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.fragment_policy import absolute_links
-from ketapub.i18n import labels
 from ketapub.render.base import builtin_templates_dir
-from ketapub.render.html_translator import Attributes, HtmlTranslator
+from ketapub.render.feed_items import ItemTranslator, item_values
+from ketapub.render.html_translator import Attributes
 from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
+
+if TYPE_CHECKING:
+    from ketapub.model import Part
 
 FEED_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif"})
 """Image types RSS 2.0 allows for the channel image."""
@@ -43,16 +48,18 @@ class Item:
     enclosure: Enclosure | None
 
 
-class FeedHtml(HtmlTranslator):
+class FeedHtml(ItemTranslator):
     """A part's body for a feed reader, which shows it away from the site: every URL
-    absolute, resolved against the part's page ``base`` (anchors of the part too), and
-    written as feed readers have always received it (lxml's HTML serialisation: URLs with
-    spaces and non-ASCII characters percent-encoded, U+00A0 as itself, ``'`` around a value
-    that holds ``"``); characters XML forbids are left out."""
+    absolute, resolved against the part's page (anchors of the part too: RSS has no base,
+    and a reader would resolve ``#x`` against the feed), and written as feed readers have
+    always received it (lxml's HTML serialisation: URLs with spaces and non-ASCII characters
+    percent-encoded, U+00A0 as itself, ``'`` around a value that holds ``"``); characters
+    XML forbids are left out. The item's own links end in the prefixed id they point at:
+    ``<part URL>#ketapub-<slug>.fn.1``."""
 
-    def __init__(self, ctx: RenderContext, base: str) -> None:
-        super().__init__(ctx)
-        self.base = base
+    def __init__(self, ctx: RenderContext, part: Part) -> None:
+        super().__init__(ctx, part)
+        self.base = ctx.series.part_url(part)
 
     def asset_url(self, path: str) -> str | None:
         return str(self.ctx.web_url(path))
@@ -103,23 +110,18 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
     from markupsafe import Markup
 
     s = ctx.series
-    heading = labels(s.language)["references"]
     result = []
     ordered = sorted(ctx.released, key=lambda p: (p.publish_at.astimezone(UTC), p.part),
                      reverse=True)
     for part in ordered:
         url = s.part_url(part)
-        translator = FeedHtml(ctx, url)
+        translator = FeedHtml(ctx, part)
         body = translator.visit(ctx.document(part))
         disclaimer = (translator.visit(ctx.text_document(s.disclaimer))
                       if s.disclaimer else "")
-        # reference texts written as the body's text is (an apostrophe as itself)
-        references = tuple((n, ref.model_copy(update={"text": Markup(translator.text(ref.text))}))
-                           for n, ref in part.numbered_references)
-        html = renderer.render_template(
-            ctx, "feed/item.html", part=part, body=Markup(body),
-            disclaimer=Markup(disclaimer), references=references,
-            references_heading=heading)
+        html = renderer.render_template(ctx, "feed/item.html", body=Markup(body),
+                                        disclaimer=Markup(disclaimer),
+                                        **item_values(ctx, translator))
         enclosure = handout_enclosure(ctx, part)
         result.append(Item(
             id=url, title=clean(part.title), summary=clean(part.summary),
@@ -220,7 +222,7 @@ class _FeedRenderer(Renderer):
 
 class RssRenderer(_FeedRenderer):
     name = "rss"
-    version = "4"
+    version = "5"
     description = "RSS 2.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/rss.xml"
     media_type = "application/rss+xml"
@@ -241,7 +243,7 @@ class RssRenderer(_FeedRenderer):
 
 class AtomRenderer(_FeedRenderer):
     name = "atom"
-    version = "4"
+    version = "5"
     description = "Atom 1.0 feed of the released parts, full content, PDF enclosures"
     path = "feed/atom.xml"
     media_type = "application/atom+xml"

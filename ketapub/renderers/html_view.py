@@ -19,6 +19,7 @@ from ketapub import i18n, markdown, tree
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
 from ketapub.render.html_translator import Attributes, HtmlTranslator
+from ketapub.render.shared import content_id_prefix
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
                            "yi"})
@@ -28,11 +29,9 @@ def text_direction(language: str) -> str:
 
 
 def id_prefix(part: Part) -> str:
-    """Prefix of every id a part's content carries: ``ketapub-<slug>.``. The slug keeps two
-    parts apart, and ends at the first ``.`` (no slug holds one), so part ``a`` with anchor
-    ``b-c`` and part ``a-b`` with anchor ``c`` differ; ``ketapub-`` keeps us apart from the
-    host page's own ids (``faq``, ...)."""
-    return f"ketapub-{part.slug}."
+    """Prefix of every id a part's content carries: ``ketapub-<slug>.``, as in its feed
+    items (see :func:`~ketapub.render.shared.content_id_prefix`)."""
+    return content_id_prefix(part)
 
 
 def own_id(part: Part, name: str) -> str:

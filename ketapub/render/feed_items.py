@@ -1,0 +1,45 @@
+"""What RSS, Atom and JSON Feed share about an item's content, so no feed imports another.
+
+A reader may show several items on one page: every id in an item carries its part's prefix
+(the fragments' ``ketapub-<slug>.``, :func:`~ketapub.render.shared.content_id_prefix`), and
+the item's own links (notes, back links, citations, ``#anchor`` links and cross-references
+to a heading of the same part) point at those ids.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from ketapub.i18n import labels
+from ketapub.render.html_translator import HtmlTranslator
+from ketapub.render.shared import content_id_prefix
+
+if TYPE_CHECKING:
+    from ketapub.model import Part
+    from ketapub.render.base import RenderContext
+
+
+class ItemTranslator(HtmlTranslator):
+    """A part's HTML as one feed item: ids prefixed, its own headings linked in the item."""
+
+    def __init__(self, ctx: RenderContext, part: Part) -> None:
+        super().__init__(ctx, prefix=content_id_prefix(part))
+        self.part = part
+
+    def part_link(self, part: Part, anchor: str | None) -> str:
+        if anchor and part.slug == self.part.slug:
+            return "#" + self.id(anchor)
+        return super().part_link(part, anchor)
+
+
+def item_values(ctx: RenderContext, translator: ItemTranslator) -> dict[str, Any]:
+    """What ``feed/item.html`` shows besides the body and the disclaimer: the reference list
+    the citations link to (its texts written as the body's text is), its heading and the
+    ids' prefix."""
+    part = translator.part
+    references = tuple((n, ref.model_copy(update={"text": Markup(translator.text(ref.text))}))
+                       for n, ref in part.numbered_references)
+    return {"part": part, "references": references, "id_prefix": translator.prefix,
+            "references_heading": labels(ctx.series.language)["references"]}
