@@ -346,6 +346,11 @@ def test_css_selectors_are_all_scoped_under_ketapub(sink_html):
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     selectors: list[str] = []
     media: list[str] = []
+    normal: list[str] = []
+    # one cascade layer holds it all (its !important declarations outrank the host's)
+    (layer,) = rules
+    assert layer.type == "at-rule" and layer.lower_at_keyword == "layer"
+    assert tinycss2.serialize(layer.prelude).strip() == "ketapub"
 
     def walk(nodes) -> None:
         for node in nodes:
@@ -358,12 +363,17 @@ def test_css_selectors_are_all_scoped_under_ketapub(sink_html):
             elif node.type == "qualified-rule":
                 selectors.extend(s.strip() for s in
                                  tinycss2.serialize(node.prelude).split(","))
+                normal.extend(d.name for d in tinycss2.parse_declaration_list(
+                    node.content, skip_comments=True, skip_whitespace=True)
+                    if d.type == "declaration" and not d.important)
 
-    walk(rules)
+    walk(tinycss2.parse_rule_list(layer.content, skip_comments=True, skip_whitespace=True))
     assert len(selectors) > 50
+    assert normal and all(name.startswith("--ketapub-") for name in normal), set(normal)
     for sel in selectors:
         first = re.split(r"[\s>+~]", sel, maxsplit=1)[0]
-        assert re.fullmatch(r"\.ketapub(\.[a-z-]+)*(:[a-z-]+(\([^)]*\))?)*", first), sel
+        assert re.fullmatch(r"(\.ketapub|:where\(\.ketapub\))(\.[a-z-]+)*(:[a-z-]+(\([^)]*\))?)*",
+                            first), sel
         assert not re.search(r":root|(^|[\s>+~(])(html|body)(?![\w-])", sel), sel
     assert "(prefers-color-scheme: dark)" in media and "print" in media
 
