@@ -232,6 +232,11 @@ def test_live_enclosures_use_the_built_handouts(server, site):
         status, headers, pdf = request(server.port, "/" + rel)
         assert status == 200 and headers["Content-Type"] == "application/pdf"
         assert pdf == (site / rel).read_bytes()
+    # the live JSON Feed attaches the same files, with the same sizes
+    _, _, body = request(server.port, "/feed/feed.json")
+    attached = [(a["url"], a["size_in_bytes"]) for i in json.loads(body)["items"]
+                for a in i["attachments"]]
+    assert attached == [(e.get("url"), int(e.get("length"))) for e in enclosures]
 
 
 # --- files of the output folder --------------------------------------------------------------
