@@ -8,8 +8,9 @@ id (``#content table th``, ``#main ul``, a few ``!important`` rules), with ``ket
 loaded before the theme and after it. Headless Chromium computes the style of every element
 of every fragment, and of its ``::before``, ``::after`` and ``::marker``, and each must
 equal the same element's on a bare page, but for what a fragment inherits on purpose: the
-host's font family (see the README's fragments section). One browser, one page per host and
-order; the styles are gathered in page JavaScript and come back as one JSON value."""
+host's font family (see the README's fragments section). The WordPress page is also compared
+in the dark scheme. One browser, one page per host and order; the styles are gathered in
+page JavaScript and come back as one JSON value."""
 
 from __future__ import annotations
 
@@ -116,7 +117,8 @@ COLLECT = """async (skip) => {
   return {rows, table: [...table.keys()],
           own: Object.fromEntries(Object.entries(own).map(([t, cs]) =>
             [t, {textTransform: cs.textTransform, listStyleType: cs.listStyleType,
-                 textAlign: cs.textAlign, lineHeight: cs.lineHeight}]))};
+                 textAlign: cs.textAlign, lineHeight: cs.lineHeight,
+                 backgroundColor: cs.backgroundColor}]))};
 }"""
 
 
@@ -163,12 +165,17 @@ def styles(fragments) -> Iterator[dict[str, dict]]:
                 return
         route.abort()  # nothing leaves the machine
 
-    pages = {"bare": page_html(f"<body>\n{slots}\n</body>", "", css, True)}
+    bare = page_html(f"<body>\n{slots}\n</body>", "", css, True)
+    pages = {"bare": ("light", bare), "bare, dark": ("dark", bare)}
     for host, body in HOSTS.items():
         host_css = (THEMES / f"{host}.css").read_text("utf-8")
         for first in (True, False):
-            pages[f"{host}, ketapub.css {'first' if first else 'last'}"] = page_html(
-                body.replace("{slots}", slots), host_css, css, first)
+            pages[f"{host}, ketapub.css {'first' if first else 'last'}"] = ("light", page_html(
+                body.replace("{slots}", slots), host_css, css, first))
+    # the dark scheme: our colours switch, the theme's dark rules still do not reach in
+    pages["wordpress, dark"] = ("dark", page_html(
+        HOSTS["wordpress"].replace("{slots}", slots),
+        (THEMES / "wordpress.css").read_text("utf-8"), css, False))
     result: dict[str, dict] = {}
     with sync_playwright() as p:
         browser: Browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
@@ -177,7 +184,8 @@ def styles(fragments) -> Iterator[dict[str, dict]]:
             context.set_default_timeout(120_000)
             context.route("**/*", serve)
             page = context.new_page()
-            for name, html in pages.items():
+            for name, (scheme, html) in pages.items():
+                page.emulate_media(color_scheme=scheme)
                 page.set_content(html, wait_until="load")
                 result[name] = page.evaluate(COLLECT, LAYOUT)
         finally:
@@ -210,9 +218,9 @@ def differences(host: dict, bare: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("page", [f"{h}, ketapub.css {o}" for h in HOSTS
-                                  for o in ("first", "last")])
+                                  for o in ("first", "last")] + ["wordpress, dark"])
 def test_every_fragment_computes_as_on_a_bare_page(styles, page):
-    host, bare = styles[page], styles["bare"]
+    host, bare = styles[page], styles["bare, dark" if "dark" in page else "bare"]
     assert len(bare["rows"]) > 800  # every element of every fragment
     problems = differences(host, bare)
     assert problems == [], f"{len(problems)} differ, first: " + "\n".join(problems[:15])
@@ -225,6 +233,16 @@ def test_the_theme_rules_are_live_on_the_hosts_own_elements(styles, host):
     for tag, (prop, value) in HOST_OWN[host].items():
         assert own[tag][prop] == value, (host, tag, prop)
     assert styles["bare"]["own"] == {}
+
+
+def test_the_dark_scheme_is_compared_in_dark(styles):
+    """The dark pages really are dark: our background switches, and so does the theme's."""
+    dark, light = styles["wordpress, dark"], styles["wordpress, ketapub.css last"]
+    background = [d for d in styles["bare, dark"]["table"][0].split("\n")
+                  if d.startswith("background-color: ")]
+    assert background == ["background-color: rgb(21, 25, 30)"]
+    assert light["own"]["th"]["backgroundColor"] == "rgb(250, 250, 250)"
+    assert dark["own"]["th"]["backgroundColor"] == "rgb(34, 34, 34)"  # the theme's dark rule
 
 
 @pytest.mark.parametrize("host", list(HOSTS))
