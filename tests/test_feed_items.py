@@ -21,7 +21,16 @@ import pytest
 import ketapub
 from tests.conftest import CONTENT_AS_OF, SINK_AS_OF
 from tests.helpers import make_source, part
-from tests.test_feeds import ATOM, CONTENT_NS, RFC3339, check_atom, check_rss, render, xml
+from tests.test_feeds import (
+    ATOM,
+    CONTENT_NS,
+    HOSTILE_SERIES,
+    RFC3339,
+    check_atom,
+    check_rss,
+    render,
+    xml,
+)
 
 # JSON Feed 1.1: the members each object may have; anything else must be an extension,
 # a name that starts with "_" and a letter.
@@ -168,6 +177,17 @@ def test_json_feed_follows_the_1_1_rules(content_series, sink_series):
     empty = check_json_feed(render(sink_series, "jsonfeed", "2020-01-01"),
                             sink_series.base_url + "feed/feed.json")
     assert empty["items"] == []
+
+
+def test_json_feed_of_hostile_titles_follows_the_rules_and_keeps_the_ids(tmp_path):
+    body = "## FAQ {#faq}\n\nText[^1] with ]]> & <b>.\n\n[^1]: A note.\n"
+    src = make_source(tmp_path / "src", series=HOSTILE_SERIES, parts={
+        "01.md": part(1, "one", body), "02.md": part(2, "two", body)})
+    feed = check_json_feed(render(src, "jsonfeed", "2025-06-01"),
+                           "https://example.org/evil/feed/feed.json")
+    ids = [i for item in feed["items"] for i in ids_and_links(item["content_html"])[0]]
+    assert sorted(ids) == ["ketapub-one.faq", "ketapub-one.fn.1", "ketapub-one.fnref.1",
+                           "ketapub-two.faq", "ketapub-two.fn.1", "ketapub-two.fnref.1"]
 
 
 def test_json_feed_items_carry_the_reference_list_their_citations_link_to(sink_series):
