@@ -246,7 +246,7 @@ def _consume(columns: dict[tuple[int, str], list[int]], node: object) -> None:
         spots.pop(0)
 
 
-MARKER_ATTRS = frozenset({"data-ketapub", "data-ketapub-arg"})
+MARKER_ATTRS = frozenset({"data-ketapub", "data-ketapub-arg", "data-ketapub-lines"})
 """What the dialect marks its own elements with in a body's canonical HTML (what each one
 means, for the document tree). Only :func:`clean_marked` keeps them, never raw HTML."""
 

@@ -25,7 +25,7 @@ is released is a question of the build's instant, which the translator answers
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 Attrs: TypeAlias = tuple[tuple[str, str], ...]
@@ -44,6 +44,12 @@ class Parent(Node):
 
     children: tuple[Node, ...] = ()
     attrs: Attrs = ()
+    lines: tuple[int, int] | None = field(default=None, compare=False, repr=False,
+                                          kw_only=True)
+    """Where a block of the body's Markdown is: its lines ``[start, end)``, 0-based in the
+    body, as markdown-it maps them (None for inlines and raw HTML). For messages about the
+    source (``ketapub lint``); not part of what a node means, so trees compare equal
+    wherever a block sits."""
 
 
 # --- inlines -------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from ketapub.dialect.links import PART_LINK, link_is_valid, local_path, source_f
 
 MARK = "data-ketapub"
 ARG = "data-ketapub-arg"
+LINES = "data-ketapub-lines"
+"""The body lines ``start end`` of a block (markdown-it's map), for the tree's ``lines``."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,12 @@ class Policy:
     """Reference id -> its number in the part."""
 
 
-def _mark(kind: str, arg: Any = None) -> str:
+def _mark(kind: str, arg: Any = None, tok: Token | None = None) -> str:
     out = f' {MARK}="{kind}"'
     if arg is not None:
         out += f' {ARG}="{escapeHtml(json.dumps(arg, ensure_ascii=False))}"'
+    if tok is not None and tok.map:
+        out += f' {LINES}="{tok.map[0]} {tok.map[1]}"'
     return out
 
 
@@ -74,7 +78,7 @@ class CanonicalRenderer(RendererHTML):
             return f"</{tok.tag}>"
         attrs = "" if tok.tag in ("th", "td") else self.renderAttrs(tok)
         arg = _cell_align(tok) if tok.tag in ("th", "td") else None
-        return f"<{tok.tag}{_mark('md', arg)}{attrs}>"
+        return f"<{tok.tag}{_mark('md', arg, tok)}{attrs}>"
 
     def _tight(self, tokens: Sequence[Token], idx: int) -> str:
         tok = tokens[idx]
@@ -83,7 +87,7 @@ class CanonicalRenderer(RendererHTML):
         inline = tokens[idx + 1] if tok.nesting == 1 else tokens[idx - 1]
         if inline.type != "inline" or not inline.children:  # an emptied callout marker line
             return ""
-        return f"<span{_mark('tight')}>" if tok.nesting == 1 else "</span>"
+        return f"<span{_mark('tight', None, tok)}>" if tok.nesting == 1 else "</span>"
 
     # --- inline --------------------------------------------------------------------------
     def text(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -156,7 +160,7 @@ class CanonicalRenderer(RendererHTML):
     # --- blocks --------------------------------------------------------------------------
     def heading_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         tok = tokens[idx]
-        return f'<{tok.tag}{_mark("md")} id="{escapeHtml(tok.meta["id"])}">'
+        return f'<{tok.tag}{_mark("md", None, tok)} id="{escapeHtml(tok.meta["id"])}">'
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         return f"<pre{_mark('code', '')}><code>{escapeHtml(tokens[idx].content)}</code></pre>"
@@ -170,8 +174,8 @@ class CanonicalRenderer(RendererHTML):
     def blockquote_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         kind = tokens[idx].meta.get("callout")
         if kind:
-            return f"<div{_mark('callout', kind.lower())}>"
-        return f"<blockquote{_mark('md')}>"
+            return f"<div{_mark('callout', kind.lower(), tokens[idx])}>"
+        return f"<blockquote{_mark('md', None, tokens[idx])}>"
 
     def blockquote_close(self, tokens: Sequence[Token], idx: int, options: Any,
                          env: Any) -> str:
@@ -179,16 +183,16 @@ class CanonicalRenderer(RendererHTML):
 
     def bullet_list_open(self, tokens: Sequence[Token], idx: int, options: Any,
                          env: Any) -> str:
-        return f"<ul{_mark('list', {'tight': _tight_list(tokens, idx)})}>"
+        return f"<ul{_mark('list', {'tight': _tight_list(tokens, idx)}, tokens[idx])}>"
 
     def ordered_list_open(self, tokens: Sequence[Token], idx: int, options: Any,
                           env: Any) -> str:
         start = int(tokens[idx].attrs.get("start", 1))
         arg = {"tight": _tight_list(tokens, idx), "start": start}
-        return f"<ol{_mark('list', arg)}>"
+        return f"<ol{_mark('list', arg, tokens[idx])}>"
 
     def dl_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-        return f"<dl{_mark('list', {'tight': _tight_list(tokens, idx)})}>"
+        return f"<dl{_mark('list', {'tight': _tight_list(tokens, idx)}, tokens[idx])}>"
 
     def faq_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         return f"<section{_mark('faq', tokens[idx].meta.get('heading_id') or '')}>"

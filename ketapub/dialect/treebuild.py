@@ -19,7 +19,7 @@ from markdown_it.token import Token
 
 from ketapub import sanitize, tree
 from ketapub.dialect import canonical, wellformed
-from ketapub.dialect.canonical import ARG, MARK
+from ketapub.dialect.canonical import ARG, LINES, MARK
 
 BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl",
@@ -98,7 +98,13 @@ def _convert_all(el: Element) -> tuple[tree.Node, ...]:
 
 
 def _attrs(el: Element) -> tree.Attrs:
-    return tuple((k, v) for k, v in el.attrib.items() if k not in (MARK, ARG))
+    return tuple((k, v) for k, v in el.attrib.items() if k not in (MARK, ARG, LINES))
+
+
+def _lines(el: Element) -> tuple[int, int] | None:
+    """The body lines a marked block came from (see ``canonical.LINES``)."""
+    raw = el.get(LINES, "").split()
+    return (int(raw[0]), int(raw[1])) if len(raw) == 2 else None
 
 
 def _arg(el: Element) -> Any:
@@ -120,9 +126,10 @@ def _convert(el: Element) -> tree.Node | None:
 def _plain(el: Element) -> tree.Node | None:
     tag = el.tag
     if tag in _SIMPLE:
-        return _SIMPLE[tag](children=_convert_all(el), attrs=_attrs(el))
+        return _SIMPLE[tag](children=_convert_all(el), attrs=_attrs(el), lines=_lines(el))
     if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-        return tree.Heading(children=_convert_all(el), level=int(tag[1]), id=el.get("id", ""))
+        return tree.Heading(children=_convert_all(el), level=int(tag[1]), id=el.get("id", ""),
+                            lines=_lines(el))
     if tag == "a":
         return tree.Link(children=_convert_all(el), href=el.get("href", ""),
                          title=el.get("title"))
@@ -196,12 +203,15 @@ def _image(el: Element) -> tree.Node:
 def _list(el: Element) -> tree.Node:
     arg = _arg(el)
     items = _convert_all(el)
+    lines = _lines(el)
     if el.tag == "dl":
-        return tree.DefinitionList(children=items, attrs=_attrs(el), tight=bool(arg["tight"]))
+        return tree.DefinitionList(children=items, attrs=_attrs(el), tight=bool(arg["tight"]),
+                                   lines=lines)
     if el.tag == "ol":
         return tree.OrderedList(children=items, attrs=_attrs(el), start=int(arg["start"]),
-                                tight=bool(arg["tight"]))
-    return tree.BulletList(children=items, attrs=_attrs(el), tight=bool(arg["tight"]))
+                                tight=bool(arg["tight"]), lines=lines)
+    return tree.BulletList(children=items, attrs=_attrs(el), tight=bool(arg["tight"]),
+                           lines=lines)
 
 
 def _code_block(el: Element) -> tree.Node:
@@ -210,7 +220,8 @@ def _code_block(el: Element) -> tree.Node:
 
 def _callout(el: Element) -> tree.Node:
     kind = cast(Literal["note", "warning", "tip"], _arg(el))
-    return tree.Callout(children=_convert_all(el), attrs=_attrs(el), kind=kind)
+    return tree.Callout(children=_convert_all(el), attrs=_attrs(el), kind=kind,
+                        lines=_lines(el))
 
 
 def _faq(el: Element) -> tree.Node:
@@ -236,7 +247,7 @@ def _citation(el: Element) -> tree.Node:
 
 
 _SPECIAL: dict[str, Callable[[Element], tree.Node]] = {
-    "tight": lambda el: tree.Paragraph(children=_convert_all(el)),
+    "tight": lambda el: tree.Paragraph(children=_convert_all(el), lines=_lines(el)),
     "soft": lambda el: tree.SoftBreak(),
     "removed": lambda el: tree.RemovedLink(children=_convert_all(el)),
     "xref": _xref,
