@@ -335,6 +335,36 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
     say(console, "next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"))
 
 
+def _out(text: str) -> None:
+    say(stdout, text, newlines=True)
+
+
+@main.command()
+@source_arg
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: the findings as one JSON object, for CI.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--explain", metavar="KPnnn", help="Print what a code means and exit.")
+@_guard
+def lint(source: str, fmt: str, strict: bool, explain: str | None) -> None:
+    """Check the prose of SOURCE's parts: coded plain-language and accessibility findings."""
+    from ketapub.lint.command import run_lint
+
+    sys.exit(run_lint(source, fmt, strict, explain, _out))
+
+
+@main.command()
+@click.argument("part")
+@click.option("--source", default=None, metavar="DIR",
+              help="Series folder, when PART is a number (default: as for build).")
+@_guard
+def cci(part: str, source: str | None) -> None:
+    """Score PART (a number or a part file) on the CDC Clear Communication Index."""
+    from ketapub.cci_command import run_cci
+
+    sys.exit(run_cci(part, source or default_source(), _out))
+
+
 @main.command()
 @click.option("--options", "show_options", is_flag=True,
               help="List every renderer's options (set them with build --set).")
