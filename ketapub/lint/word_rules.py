@@ -43,12 +43,13 @@ reader must learn), ignore the finding with its reason."""
 _DEFINED_AFTER = (
     r"\s*\(",                                           # esketamine (one half of ...)
     r",?\s+(?:is|are|was|were|means?)\s+(?:a|an|the|when|how|what|one|called|like)\b",
+    r"\s+(?:stands for|is short for)\b",               # ECT stands for ...
     r",\s+(?:a|an|or|which|meaning|the|also called|also known as)\b",
     r"\s*[—–:]\s",                                      # remission — no symptoms left
     r"\s+-\s",
     # "... a randomized trial. That means chance decided ..." (the next sentence explains)
-    # (the term ends its sentence, give or take a word)
-    r"[^.!?]{0,12}[.!?][\"'”’)]*\s+(?:that|this|it)\s+(?:means|is when|is how|is what)\b",
+    # (the term ends its sentence, give or take a few words)
+    r"[^.!?]{0,20}[.!?][\"'”’)]*\s+(?:that|this|it)\s+(?:means|is when|is how|is what|is an?)\b",
 )
 _DEFINED_BEFORE = (
     r"\(\s*$",                                          # Food and Drug Administration (FDA)
@@ -56,7 +57,7 @@ _DEFINED_BEFORE = (
 )
 
 
-_NEXT_SENTENCE = re.compile(r"[^.!?]{0,12}[.!?][\"'”’)]*\s+(?:an?\s+|the\s+)?", re.IGNORECASE)
+_NEXT_SENTENCE = re.compile(r"[^.!?]{0,20}[.!?][\"'”’)]*\s+(?:an?\s+|the\s+)?", re.IGNORECASE)
 _EXPLAINS = re.compile(r"\s+(?:means|is|are)\b", re.IGNORECASE)
 
 
@@ -64,7 +65,8 @@ def defines(passage_text: str, match: re.Match[str], term: Term | None = None) -
     """Whether the occurrence ``match`` of a term explains it: "TERM (a ...)", "TERM is a
     ...", "TERM, a ...", "TERM: ...", "a drug called TERM", "... (TERM)", "TERM. This
     means ...", "... past psychosis. Psychosis means ..."."""
-    after = passage_text[match.end():]
+    # a closing quote may sit between the term and what explains it: "active placebo," a ...
+    after = re.sub(r"^([,.:]?)[\"'”’]", r"\1", passage_text[match.end():])
     before = passage_text[:match.start()]
     if any(re.match(p, after, re.IGNORECASE) for p in _DEFINED_AFTER) or any(
             re.search(p, before, re.IGNORECASE) for p in _DEFINED_BEFORE):

@@ -65,14 +65,11 @@ class Words:
 
 def _term(entry: str) -> Term:
     forms = _forms(entry)
-    upper = tuple(f for f in forms if f.isupper())
-    lower = tuple(f for f in forms if not f.isupper())
-    parts = []
-    if upper:
-        parts.append(_phrase_pattern(upper, case=True).pattern)
-    if lower:
-        parts.append(f"(?i:{_phrase_pattern(lower).pattern})")
-    return Term(forms, re.compile("|".join(parts)))
+    alts = []
+    for form in sorted(forms, key=len, reverse=True):  # the longest form wins
+        body = r"\s+".join(map(re.escape, form.split()))
+        alts.append(body if form.isupper() else f"(?i:{body})")
+    return Term(forms, re.compile(rf"(?<![\w\-])(?:{'|'.join(alts)})(?![\w\-])"))
 
 
 def _texts(data: dict[str, Any], table: str, key: str = "texts") -> tuple[str, ...]:
