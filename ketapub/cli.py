@@ -359,7 +359,11 @@ def lint(source: str, fmt: str, strict: bool, explain: str | None) -> None:
               help="Series folder, when PART is a number (default: as for build).")
 @_guard
 def cci(part: str, source: str | None) -> None:
-    """Score PART (a number or a part file) on the CDC Clear Communication Index."""
+    """Score PART (a number or a part file) on the CDC Clear Communication Index.
+
+    Items 7, 8 and 15 are scored from the text; answer the others (numbered 1 to 20 as on
+    the CDC's full score sheet) in the part's front matter: cci: {1: yes, 12: na}. A
+    helper, not a validated instrument."""
     from ketapub.cci_command import run_cci
 
     sys.exit(run_cci(part, source or default_source(), _out))

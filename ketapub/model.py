@@ -200,6 +200,37 @@ def page_size_name(value: Any) -> Any:
 
 PageSize = Annotated[Literal["A4", "Letter"], BeforeValidator(page_size_name)]
 
+CCI_ITEMS = 20
+"""Items of the CDC Clear Communication Index (its full score sheet), numbered from 1."""
+CCI_CORE = 11
+"""Items 1 to 11 (part A, core) apply to every material: never "na"."""
+
+
+def _cci_item(value: Any) -> int:
+    """A CCI item number: ``7`` or ``"7"`` (YAML keys arrive as text)."""
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= CCI_ITEMS:
+        raise ValueError(f"{value!r} is not an item of the Clear Communication Index; its "
+                         f"items are numbered 1 to {CCI_ITEMS} (see `ketapub cci --help`)")
+    return int(text)
+
+
+def _cci_answer(value: Any) -> Any:
+    """YAML's ``yes``/``no`` arrive as booleans; ``n/a`` is ``na``."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, str):
+        low = value.strip().lower()
+        return "na" if low in ("n/a", "na", "not applicable") else low
+    return value
+
+
+CciAnswer = Annotated[Literal["yes", "no", "na"], BeforeValidator(_cci_answer)]
+"""An answer to a CCI item: ``yes``, ``no`` or ``na`` (not applicable)."""
+CciItem = Annotated[int, BeforeValidator(_cci_item)]
+
 
 MAX_TITLE = 300
 """Characters in a title or subtitle: covers, feed readers and tabs show a few dozen, and
@@ -300,6 +331,9 @@ class PartMeta(_Frozen):
     reviewed_on: date | None = None
     references: tuple[Reference, ...] = ()
     url: HttpUrl | None = None
+    cci: dict[CciItem, CciAnswer] = Field(default_factory=dict)
+    """Answers to the CDC Clear Communication Index items ``ketapub cci`` cannot score from
+    the text (item number: yes, no or na); see :mod:`ketapub.cci`."""
 
     @field_validator("publish_at", "updated_at", mode="before")
     @classmethod
@@ -312,6 +346,15 @@ class PartMeta(_Frozen):
         if isinstance(v, bool) or not isinstance(v, int):
             raise ValueError(f"{v!r} is not a whole number; write the part number like 3")
         return v
+
+    @field_validator("cci")
+    @classmethod
+    def _cci_core(cls, v: dict[int, str]) -> dict[int, str]:
+        core = sorted(n for n, a in v.items() if a == "na" and n <= CCI_CORE)
+        if core:
+            raise ValueError(f"item {core[0]} is a core item (1 to {CCI_CORE}), which always "
+                             "applies; answer yes or no")
+        return dict(sorted(v.items()))
 
     @model_validator(mode="after")
     def _order(self) -> PartMeta:

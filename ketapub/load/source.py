@@ -306,6 +306,10 @@ def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: s
             diags.add(rel, line, col, f"missing required key {'.'.join(map(str, loc))!r}; "
                       "add it")
             continue
+        if loc and loc[-1] == "[key]":  # a mapping's key is wrong: point at the key
+            line, col = pos.of_key(loc[:-1])
+            diags.add(rel, line, col, f"{'.'.join(map(str, loc[:-1]))}: {msg}")
+            continue
         if not loc and msg.startswith("updated_at"):
             loc = ("updated_at",)
         elif not loc and msg.startswith("duplicate reference"):
