@@ -91,8 +91,9 @@ or their care team. The CDC Clear Communication Index asks for the active voice 
 main message and the call to action.
 
 This is a heuristic: a form of "be" or "get" followed (perhaps after an adverb) by a past
-participle ("-ed" or an irregular one such as "given"), from the language's word list. It
-misses some passives and flags some adjectives ("is limited"). Rewrite the sentence with
+participle ("-ed" or an irregular one such as "given"), from the language's word list;
+not one starting with "un" ("are unwanted", an adjective). It misses some passives and
+flags some adjectives ("is limited"). Rewrite the sentence with
 its actor as the subject, or ignore the finding where the passive is the better choice
 (the actor is unknown or does not matter)."""
 
@@ -107,7 +108,7 @@ its actor as the subject, or ignore the finding where the passive is the better 
                 for m in pattern.finditer(s.text):
                     verb = m.group(2).lower()
                     participle = (verb.endswith("ed") or verb in w.irregular) \
-                        and verb not in w.adjectives
+                        and verb not in w.adjectives and not verb.startswith("un")
                     if participle:
                         at = part.locate(_lines_of(part, s.at), m.group(0), s.at)
                         yield self.finding(part, at, f"“{m.group(0)}” may be passive "
