@@ -1,0 +1,1 @@
+"""Word lists of `ketapub lint`, one TOML file per language (``en.toml``)."""
