@@ -58,8 +58,14 @@ def _digest(value: Any) -> str:
 _PART_REF = re.compile(r"part:([a-z0-9]+(?:-[a-z0-9]+)*)")
 
 
+NOT_RENDERED = frozenset({"cci"})
+"""Part fields no output shows (the CCI answers are for ``ketapub cci``): changing them
+re-renders nothing."""
+
+
 def _part_hashes(series: Series) -> dict[int, str]:
-    return {p.part: _digest(p.model_dump(mode="json")) for p in series.parts}
+    return {p.part: _digest(p.model_dump(mode="json", exclude=set(NOT_RENDERED)))
+            for p in series.parts}
 
 
 def linked_parts(series: Series, text: str) -> set[int]:

@@ -153,3 +153,19 @@ def test_every_part_of_the_example_series_gets_a_score() -> None:
         assert " out of 100 (" in result.output.splitlines()[1]
         assert "Automatic: 7, 8, 15" in result.output
         assert "Unanswered" not in result.output
+
+
+def test_cci_answers_re_render_nothing(tmp_path: Path) -> None:
+    """No output shows the answers, so they are not part of what planning hashes."""
+    from ketapub.load import load
+    from ketapub.plan import _part_hashes
+
+    plain = load(_series(tmp_path / "a", "# no answers yet\n"))  # the body starts on the same line
+    answered = load(_series(tmp_path / "b", "cci: {1: yes, 12: na}\n"))
+    assert answered.parts[0].cci == {1: "yes", 12: "na"}
+    assert _part_hashes(plain) == _part_hashes(answered)
+    other = _series(tmp_path / "c", "# no answers yet\n")
+    part = other / "parts" / "01-a.md"
+    part.write_text(part.read_text(encoding="utf-8").replace("title: A", "title: B"),
+                    encoding="utf-8")
+    assert _part_hashes(load(other)) != _part_hashes(plain)
