@@ -120,8 +120,8 @@ def _series(tmp_path: Path, cci_yaml: str) -> Path:
     ("cci:\n  1: yes\n  21: no\n", "parts/01-a.md:9:3: cci.21: '21' is not an item of the "
      "Clear Communication Index; its items are numbered 1 to 20"),
     ("cci:\n  2: maybe\n", "parts/01-a.md:8:6: cci.2: Input should be 'yes', 'no' or 'na'"),
-    ("cci:\n  3: n/a\n", "parts/01-a.md:8:3: cci: item 3 is a core item (1 to 11), which "
-     "always applies; answer yes or no"),
+    ("cci:\n  1: yes\n  3: n/a\n", "parts/01-a.md:9:6: cci.3: item 3 is a core item (1 to 11), "
+     "which always applies; answer yes or no"),
 ])
 def test_bad_answers_are_errors_with_positions(tmp_path: Path, yaml: str, message: str) -> None:
     src = _series(tmp_path, yaml)

@@ -310,6 +310,9 @@ def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: s
             line, col = pos.of_key(loc[:-1])
             diags.add(rel, line, col, f"{'.'.join(map(str, loc[:-1]))}: {msg}")
             continue
+        core = re.match(r"item (\d+) is a core item", msg)
+        if loc == ("cci",) and core:  # the answer of one item: point at it
+            loc = ("cci", core.group(1))
         if not loc and msg.startswith("updated_at"):
             loc = ("updated_at",)
         elif not loc and msg.startswith("duplicate reference"):
