@@ -32,7 +32,7 @@ from typing import Literal
 from ketapub import tree
 from ketapub.lint import Finding, part_text
 from ketapub.lint.part import PartText
-from ketapub.model import CCI_ITEMS, Part, Series
+from ketapub.model import Part, Series
 
 ITEMS: dict[int, str] = {
     1: "Does the material contain one main message statement?",
@@ -64,8 +64,7 @@ ITEMS: dict[int, str] = {
     20: "If the material uses numeric probability to describe risk, is the probability also "
         "explained with words or a visual?",
 }
-"""The items' questions, as the CDC's full score sheet words them."""
-assert len(ITEMS) == CCI_ITEMS
+"""The items' questions, as the CDC's full score sheet words them (``CCI_ITEMS`` of them)."""
 
 AUTOMATIC = (7, 8, 15)
 REVERSED = (17,)

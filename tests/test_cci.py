@@ -49,6 +49,13 @@ def test_item15_numbers() -> None:
     assert _auto(table)[15][0] == "no"
 
 
+def test_the_items_are_the_score_sheets_twenty() -> None:
+    from ketapub.model import CCI_ITEMS
+
+    assert list(cci.ITEMS) == list(range(1, CCI_ITEMS + 1))
+    assert all(q.endswith("?") for q in cci.ITEMS.values())
+
+
 def _all(answer: str) -> dict[int, str]:
     return dict.fromkeys(cci.ITEMS, answer)
 

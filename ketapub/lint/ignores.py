@@ -119,7 +119,7 @@ def _codes(spec: str) -> tuple[tuple[str, ...], str | None, str | None]:
 def inline(part: PartText) -> tuple[list[Ignore], list[Finding]]:
     """The inline ignores of a part, and the problems of malformed ones."""
     tokens, _ = parser.parse(part.body)
-    blocks = sorted({tuple(t.map) for t in tokens if t.map and t.level == 0
+    blocks = sorted({(t.map[0], t.map[1]) for t in tokens if t.map and t.level == 0
                      and t.type != "html_block"})
     code_lines = {n for t in tokens if t.map and t.type in ("fence", "code_block")
                   for n in range(*t.map)}
@@ -129,25 +129,30 @@ def inline(part: PartText) -> tuple[list[Ignore], list[Finding]]:
         first0 = part.body.count("\n", 0, m.start())
         if first0 in code_lines:
             continue
-        last0 = part.body.count("\n", 0, m.end())
         line_start = part.body.rfind("\n", 0, m.start()) + 1
-        column = m.start() - line_start + 1
-        line_end = part.body.find("\n", m.end())
-        rest = part.body[m.end(): len(part.body) if line_end < 0 else line_end]
-        alone = not part.body[line_start:m.start()].strip() and not rest.strip()
-        at = (part.body_line + first0, column)
+        at = (part.body_line + first0, m.start() - line_start + 1)
         codes, reason, problem = _codes(m.group(1))
         if problem:
             problems.append(_bad(part.path, *at, f"inline ignore: {problem}"))
             continue
-        if alone:
-            nxt = next((b for b in blocks if b[0] > last0), None)
-            span = (nxt[0], nxt[1]) if nxt else (last0 + 1, last0 + 1)
-        else:
-            span = (first0, last0 + 1)
+        span = _covered(part.body, m, blocks)
         found.append(Ignore(codes, part.path, *at, target=part.path, reason=reason or "",
                             lines=(part.body_line + span[0], part.body_line + span[1])))
     return found, problems
+
+
+def _covered(body: str, m: re.Match[str], blocks: list[tuple[int, int]]) -> tuple[int, int]:
+    """The body lines ``[start, end)`` an ignore comment covers: the next block when the
+    comment stands alone on its lines, else the lines it is on."""
+    first0 = body.count("\n", 0, m.start())
+    last0 = body.count("\n", 0, m.end())
+    line_start = body.rfind("\n", 0, m.start()) + 1
+    line_end = body.find("\n", m.end())
+    rest = body[m.end(): len(body) if line_end < 0 else line_end]
+    if body[line_start:m.start()].strip() or rest.strip():
+        return first0, last0 + 1
+    nxt = next((b for b in blocks if b[0] > last0), None)
+    return nxt if nxt else (last0 + 1, last0 + 1)
 
 
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")

@@ -26,16 +26,24 @@ it?") or as an action from the language's list ("How to prepare for a session").
 
     def check(self, part: PartText) -> Iterator[Finding]:
         actions = tuple(a.lower() for a in part.words.faq_actions)
-        for faq in (n for n in tree.walk(part.document) if isinstance(n, tree.Faq)):
-            for item in (n for n in faq.children if isinstance(n, tree.FaqItem)):
-                heading = item.children[0] if item.children else None
-                if not isinstance(heading, tree.Heading):
-                    continue
-                text = tree.text_of(heading).strip()
-                low = text.lower()
-                if text.endswith(("?", "？")) or text.startswith("¿") or any(
-                        low == a or low.startswith(a + " ") for a in actions):
-                    continue
+        for heading in _faq_headings(part.document):
+            text = tree.text_of(heading).strip()
+            if not _asks(text, actions):
                 yield self.finding(part, part.start_of(heading.lines),
                                    f"FAQ heading “{text}” is not a question; write the "
                                    "reader's question, ending with “?”")
+
+
+def _faq_headings(doc: tree.Document) -> Iterator[tree.Heading]:
+    """The question heading of each item of the FAQ."""
+    for faq in (n for n in tree.walk(doc) if isinstance(n, tree.Faq)):
+        for item in (n for n in faq.children if isinstance(n, tree.FaqItem)):
+            if item.children and isinstance(item.children[0], tree.Heading):
+                yield item.children[0]
+
+
+def _asks(text: str, actions: tuple[str, ...]) -> bool:
+    """A question ("...?", "¿...") or an action of the list ("How to prepare ...")."""
+    low = text.lower()
+    return text.endswith(("?", "？")) or text.startswith("¿") or any(
+        low == a or low.startswith(a + " ") for a in actions)

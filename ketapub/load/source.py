@@ -310,16 +310,22 @@ def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: s
             line, col = pos.of_key(loc[:-1])
             diags.add(rel, line, col, f"{'.'.join(map(str, loc[:-1]))}: {msg}")
             continue
-        core = re.match(r"item (\d+) is a core item", msg)
-        if loc == ("cci",) and core:  # the answer of one item: point at it
-            loc = ("cci", core.group(1))
-        if not loc and msg.startswith("updated_at"):
-            loc = ("updated_at",)
-        elif not loc and msg.startswith("duplicate reference"):
-            loc = ("references",)
+        loc = _where(loc, msg)
         line, col = pos.of_value(loc)
         key = ".".join(map(str, loc))
         diags.add(rel, line, col, f"{key}: {msg}" if key else msg)
+
+
+def _where(loc: tuple[Any, ...], msg: str) -> tuple[Any, ...]:
+    """The value a whole-model or whole-field error is about, from its message."""
+    core = re.match(r"item (\d+) is a core item", msg)
+    if loc == ("cci",) and core:  # the answer of one CCI item
+        return ("cci", core.group(1))
+    if not loc and msg.startswith("updated_at"):
+        return ("updated_at",)
+    if not loc and msg.startswith("duplicate reference"):
+        return ("references",)
+    return loc
 
 
 def _split_front_matter(text: str, rel: str, diags: _Collector) -> tuple[str, str, int] | None:
