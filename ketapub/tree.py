@@ -252,6 +252,9 @@ class Table(Node):
     body: tuple[Row, ...] = ()
     row_headers: bool = False
     attrs: Attrs = ()
+    lines: tuple[int, int] | None = field(default=None, compare=False, repr=False,
+                                          kw_only=True)
+    """The body lines of the table, as :attr:`Parent.lines`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,8 @@ def test_block_nodes_carry_their_body_lines() -> None:
     assert document("\n\nOne\ntwo\n", language="en").children[0] == \
         document("One\ntwo\n", language="en").children[0]
     assert para.attrs == ()
+    (table,) = document("Intro.\n\n| a | b |\n|---|---|\n| c | d |\n", language="en").children[1:]
+    assert isinstance(table, tree.Table) and table.lines == (2, 5)
 
 
 def test_positions_are_file_lines_and_columns() -> None:

@@ -179,7 +179,8 @@ def _table(el: Element) -> tree.Table:
             cell(c, True, "row") if two_way and i == 0 else cell(c, c.tag == "th", None)
             for i, c in enumerate(row)))
         for row in body)
-    return tree.Table(head=head_rows, body=body_rows, row_headers=two_way, attrs=_attrs(el))
+    return tree.Table(head=head_rows, body=body_rows, row_headers=two_way, attrs=_attrs(el),
+                      lines=_lines(el))
 
 
 def _xref(el: Element) -> tree.Node:

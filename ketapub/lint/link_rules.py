@@ -52,19 +52,41 @@ address as the text."""
                 yield self.finding(part, at, f"link text {what}; name what the reader gets")
 
 
-def _images(part: PartText) -> Iterator[tuple[tree.Image, tree.Node | None,
+def _images(part: PartText) -> Iterator[tuple[tree.Image, list[str],
                                               tuple[int, int] | None]]:
-    """Each image with the block that holds it (a paragraph or a raw ``figure``)."""
+    """Each image, with what captions it and the lines of its block. A caption is the
+    image's title, the rest of the paragraph it is in, or, for an image alone in its
+    paragraph, the paragraph right after it (the usual caption line under a figure)."""
     for node, lines in part.blocks():
-        if isinstance(node, tree.Parent):
-            for child in node.children:
-                if isinstance(child, tree.Image):
-                    yield child, node, node.lines or lines
+        if isinstance(node, tree.Cell | tree.Heading | tree.Term):
+            for image in _within(node):
+                yield image, [image.title] if image.title else [], node.lines or lines
+        elif isinstance(node, tree.Parent) and not isinstance(node, tree.Paragraph):
+            for i, child in enumerate(node.children):
+                if isinstance(child, tree.Paragraph):
+                    yield from _in_paragraph(child, node.children[i + 1:], lines)
+
+
+def _in_paragraph(paragraph: tree.Paragraph, following: tuple[tree.Node, ...],
+                  lines: tuple[int, int] | None
+                  ) -> Iterator[tuple[tree.Image, list[str], tuple[int, int] | None]]:
+    beside = shown_text(paragraph)
+    nxt = next((c for c in following if not isinstance(c, tree.Text) or c.text.strip()),
+               None)
+    after = shown_text(nxt) if isinstance(nxt, tree.Paragraph) and not beside.strip() else ""
+    for image in _within(paragraph):
+        captions = [c for c in (image.title or "", beside, after) if c.strip()]
+        yield image, captions, paragraph.lines or lines
+
+
+def _within(node: tree.Node) -> list[tree.Image]:
+    """The images in a block, also inside links and emphasis."""
+    return [n for n in tree.walk(node) if isinstance(n, tree.Image)]
 
 
 def _image_at(part: PartText, image: tree.Image, lines: tuple[int, int] | None
               ) -> tuple[int, int]:
-    return part.locate(lines, image.alt) if image.alt.strip() else part.start_of(lines)
+    return part.locate(lines, image.alt if image.alt.strip() else image.src)
 
 
 @register
@@ -88,18 +110,6 @@ Write the alt text in the brackets: `![what it shows](assets/diagram.svg)`."""
                                    f"image {image.src!r} has no alt text; say what it shows")
 
 
-def _caption_of(image: tree.Image, holder: tree.Node | None) -> list[str]:
-    """What captions an image: its title, a raw figure's figcaption, and the rest of the
-    paragraph it sits in."""
-    captions = [image.title] if image.title else []
-    if isinstance(holder, tree.Block) and holder.tag == "figure":
-        captions += [tree.text_of(c) for c in holder.children
-                     if isinstance(c, tree.Block) and c.tag == "figcaption"]
-    elif isinstance(holder, tree.Paragraph):
-        captions.append(shown_text(holder))
-    return [c for c in captions if c.strip()]
-
-
 @register
 class AltRepeatsCaption(Rule):
     code = "KP403"
@@ -111,13 +121,14 @@ A screen reader reads the alt text and then the caption: when they are the same,
 reader hears it twice and learns nothing more. The caption says what the image is for;
 the alt text says what it shows.
 
-Flagged: alt text equal to the image's title, to the figure's `figcaption`, or to the text
-of the paragraph the image is in (case, spacing and punctuation aside)."""
+Flagged: alt text equal (case, spacing and punctuation aside) to the image's title, to the
+text beside it in its paragraph, or, for an image alone in its paragraph, to the paragraph
+right after it (the caption line under a figure)."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
-        for image, holder, lines in _images(part):
+        for image, captions, lines in _images(part):
             alt = _plain(image.alt)
-            if alt and any(_plain(c) == alt for c in _caption_of(image, holder)):
+            if alt and any(_plain(c) == alt for c in captions):
                 yield self.finding(part, _image_at(part, image, lines),
                                    "alt text repeats the caption; describe what the image "
                                    "shows instead")

@@ -96,7 +96,7 @@ class PartText:
 
     def _blocks(self, node: tree.Node, lines: tuple[int, int] | None
                 ) -> Iterator[tuple[tree.Node, tuple[int, int] | None]]:
-        here = node.lines if isinstance(node, tree.Parent) and node.lines else lines
+        here = getattr(node, "lines", None) or lines
         yield node, here
         if isinstance(node, tree.Table):
             for row in node.head + node.body:
