@@ -50,9 +50,13 @@ class HtmlRenderer(Renderer[HtmlOptions]):
                  self.job("html/ketapub.css", kind="css", parts=()),
                  self.job("html/index.html", kind="index"),
                  self.job("html/fragments.json", kind="index-json")]
-        jobs += [self.job(f"html/{path}", kind="asset", parts=(), embargo=users,
+        # each image twice: beside the preview (html/assets/...), and where fragments, feeds
+        # and the API point (base_url + its path: assets/...), so the output folder
+        # published at base_url shows them
+        jobs += [self.job(where, kind="asset", parts=(), embargo=users,
                           params=(("asset", path),))
-                 for path, users in _preview_assets(ctx).items()]
+                 for path, users in _preview_assets(ctx).items()
+                 for where in (f"html/{path}", path)]
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
