@@ -6,7 +6,9 @@
 4. :func:`execute`: render the rest (in the caller's executor, in worker processes or here;
    see ``execute.py``), while :class:`Spool` streams each finished artifact to a folder
    next to the output folder, so memory stays flat for ten files or ten thousand;
-5. :func:`commit`: decide what stays and what goes, and swap the new tree in atomically.
+5. with ``ahead``, :func:`ketapub.ahead.render_states`: the same for each future release
+   state, into the embargo area, reusing every file a state shares with the build;
+6. :func:`commit`: decide what stays and what goes, and swap the new tree in atomically.
 
 A failing job is reported with its path; the others still land, and the failed one keeps
 its previous file, so the output folder always matches its manifest. Each phase gets what
@@ -26,8 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ketapub import ahead as ahead_states
 from ketapub import write
 from ketapub.budget import Budget, load_within
+from ketapub.embargo import FOLDER as EMBARGO
 from ketapub.errors import (
     BuildError,
     Diagnostic,
@@ -360,7 +364,9 @@ class Spool:
         self.out, self.outcome, self.progress, self.total = out, outcome, progress, total
         self.done = len(outcome.skipped)
         self.folder: Path | None = None
-        self.files: dict[str, Path] = {}
+        self.files: dict[str, Path | write.Same] = {}
+        self.others: list[Spool] = []
+        """Spools of the future states, discarded with this one."""
 
     def finish(self, job: Job, artifact: Artifact | None, error: RenderError | None) -> None:
         if artifact is not None:
@@ -389,6 +395,8 @@ class Spool:
         self.outcome.rendered.append(job.path)
 
     def discard(self) -> None:
+        for other in self.others:
+            other.discard()
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -414,15 +422,20 @@ def execute(todo: Sequence[Job], renderers: Sequence[Renderer], ctx: RenderConte
 # --- 6. commit ----------------------------------------------------------------------------
 
 def settle(outcome: Outcome, old: Mapping[str, write.Entry], covers: Coverage,
-           planned: Sequence[Job], out: Path) -> list[str]:
+           planned: Sequence[Job], out: Path, states: Iterable[str] = ()) -> list[str]:
     """Put results in plan order and keep the old outputs that stay: a failed artifact's,
-    and every output of a scope this build did not cover. Returns the paths removed."""
+    and every output of a scope this build did not cover, except in the embargo area a
+    file of a state this build does not have (``states``: the folders it has).
+    Returns the paths removed."""
     order = {j.path: i for i, j in enumerate(planned)}
-    outcome.rendered.sort(key=order.__getitem__)
+    outcome.rendered.sort(key=lambda p: order.get(p, len(order)))
     outcome.errors.sort(key=lambda e: order.get(e.artifact, len(order)))
     failed = {e.artifact for e in outcome.errors}
+    states = set(states)
     for path, entry in old.items():
         keep = path not in outcome.entries and (path in failed or not covers(entry))
+        if path.startswith(EMBARGO + "/") and "/".join(path.split("/")[:2]) not in states:
+            keep = False  # a state that is now past or gone: nothing of it stays
         if keep and (out / path).is_file():
             outcome.entries[path] = entry
     return sorted(p for p in old if p not in outcome.entries)
@@ -453,6 +466,37 @@ def commit(out: Path, outcome: Outcome, old: Mapping[str, write.Entry], on_disk:
                                    "build left it") from exc
     finally:
         spool.discard()
+
+
+def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
+                 old: Mapping[str, write.Entry], on_disk: OnDisk, spool: Spool,
+                 executor: Executor | None, jobs: int | None, budget: Budget | None,
+                 force: bool) -> ahead_states.Ahead:
+    """Render the future release states into the embargo area (see :mod:`ketapub.ahead`)
+    with the build's renderers, pool and spool, and add them to ``outcome`` and ``spool``."""
+    def run(todo: Sequence[Job], sctx: RenderContext, infos: dict[str, ArtifactInfo]
+            ) -> tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]:
+        if not todo:
+            return {}, []
+        state_outcome = Outcome(tuple(p.part for p in sctx.released), infos=infos)
+        state_spool = Spool(spool.out, state_outcome, None, len(todo))
+        spool.others.append(state_spool)
+        execute(todo, setup.renderers, sctx, state_spool,
+                Pool.choose(executor, jobs, budget, len(todo)), None)
+        made = {path: (state_outcome.entries[path], file)
+                for path, file in state_spool.files.items() if isinstance(file, Path)}
+        return made, state_outcome.errors
+
+    def intact(path: str) -> bool:
+        return path in old and on_disk.intact(path)
+
+    result = ahead_states.render_states(setup.renderers, ctx, outcome.entries, old, intact,
+                                        run, force=force)
+    outcome.entries.update(result.entries)
+    spool.files.update(result.files)
+    outcome.rendered.extend(result.rendered)
+    outcome.errors.extend(result.errors)
+    return result
 
 
 def _prepare(out: Path) -> dict[str, write.Entry]:
@@ -486,6 +530,7 @@ def build(
     registry: Registry | None = None,
     progress: Progress | None = None,
     budget: Budget | None = None,
+    ahead: bool = False,
 ) -> BuildResult:
     """Build ``source`` into ``out``: render what changed, then swap it in atomically.
 
@@ -528,6 +573,10 @@ def build(
             reported as a failed artifact when it overruns, and a ``source`` given as a path
             is loaded in one too (overrunning that is a :class:`KetapubError`, nothing
             written); default None: no limit.
+        ahead: also render every future release state into the embargo area
+            (``.embargo/<instant>/``, listed under ``embargoed`` in the manifest), so that
+            ``serve`` switches every file at each release instant without a rebuild;
+            default False.
 
     Returns:
         A :class:`BuildResult`: every artifact in the manifest, what was rendered, skipped
@@ -558,11 +607,16 @@ def build(
     spool = Spool(out_path, outcome, progress, len(planned))
     execute(todo, setup.renderers, ctx, spool, Pool.choose(executor, jobs, budget, len(todo)),
             progress)
+    states = (render_ahead(setup, ctx, outcome, old, on_disk, spool, executor, jobs, budget,
+                           force).states if ahead else [])
     covers = Coverage.of((r.name for r in setup.renderers), setup.options, planned)
-    removed = settle(outcome, old, covers, planned, out_path)
+    removed = settle(outcome, old, covers, planned, out_path, {s.folder for s in states})
     nxt = ctx.next_release
-    meta = {"series": setup.series.title, "as_of_released": list(outcome.released),
-            "next_release": nxt.isoformat() if nxt else None}
+    meta: dict[str, Any] = {"series": setup.series.title,
+                            "as_of_released": list(outcome.released),
+                            "next_release": nxt.isoformat() if nxt else None}
+    if states:
+        meta["ahead"] = [s.as_json() for s in states]
     commit(out_path, outcome, old, on_disk, spool, meta)
     result = BuildResult(
         out=out_path, as_of=setup.as_of,

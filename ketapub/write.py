@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ketapub import outdir
+from ketapub.embargo import is_embargo_path
 from ketapub.errors import CaseCollision, KetapubError, OutputChanged
 from ketapub.outdir import check_output_location  # noqa: F401  (its old home)
 from ketapub.paths import is_safe_path
@@ -81,6 +82,22 @@ class Entry:
 _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
 
 
+@dataclass(frozen=True)
+class Same:
+    """A value of :func:`commit`'s ``new``: the file has the bytes of the artifact at
+    ``path`` of this commit (``old``: of the output folder as the last build left it), so
+    it is hard-linked, not written again (a handout that is the same in several release
+    states of the embargo area)."""
+
+    path: str
+    old: bool = False
+
+
+def managed_path(path: object) -> bool:
+    """A path a manifest may list: a public one, or one of the embargo area."""
+    return is_safe_path(path) or is_embargo_path(path)
+
+
 def read_manifest(out: Path) -> dict[str, Entry]:
     """The artifacts of the build currently in ``out`` (empty when there is none).
 
@@ -88,6 +105,7 @@ def read_manifest(out: Path) -> dict[str, Entry]:
     ignored, so nothing outside ``out`` is ever linked, kept or overwritten because of them.
     An entry without ``parts`` (a manifest older than that field) counts as a whole-series
     file built as of the manifest's ``as_of_released``, the safe reading for ``serve``.
+    The files of the embargo area (``embargoed``) are read too, under their own paths.
     """
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
@@ -98,10 +116,10 @@ def read_manifest(out: Path) -> dict[str, Entry]:
                                     parts=_numbers(a.get("parts")),
                                     released=(_numbers(a["released"]) if "released" in a
                                               else built))
-                   for a in data.get("artifacts", [])}
+                   for a in [*data.get("artifacts", []), *data.get("embargoed", [])]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
-    return {p: e for p, e in entries.items() if is_safe_path(p) and p != MANIFEST}
+    return {p: e for p, e in entries.items() if managed_path(p) and p != MANIFEST}
 
 
 def _str_or_none(value: object) -> str | None:
@@ -116,8 +134,14 @@ def _numbers(value: object) -> tuple[int, ...] | None:
 
 
 def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
+    """The manifest: the public files under ``artifacts``; the embargo area's, when there
+    are any, apart under ``embargoed`` (a partner reading the list sees only what is out)."""
+    ordered = sorted(entries, key=lambda e: e.path)
     body = {"generator": "ketapub", **meta,
-            "artifacts": [e.as_json() for e in sorted(entries, key=lambda e: e.path)]}
+            "artifacts": [e.as_json() for e in ordered if not is_embargo_path(e.path)]}
+    embargoed = [e.as_json() for e in ordered if is_embargo_path(e.path)]
+    if embargoed:
+        body["embargoed"] = embargoed
     return (json.dumps(body, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode()
 
 
@@ -360,12 +384,13 @@ def _put(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
+def commit(out: Path, new: Mapping[str, bytes | Path | Same], entries: Mapping[str, Entry],
            meta: Mapping[str, Any]) -> None:
     """Make ``out`` hold exactly ``entries`` (from ``new``: bytes or a spooled file; else,
     unchanged, from ``out``).
 
-    A value of ``new`` is the artifact's bytes, or the path of a file :func:`spool` wrote.
+    A value of ``new`` is the artifact's bytes, the path of a file :func:`spool` wrote, or
+    :class:`Same` (a link to another artifact's file).
 
     Raises :class:`OutputChanged` when a file to keep no longer has the hash ``entries``
     expects (another build committed in between): nothing is changed then.
@@ -375,14 +400,14 @@ def commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Ent
         out = out.resolve()
     check_output_folder(out)
     for path in entries:
-        if not is_safe_path(path):
+        if not managed_path(path):
             raise ValueError(f"{path!r} is not a safe output path")
     with locked(out):
         outdir.check_contents(out)  # again, now that no other build can change it
         _commit(out, new, entries, meta)
 
 
-def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
+def _commit(out: Path, new: Mapping[str, bytes | Path | Same], entries: Mapping[str, Entry],
             meta: Mapping[str, Any]) -> None:
     recover(out)
     old_manifest = read_manifest(out)
@@ -403,7 +428,8 @@ def _commit(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, En
         raise
 
 
-def _check_unchanged(out: Path, new: Mapping[str, bytes | Path], entries: Mapping[str, Entry],
+def _check_unchanged(out: Path, new: Mapping[str, bytes | Path | Same],
+                     entries: Mapping[str, Entry],
                      old_manifest: Mapping[str, Entry]) -> None:
     """Every file taken over from ``out`` must still be what the manifest says."""
     for path, entry in sorted(entries.items()):
@@ -414,14 +440,18 @@ def _check_unchanged(out: Path, new: Mapping[str, bytes | Path], entries: Mappin
                                     "build (another build finished first); run it again")
 
 
-def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path],
+def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same],
           entries: Mapping[str, Entry], old_manifest: Mapping[str, Entry]) -> None:
-    """Put every artifact in ``stage`` (new bytes, a spooled file, or the file already in
-    ``out``), then what the user put in the output folder themselves."""
-    for path in sorted(entries):
+    """Put every artifact in ``stage`` (new bytes, a spooled file, the file already in
+    ``out``, or a link to another artifact once that one is in), then what the user put in
+    the output folder themselves."""
+    links = sorted(p for p in entries if isinstance(new.get(p), Same))
+    for path in sorted(set(entries) - set(links)):
         target = stage / path
         if path in new:
             data = new[path]
+            if isinstance(data, Same):  # pragma: no cover - filtered out above
+                continue
             if isinstance(data, Path):
                 _put(data, target)
             else:
@@ -431,6 +461,10 @@ def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path],
             _link_or_copy(out / path, target)
         else:  # pragma: no cover - build.py never asks for this
             raise FileNotFoundError(path)
+    for path in links:
+        src = new[path]
+        assert isinstance(src, Same)
+        _link_or_copy((out if src.old else stage) / src.path, stage / path)
     # carry over what the user put in the output folder themselves
     managed = set(old_manifest) | {MANIFEST}
     if out.is_dir():

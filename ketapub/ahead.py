@@ -1,0 +1,131 @@
+"""Render every future release state ahead of time, into the embargo area (see
+:mod:`ketapub.embargo`), reusing what does not change between states.
+
+Each state is planned as of its instant with the build's renderers and options, so its
+files are exactly what a build as of that instant would make. Most of them are already
+made: a part's handout, fragment or plain-text edition has the same input hash in every
+state where neither it nor what it links to changes, so it is hard-linked (``write.Same``)
+from the first place its bytes land (the public tree, an earlier state, or the previous
+build's file), not rendered again. Only what a release changes is rendered: the whole-series
+files (booklet, ebook, feeds, index), the newly released part's files, and those whose
+links to it change. An incremental build finds every unchanged state in the old manifest
+and renders nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ketapub import write
+from ketapub.embargo import State, future_states
+from ketapub.errors import RenderError
+from ketapub.plan import plan
+from ketapub.render.base import ArtifactInfo, Job, RenderContext, Renderer
+
+Key = tuple[str, str]
+"""(served path, input hash): equal keys, equal bytes."""
+
+
+@dataclass
+class Ahead:
+    """What the states add to a build: their entries (under the embargo area), the files to
+    write or link, what was rendered, and the failures."""
+
+    states: list[State] = field(default_factory=list)
+    entries: dict[str, write.Entry] = field(default_factory=dict)
+    files: dict[str, Path | write.Same] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+    reused: int = 0
+    errors: list[RenderError] = field(default_factory=list)
+
+
+Run = Callable[[Sequence[Job], RenderContext, dict[str, ArtifactInfo]],
+               tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]]
+"""Renders jobs of one state in the build's pool: their entries (served paths, the state's
+embargo fields) with spooled files, and the failures."""
+
+
+def _embargo_fields(job: Job, released: tuple[int, ...]) -> dict[str, tuple[int, ...] | None]:
+    shows = job.shows
+    return {"parts": shows, "released": released if shows is None else None}
+
+
+class Sources:
+    """Where bytes for a (path, input hash) already are: a file of this build, or an intact
+    file of the previous one (linked from the output folder, since this build may put other
+    bytes at its path)."""
+
+    def __init__(self, public: Mapping[str, write.Entry], old: Mapping[str, write.Entry],
+                 intact: Callable[[str], bool]):
+        self.known: dict[Key, write.Entry] = {(path, e.input_hash): e
+                                              for path, e in public.items()}
+        self.old: dict[Key, list[write.Entry]] = {}
+        for path, entry in sorted(old.items()):
+            served = path.split("/", 2)[2] if path.startswith(".embargo/") else path
+            self.old.setdefault((served, entry.input_hash), []).append(entry)
+        self.intact = intact
+
+    def find(self, job: Job, here: str) -> tuple[write.Entry, write.Same | None] | None:
+        """An entry with ``job``'s bytes and how to put them at ``here`` (None: they are
+        there already), or None when the job must be rendered."""
+        found = self.known.get((job.path, job.input_hash))
+        if found is not None:
+            return found, write.Same(found.path)
+        olds = self.old.get((job.path, job.input_hash), [])
+        for entry in sorted(olds, key=lambda e: e.path != here):  # the file in place first
+            if self.intact(entry.path):
+                return entry, (None if entry.path == here else write.Same(entry.path, old=True))
+        return None
+
+
+def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
+                  public: Mapping[str, write.Entry], old: Mapping[str, write.Entry],
+                  intact: Callable[[str], bool], run: Run, *, force: bool) -> Ahead:
+    """Plan and render every future state of ``ctx``'s series after ``ctx.as_of``.
+
+    ``public`` holds the build's own entries (the files every state may link to), ``old``
+    the previous manifest (unchanged states are taken from it), ``run`` renders what is
+    left. With ``force`` every state is rendered again, as the public files are.
+    """
+    result = Ahead(states=future_states(ctx.series, ctx.as_of))
+    sources = Sources({} if force else public, {} if force else old, intact)
+    for state in result.states:
+        sctx = replace(ctx, as_of=state.at, planned=())
+        jobs = plan(renderers, sctx)
+        sctx = replace(sctx, planned=tuple(j.path for j in jobs))
+        infos: dict[str, ArtifactInfo] = {}
+        todo = []
+        for job in jobs:
+            here = state.path(job.path)
+            hit = sources.find(job, here)
+            if hit is None:
+                todo.append(job)
+                continue
+            found, link = hit
+            result.entries[here] = replace(found, path=here, brand=job.brand,
+                                           variant=job.variant,
+                                           **_embargo_fields(job, state.released))  # type: ignore[arg-type]
+            if link is not None:
+                result.files[here] = link
+            infos[job.path] = ArtifactInfo(job.path, found.sha256, found.bytes,
+                                           found.media_type)
+            result.reused += 1
+        made, errors = run(todo, sctx, infos)
+        for error in errors:  # named by the file in the embargo area
+            moved = RenderError(state.path(error.artifact), error.message)
+            moved.detail = error.detail
+            result.errors.append(moved)
+        for path, (entry, spooled) in made.items():
+            here = state.path(path)
+            result.entries[here] = replace(entry, path=here,
+                                           **_embargo_fields(_job(jobs, path), state.released))  # type: ignore[arg-type]
+            result.files[here] = spooled
+            result.rendered.append(here)
+            sources.known[(path, entry.input_hash)] = result.entries[here]
+    return result
+
+
+def _job(jobs: Sequence[Job], path: str) -> Job:
+    return next(j for j in jobs if j.path == path)
