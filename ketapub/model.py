@@ -457,6 +457,9 @@ class SeriesMeta(_Frozen):
     """Markdown shown on every handout, the ebook's front matter and every fragment."""
     medical_review: MedicalReview | None = None
     page_size: PageSize = "A4"
+    websub_hub: HttpUrl | None = None
+    """A WebSub hub the feeds name with ``rel="hub"`` (``ketapub serve --websub-hub`` pings
+    it at each release instant); None: the feeds name no hub."""
 
     @field_validator("language")
     @classmethod

@@ -88,6 +88,8 @@ def _face(series: Series, part: Part, released: bool) -> dict[str, Any]:
 def _series_hash(series: Series) -> str:
     meta = series.model_dump(mode="json", exclude={"parts", "brands", "assets", "source_hash",
                                                     "warnings"})
+    if meta.get("websub_hub") is None:  # unset: the hashes of series from before the key
+        meta.pop("websub_hub", None)
     assets = [(a.path, a.sha256) for a in series.assets]
     return _digest({"meta": meta, "assets": assets})
 

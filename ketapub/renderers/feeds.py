@@ -26,6 +26,7 @@ from ketapub.render.base import builtin_templates_dir
 from ketapub.render.feed_items import ItemTranslator, item_values
 from ketapub.render.html_translator import Attributes
 from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
+from ketapub.renderers.websub_feedgen import add_hub
 
 if TYPE_CHECKING:
     from ketapub.model import Part
@@ -163,6 +164,8 @@ class _FeedRenderer(Renderer):
         fg.title(clean(s.title))
         fg.description(clean(s.description))  # RSS description, Atom subtitle
         fg.link(href=ctx.web_url(job.path), rel="self", type=self.media_type)
+        if s.websub_hub:  # WebSub discovery: feedgen's link() refuses rel="hub"
+            add_hub(fg, str(s.websub_hub))
         fg.link(href=s.base_url, rel="alternate")  # last: feedgen's RSS <link> is the last one
         fg.language(s.language)
         for a in s.authors:  # Atom only: RSS <author> must be an e-mail address
