@@ -187,6 +187,8 @@ def main() -> None:
               help="Shorthand for --set html.heading_level=N: heading level of a part "
               "title in HTML fragments (default 2).")
 @click.option("--force", is_flag=True, help="Render everything, even unchanged artifacts.")
+@click.option("--ahead", is_flag=True, help="Also render each future release state into the "
+              "hidden .embargo/ folder, so 'ketapub serve' switches every file at the instant.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Stop any one render that takes longer (it fails; the "
@@ -199,7 +201,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
           large_print: bool, settings: tuple[str, ...], page_size: str | None,
           heading_level: int | None, force: bool, quiet: bool, timeout: float | None = None,
-          memory_limit: int | None = None) -> None:
+          memory_limit: int | None = None, ahead: bool = False) -> None:
     """Build SOURCE (default: the current folder when it holds series.yaml, else content/)
     into the output folder."""
     from ketapub.budget import Budget, load_within
@@ -226,7 +228,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
         result = run_build(series, out, formats=chosen, as_of=as_of,
                            templates=templates, brands=brands, jobs=jobs, strict=strict,
                            large_print=large_print, options=dict(options), force=force,
-                           progress=reporter, budget=budget)
+                           progress=reporter, budget=budget, ahead=ahead)
     if not quiet:
         _summary(result, out, series.tz)
 
@@ -438,16 +440,23 @@ def _options_table(reg: Any, failed: dict[str, PluginError]) -> Table:
               metavar="DIR", help="Template folder searched before the built-ins (repeatable).")
 @click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
               help="Worker threads.")
+@click.option("--websub-hub", default=None, metavar="URL",
+              help="WebSub hub to ping at each release instant (default: the series' "
+              "websub_hub, if set).")
 @_guard
 def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...],
-          threads: int) -> None:
+          threads: int, websub_hub: str | None = None) -> None:
     """Serve the output folder; feeds are evaluated at each request, so a part appears the
     instant it is released, with no rebuild."""
     import waitress
 
     from ketapub.serve import make_app
 
-    app = make_app(source, out, templates=templates)
+    if websub_hub is not None and not websub_hub.startswith(("https://", "http://")):
+        raise UsageError(f"--websub-hub: {websub_hub!r} is not an http(s) URL")
+    app = make_app(source, out, templates=templates, websub_hub=websub_hub)
+    pinger = app.pinger(log=sys.stderr)
+    stop_pinger = pinger.start() if pinger is not None else None
     if not (Path(out) / "manifest.json").is_file():
         say(err, f"ketapub: no build in {out} (no manifest.json); only the live feeds are "
             "served until you run 'ketapub build'")
@@ -463,6 +472,8 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
         pass
     finally:
         server.close()
+        if stop_pinger is not None:
+            stop_pinger()
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -12,6 +12,13 @@ Whether a file may be served yet is read from its manifest entry, never guessed 
 a file that shows parts' text waits until all of them are released, and a whole-series file
 (booklet, ebook) until every part released as of its build is (see ``write.Entry``).
 
+A build made with ``ahead`` also holds every future release state in its embargo area (see
+:mod:`ketapub.embargo`): from a state's instant on, every path is answered from that state's
+folder, whatever renderer made the file, so feeds, cards, fragments, PDFs, the ebook and the
+index all change at the same instant. ``/`` and any path ending in ``/`` answer the folder's
+``index.html`` (``/`` the preview, ``html/index.html``). Every 404 is ``no-store``, so no
+cache keeps one past a release.
+
 Run it with any WSGI server, for example ``waitress.serve(make_app("content", "output"))``;
 ``ketapub serve`` does exactly that.
 """
@@ -19,6 +26,7 @@ Run it with any WSGI server, for example ``waitress.serve(make_app("content", "o
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -28,8 +36,9 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from ketapub import schedule, write
+from ketapub import embargo, schedule, websub, write
 from ketapub.errors import KetapubError, PluginError, RenderError, SourceError
 from ketapub.load import load
 from ketapub.model import Series
@@ -78,8 +87,10 @@ class FeedServer:
     def __init__(self, series: Series, out: Path, *, clock: Clock = _now,
                  registry: Registry | None = None, options: BuildOptions | None = None,
                  live: Mapping[str, str] | None = None, source: Path | None = None,
-                 reload_interval: float | None = 1.0):
+                 reload_interval: float | None = 1.0, websub_hub: str | None = None):
         self.series = series
+        self.websub_hub = websub_hub
+        """The WebSub hub to name and ping; None: the series' ``websub_hub`` (if any)."""
         self.source = source
         """Source folder re-read when its files change (None: the series never changes)."""
         self.reload_interval = reload_interval
@@ -100,7 +111,8 @@ class FeedServer:
         self.renders = 0
         """How many live renders ran (one per path and release state, not per request)."""
         self._cache: dict[tuple[Any, ...], Response] = {}
-        self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry]] | None = None
+        self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry],
+                              tuple[embargo.State, ...]] | None = None
 
     def _usable(self, name: str) -> bool:
         """True when renderer ``name`` is installed and imports (else serve its built file)."""
@@ -119,7 +131,7 @@ class FeedServer:
         rel = self._route(environ.get("PATH_INFO", ""))
         self._maybe_reload(environ)
         now = self.clock()
-        found: tuple[Response, int | None] | int | None = None
+        found: tuple[Response, int | None] | None = None
         try:
             live = self.live_paths(now, environ.get("wsgi.errors"))
             if rel is not None and rel in live:
@@ -129,12 +141,11 @@ class FeedServer:
         except KetapubError as exc:  # a broken template or plugin: say so, keep serving
             return self._plain(start_response, "500 Internal Server Error",
                                f"could not render: {exc}\n", [], method)
-        if not isinstance(found, tuple):  # a 404 may be cached (RFC 9111): never past a release
-            cache = "no-cache" if found is None else f"public, max-age={found}"
+        if found is None:  # a 404 may be cached (RFC 9111): a CDN would keep it past a release
             return self._plain(start_response, "404 Not Found", "not found\n",
-                               [("Cache-Control", cache)], method)
+                               [("Cache-Control", "no-store")], method)
         response, max_age = found
-        headers = [("ETag", response.etag),
+        headers = [*self._links(rel, now), ("ETag", response.etag),
                    ("Cache-Control", "no-cache" if max_age is None else
                     f"public, max-age={max_age}"),
                    ("Access-Control-Allow-Origin", "*"),
@@ -149,12 +160,44 @@ class FeedServer:
         start_response("200 OK", headers)
         return [] if method == "HEAD" else [response.body]
 
+    @property
+    def hub(self) -> str | None:
+        """The WebSub hub the feeds are announced to, if any."""
+        hub = self.websub_hub or self.series.websub_hub
+        return None if hub is None else str(hub)
+
+    def feed_urls(self, now: datetime | None = None) -> list[str]:
+        """Public URLs of the live feeds (what a hub is pinged for and fetches)."""
+        live = self.live_paths(now)
+        return sorted(self.series.base_url + quote(path, safe="/")
+                      for path, name in live.items() if name in websub.FEED_RENDERERS)
+
+    def _links(self, rel: str | None, now: datetime) -> list[tuple[str, str]]:
+        """WebSub discovery for a feed (RFC 8288 ``Link``): its hub and its own URL, the
+        one way a JSON Feed can name them."""
+        if rel is None or self.live_paths(now).get(rel) not in websub.FEED_RENDERERS:
+            return []
+        links = [f'<{self.series.base_url}{quote(rel, safe="/")}>; rel="self"']
+        if self.hub is not None:
+            links.insert(0, f'<{self.hub}>; rel="hub"')
+        return [("Link", ", ".join(links))]
+
+    def pinger(self, post: websub.Post = websub.http_post,
+               log: Any = None) -> websub.Pinger | None:
+        """What pings the hub at each release instant, by this server's clock (None when
+        no hub is set). Start it with ``.start()``."""
+        hub = self.hub
+        if hub is None:
+            return None
+        return websub.Pinger(hub, lambda: self.series, self.feed_urls, self.clock, post, log)
+
     @staticmethod
     def _plain(start_response: StartResponse, status: str, text: str,
                extra: list[tuple[str, str]], method: str) -> Iterable[bytes]:
         body = text.encode()
         start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                                ("Content-Length", str(len(body))), *extra])
+                                ("Content-Length", str(len(body))),
+                                ("X-Content-Type-Options", "nosniff"), *extra])
         return [] if method == "HEAD" else [body]
 
     @staticmethod
@@ -167,6 +210,10 @@ class FeedServer:
         if not path.startswith("/") or path.startswith("//"):
             return None
         rel = path[1:]
+        if rel == "":  # the address serve prints: the preview page
+            rel = "html/index.html"
+        elif rel.endswith("/"):
+            rel += "index.html"
         if not rel or any(seg in ("", ".", "..") or seg.startswith(".")
                           for seg in rel.split("/")):
             return None
@@ -243,14 +290,16 @@ class FeedServer:
         series = self.series  # one snapshot per request, even if the source reloads
         ctx = RenderContext(series=series, as_of=now, options=self.options)
         released = tuple(p.part for p in ctx.released)
-        _, manifest = self._read_manifest()
+        manifest = self.view(now)
         renderer = self.registry.create(name)
         jobs = plan([renderer], ctx)
         job = next((j for j in jobs if j.path == rel), None)
         if job is None:
             raise RenderError(rel, f"renderer {renderer.name!r} no longer makes this path")
         deps = {d: ArtifactInfo(d, manifest[d].sha256, manifest[d].bytes, manifest[d].media_type)
-                for d in job.depends_on if d in manifest and self._file(d) is not None}
+                for d in job.depends_on
+                if d in manifest and self._file(manifest[d].path) is not None
+                and not self._held(manifest[d], now)}
         key = (rel, series.source_hash, released,
                tuple(sorted((d, i.sha256) for d, i in deps.items())))
         with self._lock:  # one render per release state; feedgen also sets the locale
@@ -271,20 +320,36 @@ class FeedServer:
         return response, max_age
 
     # --- files of the output folder ----------------------------------------------------
-    def _read_manifest(self) -> tuple[Any, dict[str, write.Entry]]:
-        """The output's manifest, re-read only when the file changes (a rebuild)."""
+    def _read_manifest(self) -> tuple[Any, dict[str, write.Entry], tuple[embargo.State, ...]]:
+        """The output's manifest and its future release states, re-read only when the file
+        changes (a rebuild)."""
         path = self.out / write.MANIFEST
         try:
             st = path.stat()
             sig = (st.st_ino, st.st_mtime_ns, st.st_size)
         except OSError:
-            return None, {}
+            return None, {}, ()
         cached = self._manifest
         if cached is not None and cached[0] == sig:
             return cached
-        result = (sig, write.read_manifest(self.out))
+        try:
+            states = embargo.read_states(json.loads(path.read_bytes()).get("ahead"))
+        except (OSError, ValueError, AttributeError):
+            states = ()
+        result = (sig, write.read_manifest(self.out), states)
         self._manifest = result
         return result
+
+    def view(self, now: datetime) -> dict[str, write.Entry]:
+        """Served path -> manifest entry of every file out at ``now``'s release state: the
+        public files until the first future state of the build comes, then that state's
+        folder (its entries name where the file lies)."""
+        _, manifest, states = self._read_manifest()
+        state = embargo.current(states, now)
+        if state is None:
+            return {p: e for p, e in manifest.items() if not embargo.is_embargo_path(p)}
+        prefix = state.folder + "/"
+        return {p[len(prefix):]: e for p, e in manifest.items() if p.startswith(prefix)}
 
     def _file(self, rel: str) -> Path | None:
         """The regular file at ``rel`` inside the output folder, following no link out."""
@@ -294,17 +359,13 @@ class FeedServer:
             return None
         return target
 
-    def _static(self, rel: str, now: datetime) -> tuple[Response, None] | int | None:
-        """The file's response; else, for a file still under embargo, how many seconds a
-        client may cache the 404 (never past the release); else None."""
-        _, manifest = self._read_manifest()
-        entry = manifest.get(rel)
-        if entry is None:
+    def _static(self, rel: str, now: datetime) -> tuple[Response, None] | None:
+        """The file's response at ``now``; None when the release state has no such file or
+        it is still under embargo."""
+        entry = self.view(now).get(rel)
+        if entry is None or self._held(entry, now):
             return None
-        wait = self._embargo(entry, now)
-        if wait is not None:
-            return wait
-        target = self._file(rel)
+        target = self._file(entry.path)
         if target is None:
             return None
         try:
@@ -314,9 +375,8 @@ class FeedServer:
             return None
         return Response(data, entry.media_type, _etag(data), mtime), None
 
-    def _embargo(self, entry: write.Entry, now: datetime) -> int | None:
-        """None when ``entry``'s file may be served at ``now``; else the seconds (at most
-        ``MAX_AGE``) a client may cache its 404, never past the instant it may be served.
+    def _held(self, entry: write.Entry, now: datetime) -> bool:
+        """Whether ``entry``'s file is still under embargo at ``now``.
 
         A file showing parts' text (``entry.parts``) waits until all of them are released; a
         whole-series file until every part released as of its build (``entry.released``; when
@@ -328,13 +388,7 @@ class FeedServer:
         if need is None:
             need = tuple(p.part for p in series.parts)
         out_now = {p.part for p in schedule.released_parts(series, now)}
-        waiting = set(need) - out_now
-        if not waiting:
-            return None
-        instants = [p.publish_at for p in series.parts if p.part in waiting]
-        if len(instants) < len(waiting):
-            return 0
-        return max(0, min(MAX_AGE, int((max(instants) - now).total_seconds())))
+        return bool(set(need) - out_now)
 
 
 def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -385,7 +439,8 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
              out: str | os.PathLike[str] = "output", *, clock: Clock | None = None,
              registry: Registry | None = None, templates: Iterable[str] = (),
              live: Mapping[str, str] | None = None,
-             reload_interval: float | None = 1.0) -> FeedServer:
+             reload_interval: float | None = 1.0,
+             websub_hub: str | None = None) -> FeedServer:
     """A WSGI application serving ``out`` with the feeds of ``source`` evaluated live.
 
     Live paths (the jobs renderers plan with ``Job.live``: feeds, calendar, hub) are rendered
@@ -405,13 +460,15 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
             default None: what the installed renderers declare live.
         reload_interval: seconds between checks of a source folder for edits; None: never;
             default 1.0.
+        websub_hub: the WebSub hub named in the feeds' ``Link`` headers and pinged by
+            :meth:`FeedServer.pinger`; default None: the series' ``websub_hub``.
     """
     folder = None if isinstance(source, Series) else Path(source)
     series = source if isinstance(source, Series) else load(source)
     options = BuildOptions(templates=tuple(str(Path(t)) for t in templates))
     return FeedServer(series, Path(out), clock=clock or _now, registry=registry,
                       options=options, live=live, source=folder,
-                      reload_interval=reload_interval)
+                      reload_interval=reload_interval, websub_hub=websub_hub)
 
 
 __all__ = ["FeedServer", "make_app"]

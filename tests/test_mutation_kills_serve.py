@@ -441,32 +441,33 @@ def edit_manifest(site: Path, out: Path, change: Any) -> Path:
     return out
 
 
-def test_a_part_file_waits_for_its_part_and_its_404_expires_at_the_release(
+def test_a_part_file_waits_for_its_part_and_its_404_is_never_stored(
         handouts: tuple[Path, ketapub.Registry]) -> None:
     out, _ = handouts
     app = static_app(out, OUT_2 - 100 * SECOND)
     assert call(app, "/pdf/01-one.pdf")[0] == "200 OK"  # its part is out; part 2 is not
     status, headers, _ = call(app, "/pdf/02-two.pdf")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
-    app.clock.now = OUT_2 - 1000 * SECOND
-    assert call(app, "/pdf/02-two.pdf")[1]["Cache-Control"] == "public, max-age=300"
-    app.clock.now = OUT_2 - SECOND / 2  # under a second left: not cached at all
-    assert call(app, "/pdf/02-two.pdf")[1]["Cache-Control"] == "public, max-age=0"
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
+    app.clock.now = OUT_2 - SECOND / 2  # to the microsecond: still held
+    assert call(app, "/pdf/02-two.pdf")[0] == "404 Not Found"
     app.clock.now = OUT_2
     status, headers, body = call(app, "/pdf/02-two.pdf")
     assert (status, headers["Cache-Control"]) == ("200 OK", "no-cache")
     assert body == (out / "pdf" / "02-two.pdf").read_bytes()
 
 
-def test_a_held_whole_series_file_has_a_404_that_expires_at_the_release(site: Path) -> None:
+def test_a_held_whole_series_file_is_a_404_no_cache_may_keep(site: Path) -> None:
     app = static_app(site, OUT_2 - 100 * SECOND)  # the built feed shows part 2
     status, headers, _ = call(app, "/feed/rss.xml")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    app.clock.now = OUT_2
+    assert call(app, "/feed/rss.xml")[0] == "200 OK"
 
 
-def test_a_404_for_a_path_that_is_not_held_must_be_revalidated(app: serve.FeedServer) -> None:
+def test_a_404_for_a_path_that_is_not_held_is_not_stored_either(app: serve.FeedServer) -> None:
     status, headers, _ = call(app, "/no/such/file.pdf")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-cache")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
 
 
 def test_a_file_of_a_part_no_longer_in_the_series_waits_for_a_rebuild(
@@ -479,7 +480,7 @@ def test_a_file_of_a_part_no_longer_in_the_series_waits_for_a_rebuild(
     out = edit_manifest(site, tmp_path / "out", add_part_3)
     app = static_app(out, OUT_2 + 1000 * 86400 * SECOND)
     status, headers, _ = call(app, "/feed/schedule.ics")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=0")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
 
 
 def test_a_manifest_that_does_not_say_what_a_file_shows_holds_it_for_every_part(
@@ -495,9 +496,9 @@ def test_a_manifest_that_does_not_say_what_a_file_shows_holds_it_for_every_part(
         entry.pop("parts", None)
         entry.pop("released", None)
     (out / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    app = static_app(out, OUT_2 - 100 * SECOND)
+    app = static_app(out, OUT_2 - SECOND)
     status, headers, _ = call(app, "/feed/rss.xml")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
     app.clock.now = OUT_2
     assert call(app, "/feed/rss.xml")[0] == "200 OK"
 

@@ -18,7 +18,6 @@ import pytest
 
 import ketapub
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
-from ketapub.serve import MAX_AGE
 from tests.helpers import make_source, part
 
 RELEASE_1 = datetime(2025, 1, 1, 5, 0, tzinfo=UTC)      # 00:00 New York
@@ -141,7 +140,7 @@ def test_a_plugins_live_file_is_rendered_as_of_the_request(site: Path) -> None:
 def test_a_plugins_per_part_file_waits_for_its_part(site: Path) -> None:
     app = serve(site, RELEASE_2 - 100 * SECOND, Digest)
     status, headers, body, _ = call(app, "/digest/part-2.txt")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", "public, max-age=100")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
     assert SECRET not in body
     assert call(app, "/digest/part-1.txt")[0] == "200 OK"
     assert call(app, "/digest/titles.txt")[2] == "Part 1\nPart 2\n"  # embargo=(): out now
@@ -156,7 +155,7 @@ def test_a_file_not_declared_live_is_served_as_built_once_all_it_shows_is_out(
     assert app.live_paths() == {}
     status, headers, body, _ = call(app, "/quiet/latest.txt")
     assert (status, headers["Cache-Control"], body) == (
-        "404 Not Found", "public, max-age=10", "not found\n")
+        "404 Not Found", "no-store", "not found\n")
     app.clock.now = RELEASE_2
     status, _, body, _ = call(app, "/quiet/latest.txt")
     assert status == "200 OK" and body == (site / "quiet/latest.txt").read_text("utf-8")
@@ -172,7 +171,7 @@ def test_a_renderer_that_cannot_plan_declares_nothing_and_the_rest_is_served(
                       "is live: 'no such thing'\n")
     # its built file falls back to the manifest's embargo: whole-series, so not before part 2
     status, headers, _, errors = call(app, "/broken/latest.txt")
-    assert (status, headers["Cache-Control"]) == ("404 Not Found", f"public, max-age={MAX_AGE}")
+    assert (status, headers["Cache-Control"]) == ("404 Not Found", "no-store")
     assert errors == ""  # said once, not per request
     app.clock.now = RELEASE_2  # asked again at the release: still failing, still not repeated
     assert call(app, "/digest/part-2.txt")[:4:3] == ("200 OK", "")
