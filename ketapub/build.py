@@ -607,8 +607,12 @@ def build(
     spool = Spool(out_path, outcome, progress, len(planned))
     execute(todo, setup.renderers, ctx, spool, Pool.choose(executor, jobs, budget, len(todo)),
             progress)
-    states = (render_ahead(setup, ctx, outcome, old, on_disk, spool, executor, jobs, budget,
-                           force).states if ahead else [])
+    try:
+        states = (render_ahead(setup, ctx, outcome, old, on_disk, spool, executor, jobs,
+                               budget, force).states if ahead else [])
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave nothing behind
+        spool.discard()
+        raise
     covers = Coverage.of((r.name for r in setup.renderers), setup.options, planned)
     removed = settle(outcome, old, covers, planned, out_path, {s.folder for s in states})
     nxt = ctx.next_release

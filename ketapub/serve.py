@@ -340,6 +340,11 @@ class FeedServer:
         self._manifest = result
         return result
 
+    def state(self, now: datetime) -> embargo.State | None:
+        """The future release state of the build that holds at ``now`` (None: the public
+        files are what is out)."""
+        return embargo.current(self._read_manifest()[2], now)
+
     def view(self, now: datetime) -> dict[str, write.Entry]:
         """Served path -> manifest entry of every file out at ``now``'s release state: the
         public files until the first future state of the build comes, then that state's
@@ -373,6 +378,9 @@ class FeedServer:
             mtime = datetime.fromtimestamp(int(target.stat().st_mtime), UTC)
         except OSError:
             return None
+        state = self.state(now)
+        if state is not None:  # made before its instant, changed at it: an If-Modified-Since
+            mtime = max(mtime, state.at)  # from before the release must not get a 304
         return Response(data, entry.media_type, _etag(data), mtime), None
 
     def _held(self, entry: write.Entry, now: datetime) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import threading
 import time
@@ -215,6 +216,9 @@ def test_incremental_builds_skip_unchanged_states_and_drop_past_ones(built, regi
 
 def test_one_second_before_nothing_of_the_part_is_served_and_at_the_instant_all_of_it_is(
         built) -> None:
+    made = ketapub.resolve_as_of(CONTENT_AS_OF).timestamp()  # as a build that day leaves them
+    for path in built.out.rglob("*"):
+        os.utime(path, (made, made))
     clock = Clock(PART5 - SECOND)
     app = ketapub.make_app(built.series, built.out, clock=clock, reload_interval=None)
     feeds = {built.series.base_url + p for p in ("feed/rss.xml", "feed/atom.xml",
@@ -241,6 +245,12 @@ def test_one_second_before_nothing_of_the_part_is_served_and_at_the_instant_all_
             assert {p for p, r in before.items() if r[0] == 200} == public | live | listing | {
                 "", "html/"}
             assert before[""][2] == before["html/index.html"][2] == before["html/"][2]
+            hidden = request(port, f"/{STATE5}/pdf/05-chronic-pain.pdf")  # never served
+            assert hidden[0] == 404 and b"chronic" not in hidden[2]
+            check_headers("hidden", hidden[0], hidden[1])
+            refused = request(port, "/feed/rss.xml", method="POST")
+            assert refused[0] == 405
+            check_headers("POST", refused[0], refused[1])
             index = json.loads(before["html/fragments.json"][2])
             assert index["fragments"][4]["status"] == "scheduled"
             for path in live:  # cached no longer than the second left
@@ -268,6 +278,13 @@ def test_one_second_before_nothing_of_the_part_is_served_and_at_the_instant_all_
                     "txt/05-chronic-pain.txt", "md/05-chronic-pain.md", "html/index.html",
                     ""} <= shows
             assert b"05-chronic-pain" in at["pdf/booklet.pdf"][2]
+            # a client revalidating its copy from before the release gets the new one, though
+            # both files were made the same day
+            for path in ("pdf/booklet.pdf", "html/fragments.json", "html/index.html"):
+                since = before[path][1]["Last-Modified"]
+                assert request(port, "/" + path, {"If-Modified-Since": since})[0] == 200, path
+                etag = at[path][1]["ETag"]
+                assert request(port, "/" + path, {"If-None-Match": etag})[0] == 304, path
             assert at["pdf/05-chronic-pain.pdf"][0] == 200
             index = json.loads(at["html/fragments.json"][2])
             assert (index["fragments"][4]["status"], index["fragments"][4]["fragment"]) == (
