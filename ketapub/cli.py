@@ -235,26 +235,35 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
 
 def _summary(result: Any, out: str, tz: Any) -> None:
     """The table of what the build made, and the next release."""
-    table = Table(title=cell(f"ketapub build: {len(result.artifacts)} artifacts in {out}"),
+    from ketapub.embargo import is_embargo_path
+
+    ahead = [a for a in result.artifacts if is_embargo_path(a.path)]
+    artifacts = [a for a in result.artifacts if not is_embargo_path(a.path)]
+    table = Table(title=cell(f"ketapub build: {len(artifacts)} artifacts in {out}"),
                   title_justify="left")
     rendered = set(result.rendered)
-    if len(result.artifacts) <= SUMMARY_ROWS:
+    if len(artifacts) <= SUMMARY_ROWS:
         table.add_column("artifact")
         table.add_column("renderer")
         table.add_column("size", justify="right")
         table.add_column("status")
-        for a in result.artifacts:
+        for a in artifacts:
             table.add_row(cell(a.path), cell(a.renderer), _size(a.bytes),
                           "rendered" if a.path in rendered else "unchanged")
     else:  # hundreds of branded handouts: one row per renderer, not per file
         for col in ("renderer", "artifacts", "rendered", "total size"):
             table.add_column(col, justify="left" if col == "renderer" else "right")
-        for name in sorted({a.renderer for a in result.artifacts}):
-            mine = [a for a in result.artifacts if a.renderer == name]
+        for name in sorted({a.renderer for a in artifacts}):
+            mine = [a for a in artifacts if a.renderer == name]
             table.add_row(cell(name), str(len(mine)), str(sum(a.path in rendered for a in mine)),
                           _size(sum(a.bytes for a in mine)))
     out_console = Console(highlight=False, width=max(100, stdout.width))
     out_console.print(table)
+    if ahead:
+        states = len({a.path.split("/")[1] for a in ahead})
+        say(out_console, f"ahead: {len(ahead)} files of {states} future release "
+            f"state{'' if states == 1 else 's'} in .embargo/ "
+            f"({sum(a.path in rendered for a in ahead)} rendered now)")
     nxt = result.next_release
     say(out_console,
         f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged, "
@@ -455,6 +464,11 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
     if websub_hub is not None and not websub_hub.startswith(("https://", "http://")):
         raise UsageError(f"--websub-hub: {websub_hub!r} is not an http(s) URL")
     app = make_app(source, out, templates=templates, websub_hub=websub_hub)
+    if not app.states() and any(
+            not sched.released(p) for p in app.series.parts):
+        say(err, f"ketapub: the build in {out} holds no future release state; a part "
+            "released while serving shows in the live feeds only, its other files wait for "
+            "a rebuild (build with --ahead to switch everything at the instant)")
     pinger = app.pinger(log=sys.stderr)
     stop_pinger = pinger.start() if pinger is not None else None
     if not (Path(out) / "manifest.json").is_file():

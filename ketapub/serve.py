@@ -340,6 +340,10 @@ class FeedServer:
         self._manifest = result
         return result
 
+    def states(self) -> tuple[embargo.State, ...]:
+        """The future release states the build holds (empty: built without ``ahead``)."""
+        return self._read_manifest()[2]
+
     def state(self, now: datetime) -> embargo.State | None:
         """The future release state of the build that holds at ``now`` (None: the public
         files are what is out)."""

@@ -23,10 +23,12 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 
 import ketapub
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
+from ketapub.cli import main
 from ketapub.embargo import stamp
 from tests.conftest import CONTENT, CONTENT_AS_OF
 from tests.test_serve import Clock, request, running
@@ -305,3 +307,16 @@ def test_one_second_before_nothing_of_the_part_is_served_and_at_the_instant_all_
             halt()
     assert sorted(p["hub.url"][0] for p in hub.pings) == sorted(feeds)
     assert all(p["hub.mode"] == ["publish"] for p in hub.pings)
+
+
+def test_the_build_summary_counts_the_states_apart(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["build", str(CONTENT), "-o", str(out), "--as-of", CONTENT_AS_OF, "--format", "txt"]
+    first = CliRunner().invoke(main, [*args, "--ahead"])
+    assert first.exit_code == 0, first.output
+    # 4 handouts out now; states: 5 (part 5 new) and 6 (all 6, each links to part 6)
+    assert "ketapub build: 4 artifacts" in first.output
+    assert "ahead: 11 files of 2 future release states in .embargo/ (7 rendered now)" \
+        in first.output
+    again = CliRunner().invoke(main, [*args, "--ahead"])
+    assert "(0 rendered now)" in again.output
