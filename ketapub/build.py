@@ -32,6 +32,7 @@ from ketapub import ahead as ahead_states
 from ketapub import write
 from ketapub.budget import Budget, load_within
 from ketapub.embargo import FOLDER as EMBARGO
+from ketapub.embargo import is_embargo_path
 from ketapub.errors import (
     BuildError,
     Diagnostic,
@@ -69,6 +70,8 @@ class BuildResult:
     artifacts: tuple[write.Entry, ...]
     rendered: tuple[str, ...]
     skipped: tuple[str, ...]
+    """Not rendered: unchanged, or taken from the state of the embargo area that a build
+    ahead of this instant made (``take_from_states``)."""
     removed: tuple[str, ...]
     next_release: datetime | None
     seconds: float
@@ -354,6 +357,33 @@ def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_di
     return todo
 
 
+def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_disk: OnDisk,
+                     outcome: Outcome, spool: Spool) -> list[Job]:
+    """Link, rather than render, each job that a state of the previous build's embargo area
+    already made (same path and input hash, file intact): a build as of a release instant
+    finds the state it rendered ahead. Returns the jobs left to render."""
+    made: dict[tuple[str, str], list[write.Entry]] = {}
+    for path, entry in sorted(old.items()):
+        if is_embargo_path(path):
+            made.setdefault((path.split("/", 2)[2], entry.input_hash), []).append(entry)
+    if not made:
+        return list(todo)
+    left = []
+    for job in todo:
+        hit = next((e for e in made.get((job.path, job.input_hash), ())
+                    if on_disk.intact(e.path)), None)
+        if hit is None:
+            left.append(job)
+            continue
+        e = replace(hit, path=job.path, brand=job.brand, variant=job.variant,
+                    **_embargo(job, outcome.released))  # type: ignore[arg-type]
+        outcome.entries[job.path] = e
+        outcome.infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
+        outcome.skipped.append(job.path)
+        spool.files[job.path] = write.Same(hit.path, old=True)
+    return left
+
+
 # --- 4. execute, 5. spool -----------------------------------------------------------------
 
 class Spool:
@@ -605,6 +635,8 @@ def build(
     outcome = Outcome(tuple(p.part for p in ctx.released))
     todo = skip_unchanged(planned, old, on_disk, outcome, force=force)
     spool = Spool(out_path, outcome, progress, len(planned))
+    if not force:
+        todo = take_from_states(todo, old, on_disk, outcome, spool)
     execute(todo, setup.renderers, ctx, spool, Pool.choose(executor, jobs, budget, len(todo)),
             progress)
     try:

@@ -433,8 +433,10 @@ def _check_unchanged(out: Path, new: Mapping[str, bytes | Path | Same],
                      old_manifest: Mapping[str, Entry]) -> None:
     """Every file taken over from ``out`` must still be what the manifest says."""
     for path, entry in sorted(entries.items()):
-        if path not in new:
-            prev = old_manifest.get(path)
+        data = new.get(path)
+        source = data.path if isinstance(data, Same) and data.old else path  # linked from out
+        if path not in new or source != path:
+            prev = old_manifest.get(source)
             if prev is None or prev.sha256 != entry.sha256:
                 raise OutputChanged(f"{out / path}: changed in the output folder during this "
                                     "build (another build finished first); run it again")
