@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -309,6 +310,17 @@ def test_one_second_before_nothing_of_the_part_is_served_and_at_the_instant_all_
             length = len(at["pdf/05-chronic-pain.pdf"][2])
             assert f'url="{built.series.base_url}pdf/05-chronic-pain.pdf" length="{length}"' \
                 in rss
+            # one URL space: every file a fragment or feed points to under base_url is served
+            base = built.series.base_url
+            pointed = set()
+            for path in ("html/chronic-pain.html", "html/from-anesthetic-to-antidepressant.html",
+                         "feed/rss.xml", "feed/atom.xml", "feed/feed.json"):
+                text = at[path][2].decode().replace("\\/", "/")
+                pointed |= set(re.findall(re.escape(base) + r"([^\\\"'<>\s&#?]+)", text))
+            files = {p for p in pointed if "." in p.rsplit("/", 1)[-1]}
+            assert "assets/glutamate-cascade.svg" in files
+            for path in files:
+                assert request(port, "/" + path)[0] == 200, path
             link = at["feed/feed.json"][1]["Link"]
             assert link == (f'<{hub.url}>; rel="hub", '
                              f'<{built.series.base_url}feed/feed.json>; rel="self"')
