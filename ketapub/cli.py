@@ -237,7 +237,6 @@ def _summary(result: Any, out: str, tz: Any) -> None:
     """The table of what the build made, and the next release."""
     from ketapub.embargo import is_embargo_path
 
-    ahead = [a for a in result.artifacts if is_embargo_path(a.path)]
     artifacts = [a for a in result.artifacts if not is_embargo_path(a.path)]
     table = Table(title=cell(f"ketapub build: {len(artifacts)} artifacts in {out}"),
                   title_justify="left")
@@ -259,16 +258,24 @@ def _summary(result: Any, out: str, tz: Any) -> None:
                           _size(sum(a.bytes for a in mine)))
     out_console = Console(highlight=False, width=max(100, stdout.width))
     out_console.print(table)
-    if ahead:
-        states = len({a.path.split("/")[1] for a in ahead})
-        say(out_console, f"ahead: {len(ahead)} files of {states} future release "
-            f"state{'' if states == 1 else 's'} in .embargo/ "
-            f"({sum(a.path in rendered for a in ahead)} rendered now)")
+    _ahead_summary(out_console, result)
     nxt = result.next_release
     say(out_console,
         f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged, "
         f"{len(result.removed)} removed in {result.seconds:.2f} s; next release: "
         + (nxt.astimezone(tz).isoformat() if nxt else "none (every part is released)"))
+
+
+def _ahead_summary(console: Console, result: Any) -> None:
+    """One line for the files of the future release states (``--ahead``), if any."""
+    from ketapub.embargo import is_embargo_path
+
+    ahead = [a.path for a in result.artifacts if is_embargo_path(a.path)]
+    if ahead:
+        states = len({path.split("/")[1] for path in ahead})
+        say(console, f"ahead: {len(ahead)} files of {states} future release "
+            f"state{'' if states == 1 else 's'} in .embargo/ "
+            f"({len(set(ahead) & set(result.rendered))} rendered now)")
 
 
 @main.command()
