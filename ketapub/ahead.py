@@ -69,14 +69,18 @@ class Sources:
 
     def find(self, job: Job, here: str) -> tuple[write.Entry, write.Same | None] | None:
         """An entry with ``job``'s bytes and how to put them at ``here`` (None: they are
-        there already), or None when the job must be rendered."""
-        found = self.known.get((job.path, job.input_hash))
+        there already), or None when the job must be rendered. The file already in place
+        first (nothing to write), then one of this build, then another of the last."""
+        key = (job.path, job.input_hash)
+        olds = [e for e in self.old.get(key, []) if e.path == here and self.intact(e.path)]
+        if olds:
+            return olds[0], None
+        found = self.known.get(key)
         if found is not None:
             return found, write.Same(found.path)
-        olds = self.old.get((job.path, job.input_hash), [])
-        for entry in sorted(olds, key=lambda e: e.path != here):  # the file in place first
+        for entry in self.old.get(key, []):
             if self.intact(entry.path):
-                return entry, (None if entry.path == here else write.Same(entry.path, old=True))
+                return entry, write.Same(entry.path, old=True)
         return None
 
 
@@ -109,6 +113,7 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
                                            **_embargo_fields(job, state.released))  # type: ignore[arg-type]
             if link is not None:
                 result.files[here] = link
+            sources.known.setdefault((job.path, job.input_hash), result.entries[here])
             infos[job.path] = ArtifactInfo(job.path, found.sha256, found.bytes,
                                            found.media_type)
             result.reused += 1

@@ -464,15 +464,27 @@ def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same],
         else:  # pragma: no cover - build.py never asks for this
             raise FileNotFoundError(path)
     for path in links:
-        src = new[path]
-        assert isinstance(src, Same)
-        _link_or_copy((out if src.old else stage) / src.path, stage / path)
+        _link_or_copy(_origin(stage, out, new, path), stage / path)
     # carry over what the user put in the output folder themselves
     managed = set(old_manifest) | {MANIFEST}
     if out.is_dir():
         for rel in _user_files(out):
             if rel not in managed and not (stage / rel).exists():
                 _link_or_copy(out / rel, stage / rel)
+
+
+def _origin(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same], path: str) -> Path:
+    """The file a :class:`Same` at ``path`` links to, through links to links: one of the
+    output folder (``old``) or one already in ``stage``."""
+    src = new[path]
+    seen = {path}
+    while isinstance(src, Same) and not src.old and isinstance(new.get(src.path), Same):
+        if src.path in seen:
+            raise ValueError(f"{path!r} links to itself through {sorted(seen)}")
+        seen.add(src.path)
+        src = new[src.path]
+    assert isinstance(src, Same)
+    return (out if src.old else stage) / src.path
 
 
 def _swap(stage: Path, out: Path) -> None:

@@ -342,3 +342,25 @@ def test_the_build_summary_counts_the_states_apart(tmp_path: Path) -> None:
         in first.output
     again = CliRunner().invoke(main, [*args, "--ahead"])
     assert "(0 rendered now)" in again.output
+
+
+def test_a_state_file_may_link_to_a_file_the_build_took_from_the_last_states(
+        tmp_path: Path) -> None:
+    """Links to links: at part 3's instant the public handout of part 3 is the old state 3's
+    file; state 4, whose own copy is damaged, links to that public one."""
+    from tests.test_serve_embargo import RELEASES, write_source
+
+    src = write_source(tmp_path / "src")
+    out = tmp_path / "out"
+    assert ketapub.build(src, out, formats="txt", as_of=RELEASES[2], ahead=True).ok
+    state3, state4 = (out / ".embargo" / stamp(RELEASES[n]) for n in (3, 4))
+    damaged = state4 / "txt/03-tides.txt"
+    damaged.unlink()  # a hard link: replace it, not the file it shares with state 3
+    damaged.write_bytes(b"damaged")
+    good = (state3 / "txt/03-tides.txt").read_bytes()
+    later = ketapub.build(src, out, formats="txt", as_of=RELEASES[3], ahead=True)
+    assert later.rendered == ()
+    public = out / "txt/03-tides.txt"
+    assert public.read_bytes() == good == damaged.read_bytes()
+    assert public.stat().st_ino == damaged.stat().st_ino
+    assert not state3.exists()
