@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ketapub import write
-from ketapub.embargo import State, future_states
+from ketapub.embargo import State, entry_fields, future_states
 from ketapub.errors import RenderError
 from ketapub.plan import plan
 from ketapub.render.base import ArtifactInfo, Job, RenderContext, Renderer
@@ -45,11 +45,6 @@ Run = Callable[[Sequence[Job], RenderContext, dict[str, ArtifactInfo]],
                tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]]
 """Renders jobs of one state in the build's pool: their entries (served paths, the state's
 embargo fields) with spooled files, and the failures."""
-
-
-def _embargo_fields(job: Job, released: tuple[int, ...]) -> dict[str, tuple[int, ...] | None]:
-    shows = job.shows
-    return {"parts": shows, "released": released if shows is None else None}
 
 
 class Sources:
@@ -110,7 +105,7 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
             found, link = hit
             result.entries[here] = replace(found, path=here, brand=job.brand,
                                            variant=job.variant,
-                                           **_embargo_fields(job, state.released))  # type: ignore[arg-type]
+                                           **entry_fields(job, state.released))  # type: ignore[arg-type]
             if link is not None:
                 result.files[here] = link
             sources.known.setdefault((job.path, job.input_hash), result.entries[here])
@@ -125,7 +120,7 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
         for path, (entry, spooled) in made.items():
             here = state.path(path)
             result.entries[here] = replace(entry, path=here,
-                                           **_embargo_fields(_job(jobs, path), state.released))  # type: ignore[arg-type]
+                                           **entry_fields(_job(jobs, path), state.released))  # type: ignore[arg-type]
             result.files[here] = spooled
             result.rendered.append(here)
             sources.known[(path, entry.input_hash)] = result.entries[here]

@@ -32,7 +32,7 @@ from ketapub import ahead as ahead_states
 from ketapub import write
 from ketapub.budget import Budget, load_within
 from ketapub.embargo import FOLDER as EMBARGO
-from ketapub.embargo import is_embargo_path
+from ketapub.embargo import entry_fields, is_embargo_path
 from ketapub.errors import (
     BuildError,
     Diagnostic,
@@ -318,12 +318,6 @@ class OnDisk:
         return self.known[path]
 
 
-def _embargo(job: Job, released: tuple[int, ...]) -> dict[str, tuple[int, ...] | None]:
-    """What ``serve`` waits for before it hands the file out (see write.Entry)."""
-    shows = job.shows
-    return {"parts": shows, "released": released if shows is None else None}
-
-
 @dataclass
 class Outcome:
     """Where the build stands: the manifest entries so far, the infos dependent jobs may
@@ -350,7 +344,7 @@ def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_di
             todo.append(job)
             continue
         e = replace(entry, brand=job.brand, variant=job.variant,
-                    **_embargo(job, outcome.released))  # type: ignore[arg-type]
+                    **entry_fields(job, outcome.released))  # type: ignore[arg-type]
         outcome.entries[job.path] = e
         outcome.infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
         outcome.skipped.append(job.path)
@@ -376,7 +370,7 @@ def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_dis
             left.append(job)
             continue
         e = replace(hit, path=job.path, brand=job.brand, variant=job.variant,
-                    **_embargo(job, outcome.released))  # type: ignore[arg-type]
+                    **entry_fields(job, outcome.released))  # type: ignore[arg-type]
         outcome.entries[job.path] = e
         outcome.infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
         outcome.skipped.append(job.path)
@@ -420,7 +414,7 @@ class Spool:
         size = len(artifact.data)
         self.outcome.entries[job.path] = write.Entry(
             job.path, digest, size, job.renderer, job.input_hash, artifact.media_type,
-            job.brand, job.variant, **_embargo(job, self.outcome.released))  # type: ignore[arg-type]
+            job.brand, job.variant, **entry_fields(job, self.outcome.released))  # type: ignore[arg-type]
         self.outcome.infos[job.path] = ArtifactInfo(job.path, digest, size, artifact.media_type)
         self.outcome.rendered.append(job.path)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ketapub.model import Series
 from ketapub.paths import is_safe_path
+from ketapub.render.base import Job
 
 FOLDER = ".embargo"
 """The embargo area, a hidden folder at the top of the output folder."""
@@ -41,6 +42,13 @@ class State:
     def path(self, rel: str) -> str:
         """Where the state keeps the file served at ``rel``."""
         return f"{self.folder}/{rel}"
+
+
+def entry_fields(job: Job, released: tuple[int, ...]) -> dict[str, tuple[int, ...] | None]:
+    """What ``serve`` waits for before it hands ``job``'s file out (see ``write.Entry``):
+    the parts it shows, or for a whole-series file the parts out as of its build or state."""
+    shows = job.shows
+    return {"parts": shows, "released": released if shows is None else None}
 
 
 def stamp(instant: datetime) -> str:

@@ -477,13 +477,17 @@ def _origin(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same], path
     """The file a :class:`Same` at ``path`` links to, through links to links: one of the
     output folder (``old``) or one already in ``stage``."""
     src = new[path]
+    if not isinstance(src, Same):
+        raise TypeError(f"{path!r} is not a link to another artifact")
     seen = {path}
-    while isinstance(src, Same) and not src.old and isinstance(new.get(src.path), Same):
+    while not src.old:
+        nxt = new.get(src.path)
+        if not isinstance(nxt, Same):
+            break
         if src.path in seen:
             raise ValueError(f"{path!r} links to itself through {sorted(seen)}")
         seen.add(src.path)
-        src = new[src.path]
-    assert isinstance(src, Same)
+        src = nxt
     return (out if src.old else stage) / src.path
 
 

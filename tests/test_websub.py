@@ -72,7 +72,7 @@ def test_without_a_hub_the_feeds_are_as_before(feeds) -> None:
 
 
 def test_the_extension_refuses_a_hub_that_is_no_web_address() -> None:
-    from ketapub.renderers.websub_feedgen import add_hub
+    from ketapub.renderers.feeds_websub import add_hub
 
     with pytest.raises(ValueError, match="not an http"):
         add_hub(FeedGenerator(), "file:///etc/passwd")

@@ -133,7 +133,7 @@ def test_every_format_is_built(out: Path) -> None:
     expected = {"manifest.json", "epub/yaml-styles.epub", "feed/rss.xml", "feed/atom.xml",
                 "feed/feed.json", "feed/schedule.ics", "pdf/booklet.pdf", "html/hub.html",
                 "html/index.html", "html/ketapub.css", "html/fragments.json",
-                "html/assets/diagram.svg",
+                "html/assets/diagram.svg", "assets/diagram.svg",
                 *(f"pdf/{h}.pdf" for h in HANDOUTS), *(f"pdf/{BRAND}/{h}.pdf" for h in HANDOUTS),
                 *(f"html/{s}.html" for s in SLUGS), *(f"html/cards/{s}.html" for s in SLUGS),
                 *(f"txt/{h}.txt" for h in HANDOUTS), *(f"md/{h}.md" for h in HANDOUTS)}

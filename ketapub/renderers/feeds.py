@@ -26,7 +26,7 @@ from ketapub.render.base import builtin_templates_dir
 from ketapub.render.feed_items import ItemTranslator, item_values
 from ketapub.render.html_translator import Attributes
 from ketapub.render.shared import EPOCH, Enclosure, clean, handout_enclosure, handout_path
-from ketapub.renderers.websub_feedgen import add_hub
+from ketapub.renderers.feeds_websub import add_hub
 
 if TYPE_CHECKING:
     from ketapub.model import Part
