@@ -599,8 +599,9 @@ def build(
             written); default None: no limit.
         ahead: also render every future release state into the embargo area
             (``.embargo/<instant>/``, listed under ``embargoed`` in the manifest), so that
-            ``serve`` switches every file at each release instant without a rebuild;
-            default False.
+            ``serve`` switches every file at each release instant without a rebuild (the
+            result's ``artifacts`` and ``rendered`` list those files by their ``.embargo/``
+            paths); default False.
 
     Returns:
         A :class:`BuildResult`: every artifact in the manifest, what was rendered, skipped
