@@ -130,7 +130,7 @@ def test_a_hub_that_cannot_be_reached_is_reported_and_serving_goes_on(content_se
 
 def test_pinger_refuses_a_hub_that_is_no_web_address(content_series) -> None:
     with pytest.raises(ValueError, match="not an http"):
-        Pinger("file:///tmp/x", lambda: content_series, list, Clock(PART5))
+        Pinger("ftp://hub.example.org/", lambda: content_series, list, Clock(PART5))
 
 
 def test_serve_refuses_a_websub_hub_that_is_no_web_address(tmp_path) -> None:
