@@ -7,10 +7,11 @@ another renderer sees. Models pickle, so worker processes receive them as they a
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -291,6 +292,92 @@ class MedicalReview(_Frozen):
     reviewed_on: date
 
 
+INTERVAL_RE = re.compile(r"^\s*(\d{1,3})\s*(day|week|month|year)s?\s*\Z", re.IGNORECASE)
+
+
+class Interval(_Frozen):
+    """A review interval such as ``12 months`` or ``6 weeks``, written in YAML as text.
+
+    Months and years are calendar ones: counted from 31 January, one month is the last day
+    of February, so a due date never spills into the month after."""
+
+    count: Annotated[int, Field(ge=1)]
+    unit: Literal["day", "week", "month", "year"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return value
+        m = INTERVAL_RE.match(value) if isinstance(value, str) else None
+        if m is None:
+            raise ValueError(f"{value!r} is not an interval; write a whole number and a unit, "
+                             "like '12 months', '6 weeks', '90 days' or '1 year'")
+        return {"count": int(m.group(1)), "unit": m.group(2).lower()}
+
+    def after(self, start: date) -> date:
+        """The date this interval after ``start``."""
+        if self.unit in ("day", "week"):
+            return start + timedelta(days=self.count * (7 if self.unit == "week" else 1))
+        months = self.count * (12 if self.unit == "year" else 1)
+        year, month = divmod(start.month - 1 + months, 12)
+        year += start.year
+        last = calendar.monthrange(year, month + 1)[1]
+        return date(year, month + 1, min(start.day, last))
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
+
+
+def _check_due(owner: str, reviewed_on: date | None, next_review: date | None,
+               interval: Interval | None) -> None:
+    """Both a due date and an interval may be given only when they agree, so a reader never
+    sees a date the interval contradicts; one of them is enough."""
+    if next_review is None or interval is None:
+        return
+    if reviewed_on is None:
+        raise ValueError(f"next_review and review_interval are both given but {owner} has no "
+                         "reviewed_on to count the interval from; keep one of them")
+    counted = interval.after(reviewed_on)
+    if counted != next_review:
+        raise ValueError(f"next_review ({next_review.isoformat()}) disagrees with "
+                         f"review_interval ({interval}) after reviewed_on "
+                         f"({reviewed_on.isoformat()}), which gives {counted.isoformat()}; "
+                         "keep one of them")
+    if next_review <= reviewed_on:
+        raise ValueError(f"next_review ({next_review.isoformat()}) is not after reviewed_on")
+
+
+class Withdrawal(_Frozen):
+    """A part taken down: from ``on`` it leaves every output and ``serve`` answers 410 Gone
+    with ``reason``."""
+
+    on: datetime
+    """The instant it is withdrawn. A date alone is 00:00, a naive time wall-clock, in the
+    series zone."""
+    reason: Text
+    """Why, in a sentence readers see (the 410 page, the hub, the card)."""
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _instant(cls, v: Any, info: ValidationInfo) -> Any:
+        return parse_instant(v, _tz_from(info))
+
+
+class Change(_Frozen):
+    """One correction of a published part, shown as "What changed" from ``on``."""
+
+    on: datetime
+    """When the change was made public. A date alone is 00:00 in the series zone."""
+    note: Text
+    """What changed, in a sentence."""
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _instant(cls, v: Any, info: ValidationInfo) -> Any:
+        return parse_instant(v, _tz_from(info))
+
+
 class FaqItem(_Frozen):
     """One question of a part's FAQ block, extracted at load time for structured data."""
 
@@ -329,13 +416,26 @@ class PartMeta(_Frozen):
     tags: tuple[Line, ...] = ()
     reviewed_by: Line | None = None
     reviewed_on: date | None = None
+    next_review: date | None = None
+    """When the part's review is next due; overrides the series' ``next_review`` and
+    ``review_interval``."""
+    review_interval: Interval | None = None
+    """``12 months``, ``6 weeks``...: the next review is due this long after the review
+    date shown with the part (its ``reviewed_on``, else the series'). Overrides the series'."""
+    expires_at: datetime | None = None
+    """From this instant the part is no longer published (as a withdrawal, with the reason
+    "expired"). Same forms as ``publish_at``."""
+    withdrawn: Withdrawal | None = None
+    """``{on, reason}``: from ``on`` the part is no longer published."""
+    changes: tuple[Change, ...] = ()
+    """Corrections, each ``{on, note}``; shown as "What changed" once ``on`` has come."""
     references: tuple[Reference, ...] = ()
     url: HttpUrl | None = None
     cci: dict[CciItem, CciAnswer] = Field(default_factory=dict)
     """Answers to the CDC Clear Communication Index items ``ketapub cci`` cannot score from
     the text (item number: yes, no or na); see :mod:`ketapub.cci`."""
 
-    @field_validator("publish_at", "updated_at", mode="before")
+    @field_validator("publish_at", "updated_at", "expires_at", mode="before")
     @classmethod
     def _instant(cls, v: Any, info: ValidationInfo) -> Any:
         return None if v is None else parse_instant(v, _tz_from(info))
@@ -370,7 +470,27 @@ class PartMeta(_Frozen):
         dupes = sorted(repeated)
         if dupes:
             raise ValueError(f"duplicate reference id(s): {', '.join(dupes)}")
+        for key, when in (("expires_at", self.expires_at),
+                          ("withdrawn.on", self.withdrawn.on if self.withdrawn else None)):
+            if when is not None and when <= self.publish_at:
+                raise ValueError(f"{key} ({when.isoformat()}) is not after publish_at "
+                                 f"({self.publish_at.isoformat()}); a part must be out "
+                                 "before it can end")
+        for i, change in enumerate(self.changes):
+            if change.on < self.publish_at:
+                raise ValueError(f"changes.{i}.on ({change.on.isoformat()}) is before "
+                                 f"publish_at ({self.publish_at.isoformat()}); a correction "
+                                 "cannot precede the release")
+        _check_due("the part", self.reviewed_on, self.next_review, self.review_interval)
         return self
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """The instant the part stops being published: the earlier of ``expires_at`` and
+        ``withdrawn.on`` (None: never)."""
+        ends = [d for d in (self.expires_at, self.withdrawn.on if self.withdrawn else None)
+                if d is not None]
+        return min(ends, key=lambda d: d.astimezone(UTC)) if ends else None
 
 
 class Part(PartMeta):
@@ -456,6 +576,11 @@ class SeriesMeta(_Frozen):
     disclaimer: str | None = None
     """Markdown shown on every handout, the ebook's front matter and every fragment."""
     medical_review: MedicalReview | None = None
+    next_review: date | None = None
+    """When every part's review is next due, unless a part says otherwise."""
+    review_interval: Interval | None = None
+    """``12 months``, ``6 weeks``...: each part's next review is due this long after the
+    review date shown with it (its ``reviewed_on``, else ``medical_review.reviewed_on``)."""
     page_size: PageSize = "A4"
     websub_hub: HttpUrl | None = None
     """A WebSub hub the feeds name with ``rel="hub"`` (``ketapub serve --websub-hub`` pings
@@ -491,6 +616,8 @@ class SeriesMeta(_Frozen):
         if self.identifier is None:
             ident = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, self.base_url)}"
             object.__setattr__(self, "identifier", ident)
+        reviewed = self.medical_review.reviewed_on if self.medical_review else None
+        _check_due("medical_review", reviewed, self.next_review, self.review_interval)
         return self
 
 

@@ -1,6 +1,9 @@
-"""Release rules: what is released as of an instant, and when the next release is.
+"""Release rules: what is published as of an instant, and when the next change is.
 
-A part is released when ``publish_at <= as_of``, exact to the microsecond. ``as_of`` comes from
+A part is released when ``publish_at <= as_of``, exact to the microsecond, and published while
+it is released and has not ended (``expires_at`` or ``withdrawn.on``, also exact): every
+output shows the published parts only. Corrections (``changes``) and ``updated_at`` count
+from their instants the same way. ``as_of`` comes from
 the caller, else ``SOURCE_DATE_EPOCH`` (reproducible builds), else the clock: the one place
 ketapub reads the clock, and only to pick ``as_of``; no output ever contains it.
 """
@@ -14,7 +17,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ketapub.errors import UsageError
-from ketapub.model import DATE_RANGE, Part, Series, parse_instant
+from ketapub.model import DATE_RANGE, Change, Part, Series, parse_instant
 
 AsOf = datetime | date | str | None
 """What every ``as_of`` accepts: an aware or naive datetime, a date, an ISO 8601 string
@@ -74,12 +77,71 @@ def released(part: Part, as_of: AsOf = None, tz: ZoneInfo | None = None) -> bool
     return part.publish_at <= _instant(as_of, tz)
 
 
+def ended(part: Part, as_of: datetime) -> bool:
+    """True when ``part`` has expired or been withdrawn as of ``as_of`` (its end instant has
+    come, exact to the microsecond)."""
+    end = part.ends_at
+    return end is not None and end <= as_of
+
+
+def published(part: Part, as_of: datetime) -> bool:
+    """True when ``part`` is released and has not ended as of ``as_of``: what outputs show."""
+    return released(part, as_of) and not ended(part, as_of)
+
+
 def released_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
-    return tuple(p for p in series.parts if released(p, as_of))
+    """The parts published as of ``as_of`` (released, not expired or withdrawn)."""
+    return tuple(p for p in series.parts if published(p, as_of))
 
 
 def unreleased_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
+    """The parts whose release is still to come."""
     return tuple(p for p in series.parts if not released(p, as_of))
+
+
+def ended_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
+    """The parts expired or withdrawn as of ``as_of``."""
+    return tuple(p for p in series.parts if ended(p, as_of))
+
+
+def end_reason(part: Part, language: str) -> str:
+    """Why ``part`` ended, for readers: the withdrawal's reason, else the expiry sentence
+    (whichever instant comes first)."""
+    from ketapub.i18n import labels
+
+    w = part.withdrawn
+    if w is not None and (part.expires_at is None or w.on <= part.expires_at):
+        return w.reason
+    return labels(language)["expired"]
+
+
+def changes(part: Part, as_of: datetime) -> tuple[Change, ...]:
+    """``part``'s corrections whose instant has come, newest first (ties: as written)."""
+    shown = [c for c in part.changes if c.on <= as_of]
+    return tuple(sorted(shown, key=lambda c: c.on.astimezone(UTC), reverse=True))
+
+
+def instants(series: Series) -> list[datetime]:
+    """Every instant at which some output changes: releases, ends, updates and corrections,
+    sorted, each once. Between two of them every output is the same."""
+    found = {d.astimezone(UTC) for p in series.parts
+             for d in (p.publish_at, p.ends_at, p.updated_at, *(c.on for c in p.changes))
+             if d is not None}
+    return sorted(found)
+
+
+def next_change(series: Series, as_of: datetime) -> datetime | None:
+    """The first of :func:`instants` after ``as_of`` (None: nothing more is scheduled)."""
+    return next((d for d in instants(series) if d > as_of), None)
+
+
+def state(series: Series, as_of: datetime) -> tuple[tuple[int, ...], ...]:
+    """What the outputs as of ``as_of`` depend on in time: the parts released, ended and
+    updated, and how many corrections each shows. Equal states give equal outputs."""
+    return (tuple(p.part for p in series.parts if released(p, as_of)),
+            tuple(p.part for p in ended_parts(series, as_of)),
+            tuple(p.part for p in series.parts if updated(p, as_of) is not None),
+            tuple(len(changes(p, as_of)) for p in series.parts))
 
 
 def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
@@ -103,21 +165,38 @@ class Entry:
     title: str
     release: datetime
     released: bool
+    ends: datetime | None = None
+    """When the part expires or is withdrawn (None: never)."""
+    ended: bool = False
+    review_due: date | None = None
+    """When the part's review is next due (None: no due date given)."""
+
+    @property
+    def status(self) -> str:
+        """``scheduled``, ``released``, or ``withdrawn`` (expired or withdrawn)."""
+        return "withdrawn" if self.ended else "released" if self.released else "scheduled"
 
 
 def entries(series: Series, as_of: datetime) -> list[Entry]:
+    from ketapub.review_due import due
+
     return [Entry(p.part, p.slug, p.title, p.publish_at.astimezone(series.tz),
-                  released(p, as_of)) for p in series.parts]
+                  released(p, as_of),
+                  p.ends_at.astimezone(series.tz) if p.ends_at is not None else None,
+                  ended(p, as_of), due(series, p)) for p in series.parts]
 
 
 def updated(part: Part, as_of: datetime) -> datetime | None:
-    """The part's ``updated_at`` once it has come, else None.
+    """The newest of the part's ``updated_at`` and its corrections' instants that has come,
+    else None.
 
     An ``updated_at`` after ``as_of`` is not yet true (the update is scheduled, or the source
     was edited ahead of time): until then no output says the part was updated, so none
     carries a date after its ``as_of``.
     """
-    return part.updated_at if part.updated_at is not None and part.updated_at <= as_of else None
+    found = [d for d in (part.updated_at, *(c.on for c in part.changes))
+             if d is not None and d <= as_of]
+    return max(found, key=lambda d: d.astimezone(UTC)) if found else None
 
 
 def modified(part: Part, as_of: datetime) -> datetime:
@@ -127,6 +206,8 @@ def modified(part: Part, as_of: datetime) -> datetime:
 
 
 def last_modified(series: Series, as_of: datetime) -> datetime | None:
-    """The newest :func:`modified` instant among released parts (a content date)."""
+    """The newest :func:`modified` instant among published parts, or end instant of an
+    expired or withdrawn part (taking a part down changes the series too): a content date."""
     dates = [modified(p, as_of) for p in released_parts(series, as_of)]
+    dates += [p.ends_at for p in ended_parts(series, as_of) if p.ends_at is not None]
     return max(dates, key=lambda d: d.astimezone(UTC)) if dates else None

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from ketapub import markdown, sanitize
+from ketapub import markdown, review_due, sanitize
 from ketapub.errors import Diagnostic, Severity, SourceError
 from ketapub.load import yamlpos
 from ketapub.model import (
@@ -310,7 +310,7 @@ def _validation_diagnostics(exc: ValidationError, model: type[BaseModel], rel: s
             line, col = pos.of_key(loc[:-1])
             diags.add(rel, line, col, f"{'.'.join(map(str, loc[:-1]))}: {msg}")
             continue
-        loc = _where(loc, msg)
+        loc = _where(loc, msg) or _named_key(model, msg)
         line, col = pos.of_value(loc)
         key = ".".join(map(str, loc))
         diags.add(rel, line, col, f"{key}: {msg}" if key else msg)
@@ -326,6 +326,13 @@ def _where(loc: tuple[Any, ...], msg: str) -> tuple[Any, ...]:
     if not loc and msg.startswith("duplicate reference"):
         return ("references",)
     return loc
+
+
+def _named_key(model: type[BaseModel], msg: str) -> tuple[Any, ...]:
+    """Where a check across fields points: the key its message names first (``changes.0.on
+    (...) is before``, ``next_review (...) disagrees``), else nowhere in particular."""
+    named = tuple(int(k) if k.isdigit() else k for k in msg.split(" ", 1)[0].split("."))
+    return named if _is_field(model, named) else ()
 
 
 def _split_front_matter(text: str, rel: str, diags: _Collector) -> tuple[str, str, int] | None:
@@ -815,6 +822,8 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     parts.sort(key=lambda p: (p.part, p.source.path))
     _check_links(loaded_parts, diags, _disclaimer_links(src, series.meta, series.text,
                                                         series.pos))
+    if series.meta is not None:
+        _check_review_dates(src, series, parts)
     assets = _Assets(src)
     brands, broken = _read_brands(src, assets.want, strict)
     _want_images(series, loaded_parts, assets.want, diags)
@@ -858,6 +867,21 @@ def _read_parts(src: _Source, tz: Any) -> list[_PartFile]:
         src.diags.add("parts", 1, 1, "parts/ holds no .md files; add at least one part")
     loaded = (_load_part(src, rel, tz) for rel in part_files)
     return [f for f in loaded if f is not None]
+
+
+def _check_review_dates(src: _Source, series: _SeriesFile, parts: list[Part]) -> None:
+    """A ``review_interval`` needs a review date to count from (see
+    :mod:`ketapub.review_due`): the part's ``reviewed_on`` or the series'."""
+    assert series.meta is not None
+    for p in review_due.uncountable(series.meta, parts):
+        if p.review_interval is not None:
+            line, col = review_due.key_position(src.root / p.source.path, ("review_interval",))
+            rel = p.source.path
+        else:
+            (line, col), rel = series.pos.of_value(("review_interval",)), "series.yaml"
+        src.diags.add(rel, line, col, f"review_interval: part {p.part} has no review date to "
+                      "count from; give it reviewed_on, give the series medical_review."
+                      "reviewed_on, or write next_review as a date")
 
 
 def _check_unique(parts: list[Part], diags: _Collector) -> None:

@@ -189,6 +189,8 @@ class _Builder:
                 raise YamlProblem(line, col, "YAML merge keys ('<<') are not supported")
             key = self.loader.construct_object(key_node) if isinstance(
                 key_node, yaml.ScalarNode) else None
+            if isinstance(key, bool) and not key_node.style:
+                key = key_node.value  # a name as written: YAML 1.1 reads `on:` as true
             if not isinstance(key, str | int) or isinstance(key, bool):
                 line, col = _mark(key_node)
                 raise YamlProblem(line, col, "keys must be plain words")
