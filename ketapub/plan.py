@@ -135,6 +135,9 @@ class _Hasher:
         self.is_out = {p.part: p.part in self.released for p in series.parts}
         # Parts whose updated_at has come: crossing one changes every date the part shows.
         self.updated = [p.part for p in series.parts if ctx.updated(p) is not None]
+        # Ended parts and corrections shown: crossing either instant changes what is shown.
+        self.ended = [p.part for p in ctx.withdrawn]
+        self.changes = {p.part: len(ctx.changes(p)) for p in series.parts if ctx.changes(p)}
         self.disclaimer_links = linked_parts(series, series.disclaimer or "")
         self.links = {p.part: linked_parts(series, p.body) | self.disclaimer_links
                       for p in series.parts}
@@ -172,14 +175,21 @@ class _Hasher:
     def _parts(self, job: Job) -> dict[str, Any]:
         if job.parts is None:  # an aggregate: all of every part, and what is out
             return {"parts": self.part_hashes, "released": self.released,
-                    "updated": self.updated}
+                    "updated": self.updated, **self._ends(list(self.part_hashes))}
         shown = sorted(set(job.parts))
         linked = set(self.disclaimer_links).union(*(self.links.get(n, set()) for n in shown))
         return {"parts": {str(n): self.part_hashes.get(n, "") for n in shown},
                 "released": [n for n in shown if self.is_out.get(n)],
                 "updated": [n for n in shown if n in self.updated],
                 "count": len(self.series.parts),
-                "links": [self.faces[n] for n in sorted(linked)]}
+                "links": [self.faces[n] for n in sorted(linked)], **self._ends(shown)}
+
+    def _ends(self, shown: list[int]) -> dict[str, Any]:
+        """Which of ``shown`` have ended and how many corrections each shows; absent when
+        none, so the hashes of a series without either stay as they were."""
+        ended = [n for n in shown if n in self.ended]
+        changes = {str(n): self.changes[n] for n in shown if n in self.changes}
+        return ({"ended": ended} if ended else {}) | ({"changes": changes} if changes else {})
 
 
 def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:

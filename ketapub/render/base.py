@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
 
-from ketapub import i18n, schedule, tree
-from ketapub.model import Brand, Part, Series
+from ketapub import i18n, review_due, schedule, tree
+from ketapub.model import Brand, Change, Part, Series
 from ketapub.render.builtin import (  # re-exported: plugins import it from here
     builtin_templates_dir as builtin_templates_dir,
 )
@@ -147,12 +147,47 @@ class RenderContext:
 
     # --- schedule -------------------------------------------------------------------
     def is_released(self, part: Part) -> bool:
-        """True when ``part`` is out as of this build's instant.
+        """True when ``part`` is published as of this build's instant: released, and not
+        expired or withdrawn (an ended part is shown nowhere but as withdrawn).
 
         Args:
             part: a part of the series.
         """
-        return schedule.released(part, self.as_of)
+        return schedule.published(part, self.as_of)
+
+    def is_withdrawn(self, part: Part) -> bool:
+        """True when ``part`` has expired or been withdrawn as of this build's instant.
+
+        Args:
+            part: a part of the series.
+        """
+        return schedule.ended(part, self.as_of)
+
+    @property
+    def withdrawn(self) -> tuple[Part, ...]:
+        """The parts expired or withdrawn as of this build's instant."""
+        return schedule.ended_parts(self.series, self.as_of)
+
+    def withdrawal(self, part: Part) -> str:
+        """"Withdrawn 1 December 2026: <reason>" for an ended part, in the series language.
+
+        Args:
+            part: an expired or withdrawn part.
+        """
+        s = self.series
+        end = part.ends_at
+        if end is None:
+            return ""
+        return i18n.labels(s.language)["withdrawn_on"].format(
+            date=self.format_date(end, "long"), reason=schedule.end_reason(part, s.language))
+
+    def changes(self, part: Part) -> tuple[Change, ...]:
+        """``part``'s corrections shown as of this build ("What changed"), newest first.
+
+        Args:
+            part: a part of the series.
+        """
+        return schedule.changes(part, self.as_of)
 
     @property
     def released(self) -> tuple[Part, ...]:
@@ -160,6 +195,7 @@ class RenderContext:
 
     @property
     def unreleased(self) -> tuple[Part, ...]:
+        """The parts whose release is still to come (never an ended part)."""
         return schedule.unreleased_parts(self.series, self.as_of)
 
     @property
@@ -222,11 +258,15 @@ class RenderContext:
         return i18n.format_date(value, self.series.language, self.series.tz, style)
 
     def available(self, part: Part) -> str:
-        """"Available 1 September 2025" for an unreleased part, in the series language.
+        """"Available 1 September 2025" for an unreleased part, in the series language; for
+        an expired or withdrawn part its :meth:`withdrawal` line (so a cross-reference to it
+        says why it cannot be read, in every format).
 
         Args:
             part: the part, whatever its status.
         """
+        if self.is_withdrawn(part):
+            return self.withdrawal(part)
         return i18n.available(part.publish_at, self.series.language, self.series.tz)
 
     def review(self, part: Part | None, *, fallback: bool = True) -> Review | None:
@@ -246,19 +286,47 @@ class RenderContext:
             return None
         return Review(mr.reviewer, mr.credentials, mr.reviewed_on)
 
-    def review_text(self, review: Review | None) -> str:
-        """"Medically reviewed by Dr X, MD on 1 September 2025." in the series language
-        ("" for no review).
+    def review_due(self, part: Part | None, *, fallback: bool = True) -> date | None:
+        """When the review shown with ``part`` is next due (see :mod:`ketapub.review_due`);
+        with ``fallback`` off, only a due date of the part's own that differs from the
+        series' (which a whole-series artifact prints once). ``None`` part: the series'.
+
+        Args:
+            part: the part shown, or None for the series as a whole.
+            fallback: return the series' due date when the part has no other; default True.
+        """
+        if part is None or fallback:
+            return review_due.due(self.series, part)
+        return review_due.own_due(self.series, part)
+
+    def review_text(self, review: Review | None, due: date | None = None) -> str:
+        """"Medically reviewed by Dr X, MD on 1 September 2025; next review due 1 September
+        2026." in the series language ("" for neither a review nor a due date).
 
         Args:
             review: what :meth:`review` returned.
+            due: what :meth:`review_due` returned; default None: no due date.
         """
         t = i18n.labels(self.series.language)
+        later = self.format_date(due, "long") if due is not None else None
         if review is None:
-            return ""
+            return t["next_review"].format(date=later) + "." if later else ""
         if review.on is None:
-            return t["reviewed_by"].format(who=review.who) + "."
-        return t["reviewed"].format(who=review.who, date=self.format_date(review.on, "long")) + "."
+            text = t["reviewed_by"].format(who=review.who)
+        else:
+            text = t["reviewed"].format(who=review.who, date=self.format_date(review.on, "long"))
+        return text + (f"; {t['review_due'].format(date=later)}." if later else ".")
+
+    def review_line(self, part: Part | None, *, fallback: bool = True) -> str:
+        """:meth:`review_text` of :meth:`review` and :meth:`review_due` of ``part``: the one
+        line every format prints about its review.
+
+        Args:
+            part: the part shown, or None for the series as a whole.
+            fallback: as for :meth:`review`; default True.
+        """
+        return self.review_text(self.review(part, fallback=fallback),
+                                self.review_due(part, fallback=fallback))
 
     def brands(self) -> tuple[Brand, ...]:
         """The brands whose handouts this build makes (``options.brands``; "all": every one)."""

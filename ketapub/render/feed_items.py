@@ -36,10 +36,15 @@ class ItemTranslator(HtmlTranslator):
 
 def item_values(ctx: RenderContext, translator: ItemTranslator) -> dict[str, Any]:
     """What ``feed/item.html`` shows besides the body and the disclaimer: the reference list
-    the citations link to (its texts written as the body's text is), its heading and the
-    ids' prefix."""
+    the citations link to (its texts written as the body's text is), its heading, the ids'
+    prefix, and the corrections shown as of the build ("What changed": a feed's modified
+    date says when, this says what)."""
     part = translator.part
     references = tuple((n, ref.model_copy(update={"text": Markup(translator.text(ref.text))}))
                        for n, ref in part.numbered_references)
+    changes = [(ctx.format_date(c.on, "long"), Markup(translator.text(c.note)))
+               for c in ctx.changes(part)]
+    words = labels(ctx.series.language)
     return {"part": part, "references": references, "id_prefix": translator.prefix,
-            "references_heading": labels(ctx.series.language)["references"]}
+            "references_heading": words["references"], "changes": changes,
+            "changes_heading": words["what_changed"]}

@@ -1,4 +1,5 @@
-"""The release calendar (``feed/schedule.ics``): one iCalendar event per part release.
+"""The release calendar (``feed/schedule.ics``): one iCalendar event per part release, and
+one per expiry or withdrawal ("No longer published: <title>", the reason as description).
 
 Every part is listed, released or not: it is the schedule partners subscribe to. The UID of an
 event is derived from the series identifier and the part slug, so it never changes when the
@@ -9,17 +10,25 @@ the newest content date of the released parts (as in the feeds), never the clock
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
-from ketapub import Artifact, Job, RenderContext, Renderer, Series
+from ketapub import Artifact, Job, RenderContext, Renderer, Series, schedule
+from ketapub.i18n import labels
 from ketapub.model import Part
 from ketapub.render.shared import EPOCH, clean
 
 
-def event_uid(series: Series, part: Part) -> str:
-    """A stable, globally unique id for the release event of ``part``."""
-    name = f"{series.identifier}#release-{part.slug}"
+def event_uid(series: Series, part: Part, kind: str = "release") -> str:
+    """A stable, globally unique id for the release event of ``part`` (``kind="end"``: its
+    expiry or withdrawal)."""
+    name = f"{series.identifier}#{kind}-{part.slug}"
     return f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@ketapub"
+
+
+def _end(part: Part) -> datetime:
+    """The part's expiry or withdrawal instant in UTC (only asked of a part that has one)."""
+    assert part.ends_at is not None
+    return part.ends_at.astimezone(UTC)
 
 
 class CalendarRenderer(Renderer):
@@ -59,6 +68,18 @@ class CalendarRenderer(Renderer):
             ev.add("url", s.part_url(part), parameters={"VALUE": "URI"})
             for tag in part.tags:
                 ev.add("categories", clean(tag))
+            cal.add_component(ev)
+        ending = [p for p in s.parts if p.ends_at is not None]
+        for part in sorted(ending, key=lambda p: (_end(p), p.part)):
+            # scheduled like a release: partners learn ahead when a part leaves
+            ev = Event()
+            ev.add("uid", event_uid(s, part, "end"))
+            ev.add("dtstamp", stamp)
+            ev.add("dtstart", _end(part))
+            ev.add("transp", "TRANSPARENT")
+            ev.add("summary", clean(labels(s.language)["ends"].format(title=part.title)))
+            ev.add("description", clean(schedule.end_reason(part, s.language)))
+            ev.add("url", s.part_url(part), parameters={"VALUE": "URI"})
             cal.add_component(ev)
         return Artifact(job.path, cal.to_ical(), "text/calendar; charset=utf-8", self.name)
 

@@ -167,7 +167,7 @@ class _Book:
         rights = t["license"].format(license=s.license) if s.license else ""
         self.document("titlepage", "titlepage.xhtml", "titlepage.xhtml", edition=edition,
                       rights=rights)
-        if s.disclaimer or s.medical_review:
+        if s.disclaimer or ctx.review_line(None):
             from markupsafe import Markup
 
             from ketapub.renderers.epub_xhtml import XhtmlTranslator, body_xhtml
@@ -176,7 +176,7 @@ class _Book:
             translator = XhtmlTranslator(ctx, self.link, lambda path: path)
             disclaimer = (Markup(body_xhtml(translator, ctx.text_document(s.disclaimer)))
                           if s.disclaimer else "")
-            review = ctx.review_text(ctx.review(None))
+            review = ctx.review_line(None)
             self.document("notice", "notice.xhtml", "notice.xhtml", disclaimer=disclaimer,
                           review=review)
 
@@ -194,10 +194,12 @@ class _Book:
         if (updated := ctx.updated(part)) is not None:
             dates += " · " + t["updated_on"].format(date=ctx.format_date(updated))
         # the series' review is on the notice page
-        review = ctx.review_text(ctx.review(part, fallback=False))
+        review = ctx.review_line(part, fallback=False)
         tree = self.document(f"part-{part.number}", part_href(part), "part.xhtml", part=part,
                              label=self.label(part), body=body, dates=dates, review=review,
-                             references=part.numbered_references, prefix=prefix)
+                             references=part.numbered_references, prefix=prefix,
+                             changes=[(ctx.format_date(c.on, "long"), c.note)
+                                      for c in ctx.changes(part)])
         return headings(tree)
 
     # --- the whole book ---------------------------------------------------------------
@@ -208,7 +210,7 @@ class _Book:
         self.cover()
         self.front()
         toc = [TocEntry(self.t["titlepage"], "titlepage.xhtml")]
-        if s.disclaimer or s.medical_review:
+        if s.disclaimer or ctx.review_line(None):
             toc.append(TocEntry(self.t["notice"], "notice.xhtml"))
         nav_index = len(self.spine)
         for part in ctx.released:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
 
-from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
+from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, schedule
 from ketapub.fragment_policy import absolute_links
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.feed_items import ItemTranslator, item_values
@@ -184,6 +184,7 @@ class _FeedRenderer(Renderer):
             fg.pubDate(max(e.published for e in entries))
         for item in entries:
             self._entry(fg.add_entry(order="append"), item, s)
+        self._tombstones(fg, ctx)
         try:
             data = self._serialise(fg, entries, newest is None)
         except (ValueError, TypeError) as exc:  # feedgen's complaints about missing fields
@@ -206,6 +207,9 @@ class _FeedRenderer(Renderer):
             self._enclosure(fe, item.enclosure)
 
     # --- where RSS and Atom differ: each format overrides these -------------------------
+    def _tombstones(self, fg: Any, ctx: RenderContext) -> None:
+        """Announce expired and withdrawn parts: RSS has no way to (the item just leaves)."""
+
     def _logo(self, fg: Any, url: str) -> None:
         """A cover that is no channel image (RSS allows PNG, JPEG, GIF only): RSS has no
         other place for it."""
@@ -253,6 +257,22 @@ class AtomRenderer(_FeedRenderer):
 
     def _logo(self, fg: Any, url: str) -> None:
         fg.logo(url)  # Atom takes any image as logo
+
+    def _tombstones(self, fg: Any, ctx: RenderContext) -> None:
+        """An ``at:deleted-entry`` (RFC 6721) per expired or withdrawn part, its ``ref`` the
+        entry's id, ``when`` the end instant and the reason as ``at:comment``; none (and no
+        namespace) when nothing has ended, so such feeds are as before."""
+        from ketapub.renderers.feeds_tombstones import Tombstone, TombstoneExtension
+
+        ended = ctx.withdrawn
+        if not ended:
+            return
+        fg.register_extension("tombstones", TombstoneExtension, None, atom=True, rss=False)
+        s = ctx.series
+        for when, p in sorted(((p.ends_at.astimezone(UTC), p) for p in ended
+                               if p.ends_at is not None), key=lambda e: (e[0], e[1].part)):
+            fg.tombstones.add(Tombstone(s.part_url(p), when,
+                                        clean(schedule.end_reason(p, s.language))))
 
     def _author(self, fe: Any, name: str) -> None:
         fe.author({"name": name})

@@ -120,16 +120,19 @@ class HtmlRenderer(Renderer[HtmlOptions]):
         items = []
         for p in s.parts:
             released = ctx.is_released(p)
+            status = ("withdrawn" if ctx.is_withdrawn(p) else "released" if released
+                      else "scheduled")
             items.append({
                 "part": p.part,
                 "slug": p.slug,
                 "title": p.title,
                 "summary": p.summary,
                 "url": s.part_url(p),
-                "status": "released" if released else "scheduled",
+                "status": status,
                 "release": p.publish_at.isoformat(),
                 "modified": ctx.modified(p).isoformat() if released else None,
-                "available": None if released else ctx.available(p),
+                "available": None if released or status == "withdrawn" else ctx.available(p),
+                **({"withdrawn": ctx.withdrawal(p)} if status == "withdrawn" else {}),
                 "fragment": f"{p.slug}.html" if released else None,
                 "card": f"cards/{p.slug}.html",
             })

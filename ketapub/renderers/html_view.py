@@ -141,12 +141,16 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
     s = ctx.series
     words = i18n.labels(s.language)
     prefix = id_prefix(part)
-    rev = ctx.review(part)
+    rev, due = ctx.review(part), ctx.review_due(part)
     reviewed = None
     if rev and rev.on:
         reviewed = Markup(words["reviewed"]).format(who=rev.who, date=time_tag(ctx, rev.on))
     elif rev:
         reviewed = Markup(words["reviewed_by"]).format(who=rev.who)
+    if due is not None:  # "...; next review due <date>", or that alone
+        later = Markup(words["review_due" if reviewed else "next_review"]).format(
+            date=time_tag(ctx, due))
+        reviewed = Markup("{}; {}").format(reviewed, later) if reviewed else later
     authors, editors = names(s, False), names(s, True)
     meta: list[str | Markup] = []
     if authors:
@@ -165,6 +169,9 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
         "kicker": words["part_of"].format(n=part.part, total=len(s.parts)),
         "meta": meta,
         "reviewed": reviewed,
+        "changes": [(time_tag(ctx, c.on), c.note) for c in ctx.changes(part)],
+        "changes_heading": words["what_changed"],
+        "ids_changes": own_id(part, "changes"),
         "body": Markup(web_html(ctx, ctx.document(part), s.part_url(part), asset_url,
                                 prefix=prefix,
                                 heading_offset=heading_level - 1)),
@@ -246,6 +253,7 @@ def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
         "kicker": i18n.labels(s.language)["part_of"].format(n=part.part, total=len(s.parts)),
         "published": time_tag(ctx, part.publish_at) if released else None,
         "available": None if released else ctx.available(part),
+        "withdrawn": ctx.withdrawal(part) if ctx.is_withdrawn(part) else None,
         "disclaimer": disclaimer(ctx, ctx.web_url),
     }
 
@@ -263,6 +271,7 @@ def hub_view(ctx: RenderContext) -> dict[str, Any]:
             "url": s.part_url(part) if released else None,
             "published": time_tag(ctx, part.publish_at) if released else None,
             "available": None if released else ctx.available(part),
+            "withdrawn": ctx.withdrawal(part) if ctx.is_withdrawn(part) else None,
         })
     return {"title_id": f"ketapub-{s.series_slug}--contents", "entries": entries,
             "contents": words["contents"], "disclaimer": disclaimer(ctx, ctx.web_url)}

@@ -213,7 +213,7 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
     html = renderer.render_template(
         ctx, "pdf/handout.html", part=part, brand=brand, logo=logo,
         body=Markup(_body(ctx, part, booklet=False)), url=url, qr=_qr(url),
-        qr_alt=t["qr_alt"].format(url=url), review=ctx.review_text(ctx.review(part)),
+        qr_alt=t["qr_alt"].format(url=url), review=ctx.review_line(part),
         total=len(ctx.series.parts), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
                        builtin_templates_dir())
@@ -230,17 +230,19 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False) -> PdfD
     s = ctx.series
     entries = []
     for part in s.parts:
+        if ctx.is_withdrawn(part):  # left out, contents too: a booklet is what is published
+            continue
         released = ctx.is_released(part)
         entries.append({
             "part": part, "released": released,
             "body": Markup(_body(ctx, part, booklet=True)) if released else None,
             "available": None if released else ctx.available(part),
-            "review": ctx.review_text(ctx.review(part, fallback=False)) if released else None,
+            "review": ctx.review_line(part, fallback=False) if released else None,
         })
     cover = _asset_url(s.cover) if s.cover and s.get_asset(s.cover) else None
     html = renderer.render_template(
         ctx, "pdf/booklet.html", entries=entries, cover=cover,
-        review=ctx.review_text(ctx.review(None)),
+        review=ctx.review_line(None),
         modified=ctx.last_modified, first=_first_release(ctx),
         qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
         **_common(ctx))
