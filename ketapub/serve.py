@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ketapub import embargo, schedule, websub, write
+from ketapub import embargo, gone, schedule, websub, write
 from ketapub.errors import KetapubError, PluginError, RenderError, SourceError
 from ketapub.load import load
 from ketapub.model import Series
@@ -113,6 +113,7 @@ class FeedServer:
         self._cache: dict[tuple[Any, ...], Response] = {}
         self._manifest: tuple[tuple[int, int, int], dict[str, write.Entry],
                               tuple[embargo.State, ...]] | None = None
+        self._gone_paths: tuple[tuple[Any, ...], dict[str, int]] | None = None
 
     def _usable(self, name: str) -> bool:
         """True when renderer ``name`` is installed and imports (else serve its built file)."""
@@ -136,6 +137,8 @@ class FeedServer:
             live = self.live_paths(now, environ.get("wsgi.errors"))
             if rel is not None and rel in live:
                 found = self._live(rel, live[rel], now)
+            elif rel is not None and (ended := self._gone(rel, now)) is not None:
+                return self._gone_response(start_response, ended, environ, method)
             elif rel is not None:
                 found = self._static(rel, now)
         except KetapubError as exc:  # a broken template or plugin: say so, keep serving
@@ -198,6 +201,38 @@ class FeedServer:
         start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
                                 ("Content-Length", str(len(body))),
                                 ("X-Content-Type-Options", "nosniff"), *extra])
+        return [] if method == "HEAD" else [body]
+
+    def _gone(self, rel: str, now: datetime) -> gone.Gone | None:
+        """The 410 of ``rel`` when it shows only parts expired or withdrawn at ``now``: a
+        file built before the end (its manifest entry), or one the renderers made for the
+        part before it ended (see :mod:`ketapub.gone`)."""
+        series = self.series
+        ended = {p.part for p in schedule.ended_parts(series, now)}
+        if not ended:
+            return None
+        entry = self.view(now).get(rel)  # the files of the state that holds now
+        who = gone.ended_shows(entry.parts, ended) if entry is not None else None
+        if who is None and entry is None:
+            key = (id(series), series.source_hash, tuple(sorted(ended)))
+            if self._gone_paths is None or self._gone_paths[0] != key:
+                paths = gone.planned_paths(series, self.registry, self.options,
+                                           self.registry.names(), now)
+                self._gone_paths = (key, paths)
+            who = self._gone_paths[1].get(rel)
+        part = series.get_part(who) if who is not None else None
+        return gone.gone(series, part, now) if part is not None else None
+
+    def _gone_response(self, start_response: StartResponse, page: gone.Gone,
+                       environ: Mapping[str, Any], method: str) -> Iterable[bytes]:
+        """410 Gone with the reason: HTML for a browser (Accept names text/html), else
+        plain text."""
+        html = "text/html" in environ.get("HTTP_ACCEPT", "")
+        body = (page.html(self.series.language) if html else page.text()).encode("utf-8")
+        start_response("410 Gone", [
+            ("Content-Type", f"{'text/html' if html else 'text/plain'}; charset=utf-8"),
+            ("Content-Length", str(len(body))), ("Cache-Control", f"public, max-age={MAX_AGE}"),
+            ("Vary", "Accept"), ("X-Content-Type-Options", "nosniff")])
         return [] if method == "HEAD" else [body]
 
     @staticmethod
@@ -289,7 +324,7 @@ class FeedServer:
     def _live(self, rel: str, name: str, now: datetime) -> tuple[Response, int | None]:
         series = self.series  # one snapshot per request, even if the source reloads
         ctx = RenderContext(series=series, as_of=now, options=self.options)
-        released = tuple(p.part for p in ctx.released)
+        released = schedule.state(series, now)  # releases, ends, updates, corrections
         manifest = self.view(now)
         renderer = self.registry.create(name)
         jobs = plan([renderer], ctx)
@@ -314,7 +349,7 @@ class FeedServer:
                 if len(self._cache) > 256:
                     self._cache.clear()
                 self._cache[key] = response
-        nxt = ctx.next_release
+        nxt = schedule.next_change(series, now)
         max_age = MAX_AGE if nxt is None else max(0, min(MAX_AGE, int(
             (nxt - now).total_seconds())))
         return response, max_age
@@ -419,12 +454,14 @@ def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def _changed_at(series: Series, now: datetime) -> datetime | None:
-    """When the live feeds last changed: the latest release or update instant up to ``now``.
+    """When the live feeds last changed: the latest release, update, correction, expiry or
+    withdrawal instant up to ``now``.
 
     Never in the future (HTTP forbids it) and never earlier than a release already out, so
     an If-Modified-Since from before a release never gets a 304 after it.
     """
-    dates = [d for p in series.parts for d in (p.publish_at, p.updated_at)
+    dates = [d for p in series.parts
+             for d in (p.publish_at, p.updated_at, p.ends_at, *(c.on for c in p.changes))
              if d is not None and d <= now]
     return max(dates).astimezone(UTC) if dates else None
 
