@@ -281,14 +281,21 @@ def _ahead_summary(console: Console, result: Any) -> None:
 @main.command()
 @source_arg
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--as-of", metavar="ISO8601", help="Instant to check review due dates at "
+              "(default: SOURCE_DATE_EPOCH, else now).")
 @_guard
-def validate(source: str, strict: bool) -> None:
-    """Check SOURCE and report each part's readability, by a formula for its language."""
+def validate(source: str, strict: bool, as_of: str | None = None) -> None:
+    """Check SOURCE and report each part's readability, by a formula for its language, and
+    medical reviews due within 30 days or overdue."""
     from ketapub.load import load
     from ketapub.readability import formula_for, score_markdown
+    from ketapub.review_due import check, overdue
 
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
+    reviews = check(series, sched.resolve_as_of(as_of, series.tz), source)
+    late = [d.as_error() for d in reviews if strict and overdue(d)]
+    _print_warnings([d for d in reviews if not (strict and overdue(d))])
     formula = formula_for(series.language)
     table = Table(title=cell(f"{series.title}: {len(series.parts)} parts"),
                   title_justify="left")
@@ -310,7 +317,9 @@ def validate(source: str, strict: bool) -> None:
         shown = f"{folder}/{p.source.path}" if folder not in ("", ".") else p.source.path
         line = f"{shown}:{p.body_line}:1: "
         say(err, line + ("" if strict else "warning: ") + msg)
-    if strict and over:
+    for d in late:  # an overdue review fails --strict
+        say(err, str(d))
+    if strict and (over or late):
         sys.exit(1)
     say(stdout, f"ok: {len(series.parts)} parts, {len(series.brands)} brands, "
         f"{len(series.assets)} assets")
@@ -329,25 +338,36 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
     when = sched.resolve_as_of(as_of, series.tz)
     entries = sched.entries(series, when)
     nxt = sched.next_release(series, when)
+    nxt_change = sched.next_change(series, when)
     if as_json:
         data = {
             "series": series.title,
             "timezone": series.timezone,
             "as_of": when.isoformat(),
             "next_release": nxt.isoformat() if nxt else None,
+            "next_change": nxt_change.astimezone(series.tz).isoformat() if nxt_change else None,
             "parts": [{"part": e.part, "slug": e.slug, "title": e.title,
                        "publish_at": e.release.isoformat(),
-                       "status": "released" if e.released else "scheduled"} for e in entries],
+                       "status": e.status,
+                       **({"ends_at": e.ends.isoformat()} if e.ends else {}),
+                       "review_due": e.review_due.isoformat() if e.review_due else None}
+                      for e in entries],
         }
         click.echo(json_visible(json.dumps(data, indent=2, ensure_ascii=False)))
         return
     table = Table(title=cell(f"{series.title} (as of {when.astimezone(series.tz).isoformat()})"),
                   title_justify="left")
-    for col in ("part", "title", f"release ({series.timezone})", "status"):
+    ends = any(e.ends for e in entries)
+    dues = any(e.review_due for e in entries)
+    for col in ("part", "title", f"release ({series.timezone})", "status",
+                *(("ends",) if ends else ()), *(("review due",) if dues else ())):
         table.add_column(cell(col))
     for e in entries:
         table.add_row(str(e.part), cell(e.title), cell(e.release.strftime("%Y-%m-%d %H:%M %Z")),
-                      "released" if e.released else "scheduled")
+                      e.status,
+                      *((cell(e.ends.strftime("%Y-%m-%d %H:%M:%S %Z") if e.ends else ""),)
+                        if ends else ()),
+                      *((e.review_due.isoformat() if e.review_due else "",) if dues else ()))
     console = Console(highlight=False, width=max(110, stdout.width))
     console.print(table)
     say(console, "next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"))
