@@ -139,8 +139,11 @@ def test_schedule_json_as_of_september_first() -> None:
 
 
 def test_validate_strict_exits_zero_and_reports_every_part() -> None:
-    result = CliRunner().invoke(main, ["validate", str(CONTENT), "--strict"])
+    # as of a fixed instant: the series' review falls due one day (validate then warns)
+    result = CliRunner().invoke(main, ["validate", str(CONTENT), "--strict",
+                                       "--as-of", CONTENT_AS_OF])
     assert result.exit_code == 0, result.output
+    assert "medical review" not in result.output
     assert "ok: 6 parts, 2 brands" in result.output
     for n in range(1, 7):
         assert re.search(rf"^\W*{n}\W", result.output, re.M), result.output
@@ -286,3 +289,15 @@ def test_two_clinic_brands_one_a4_one_letter_one_with_svg_logo(
 def test_no_medical_review_is_claimed(content_series: ketapub.Series) -> None:
     assert content_series.medical_review is None
     assert all(p.reviewed_by is None and p.reviewed_on is None for p in content_series.parts)
+
+
+def test_the_series_has_a_review_due_date_in_the_future_of_the_tests_instants() -> None:
+    """The series' next review is due 2027-09-15, after every instant the tests validate
+    content/ at (so validate --strict stays clean), and every part shows the date."""
+    from ketapub.review_due import due
+
+    series = ketapub.load(CONTENT)
+    assert {due(series, p) for p in series.parts} == {datetime(2027, 9, 15).date()}
+    text = ketapub.render(series, "txt", as_of=CONTENT_AS_OF, path=(
+        "txt/01-from-anesthetic-to-antidepressant.txt")).popitem()[1].decode()
+    assert "Next review due September 15, 2027." in text
