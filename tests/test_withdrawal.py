@@ -174,6 +174,7 @@ def test_serve_answers_410_gone_with_the_reason_from_the_instant(series, built,
                 assert status == 200, path
             _, headers, _ = request(port, "/feed/atom.xml")
             assert headers["Cache-Control"] == "public, max-age=1"  # never past the instant
+            assert request(port, "/pdf/booklet.pdf")[0] == 200
         for name in ("at", "after"):
             clock.now = INSTANTS[name]
             for path in ("/pdf/02-two.pdf", "/html/two.html", "/txt/02-two.txt"):
@@ -186,6 +187,9 @@ def test_serve_answers_410_gone_with_the_reason_from_the_instant(series, built,
             assert status == 410 and headers["Content-Type"] == "text/html; charset=utf-8"
             assert f"<h1>Part 2 is no longer published.</h1>\n<p>{LINE}</p>" in body.decode()
             assert request(port, "/pdf/01-one.pdf")[0] == 200
+            # a booklet that still holds the part waits for a build after the instant
+            assert request(port, "/pdf/booklet.pdf")[0] == (404 if built_as_of == "before"
+                                                            else 200)
             status, _, body = request(port, "/html/cards/two.html")
             if built_as_of == "after":  # a card built before the instant is rebuilt later
                 assert status == 200 and LINE in body.decode()
