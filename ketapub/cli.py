@@ -289,13 +289,10 @@ def validate(source: str, strict: bool, as_of: str | None = None) -> None:
     medical reviews due within 30 days or overdue."""
     from ketapub.load import load
     from ketapub.readability import formula_for, score_markdown
-    from ketapub.review_due import check, overdue
 
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
-    reviews = check(series, sched.resolve_as_of(as_of, series.tz), source)
-    late = [d.as_error() for d in reviews if strict and overdue(d)]
-    _print_warnings([d for d in reviews if not (strict and overdue(d))])
+    late = _review_warnings(series, source, as_of, strict)
     formula = formula_for(series.language)
     table = Table(title=cell(f"{series.title}: {len(series.parts)} parts"),
                   title_justify="left")
@@ -325,6 +322,18 @@ def validate(source: str, strict: bool, as_of: str | None = None) -> None:
         f"{len(series.assets)} assets")
 
 
+def _review_warnings(series: Any, source: str, as_of: str | None,
+                     strict: bool) -> list[Any]:
+    """Print the review due messages as of ``as_of``; return the overdue ones when
+    ``strict`` makes them errors (printed with the other errors, at the end)."""
+    from ketapub.review_due import check, overdue
+
+    reviews = check(series, sched.resolve_as_of(as_of, series.tz), source)
+    fatal = [strict and overdue(d) for d in reviews]
+    _print_warnings([d for d, f in zip(reviews, fatal, strict=True) if not f])
+    return [d.as_error() for d, f in zip(reviews, fatal, strict=True) if f]
+
+
 @main.command()
 @source_arg
 @click.option("--as-of", metavar="ISO8601", help="Instant to evaluate the schedule at.")
@@ -346,28 +355,18 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
             "as_of": when.isoformat(),
             "next_release": nxt.isoformat() if nxt else None,
             "next_change": nxt_change.astimezone(series.tz).isoformat() if nxt_change else None,
-            "parts": [{"part": e.part, "slug": e.slug, "title": e.title,
-                       "publish_at": e.release.isoformat(),
-                       "status": e.status,
-                       **({"ends_at": e.ends.isoformat()} if e.ends else {}),
-                       "review_due": e.review_due.isoformat() if e.review_due else None}
-                      for e in entries],
+            "parts": [_schedule_json(e) for e in entries],
         }
         click.echo(json_visible(json.dumps(data, indent=2, ensure_ascii=False)))
         return
     table = Table(title=cell(f"{series.title} (as of {when.astimezone(series.tz).isoformat()})"),
                   title_justify="left")
-    ends = any(e.ends for e in entries)
-    dues = any(e.review_due for e in entries)
-    for col in ("part", "title", f"release ({series.timezone})", "status",
-                *(("ends",) if ends else ()), *(("review due",) if dues else ())):
+    extra = _schedule_extra(entries)
+    for col in ("part", "title", f"release ({series.timezone})", "status", *extra):
         table.add_column(cell(col))
     for e in entries:
         table.add_row(str(e.part), cell(e.title), cell(e.release.strftime("%Y-%m-%d %H:%M %Z")),
-                      e.status,
-                      *((cell(e.ends.strftime("%Y-%m-%d %H:%M:%S %Z") if e.ends else ""),)
-                        if ends else ()),
-                      *((e.review_due.isoformat() if e.review_due else "",) if dues else ()))
+                      e.status, *(cell(show(e)) for show in extra.values()))
     console = Console(highlight=False, width=max(110, stdout.width))
     console.print(table)
     say(console, "next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"))
@@ -405,6 +404,22 @@ def cci(part: str, source: str | None) -> None:
     from ketapub.cci_command import run_cci
 
     sys.exit(run_cci(part, source or default_source(), _out))
+
+
+def _schedule_json(e: sched.Entry) -> dict[str, Any]:
+    """One part of ``schedule --json``: ``ends_at`` only for a part that ends."""
+    return {"part": e.part, "slug": e.slug, "title": e.title,
+            "publish_at": e.release.isoformat(), "status": e.status,
+            **({"ends_at": e.ends.isoformat()} if e.ends else {}),
+            "review_due": e.review_due.isoformat() if e.review_due else None}
+
+
+def _schedule_extra(entries: list[sched.Entry]) -> dict[str, Callable[[sched.Entry], str]]:
+    """The table's optional columns, each only when some part has a value for it."""
+    columns: dict[str, Callable[[sched.Entry], str]] = {
+        "ends": lambda e: e.ends.strftime("%Y-%m-%d %H:%M:%S %Z") if e.ends else "",
+        "review due": lambda e: e.review_due.isoformat() if e.review_due else ""}
+    return {name: show for name, show in columns.items() if any(show(e) for e in entries)}
 
 
 @main.command()

@@ -63,8 +63,8 @@ def planned_paths(series: Series, registry: Registry, options: BuildOptions,
     ended = {p.part for p in schedule.ended_parts(series, as_of)}
     found: dict[str, int] = {}
     for part in schedule.ended_parts(series, as_of):
-        assert part.ends_at is not None
-        ctx = RenderContext(series=series, as_of=part.ends_at - _BEFORE, options=options)
+        end = part.ends_at or as_of  # an ended part has an end
+        ctx = RenderContext(series=series, as_of=end - _BEFORE, options=options)
         for name in names:
             try:
                 jobs: list[Job] = registry.create(name).plan(series, ctx)

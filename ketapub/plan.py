@@ -121,6 +121,13 @@ def _check_paths(jobs: Sequence[Job]) -> dict[str, Job]:
     return seen
 
 
+def _ends(ctx: RenderContext) -> tuple[list[int], dict[int, int]]:
+    """The parts ended as of ``ctx`` and how many corrections each part shows: crossing
+    either instant changes what the part's files show."""
+    shown = {p.part: len(ctx.changes(p)) for p in ctx.series.parts}
+    return [p.part for p in ctx.withdrawn], {n: k for n, k in shown.items() if k}
+
+
 class _Hasher:
     """The input hash of every job of one plan (see the module's docstring for the rule)."""
 
@@ -135,9 +142,7 @@ class _Hasher:
         self.is_out = {p.part: p.part in self.released for p in series.parts}
         # Parts whose updated_at has come: crossing one changes every date the part shows.
         self.updated = [p.part for p in series.parts if ctx.updated(p) is not None]
-        # Ended parts and corrections shown: crossing either instant changes what is shown.
-        self.ended = [p.part for p in ctx.withdrawn]
-        self.changes = {p.part: len(ctx.changes(p)) for p in series.parts if ctx.changes(p)}
+        self.ended, self.changes = _ends(ctx)
         self.disclaimer_links = linked_parts(series, series.disclaimer or "")
         self.links = {p.part: linked_parts(series, p.body) | self.disclaimer_links
                       for p in series.parts}

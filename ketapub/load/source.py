@@ -872,8 +872,7 @@ def _read_parts(src: _Source, tz: Any) -> list[_PartFile]:
 def _check_review_dates(src: _Source, series: _SeriesFile, parts: list[Part]) -> None:
     """A ``review_interval`` needs a review date to count from (see
     :mod:`ketapub.review_due`): the part's ``reviewed_on`` or the series'."""
-    assert series.meta is not None
-    for p in review_due.uncountable(series.meta, parts):
+    for p in review_due.uncountable(series.meta, parts) if series.meta else ():
         if p.review_interval is not None:
             line, col = review_due.key_position(src.root / p.source.path, ("review_interval",))
             rel = p.source.path

@@ -27,8 +27,7 @@ def event_uid(series: Series, part: Part, kind: str = "release") -> str:
 
 def _end(part: Part) -> datetime:
     """The part's expiry or withdrawal instant in UTC (only asked of a part that has one)."""
-    assert part.ends_at is not None
-    return part.ends_at.astimezone(UTC)
+    return (part.ends_at or part.publish_at).astimezone(UTC)
 
 
 class CalendarRenderer(Renderer):
