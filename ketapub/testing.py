@@ -220,11 +220,11 @@ _WORD_RUN = re.compile(r"[^\W_]+(?: [^\W_]+){3,}")
 
 
 def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
-    """Runs of four or more words of each part not released as of ``as_of``, taken from its
-    body: what :func:`assert_no_unreleased_text` looks for. A run that a released part's
-    body, a title, a summary or the series' own text also holds is left out (it is no sign
-    of a leak), and so are titles and summaries, which hubs, cards and calendars show
-    before the release.
+    """Runs of four or more words of each part not released as of ``as_of`` (or expired or
+    withdrawn by then), taken from its body: what :func:`assert_no_unreleased_text` looks
+    for. A run that a released part's body, a title, a summary or the series' own text also
+    holds is left out (it is no sign of a leak), and so are titles and summaries, which
+    hubs, cards and calendars show before the release.
 
     Args:
         series: the series.
@@ -235,7 +235,7 @@ def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
     public += [series.title, series.description, series.disclaimer or ""]
     known = " " + " ".join(_WORD.findall("\n".join(public))) + " "  # words, in their order
     return {p.part: sorted({run for run in _WORD_RUN.findall(p.body) if f" {run} " not in known})
-            for p in ctx.unreleased}
+            for p in (*ctx.unreleased, *ctx.withdrawn)}
 
 
 def artifact_texts(artifact: Artifact) -> dict[str, str]:

@@ -206,3 +206,15 @@ def test_a_cross_reference_to_it_says_why_it_cannot_be_read(made) -> None:
         assert (f'href="{TWO}"' in fragment) is not gone
         assert (f"the lamps ({LINE})" in " ".join(files["txt/01-one.txt"].decode().split())
                 ) is gone
+
+
+def test_no_artifact_shows_its_text_from_the_instant(series) -> None:
+    from ketapub import testing
+
+    registry = installed()
+    renderers = [registry.create(n) for n in registry.names() if n != "pdf"]  # PDFs above
+    for name, when in INSTANTS.items():
+        phrases = testing.unreleased_phrases(series, when)
+        assert (2 in phrases) is (name != "before")
+        testing.assert_no_unreleased_text(testing.render_artifacts(renderers, series, when),
+                                          series, when)
