@@ -35,6 +35,8 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]
         files = ketapub.render(series, ["html", "txt", "md", "epub", "rss", "atom", "jsonfeed"],
                                as_of=when)
         files |= ketapub.render(series, "pdf", as_of=when, path="pdf/01-one.pdf")
+        if name != "after":  # the booklet prints the same list: before and at suffice
+            files |= ketapub.render(series, "pdf", as_of=when, path="pdf/booklet.pdf")
         out[name] = files
     return out
 
@@ -51,6 +53,8 @@ def _shown(made: dict[str, dict[str, bytes]], name: str) -> dict[str, str]:
 def test_what_changed_appears_at_the_instant_in_every_format(made) -> None:
     for fmt, text in _shown(made, "before").items():
         assert "What changed" not in text and NOTE not in text, fmt
+    assert NOTE not in pdf_text(made["before"]["pdf/booklet.pdf"])
+    assert "What changed 1 February 2026: " + NOTE in pdf_text(made["at"]["pdf/booklet.pdf"])
     for name in ("at", "after"):
         shown = _shown(made, name)
         assert "What changed 1 February 2026: " + NOTE in shown["pdf"]
