@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ketapub import schedule
 from ketapub.model import Series
 from ketapub.paths import is_safe_path
 from ketapub.render.base import Job
@@ -60,13 +61,12 @@ def stamp(instant: datetime) -> str:
 
 
 def future_states(series: Series, as_of: datetime) -> list[State]:
-    """The release states after ``as_of``, earliest first: one per distinct release instant
-    still to come, each with the parts out from that instant on."""
-    instants = sorted({p.publish_at.astimezone(UTC) for p in series.parts
-                       if p.publish_at > as_of})
+    """The states after ``as_of``, earliest first: one per distinct instant still to come at
+    which an output changes (a release, an expiry or withdrawal, an update or a correction:
+    :func:`ketapub.schedule.instants`), each with the parts published from that instant on."""
     return [State(at, f"{FOLDER}/{stamp(at)}",
-                  tuple(p.part for p in series.parts if p.publish_at <= at))
-            for at in instants]
+                  tuple(p.part for p in schedule.released_parts(series, at)))
+            for at in schedule.instants(series) if at > as_of]
 
 
 def is_embargo_path(path: object) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+from ketapub import schedule
 from ketapub.model import Series
 from ketapub.terminal import visible
 
@@ -76,9 +77,10 @@ class Pinger:
         self._lock = threading.Lock()
 
     def due(self, now: datetime) -> list[datetime]:
-        """Release instants after the last tick and up to ``now``, earliest first."""
-        return sorted({p.publish_at for p in self.series().parts
-                       if self.last < p.publish_at <= now})
+        """Instants the feeds change at (releases, expiries and withdrawals, updates and
+        corrections: :func:`ketapub.schedule.instants`) after the last tick and up to
+        ``now``, earliest first."""
+        return [d for d in schedule.instants(self.series()) if self.last < d <= now]
 
     def tick(self) -> int:
         """Ping for every release instant that came since the last tick; how many pings."""

@@ -218,3 +218,37 @@ def test_no_artifact_shows_its_text_from_the_instant(series) -> None:
         assert (2 in phrases) is (name != "before")
         testing.assert_no_unreleased_text(testing.render_artifacts(renderers, series, when),
                                           series, when)
+
+
+def test_an_output_built_ahead_switches_at_the_instant(source, series, tmp_path) -> None:
+    """Ends are states of the embargo area like releases: built ahead before the instant,
+    serve answers from the state that holds (the booklet without the part, its card
+    withdrawn), with no rebuild."""
+    out = tmp_path / "out"
+    assert ketapub.build(source, out, as_of=INSTANTS["before"], ahead=True,
+                         formats=["pdf", "html"]).ok
+    assert (out / ".embargo" / "20260301T120000Z" / "pdf" / "booklet.pdf").is_file()
+    clock = Clock(INSTANTS["before"])
+    with running(ketapub.make_app(series, out, clock=clock)) as port:
+        for name in ("before", "at", "after"):
+            clock.now = INSTANTS[name]
+            gone = name != "before"
+            assert request(port, "/pdf/02-two.pdf")[0] == (410 if gone else 200)
+            status, _, booklet = request(port, "/pdf/booklet.pdf")
+            assert status == 200 and (TEXT[2] in pdf_text(booklet)) is not gone, name
+            assert (LINE in request(port, "/html/cards/two.html")[2].decode()) is gone
+
+
+def test_websub_pings_at_the_instant(series) -> None:
+    from ketapub.websub import Pinger
+
+    clock = Clock(INSTANTS["before"] - SECOND)
+    posts: list[bytes] = []
+    pinger = Pinger("https://hub.example/", lambda: series, lambda: ["https://f/atom.xml"],
+                    clock, post=lambda hub, body: posts.append(body) or 204)
+    clock.now = INSTANTS["before"]
+    assert pinger.tick() == 0 and posts == []
+    clock.now = INSTANTS["at"]
+    assert pinger.tick() == 1 and len(posts) == 1
+    clock.now = INSTANTS["after"]
+    assert pinger.tick() == 0
