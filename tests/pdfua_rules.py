@@ -27,6 +27,8 @@ RULES: dict[str, str] = {
     "7.1-1": "no Artifact inside tagged content",
     "7.1-2": "no tagged content inside an Artifact",
     "7.1-3": "every painted object is an Artifact or tagged content the structure tree reaches",
+    "x-7.1-leader": "a dot leader (a row of four or more dots) is an Artifact, not text a "
+                    "structure element reads aloud",
     "7.1-8": "the catalog has a Metadata stream",
     "7.1-9": "the metadata has a dc:title",
     "7.1-10": "ViewerPreferences DisplayDocTitle is true",
@@ -58,6 +60,8 @@ RULES: dict[str, str] = {
 # Operators that put something on the page (text, paths, images, shadings).
 PAINT = {"Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh",
          "BI", "INLINE IMAGE"}
+SHOW = {"Tj", "TJ", "'", '"'}
+LEADER = re.compile(r"[.\u00b7\u2024\u2027\u2026\u2219]{4,}")
 LANG_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 HEADING = re.compile(r"^H([1-6])$")
 TOLERANCE = 2.0  # points: rounding in the PDF writer
@@ -104,6 +108,7 @@ class Checker:
         self.by_key: dict[tuple[int, int], Elem] = {}
         self.reached_mcids: set[tuple[int, int]] = set()
         self.role_map: dict[str, str] = {}
+        self.texts: dict[tuple[int, int], str] = {}  # (page index, MCID) -> text it shows
 
     # --- helpers ----------------------------------------------------------------------
     def add(self, rule: str, where: str, message: str) -> None:
@@ -297,8 +302,17 @@ class Checker:
         for index, page in enumerate(self.pdf.pages):
             counts: Counter[tuple[str, str]] = Counter()
             stack: list[tuple[str, int | None]] = []
+            fonts = _page_fonts(page)
+            font: tuple[dict[int, str], int] = ({}, 1)
             for instruction in pikepdf.parse_content_stream(page):
                 operands, op = instruction.operands, str(instruction.operator)
+                if op == "Tf":
+                    font = fonts.get(str(operands[0]), ({}, 1))
+                if op in SHOW:
+                    tagged = [m for _, m in stack if m is not None]
+                    if tagged:
+                        key = (index, tagged[-1])
+                        self.texts[key] = self.texts.get(key, "") + _show(operands, font)
                 if op in {"BMC", "BDC"}:
                     tag = str(operands[0])[1:]
                     mcid = None
@@ -326,6 +340,33 @@ class Checker:
                                 "(read aloud out of order, or not at all)")] += 1
             for (rule, message), n in sorted(counts.items()):
                 self.add(rule, f"p{index + 1}", f"{message} ({n} operators)")
+
+    def read(self, obj: pikepdf.Object, page: int | None = None) -> list[str]:
+        """What an element reads aloud: the text of each piece of its marked content, its
+        own and its descendants', in the tree's order."""
+        pg = obj.get("/Pg")
+        if isinstance(pg, pikepdf.Dictionary) and pg.is_indirect:
+            page = self.page_index.get(pg.objgen, page)
+        kids = obj.get("/K")
+        out: list[str] = []
+        for kid in list(kids) if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, int) and page is not None:
+                out.append(self.texts.get((page, int(kid)), ""))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                mcr_page = self._page_of(kid, page)
+                out.append(self.texts.get((mcr_page, int(kid.MCID)), "")
+                           if mcr_page is not None and "/MCID" in kid else "")
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                out += self.read(kid, page)
+        return out
+
+    def check_leaders(self) -> None:
+        """What a screen reader reads of each element: its own marked content's text."""
+        for e in self.elems:
+            text = "".join(self.texts.get(key, "") for key in e.mcids)
+            if LEADER.search(re.sub(r"\s", "", text)):
+                self.add("x-7.1-leader", self.where(e),
+                         f"reads a dot leader: {text.strip()[:40]!r}")
 
     # --- figures --------------------------------------------------------------------
     def check_figures(self) -> None:
@@ -469,6 +510,7 @@ class Checker:
         self.check_structure()
         self.check_headings()
         self.check_content()
+        self.check_leaders()
         self.check_figures()
         self.check_annotations()
         self.check_fonts()
@@ -485,6 +527,54 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
     return w > 1 and h > 1
+
+
+def _page_fonts(page: pikepdf.Page) -> dict[str, tuple[dict[int, str], int]]:
+    """The page's fonts by resource name: code -> text (ToUnicode) and code length."""
+    resources = page.obj.get("/Resources")
+    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    out = {}
+    for name, font in (fonts.items() if isinstance(fonts, pikepdf.Dictionary) else []):
+        width = 2 if font.get("/Subtype") == "/Type0" else 1
+        cmap = font.get("/ToUnicode")
+        out[str(name)] = (_to_unicode(cmap.read_bytes()) if isinstance(cmap, pikepdf.Stream)
+                          else {}, width)
+    return out
+
+
+def _to_unicode(cmap: bytes) -> dict[int, str]:
+    """A ToUnicode CMap's bfchar and bfrange entries."""
+    out: dict[int, str] = {}
+
+    def text(hexdigits: bytes) -> str:
+        return bytes.fromhex(hexdigits.decode()).decode("utf-16-be", "replace")
+
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        pairs = re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block)
+        out.update((int(src, 16), text(dst)) for src, dst in pairs)
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, rest in re.findall(
+                rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[0-9a-fA-F]*>|\[[^\]]*\])", block):
+            first, last = int(low, 16), int(high, 16)
+            if rest.startswith(b"["):
+                out.update((first + n, text(dst)) for n, dst in enumerate(
+                    re.findall(rb"<([0-9a-fA-F]*)>", rest)))
+            else:
+                start = text(rest[1:-1])
+                out.update((first + n, start[:-1] + chr(ord(start[-1]) + n))
+                           for n in range(min(last - first + 1, 65536)) if start)
+    return out
+
+
+def _show(operands: list[pikepdf.Object], font: tuple[dict[int, str], int]) -> str:
+    """The text a Tj, TJ, ' or " operator shows in ``font``."""
+    mapping, width = font
+    strings = [bytes(o) for o in operands if isinstance(o, pikepdf.String)]
+    for o in operands:
+        if isinstance(o, pikepdf.Array):
+            strings += [bytes(s) for s in o if isinstance(s, pikepdf.String)]
+    return "".join(mapping.get(int.from_bytes(s[i:i + width], "big"), "\ufffd")
+                   for s in strings for i in range(0, len(s) - width + 1, width))
 
 
 def _fonts(resources: pikepdf.Object | None, depth: int = 0) -> Iterator[pikepdf.Dictionary]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import CONTENT, ROOT
-from pdfua_rules import RULES, Finding, check
+from pdfua_rules import RULES, Checker, Elem, Finding, check
 
 import ketapub
 
@@ -75,6 +75,27 @@ def test_pdfua_from_pypi_reports_no_error(pdfs: list[Path]) -> None:
         errors += [f"{path.name}: {f.rule_id} {f.message}" for f in report.findings
                    if f.severity in (Severity.ERROR, Severity.WARNING)]
     assert not errors, "\n".join(errors)
+
+
+def test_the_booklet_contents_read_part_title_and_page(pdfs: list[Path]) -> None:
+    """Each contents entry reads "Part 3", its title, its page number: no leader dots."""
+    series = ketapub.load(CONTENT)
+    booklet = next(p for p in pdfs if p.name == "booklet.pdf" and p.parent.parent.name
+                   == "content")
+    with pikepdf.open(booklet) as pdf:
+        checker = Checker(pdf)
+        checker.run()
+        entries = [[t.strip() for t in checker.read(e.obj) if t.strip()]
+                   for e in checker.elems if e.type == "Link" and e.page == 1 and _in_list(e)]
+    assert [e[:2] for e in entries] == [[f"Part {p.part}", p.title] for p in series.parts]
+    assert all(len(e) == 3 and e[2].isdigit() for e in entries), entries
+
+
+def _in_list(elem: Elem) -> bool:
+    parent = elem.parent
+    while parent is not None and parent.type != "LI":
+        parent = parent.parent
+    return parent is not None
 
 
 # --- the checker catches what it names: a clean-enough PDF, broken one rule at a time ---

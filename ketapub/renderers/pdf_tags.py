@@ -23,6 +23,8 @@ stays, and a Link element inside a Link becomes a Span.
 WeasyPrint ties data cells to header cells with Headers and IDs but gives a TH no Scope,
 which PDF/UA checkers and some screen readers want (7.5-1): a TH in a row that holds data
 cells heads its row, any other TH its column.
+
+Dot leaders (the booklet's contents) become artifacts too (``pdf_leaders``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from __future__ import annotations
 import io
 
 import pikepdf
+
+from ketapub.renderers import pdf_leaders
 
 _PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
 _PX = 0.75  # points per CSS pixel: WeasyPrint draws every page scaled by it
@@ -90,6 +94,8 @@ def finish(data: bytes) -> bytes:
         changed = figure_bboxes(pdf, elems) or changed
         changed = list_bodies(pdf, elems) or changed
         changed = nested_links(pdf, elems) or changed
+        # after nested_links: a leader is an inner link's run of text until then
+        changed = pdf_leaders.artifact_leaders(pdf, elems) or changed
         changed = header_scopes(elems) or changed
         if not changed:
             return data
