@@ -23,6 +23,7 @@ from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
 from ketapub.renderers.pdf_fetch import ASSET
+from ketapub.renderers.pdf_figures import large_print_fit
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 DEFAULT_ACCENT = "#1d4e89"
@@ -95,14 +96,17 @@ class PrintTranslator(HtmlTranslator):
     hides it, since a ``target-counter()`` makes WeasyPrint lay out every page that holds
     one three times (about 40% of the booklet's layout). A template that wants "(Part 3,
     page 12)" shows it; see "Page numbers in cross-references" in the README. Images are
-    served by the safe fetcher under ``ketapub-asset:`` URLs; the notes get a heading.
+    served by the safe fetcher under ``ketapub-asset:`` URLs; the notes get a heading. In
+    large print (``large_page``: the page size) an SVG figure is sized by ``pdf_figures``.
     """
 
-    def __init__(self, ctx: RenderContext, part: Part, booklet: bool) -> None:
+    def __init__(self, ctx: RenderContext, part: Part, booklet: bool,
+                 large_page: str | None = None) -> None:
         # the booklet's own ids (p3, p3-title) hold no "."
         super().__init__(ctx, prefix=f"p{part.part}." if booklet else "",
                          heading_offset=1 if booklet else 0)
         self.booklet = booklet
+        self.large_page = large_page
         self.labels = labels(ctx)
 
     def part_link(self, part: Part, anchor: str | None) -> str:
@@ -112,6 +116,17 @@ class PrintTranslator(HtmlTranslator):
 
     def asset_url(self, path: str) -> str | None:
         return _asset_url(path)
+
+    def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
+        attrs = super().image_attrs(node, url)
+        asset = self.ctx.series.get_asset(node.asset) if node.asset and self.large_page \
+            else None
+        fit = large_print_fit(asset.data, asset.media_type, self.large_page) \
+            if asset and self.large_page else None
+        if fit is not None:
+            attrs += [("class", "figure-large figure-wide" if fit.wide else "figure-large"),
+                      ("style", f"width: {fit.width:g}pt")]
+        return attrs
 
     def xref(self, node: tree.CrossReference, part: Part, link: str) -> str:
         t = self.labels
@@ -163,8 +178,8 @@ def _words(node: tree.Node) -> str:
     return "".join(words)
 
 
-def _body(ctx: RenderContext, part: Part, booklet: bool) -> str:
-    return PrintTranslator(ctx, part, booklet).visit(ctx.document(part))
+def _body(ctx: RenderContext, part: Part, booklet: bool, large_page: str | None = None) -> str:
+    return PrintTranslator(ctx, part, booklet, large_page).visit(ctx.document(part))
 
 
 def _disclaimer(ctx: RenderContext) -> Markup | None:
@@ -212,7 +227,9 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
         logo = _asset_url(brand.logo)
     html = renderer.render_template(
         ctx, "pdf/handout.html", part=part, brand=brand, logo=logo,
-        body=Markup(_body(ctx, part, booklet=False)), url=url, qr=_qr(url),
+        body=Markup(_body(ctx, part, booklet=False,
+                          large_page=page_size(renderer, ctx, brand) if large else None)),
+        url=url, qr=_qr(url),
         qr_alt=t["qr_alt"].format(url=url), review=ctx.review_line(part),
         total=len(ctx.series.parts), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
@@ -235,7 +252,8 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False) -> PdfD
         released = ctx.is_released(part)
         entries.append({
             "part": part, "released": released,
-            "body": Markup(_body(ctx, part, booklet=True)) if released else None,
+            "body": Markup(_body(ctx, part, booklet=True, large_page=page_size(
+                renderer, ctx, None) if large else None)) if released else None,
             "available": None if released else ctx.available(part),
             "review": ctx.review_line(part, fallback=False) if released else None,
         })
