@@ -23,6 +23,7 @@ from tools import require
 SHOP = {"pdf": {"print_shop": True}}
 BOOKLET = "pdf/print-shop/booklet.pdf"
 HANDOUT = "pdf/print-shop/01-everything.pdf"
+BRANDED_LARGE = "pdf/print-shop/sink-clinic/large-print/01-everything.pdf"
 MM = 72 / 25.4
 LETTER = (612.0, 792.0)
 
@@ -31,9 +32,11 @@ LETTER = (612.0, 792.0)
 def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("shop")
     paths = {}
-    for path in (BOOKLET, HANDOUT):
+    for path in (BOOKLET, HANDOUT, BRANDED_LARGE):
+        large = path == BRANDED_LARGE
         data = ketapub.render(SINK, "pdf", as_of=SINK_AS_OF, path=path, options=SHOP,
-                              page_size="Letter")[path]
+                              page_size="Letter", large_print=large,
+                              brands=["sink-clinic"] if large else ())[path]
         paths[path] = out / path.replace("/", "-")
         paths[path].write_bytes(data)
     return paths
@@ -51,7 +54,24 @@ def test_print_shop_files_only_with_the_option(sink_series: ketapub.Series) -> N
                                                         for p in shop)
 
 
-@pytest.mark.parametrize("path", [BOOKLET, HANDOUT])
+@pytest.mark.parametrize("large", [False, True])
+def test_every_handout_and_booklet_has_a_print_shop_twin(sink_series: ketapub.Series,
+                                                          large: bool) -> None:
+    """Branded and large-print files too, in the same tree under pdf/print-shop/."""
+    ctx = RenderContext(sink_series, resolve_as_of(SINK_AS_OF, sink_series.tz),
+                        build_options(options=SHOP, brands=["all"], large_print=large))
+    jobs = PdfRenderer().plan(sink_series, ctx)
+    shop = {j.path: j for j in jobs if j.path.startswith("pdf/print-shop/")}
+    others = {j.path: j for j in jobs if not j.path.startswith("pdf/print-shop/")}
+    assert set(shop) == {"pdf/print-shop/" + p.removeprefix("pdf/") for p in others}
+    assert any("/large-print/" in p for p in shop) == large
+    assert any(j.brand for j in shop.values())
+    for path, job in shop.items():
+        twin = others["pdf/" + path.removeprefix("pdf/print-shop/")]
+        assert (job.brand, job.part, job.kind) == (twin.brand, twin.part, twin.kind)
+
+
+@pytest.mark.parametrize("path", [BOOKLET, HANDOUT, BRANDED_LARGE])
 def test_trim_bleed_and_media_boxes(shop: dict[str, Path], path: str) -> None:
     with pikepdf.open(shop[path]) as pdf:
         for page in pdf.pages:
@@ -66,7 +86,7 @@ def test_trim_bleed_and_media_boxes(shop: dict[str, Path], path: str) -> None:
             assert media[2] > bleed[2] and media[3] > bleed[3]
 
 
-@pytest.mark.parametrize("path", [BOOKLET, HANDOUT])
+@pytest.mark.parametrize("path", [BOOKLET, HANDOUT, BRANDED_LARGE])
 def test_pdfx4_output_intent_and_still_pdfua(shop: dict[str, Path], path: str) -> None:
     from pdfua import Severity, validate
 
@@ -84,6 +104,14 @@ def test_pdfx4_output_intent_and_still_pdfua(shop: dict[str, Path], path: str) -
     report = validate(str(shop[path]))
     assert [f.rule_id for f in report.findings
             if f.severity in (Severity.ERROR, Severity.WARNING)] == []
+
+
+def test_the_branded_large_print_file_is_branded_and_large(shop: dict[str, Path]) -> None:
+    text = subprocess.run([require("pdftotext"), str(shop[BRANDED_LARGE]), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    with pikepdf.open(shop[BRANDED_LARGE]) as large, pikepdf.open(shop[HANDOUT]) as standard:
+        assert len(large.pages) > len(standard.pages)  # 18 pt text takes more pages
+    assert "Sink Clinic" in text
 
 
 def _gray(pdf: Path, dpi: int) -> list[bytes]:

@@ -2,11 +2,12 @@
 
 Outputs: ``pdf/NN-<slug>.pdf`` per released part, ``pdf/booklet.pdf`` for the whole series,
 and ``pdf/<brand>/NN-<slug>.pdf`` per selected clinic profile; with ``pdf.imposed``,
-``pdf/booklet-imposed.pdf`` (``pdf_impose``) next to the booklet; with ``pdf.print_shop``,
-the unbranded handouts and the booklet as PDF/X-4 for a print shop in ``pdf/print-shop/``
-(``pdf_print``); with large print, the same again
-under ``pdf/large-print/`` and ``pdf/<brand>/large-print/`` (a variant in its own place, so a
-build makes both and neither overwrites the other). The heavy lifting lives in
+``pdf/booklet-imposed.pdf`` (``pdf_impose``) next to the booklet; with large print, the same
+again under ``pdf/large-print/`` and ``pdf/<brand>/large-print/`` (a variant in its own
+place, so a build makes both and neither overwrites the other). With ``pdf.print_shop``,
+every handout and booklet of the build once more as PDF/X-4 for a print shop
+(``pdf_print``), in the same tree under ``pdf/print-shop/``
+(``pdf/print-shop/<brand>/large-print/NN-<slug>.pdf``). The heavy lifting lives in
 ``pdf_html`` (HTML from templates), ``pdf_engine`` (WeasyPrint with per-process caches) and
 ``pdf_fetch`` (the only way a document may read a file); all three are imported in
 ``render`` so that planning and no-change rebuilds never import WeasyPrint.
@@ -19,6 +20,10 @@ from ketapub.model import PageSize
 from ketapub.paths import LARGE_PRINT, PRINT_SHOP
 from ketapub.render.options import RendererOptions, option
 from ketapub.render.shared import booklet_path, handout_path, imposed_booklet_path
+
+PRINT_SHOP_LARGE = f"{PRINT_SHOP}/{LARGE_PRINT}"
+"""The variant of large-print print-shop files: made only by a build with both, so a build
+without large print neither makes nor removes them."""
 
 
 class PdfOptions(RendererOptions):
@@ -43,7 +48,7 @@ class PdfRenderer(Renderer[PdfOptions]):
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         released = ctx.released
-        brands = [None, *sorted(b.id for b in ctx.brands())]
+        brands: list[str | None] = [None, *sorted(b.id for b in ctx.brands())]
         jobs = []
         for large in (False, True) if ctx.options.large_print else (False,):
             variant = LARGE_PRINT if large else ""
@@ -57,17 +62,20 @@ class PdfRenderer(Renderer[PdfOptions]):
                         jobs.append(self.job(imposed_booklet_path(large), kind="imposed",
                                              variant=variant))
         if self.options(ctx).print_shop:
-            jobs += [self.job(f"pdf/{PRINT_SHOP}/{p.number}-{p.slug}.pdf", kind="handout",
-                              part=p.part, parts=(p.part,), variant=PRINT_SHOP)
-                     for p in released]
-            jobs.append(self.job(f"pdf/{PRINT_SHOP}/booklet.pdf", kind="booklet",
-                                 variant=PRINT_SHOP))
+            for large in (False, True) if ctx.options.large_print else (False,):
+                variant = PRINT_SHOP_LARGE if large else PRINT_SHOP
+                for brand in brands:
+                    jobs += [self.job(_shop(handout_path(p, brand, large)), kind="handout",
+                                      part=p.part, brand=brand, parts=(p.part,),
+                                      variant=variant) for p in released]
+                jobs.append(self.job(_shop(booklet_path(large)), kind="booklet",
+                                     variant=variant))
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
         from ketapub.renderers import pdf_engine, pdf_html
 
-        large = job.variant == LARGE_PRINT
+        large = job.variant in (LARGE_PRINT, PRINT_SHOP_LARGE)
         if job.kind in ("booklet", "imposed"):
             doc = pdf_html.booklet(self, ctx, large)
         elif job.kind == "handout" and job.part is not None:
@@ -83,7 +91,8 @@ class PdfRenderer(Renderer[PdfOptions]):
             raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
         try:
             # PDF/X must carry its dates: the build's instant when the document has none.
-            dated = ctx.as_of.isoformat() if job.variant == PRINT_SHOP else None
+            shop = job.variant in (PRINT_SHOP, PRINT_SHOP_LARGE)
+            dated = ctx.as_of.isoformat() if shop else None
             data = pdf_engine.write_pdf(doc.html, doc.css, doc.assets, doc.templates_dir,
                                         print_shop=dated)
         except RenderError:
@@ -96,3 +105,8 @@ class PdfRenderer(Renderer[PdfOptions]):
 
             data = pdf_impose.impose(data)
         return Artifact(job.path, data, "application/pdf", self.name)
+
+
+def _shop(path: str) -> str:
+    """``pdf/x/y.pdf`` in the print shop's tree: ``pdf/print-shop/x/y.pdf``."""
+    return f"pdf/{PRINT_SHOP}/{path.removeprefix('pdf/')}"
