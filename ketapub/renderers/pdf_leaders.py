@@ -12,18 +12,14 @@ spaces. The text is read through the font's ToUnicode map.
 
 from __future__ import annotations
 
-import re
-
 import pikepdf
+
+from ketapub.renderers.pdf_marked import mcid_of, texts
 
 LEADER_CHARS = frozenset(".\u00b7\u2024\u2027\u2026\u2219 \u00a0")
 """Characters a leader is made of: full stop, middle dot, one-dot leader, hyphenation point,
 ellipsis, bullet operator, spaces."""
 _LAYOUT = pikepdf.Dictionary(Type=pikepdf.Name.Layout)
-_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
-_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
-_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
-_SHOW = {"Tj", "TJ", "'", '"'}
 
 
 def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
@@ -44,9 +40,9 @@ def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     leaders: dict[tuple[int, int], pikepdf.Dictionary] = {}
     for page in pdf.pages:
         here = {m: e for (p, m), e in candidates.items() if p == page.obj.objgen}
-        texts = _texts(page, set(here))
+        shown_by = texts(page, set(here))
         for elem in {e.objgen: e for e in here.values()}.values():
-            shown = {texts.get(int(m)) for m in elem.K}
+            shown = {shown_by.get(int(m)) for m in elem.K}
             text = shown.pop() if len(shown) == 1 else None
             if text is not None and _is_leader(text):
                 leaders[elem.objgen] = elem
@@ -80,7 +76,7 @@ def _artifact(pdf: pikepdf.Pdf, elem: pikepdf.Dictionary) -> None:
     mcids = {int(k) for k in elem.K}
     instructions = list(pikepdf.parse_content_stream(page))
     for n, instruction in enumerate(instructions):
-        if _mcid(instruction) in mcids:
+        if mcid_of(instruction) in mcids:
             instructions[n] = pikepdf.ContentStreamInstruction(
                 [pikepdf.Name.Artifact, _LAYOUT], pikepdf.Operator("BDC"))
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
@@ -109,87 +105,3 @@ def _clear_parents(pdf: pikepdf.Pdf, key: int, mcids: set[int]) -> None:
                         if mcid < len(nums[i + 1]):
                             nums[i + 1][mcid] = None
         todo += list(node.get("/Kids", []))
-
-
-def _mcid(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,
-          ) -> int | None:
-    if str(instruction.operator) != "BDC" or len(instruction.operands) != 2:
-        return None
-    props = instruction.operands[1]
-    return int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props \
-        else None
-
-
-def _texts(page: pikepdf.Page, wanted: set[int]) -> dict[int, str]:
-    """The text each wanted MCID's marked content shows (MCIDs that show none left out)."""
-    if not wanted:
-        return {}
-    fonts = page.obj.get("/Resources", {}).get("/Font", {})
-    maps: dict[str, tuple[dict[int, str], int]] = {}
-    out: dict[int, list[str]] = {}
-    stack: list[int | None] = []
-    font: tuple[dict[int, str], int] | None = None
-    for instruction in pikepdf.parse_content_stream(page):
-        op, operands = str(instruction.operator), instruction.operands
-        if op in ("BDC", "BMC"):
-            stack.append(_mcid(instruction))
-        elif op == "EMC" and stack:
-            stack.pop()
-        elif op == "Tf":
-            name = str(operands[0])
-            if name not in maps and name in fonts:
-                maps[name] = _unicode_map(fonts[name])
-            font = maps.get(name)
-        elif op in _SHOW and stack and stack[-1] in wanted:
-            mcid = stack[-1]
-            assert mcid is not None
-            out.setdefault(mcid, []).append(_decode(operands, font))
-    return {mcid: "".join(parts) for mcid, parts in out.items()}
-
-
-def _decode(operands: list[pikepdf.Object], font: tuple[dict[int, str], int] | None) -> str:
-    """The text of a text-showing operator; "\\ufffd" for what the font does not map."""
-    strings: list[bytes] = []
-    for operand in operands:
-        if isinstance(operand, pikepdf.String):
-            strings.append(bytes(operand))
-        elif isinstance(operand, pikepdf.Array):
-            strings += [bytes(s) for s in operand if isinstance(s, pikepdf.String)]
-    if font is None:
-        return "\ufffd"
-    mapping, width = font
-    return "".join(mapping.get(int.from_bytes(s[i:i + width], "big"), "\ufffd")
-                   for s in strings for i in range(0, len(s) - width + 1, width))
-
-
-def _unicode_map(font: pikepdf.Object) -> tuple[dict[int, str], int]:
-    """The font's code -> text map (its ToUnicode CMap) and its code length in bytes."""
-    width = 2 if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0" \
-        else 1
-    cmap = font.get("/ToUnicode") if isinstance(font, pikepdf.Dictionary) else None
-    if not isinstance(cmap, pikepdf.Stream):
-        return {}, width
-    data = cmap.read_bytes()
-    mapping: dict[int, str] = {}
-    for block in _BFCHAR.findall(data):
-        values = _HEX.findall(block)
-        for src, dst in zip(values[::2], values[1::2], strict=False):
-            mapping[int(src, 16)] = _utf16(dst)
-    for block in _BFRANGE.findall(data):
-        for line in block.splitlines():
-            values = _HEX.findall(line)
-            if len(values) < 3:
-                continue
-            low, high = int(values[0], 16), int(values[1], 16)
-            if b"[" in line:
-                for n, dst in enumerate(values[2:]):
-                    mapping[low + n] = _utf16(dst)
-            elif high - low < 65536:
-                first = int(values[2], 16)
-                for n in range(high - low + 1):
-                    mapping[low + n] = chr(first + n) if first + n < 0x110000 else "\ufffd"
-    return mapping, width
-
-
-def _utf16(hexdigits: bytes) -> str:
-    return bytes.fromhex(hexdigits.decode("ascii")).decode("utf-16-be", "replace")

@@ -1,0 +1,98 @@
+"""The text of marked content, read from a page's content stream through its fonts'
+ToUnicode maps: what tagging fixes need to know of a piece of content before changing how
+it is marked (``pdf_leaders``, ``pdf_markers``)."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
+_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
+_SHOW = {"Tj", "TJ", "'", '"'}
+
+
+def mcid_of(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,
+          ) -> int | None:
+    if str(instruction.operator) != "BDC" or len(instruction.operands) != 2:
+        return None
+    props = instruction.operands[1]
+    return int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props \
+        else None
+
+
+def texts(page: pikepdf.Page, wanted: set[int]) -> dict[int, str]:
+    """The text each wanted MCID's marked content shows (MCIDs that show none left out)."""
+    if not wanted:
+        return {}
+    fonts = page.obj.get("/Resources", {}).get("/Font", {})
+    maps: dict[str, tuple[dict[int, str], int]] = {}
+    out: dict[int, list[str]] = {}
+    stack: list[int | None] = []
+    font: tuple[dict[int, str], int] | None = None
+    for instruction in pikepdf.parse_content_stream(page):
+        op, operands = str(instruction.operator), instruction.operands
+        if op in ("BDC", "BMC"):
+            stack.append(mcid_of(instruction))
+        elif op == "EMC" and stack:
+            stack.pop()
+        elif op == "Tf":
+            name = str(operands[0])
+            if name not in maps and name in fonts:
+                maps[name] = _unicode_map(fonts[name])
+            font = maps.get(name)
+        elif op in _SHOW and stack and stack[-1] in wanted:
+            mcid = stack[-1]
+            assert mcid is not None
+            out.setdefault(mcid, []).append(_decode(operands, font))
+    return {mcid: "".join(parts) for mcid, parts in out.items()}
+
+
+def _decode(operands: list[pikepdf.Object], font: tuple[dict[int, str], int] | None) -> str:
+    """The text of a text-showing operator; "\\ufffd" for what the font does not map."""
+    strings: list[bytes] = []
+    for operand in operands:
+        if isinstance(operand, pikepdf.String):
+            strings.append(bytes(operand))
+        elif isinstance(operand, pikepdf.Array):
+            strings += [bytes(s) for s in operand if isinstance(s, pikepdf.String)]
+    if font is None:
+        return "\ufffd"
+    mapping, width = font
+    return "".join(mapping.get(int.from_bytes(s[i:i + width], "big"), "\ufffd")
+                   for s in strings for i in range(0, len(s) - width + 1, width))
+
+
+def _unicode_map(font: pikepdf.Object) -> tuple[dict[int, str], int]:
+    """The font's code -> text map (its ToUnicode CMap) and its code length in bytes."""
+    width = 2 if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0" \
+        else 1
+    cmap = font.get("/ToUnicode") if isinstance(font, pikepdf.Dictionary) else None
+    if not isinstance(cmap, pikepdf.Stream):
+        return {}, width
+    data = cmap.read_bytes()
+    mapping: dict[int, str] = {}
+    for block in _BFCHAR.findall(data):
+        values = _HEX.findall(block)
+        for src, dst in zip(values[::2], values[1::2], strict=False):
+            mapping[int(src, 16)] = _utf16(dst)
+    for block in _BFRANGE.findall(data):
+        for line in block.splitlines():
+            values = _HEX.findall(line)
+            if len(values) < 3:
+                continue
+            low, high = int(values[0], 16), int(values[1], 16)
+            if b"[" in line:
+                for n, dst in enumerate(values[2:]):
+                    mapping[low + n] = _utf16(dst)
+            elif high - low < 65536:
+                first = int(values[2], 16)
+                for n in range(high - low + 1):
+                    mapping[low + n] = chr(first + n) if first + n < 0x110000 else "\ufffd"
+    return mapping, width
+
+
+def _utf16(hexdigits: bytes) -> str:
+    return bytes.fromhex(hexdigits.decode("ascii")).decode("utf-16-be", "replace")
