@@ -130,6 +130,46 @@ def test_pdftotext_finds_every_sentence_of_every_handout(handouts: Path, large: 
     assert not missing, f"{len(missing)} of {checked} sentences:\n" + "\n".join(missing[:30])
 
 
+def _marked_words(para: tree.Paragraph) -> list[tuple[str, int]]:
+    """(the word a footnote marker follows, the note's number) in ``para``."""
+    out: list[tuple[str, int]] = []
+    last = [""]
+
+    def walk(n: tree.Node) -> None:
+        if isinstance(n, tree.Text):
+            last[0] = n.text.split()[-1] if n.text.strip() and not n.text[-1].isspace() else ""
+        elif isinstance(n, tree.NoteRef):
+            if last[0]:
+                out.append((last[0], n.number))
+            last[0] = ""
+        elif isinstance(n, tree.Parent):
+            for child in n.children:
+                walk(child)
+        else:
+            last[0] = ""
+
+    walk(para)
+    return out
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["standard", "large-print"])
+def test_a_note_marker_extracts_apart_from_its_word(handouts: Path, large: bool) -> None:
+    """Issue 15: the raised marker gave "left1", a word in no dictionary; it extracts as
+    "left 1" (its ActualText) and still prints raised against the word."""
+    series = ketapub.load(CONTENT)
+    ctx = RenderContext(series, resolve_as_of(ALL_OUT, series.tz), BuildOptions())
+    found, glued = 0, []
+    for part in series.parts:
+        text = _norm(pdf_text(_handout(handouts, part, large)))
+        for para in _paragraphs(ctx.document(part)):
+            for word, number in _marked_words(para):
+                found += 1
+                if f"{word} {number}" not in text or f"{word}{number}" in text:
+                    glued.append(f"{part.slug}: {word}{number}")
+    assert found >= 5
+    assert not glued, glued
+
+
 def _head_words(pdf: Path) -> list[tuple[str, float, float]]:
     """The words pdftotext finds above the page area of page 2: (word, width, height)."""
     out = subprocess.run([require("pdftotext"), "-f", "2", "-l", "2", "-bbox", str(pdf), "-"],

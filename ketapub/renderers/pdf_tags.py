@@ -24,7 +24,8 @@ WeasyPrint ties data cells to header cells with Headers and IDs but gives a TH n
 which PDF/UA checkers and some screen readers want (7.5-1): a TH in a row that holds data
 cells heads its row, any other TH its column.
 
-Dot leaders (the booklet's contents) become artifacts too (``pdf_leaders``).
+Dot leaders (the booklet's contents) become artifacts too (``pdf_leaders``), and footnote
+markers extract as " 1" instead of being glued to their word (``pdf_markers``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import io
 
 import pikepdf
 
-from ketapub.renderers import pdf_leaders
+from ketapub.renderers import pdf_leaders, pdf_markers
 
 _PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
 _PX = 0.75  # points per CSS pixel: WeasyPrint draws every page scaled by it
@@ -96,6 +97,7 @@ def finish(data: bytes) -> bytes:
         changed = nested_links(pdf, elems) or changed
         # after nested_links: a leader is an inner link's run of text until then
         changed = pdf_leaders.artifact_leaders(pdf, elems) or changed
+        changed = pdf_markers.space_markers(pdf) or changed
         changed = header_scopes(elems) or changed
         if not changed:
             return data
