@@ -33,7 +33,7 @@ LETTER = (792.0, 612.0)
 
 
 @pytest.fixture(scope="module", params=[(CONTENT, ALL_OUT), (SINK, SINK_AS_OF)],
-                ids=["content-28-pages", "sink-5-pages-padded"])
+                ids=["content-27-pages", "sink-5-pages-padded"])
 def case(request: pytest.FixtureRequest) -> tuple[Path, str]:
     return request.param  # type: ignore[no-any-return]
 
@@ -117,6 +117,35 @@ def test_a4_and_letter_booklets_impose_on_their_own_paper(size: str,
     with pikepdf.open(io.BytesIO(data)) as pdf:
         w, h = (float(v) for v in pdf.pages[0].mediabox[2:])
     assert (w, h) == pytest.approx(sheet, abs=0.01)
+
+
+def test_a_landscape_page_is_turned_into_its_half_sheet() -> None:
+    """A large-print figure's landscape page is turned a quarter, its top to the left, and
+    fills its portrait half like the other pages instead of overflowing it."""
+    booklet = pikepdf.new()
+    for w, h in [(612, 792), (612, 792), (792, 612), (612, 792)]:
+        page = booklet.add_blank_page(page_size=(w, h))
+        page.obj.Contents = booklet.make_stream(b"0 0 1 rg 0 0 40 20 re f")
+        page.obj.Resources = booklet.make_indirect(pikepdf.Dictionary())  # as WeasyPrint's
+    data = io.BytesIO()
+    booklet.save(data)
+    with pikepdf.open(io.BytesIO(pdf_impose.impose(data.getvalue()))) as imposed:
+        for side, numbers in zip(imposed.pages, sheet_order(4), strict=True):
+            ops = list(pikepdf.parse_content_stream(side))
+            for slot, number in enumerate(numbers):
+                cm = [i for i in ops if str(i.operator) == "cm"][slot]
+                matrix = pikepdf.Matrix(*(float(v) for v in cm.operands))
+                form = side.obj.Resources.XObject[f"/P{number}"]
+                x0, y0, x1, y1 = (float(v) for v in form.BBox)
+                corners = [matrix.transform((x, y)) for x in (x0, x1) for y in (y0, y1)]
+                xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+                assert min(xs) >= slot * 396 - 0.01 and max(xs) <= (slot + 1) * 396 + 0.01
+                assert min(ys) >= -0.01 and max(ys) <= 612.01
+                assert (max(xs) - min(xs)) * 792 == pytest.approx((max(ys) - min(ys)) * 612)
+                assert (matrix.b != 0) == (number == 3)
+                if number == 3:  # the page's top edge (y = 612) is on the left
+                    top = matrix.transform((0, 612))[0]
+                    assert top == pytest.approx(min(xs))
 
 
 def test_imposed_booklet_bytes_are_deterministic(case: tuple[Path, str],

@@ -6,6 +6,9 @@ of a landscape sheet of the booklet's own page size (A4 pages on A4 landscape, L
 Letter), so no office printer has to scale or reorder anything. The page count is padded to
 a multiple of four with blank pages (they end up at the back, before the back cover).
 
+A landscape page (a large-print figure's) is turned a quarter to fit its portrait half,
+its top to the left: the reader turns the booklet to read it, as in any printed booklet.
+
 The imposed file is for printing only: its page order is the folding order, so each placed
 page is an artifact (PDF/UA-1 7.1) and the structure tree is empty: a screen reader is not
 walked through pages 28, 1, 2, 27 ... The booklet itself is the version to read; the imposed
@@ -51,8 +54,12 @@ def impose(data: bytes) -> bytes:
         width, height = float(first[2]) - float(first[0]), float(first[3]) - float(first[1])
         sheet_w, sheet_h = height, width  # landscape sheet of the booklet's page size
         forms: dict[int, pikepdf.Object] = {}
+        turned: set[int] = set()
         for index, page in enumerate(src.pages, start=1):
             box = page.mediabox
+            if (float(box[2]) - float(box[0]) > float(box[3]) - float(box[1])) != (
+                    width > height):
+                turned.add(index)
             form = pikepdf.Stream(out, _unmarked(page))
             form.Type = pikepdf.Name.XObject
             form.Subtype = pikepdf.Name.Form
@@ -74,8 +81,11 @@ def impose(data: bytes) -> bytes:
                 xobjects[name] = forms[number]
                 x = slot * half + (half - placed_w) / 2
                 y = (sheet_h - placed_h) / 2
-                content.append(f"/Artifact BMC q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm "
-                               f"{name} Do Q EMC")
+                # turned: (x, y) -> (height - y, x), the page's top edge on the left
+                matrix = (f"0 {scale:.6f} {-scale:.6f} 0 {x + placed_w:.4f} {y:.4f}"
+                          if number in turned else
+                          f"{scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f}")
+                content.append(f"/Artifact BMC q {matrix} cm {name} Do Q EMC")
             sheet = pikepdf.Dictionary(
                 Type=pikepdf.Name.Page,
                 MediaBox=pikepdf.Array([0, 0, round(sheet_w, 4), round(sheet_h, 4)]),
