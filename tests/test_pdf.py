@@ -353,4 +353,4 @@ def test_incremental_rebuild_skips_pdfs_and_imports_no_weasyprint(sink: Path) ->
 def test_note_markers_are_raised_numbers_and_citations_stay_bracketed(sink: Path) -> None:
     for pdf in ("01-everything.pdf", "sink-clinic/01-everything.pdf", "booklet.pdf"):
         words = re.sub(r"\s+", " ", text(sink / "pdf" / pdf))
-        assert "A citation [1] and two at once [1, 2]. A footnote1." in words, pdf
+        assert "A citation [1] and two at once [1, 2]. A footnote 1." in words, pdf

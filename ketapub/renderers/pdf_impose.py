@@ -40,9 +40,26 @@ def sheet_order(pages: int) -> list[tuple[int | None, int | None]]:
 
 def _unmarked(page: pikepdf.Page) -> bytes:
     """The page's content without marked-content operators: their MCIDs point into the
-    booklet's structure tree, which the imposed file does not carry."""
-    ops = [instr for instr in pikepdf.parse_content_stream(page)
-           if str(instr.operator) not in ("BDC", "BMC", "EMC")]
+    booklet's structure tree, which the imposed file does not carry. Marked content with an
+    ActualText (a note's marker, " 1") keeps it, without its MCID, so the text extracts
+    as from the booklet."""
+    ops: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = []
+    kept: list[bool] = []  # per open marked-content sequence: its EMC stays
+    for instr in pikepdf.parse_content_stream(page):
+        op = str(instr.operator)
+        if op == "BDC" and isinstance(instr.operands[1], pikepdf.Dictionary) and \
+                "/ActualText" in instr.operands[1]:
+            props = pikepdf.Dictionary(ActualText=instr.operands[1].ActualText)
+            ops.append(pikepdf.ContentStreamInstruction([pikepdf.Name.Span, props],
+                                                        pikepdf.Operator("BDC")))
+            kept.append(True)
+        elif op in ("BDC", "BMC"):
+            kept.append(False)
+        elif op == "EMC":
+            if kept and kept.pop():
+                ops.append(instr)
+        else:
+            ops.append(instr)
     return pikepdf.unparse_content_stream(ops)
 
 
