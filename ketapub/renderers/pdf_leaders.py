@@ -30,11 +30,11 @@ def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     for elem in elems:
         kids = elem.get("/K")
         items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-        page = _page_of(elem)
+        on = _page_of(elem)
         if len(items) >= 2 and all(isinstance(k, int) for k in items) and \
-                isinstance(page, pikepdf.Dictionary) and page.is_indirect:
+                isinstance(on, pikepdf.Dictionary) and on.is_indirect:
             for mcid in items:
-                candidates[(page.objgen, int(mcid))] = elem
+                candidates[(on.objgen, int(mcid))] = elem  # type: ignore[arg-type]
     if not candidates:
         return False
     leaders: dict[tuple[int, int], pikepdf.Dictionary] = {}
@@ -72,7 +72,9 @@ def _is_leader(text: str) -> bool:
 
 def _artifact(pdf: pikepdf.Pdf, elem: pikepdf.Dictionary) -> None:
     """``elem``'s marked content made Layout artifacts; ``elem`` taken out of both trees."""
-    page = pikepdf.Page(_page_of(elem))
+    on = _page_of(elem)
+    assert on is not None  # a candidate has a page
+    page = pikepdf.Page(on)
     mcids = {int(k) for k in elem.K}
     instructions = list(pikepdf.parse_content_stream(page))
     for n, instruction in enumerate(instructions):

@@ -27,7 +27,10 @@ def texts(page: pikepdf.Page, wanted: set[int]) -> dict[int, str]:
     """The text each wanted MCID's marked content shows (MCIDs that show none left out)."""
     if not wanted:
         return {}
-    fonts = page.obj.get("/Resources", {}).get("/Font", {})
+    resources = page.obj.get("/Resources")
+    found = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    fonts: pikepdf.Dictionary = found if isinstance(found, pikepdf.Dictionary) \
+        else pikepdf.Dictionary()
     maps: dict[str, tuple[dict[int, str], int]] = {}
     out: dict[int, list[str]] = {}
     stack: list[int | None] = []
@@ -46,7 +49,7 @@ def texts(page: pikepdf.Page, wanted: set[int]) -> dict[int, str]:
         elif op in _SHOW and stack and stack[-1] in wanted:
             mcid = stack[-1]
             assert mcid is not None
-            out.setdefault(mcid, []).append(_decode(operands, font))
+            out.setdefault(mcid, []).append(_decode(list(operands), font))
     return {mcid: "".join(parts) for mcid, parts in out.items()}
 
 

@@ -53,7 +53,7 @@ def _set_actual_text(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str
     for n, instruction in enumerate(instructions):
         mcid = mcid_of(instruction)
         if mcid in actual:
-            props = pikepdf.Dictionary(instruction.operands[1])
+            props = pikepdf.Dictionary(dict(instruction.operands[1].items()))
             props.ActualText = pikepdf.String(actual[mcid])
             instructions[n] = pikepdf.ContentStreamInstruction(
                 [instruction.operands[0], props], pikepdf.Operator("BDC"))
