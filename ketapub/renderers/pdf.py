@@ -42,7 +42,7 @@ class PdfOptions(RendererOptions):
 
 class PdfRenderer(Renderer[PdfOptions]):
     name = "pdf"
-    version = "2"
+    version = "3"
     description = ("PDF handouts per released part, the series booklet, and branded "
                    "handouts per clinic (pdf/)")
 
