@@ -25,20 +25,9 @@ _LAYOUT = pikepdf.Dictionary(Type=pikepdf.Name.Layout)
 def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     """Every leader among ``elems`` (the reachable structure elements) made an artifact.
     True if anything changed."""
-    # (page, MCID) -> element, for the elements made of two or more MCIDs only
-    candidates: dict[tuple[tuple[int, int], int], pikepdf.Dictionary] = {}
-    for elem in elems:
-        kids = elem.get("/K")
-        items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-        on = _page_of(elem)
-        if len(items) >= 2 and all(isinstance(k, int) for k in items) and \
-                isinstance(on, pikepdf.Dictionary) and on.is_indirect:
-            for mcid in items:
-                candidates[(on.objgen, int(mcid))] = elem  # type: ignore[arg-type]
-    if not candidates:
-        return False
+    candidates = _candidates(elems)
     leaders: dict[tuple[int, int], pikepdf.Dictionary] = {}
-    for page in pdf.pages:
+    for page in pdf.pages if candidates else []:
         here = {m: e for (p, m), e in candidates.items() if p == page.obj.objgen}
         shown_by = texts(page, set(here))
         for elem in {e.objgen: e for e in here.values()}.values():
@@ -46,11 +35,24 @@ def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
             text = shown.pop() if len(shown) == 1 else None
             if text is not None and _is_leader(text):
                 leaders[elem.objgen] = elem
-    if not leaders:
-        return False
     for elem in leaders.values():
         _artifact(pdf, elem)
-    return True
+    return bool(leaders)
+
+
+def _candidates(elems: list[pikepdf.Dictionary],
+                ) -> dict[tuple[tuple[int, int], int], pikepdf.Dictionary]:
+    """(page, MCID) -> element, for the elements made of two or more MCIDs only."""
+    out: dict[tuple[tuple[int, int], int], pikepdf.Dictionary] = {}
+    for elem in elems:
+        kids = elem.get("/K")
+        items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+        on = _page_of(elem)
+        if len(items) >= 2 and all(isinstance(k, int) for k in items) and \
+                isinstance(on, pikepdf.Dictionary) and on.is_indirect:
+            for mcid in items:
+                out[(on.objgen, int(mcid))] = elem  # type: ignore[arg-type]
+    return out
 
 
 def _page_of(elem: pikepdf.Dictionary) -> pikepdf.Object | None:
@@ -73,7 +75,8 @@ def _is_leader(text: str) -> bool:
 def _artifact(pdf: pikepdf.Pdf, elem: pikepdf.Dictionary) -> None:
     """``elem``'s marked content made Layout artifacts; ``elem`` taken out of both trees."""
     on = _page_of(elem)
-    assert on is not None  # a candidate has a page
+    if on is None:  # never for a candidate
+        return
     page = pikepdf.Page(on)
     mcids = {int(k) for k in elem.K}
     instructions = list(pikepdf.parse_content_stream(page))

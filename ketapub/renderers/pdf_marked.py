@@ -27,30 +27,37 @@ def texts(page: pikepdf.Page, wanted: set[int]) -> dict[int, str]:
     """The text each wanted MCID's marked content shows (MCIDs that show none left out)."""
     if not wanted:
         return {}
-    resources = page.obj.get("/Resources")
-    found = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-    fonts: pikepdf.Dictionary = found if isinstance(found, pikepdf.Dictionary) \
-        else pikepdf.Dictionary()
-    maps: dict[str, tuple[dict[int, str], int]] = {}
+    fonts = _Fonts(page)
     out: dict[int, list[str]] = {}
     stack: list[int | None] = []
     font: tuple[dict[int, str], int] | None = None
     for instruction in pikepdf.parse_content_stream(page):
         op, operands = str(instruction.operator), instruction.operands
+        mcid = stack[-1] if stack else None
         if op in ("BDC", "BMC"):
             stack.append(mcid_of(instruction))
         elif op == "EMC" and stack:
             stack.pop()
         elif op == "Tf":
-            name = str(operands[0])
-            if name not in maps and name in fonts:
-                maps[name] = _unicode_map(fonts[name])
-            font = maps.get(name)
-        elif op in _SHOW and stack and stack[-1] in wanted:
-            mcid = stack[-1]
-            assert mcid is not None
+            font = fonts.get(str(operands[0]))
+        elif op in _SHOW and mcid is not None and mcid in wanted:
             out.setdefault(mcid, []).append(_decode(list(operands), font))
     return {mcid: "".join(parts) for mcid, parts in out.items()}
+
+
+class _Fonts:
+    """A page's fonts' ToUnicode maps, read when first used."""
+
+    def __init__(self, page: pikepdf.Page) -> None:
+        resources = page.obj.get("/Resources")
+        found = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        self.fonts = found if isinstance(found, pikepdf.Dictionary) else pikepdf.Dictionary()
+        self.maps: dict[str, tuple[dict[int, str], int]] = {}
+
+    def get(self, name: str) -> tuple[dict[int, str], int] | None:
+        if name not in self.maps and name in self.fonts:
+            self.maps[name] = _unicode_map(self.fonts[name])
+        return self.maps.get(name)
 
 
 def _decode(operands: list[pikepdf.Object], font: tuple[dict[int, str], int] | None) -> str:
