@@ -248,6 +248,21 @@ def _check_title(value: str) -> str:
 Title = Annotated[Text, AfterValidator(_check_title)]
 
 
+_CC = re.compile(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)\Z", re.IGNORECASE)
+
+
+def creative_commons_url(spdx: str) -> str | None:
+    """The Creative Commons page of a CC licence written as its SPDX id (``CC-BY-4.0`` ->
+    ``https://creativecommons.org/licenses/by/4.0/``; ``CC0-1.0``), else None."""
+    text = spdx.strip()
+    if text.upper() == "CC0-1.0":
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    m = _CC.match(text)
+    if m is None:
+        return None
+    return f"https://creativecommons.org/licenses/{m.group(1).lower()}/{m.group(2)}/"
+
+
 class Author(_Frozen):
     name: Text
     """Display name."""
@@ -572,6 +587,13 @@ class SeriesMeta(_Frozen):
     authors: tuple[Author, ...] = Field(min_length=1)
     identifier: str | None = None
     license: Line | None = None
+    license_url: HttpUrl | None = None
+    """Where the licence text is, linked from every attribution block. Default: the Creative
+    Commons page of a CC licence written as its SPDX id (``CC-BY-4.0``, ``CC0-1.0``), else none
+    (the licence is then shown as text)."""
+    copyright_holder: Line | None = None
+    """Who holds the copyright, named in every attribution block and the partner API.
+    Default: the ``publisher``."""
     cover: RelPath | None = None
     disclaimer: str | None = None
     """Markdown shown on every handout, the ebook's front matter and every fragment."""
@@ -641,6 +663,19 @@ class Series(SeriesMeta):
     @property
     def series_slug(self) -> str:
         return self.slug or slugify(self.title)  # set at validation; never None here
+
+    @property
+    def rights_holder(self) -> str:
+        """The copyright holder: ``copyright_holder``, else the publisher."""
+        return self.copyright_holder or self.publisher
+
+    @property
+    def license_link(self) -> str | None:
+        """The licence's URL: ``license_url``, else the Creative Commons page of a CC
+        licence written as its SPDX id, else None."""
+        if self.license_url:
+            return self.license_url
+        return creative_commons_url(self.license or "")
 
     def part_url(self, part: Part) -> str:
         """The public web URL of a part: its own ``url``, else ``base_url`` + slug.

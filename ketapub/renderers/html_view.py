@@ -19,6 +19,7 @@ from ketapub import i18n, markdown, tree
 from ketapub.model import Part, Series
 from ketapub.render.base import RenderContext
 from ketapub.render.html_translator import Attributes, HtmlTranslator
+from ketapub.renderers.attribution import attribution
 from ketapub.render.shared import content_id_prefix
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
@@ -177,6 +178,7 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
                                 heading_offset=heading_level - 1)),
         "references": part.numbered_references,
         "disclaimer": disclaimer(ctx, asset_url),
+        "attribution": attribution(ctx, part),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),
     }
 
@@ -255,6 +257,7 @@ def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
         "available": None if released else ctx.available(part),
         "withdrawn": ctx.withdrawal(part) if ctx.is_withdrawn(part) else None,
         "disclaimer": disclaimer(ctx, ctx.web_url),
+        "attribution": attribution(ctx, part),
     }
 
 
@@ -274,4 +277,5 @@ def hub_view(ctx: RenderContext) -> dict[str, Any]:
             "withdrawn": ctx.withdrawal(part) if ctx.is_withdrawn(part) else None,
         })
     return {"title_id": f"ketapub-{s.series_slug}--contents", "entries": entries,
-            "contents": words["contents"], "disclaimer": disclaimer(ctx, ctx.web_url)}
+            "contents": words["contents"], "disclaimer": disclaimer(ctx, ctx.web_url),
+            "attribution": attribution(ctx, None)}
