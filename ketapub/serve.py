@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ketapub import embargo, gone, schedule, websub, write
+from ketapub import changes_since, embargo, gone, oembed, schedule, websub, write
 from ketapub.errors import KetapubError, PluginError, RenderError, SourceError
+from ketapub.http_query import Reply
 from ketapub.load import load
 from ketapub.model import Series
 from ketapub.paths import safe_output_path
@@ -132,6 +133,10 @@ class FeedServer:
         rel = self._route(environ.get("PATH_INFO", ""))
         self._maybe_reload(environ)
         now = self.clock()
+        query = environ.get("QUERY_STRING", "")
+        if rel == oembed.PATH:  # the oEmbed endpoint: no file of the output
+            return self._reply(start_response, method, oembed.respond(
+                self.series, now, query, lambda p: self._static(p, now) is not None))
         found: tuple[Response, int | None] | None = None
         try:
             live = self.live_paths(now, environ.get("wsgi.errors"))
@@ -148,6 +153,11 @@ class FeedServer:
             return self._plain(start_response, "404 Not Found", "not found\n",
                                [("Cache-Control", "no-store")], method)
         response, max_age = found
+        if rel == changes_since.PATH and query:  # ?since=: only what changed since then
+            body = changes_since.apply(self.series, query, response.body)
+            if isinstance(body, Reply):
+                return self._reply(start_response, method, body)
+            response = Response(body, response.media_type, _etag(body), response.last_modified)
         headers = [*self._links(rel, now), ("ETag", response.etag),
                    ("Cache-Control", "no-cache" if max_age is None else
                     f"public, max-age={max_age}"),
@@ -234,6 +244,16 @@ class FeedServer:
             ("Content-Length", str(len(body))), ("Cache-Control", f"public, max-age={MAX_AGE}"),
             ("Vary", "Accept"), ("X-Content-Type-Options", "nosniff")])
         return [] if method == "HEAD" else [body]
+
+    @staticmethod
+    def _reply(start_response: StartResponse, method: str, reply: Reply) -> Iterable[bytes]:
+        """A partner endpoint's answer (oEmbed, a refused query), with its own caching."""
+        start_response(reply.status, [("Content-Type", reply.media_type),
+                                      ("Content-Length", str(len(reply.body))),
+                                      ("Cache-Control", reply.cache),
+                                      ("Access-Control-Allow-Origin", "*"),
+                                      ("X-Content-Type-Options", "nosniff")])
+        return [] if method == "HEAD" else [reply.body]
 
     @staticmethod
     def _route(path_info: str) -> str | None:

@@ -70,3 +70,18 @@ def part_for_url(series: Series, url: str) -> Part | None:
         if wanted in names:
             return part
     return None
+
+
+FEEDS = ("feed/rss.xml", "feed/atom.xml", "feed/feed.json")
+"""The series' feeds, which the preview offers beside each part's embed code."""
+
+
+def embed_codes(series: Series, part: Part, fragment: str) -> dict[str, object]:
+    """What the preview page offers to copy for ``part``: the fragment with its stylesheet,
+    the iframe, the feed URLs, and the oEmbed request for its discovery link."""
+    css = Markup('<link rel="stylesheet" href="{}">').format(web_url(series, "html/ketapub.css"))
+    return {"part": part, "id": f"ketapub-{part.slug}--embed",
+            "fragment": f"{css}\n{fragment.strip()}\n",
+            "iframe": str(iframe(series, part)),
+            "feeds": "\n".join(web_url(series, f) for f in FEEDS),
+            "oembed": oembed_url(series, part)}

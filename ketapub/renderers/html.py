@@ -20,6 +20,7 @@ from pydantic import Field
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, i18n
 from ketapub.fragment_policy import fragment_problems
 from ketapub.model import Part
+from ketapub.render import embedding
 from ketapub.render.options import RendererOptions, option
 from ketapub.renderers import html_view as view
 
@@ -110,8 +111,11 @@ class HtmlRenderer(Renderer[HtmlOptions]):
         fragments = [Markup(self.fragment(ctx, p, lambda path: quote(path, safe="/")))
                      for p in ctx.released]
         cards = [Markup(self.card(ctx, p)) for p in ctx.series.parts]
+        embeds = [embedding.embed_codes(ctx.series, p, self.fragment(ctx, p, ctx.web_url))
+                  for p in ctx.released]
         return self.render_template(ctx, "html/index.html", **self._common(ctx),
-                                    hub=Markup(self.hub(ctx)), cards=cards, fragments=fragments)
+                                    hub=Markup(self.hub(ctx)), cards=cards, fragments=fragments,
+                                    embeds=embeds)
 
     def index_json(self, ctx: RenderContext) -> dict[str, Any]:
         """For partners who integrate programmatically; paths are relative to this file."""
