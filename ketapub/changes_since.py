@@ -13,7 +13,7 @@ from datetime import datetime
 
 from ketapub.http_query import BadQuery, Reply, query_params
 from ketapub.model import DATE_FORMS, Series, parse_instant
-from ketapub.renderers.api import changes_list, dump
+from ketapub.renderers.html_api import changes_list, dump
 
 PATH = "api/changes.json"
 

@@ -133,13 +133,17 @@ def test_unreleased_card_shows_title_summary_and_date_without_link(sink_html):
     text = " ".join(text_of(root).split())
     assert "Future part" in text and "Not released until 2030." in text
     assert "Available 1 Jan 2030" in text and "Part 3 of 3" in text
-    assert not [e for e in elements(root) if e.tag == "a"]
+    # no link to the part: only the attribution's links to the series and the licence
+    links = [e.get("href") for e in elements(root) if e.tag == "a"]
+    assert links == ["https://example.org/sink/", "https://creativecommons.org/licenses/by/4.0/"]
 
 
 def test_released_card_links_to_the_part_page(sink_html):
     root = parse_fragment(sink_html["html/cards/everything.html"].decode())
     links = [e.get("href") for e in elements(root) if e.tag == "a"]
-    assert links == ["https://example.org/sink/everything/"]
+    # the title, then the attribution: the original, the series, the licence
+    assert links == ["https://example.org/sink/everything/", "https://example.org/sink/everything/",
+                     "https://example.org/sink/", "https://creativecommons.org/licenses/by/4.0/"]
     assert "Part 1 of 3" in text_of(root)
 
 

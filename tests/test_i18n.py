@@ -106,7 +106,8 @@ def test_spanish_series_renders_epub_and_html_with_spanish_labels(spanish_output
                  i18n.labels("es")["a11y_summary"]):
         assert word in epub, word
     for word in ("Referencias", "Parte 1 de 3", "Publicado", "Revisión médica de",
-                 "Licencia: CC-BY-4.0", "Nota"):
+                 'Licencia: <a rel="license" href="https://creativecommons.org/licenses/by/4.0/">'
+                 "CC-BY-4.0</a>", "Serie: ", "Última revisión: ", "Nota"):
         assert word in html, word
 
 

@@ -26,17 +26,18 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def per_part(number: str, slug: str) -> set[str]:
-    """What shows one part: its handouts (plain and branded), fragment, card, plain text
-    and Markdown."""
+    """What shows one part: its handouts (plain and branded), fragment, card, plain text,
+    Markdown, API document and embed page."""
     return {f"pdf/{number}-{slug}.pdf", f"pdf/{BRAND}/{number}-{slug}.pdf",
             f"html/{slug}.html", f"html/cards/{slug}.html", f"txt/{number}-{slug}.txt",
-            f"md/{number}-{slug}.md"}
+            f"md/{number}-{slug}.md", f"api/parts/{slug}.json", f"embed/{slug}.html"}
 
 
 PART1, PART2 = per_part("01", "everything"), per_part("02", "second-part")
 PART3 = per_part("03", "future-part")
 AGGREGATES = {"pdf/booklet.pdf", "feed/rss.xml", "feed/atom.xml", "feed/feed.json",
-              "feed/schedule.ics", "html/hub.html", "html/index.html", "html/fragments.json"}
+              "feed/schedule.ics", "html/hub.html", "html/index.html", "html/fragments.json",
+              "api/series.json", "api/changes.json"}
 
 
 @dataclass

@@ -22,7 +22,7 @@ from ketapub import Artifact, Job, RenderContext, Renderer, Series
 from ketapub.fragment_policy import fragment_problems
 from ketapub.model import creative_commons_url
 from ketapub.render.base import RenderContext as Ctx
-from ketapub.renderers.api_modules import split
+from ketapub.renderers.html_api_modules import split
 from tests.conftest import SINK, SINK_AS_OF
 from tests.test_serve import Clock, request, running
 
@@ -386,20 +386,21 @@ def test_embed_pages_are_standalone_and_script_free(built):
         assert '<link rel="stylesheet"' not in html and "<style>" in html
         assert 'class="ketapub-attribution"' in html
         links = re.findall(r'(?:href|src)="([^"#][^"]*)"', html)
-        assert all(u.startswith(("https://", "mailto:")) for u in links), links
+        assert links and all(u.startswith(("https://", "mailto:")) for u in links
+                             if u != "data:,"), links
 
 
 def test_the_preview_offers_copyable_embed_code_per_released_part(built):
     html = (built.out / "html/index.html").read_text("utf-8")
     assert set(re.findall(r"<script\b[^>]*>", html)) == {'<script type="application/ld+json">'}
     for part in built.released:
-        iframe = re.search(rf'id="ketapub-{part.slug}--embed-iframe"[^>]*>([^<]*)</textarea>',
+        iframe = re.search(rf'id="ketapub-{part.slug}--embed-iframe"[^>]*>([^<]*)</pre>',
                            html)
         assert iframe and f"embed/{part.slug}.html" in iframe.group(1)
         fragment = re.search(rf'id="ketapub-{part.slug}--embed-fragment"[^>]*>([^<]*)'
-                             "</textarea>", html)
+                             "</pre>", html)
         assert fragment and "html/ketapub.css" in fragment.group(1)
         assert f'id="ketapub-{part.slug}"' in fragment.group(1).replace("&#34;", '"')
-        feeds = re.search(rf'id="ketapub-{part.slug}--embed-feeds"[^>]*>([^<]*)</textarea>', html)
+        feeds = re.search(rf'id="ketapub-{part.slug}--embed-feeds"[^>]*>([^<]*)</pre>', html)
         assert feeds and feeds.group(1).split() == [f"{built.series.base_url}{f}" for f in (
             "feed/rss.xml", "feed/atom.xml", "feed/feed.json")]

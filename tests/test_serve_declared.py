@@ -123,7 +123,8 @@ def test_the_built_in_renderers_declare_the_feeds_the_calendar_and_the_hub(
     assert builtin.live is None  # nothing fixed by the caller: the renderers are asked
     assert builtin.live_paths() == {
         "feed/rss.xml": "rss", "feed/atom.xml": "atom", "feed/feed.json": "jsonfeed",
-        "feed/schedule.ics": "ics", "html/hub.html": "html"}
+        "feed/schedule.ics": "ics", "html/hub.html": "html", "api/series.json": "api",
+        "api/changes.json": "api"}
 
 
 def test_a_plugins_live_file_is_rendered_as_of_the_request(site: Path) -> None:

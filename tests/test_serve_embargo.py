@@ -131,7 +131,7 @@ def test_no_unreleased_text_through_any_path(ahead):
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     paths = sorted(a["path"] for a in manifest["artifacts"])
     assert {a["renderer"] for a in manifest["artifacts"]} == {
-        "pdf", "epub", "rss", "atom", "jsonfeed", "ics", "html", "txt", "md"}
+        "pdf", "epub", "rss", "atom", "jsonfeed", "ics", "html", "txt", "md", "api", "embed"}
     assert "epub/harbor-notes.epub" in paths and "pdf/02-harbor-notes.pdf" in paths
     assert "pdf/quay/large-print/03-tides.pdf" in paths
     # the search finds what it looks for: the files on disk do show parts 3 and 4
@@ -143,13 +143,15 @@ def test_no_unreleased_text_through_any_path(ahead):
         assert on_disk[path] & set(UNRELEASED), path
 
     released_files = {p for p in paths
-                      if re.search(r"(^|/)(0[12]-)?(one|harbor-notes)\.(pdf|html|txt|md)$", p)}
-    # handouts (3 brands x 2 sizes), fragments, cards, plain text and Markdown
-    assert len(released_files) == 2 * 6 + 2 + 2 + 2 + 2
+                      if re.search(r"(^|/)(0[12]-)?(one|harbor-notes)\.(pdf|html|txt|md|json)$",
+                                   p)}
+    # handouts (3 brands x 2 sizes), fragments, cards, plain text, Markdown, embed pages
+    # and API documents
+    assert len(released_files) == 2 * 6 + 2 + 2 + 2 + 2 + 2 + 2
     app = ketapub.make_app(series, out, clock=Clock(NOW), reload_interval=None)
     live = sorted(app.live_paths())  # what the renderers declare live, asked, not listed
-    assert live == ["feed/atom.xml", "feed/feed.json", "feed/rss.xml", "feed/schedule.ics",
-                    "html/hub.html"]
+    assert live == ["api/changes.json", "api/series.json", "feed/atom.xml", "feed/feed.json",
+                    "feed/rss.xml", "feed/schedule.ics", "html/hub.html"]
     with running(app) as port:
         statuses = {}
         for path in sorted({*paths, *live}):

@@ -17,9 +17,9 @@ from markupsafe import Markup, escape
 
 from ketapub import i18n, markdown, tree
 from ketapub.model import Part, Series
+from ketapub.render.attribution import attribution
 from ketapub.render.base import RenderContext
 from ketapub.render.html_translator import Attributes, HtmlTranslator
-from ketapub.renderers.attribution import attribution
 from ketapub.render.shared import content_id_prefix
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",

@@ -20,9 +20,9 @@ from markupsafe import Markup
 from ketapub import i18n, markdown, tree
 from ketapub.model import Part
 from ketapub.readability import formula_for, score_markdown
+from ketapub.render.attribution import attribution
 from ketapub.render.base import RenderContext, Renderer
 from ketapub.renderers import html_view as view
-from ketapub.renderers.attribution import attribution
 
 HEADING_LEVEL = 2
 """Level of the part's title in the API's HTML (the HTML renderer's default); the API does

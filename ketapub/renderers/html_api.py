@@ -23,8 +23,8 @@ from ketapub.fragment_policy import fragment_problems
 from ketapub.model import Part
 from ketapub.render import embedding
 from ketapub.render.shared import handout_path
-from ketapub.renderers import api_modules
-from ketapub.renderers.api_modules import content_hash
+from ketapub.renderers import html_api_modules
+from ketapub.renderers.html_api_modules import content_hash
 
 JSON_LD = "application/ld+json"
 
@@ -59,7 +59,7 @@ class ApiRenderer(Renderer):
     # --- documents ----------------------------------------------------------------------
     def part_document(self, ctx: RenderContext, part: Part, path: str = "") -> dict[str, Any]:
         """``part`` as a schema.org ``MedicalWebPage`` (see the module docstring)."""
-        content = api_modules.page(self, ctx, part)
+        content = html_api_modules.page(self, ctx, part)
         for html, root in [(content.html, "article"), *((m.html, "section")
                                                        for m in content.modules)]:
             problems = fragment_problems(html, root)
@@ -87,7 +87,7 @@ class ApiRenderer(Renderer):
     def series_document(self, ctx: RenderContext) -> dict[str, Any]:
         s = ctx.series
         doc: dict[str, Any] = {
-            "@context": "https://schema.org", **api_modules.series_node(ctx),
+            "@context": "https://schema.org", **html_api_modules.series_node(ctx),
             "description": s.description,
             "publisher": {"@type": "Organization", "name": s.publisher, "url": s.base_url},
             "copyrightHolder": {"@type": "Organization", "name": s.rights_holder},
