@@ -19,6 +19,7 @@ from markupsafe import escape
 
 import ketapub
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
+from ketapub import oembed as oembed_module
 from ketapub.fragment_policy import fragment_problems
 from ketapub.model import creative_commons_url
 from ketapub.render.base import RenderContext as Ctx
@@ -120,6 +121,14 @@ def test_the_html_is_the_fragment_and_the_hash_is_of_the_canonical_content(built
             assert module["contentHash"] == hashlib.sha256(blob.encode()).hexdigest()
 
 
+def test_content_hash_is_the_same_whatever_else_the_build_made(built):
+    alone = ketapub.render(built.series, "api", as_of=SINK_AS_OF)
+    for part in built.released:
+        doc = load(built.out, f"api/parts/{part.slug}.json")
+        other = json.loads(alone[f"api/parts/{part.slug}.json"])
+        assert "encoding" not in other and other["contentHash"] == doc["contentHash"]
+
+
 def test_encodings_link_the_other_forms_the_build_made(built):
     manifest = {a["path"]: a for a in load(built.out, "manifest.json")["artifacts"]}
     for part in built.released:
@@ -167,7 +176,7 @@ def test_modules_are_the_lead_each_section_and_the_faq_alone(built):
     assert len(faq) == 1 and faq[0]["additionalType"] == "https://schema.org/FAQPage"
     assert faq[0]["text"].count('class="faq-item"') == len(part.faq) > 0
     assert all('class="faq' not in m["text"] for m in modules if m["genre"] != "faq")
-    page = ""
+    page, numbered = "", 0
     for m in modules:
         assert fragment_problems(m["text"], "section") == []
         assert m["text"].startswith('<section class="ketapub ketapub-module"')
@@ -175,11 +184,19 @@ def test_modules_are_the_lead_each_section_and_the_faq_alone(built):
         if m["genre"] != "lead":
             assert m["@id"] == f"{doc['url']}#{m['identifier']}"
             assert m["identifier"] in part.anchors
+        # a module's notes are the ones its text refers to, numbered as in the part
+        refs = re.findall(r'class="footnote-ref"><a [^>]*>(\d+)</a>', m["text"])
+        notes = re.findall(r'<li id="[^"]*\.fn\.(\d+)" class="footnote-item" value="(\d+)"',
+                           m["text"])
+        assert sorted(set(refs)) == sorted(n for n, _ in notes)
+        assert all(n == v for n, v in notes)
+        numbered += len(notes)
         # every in-page link of a module lands inside that module
         ids = _Ids()
         ids.feed(m["text"])
         assert set(ids.hrefs) <= set(ids.ids), set(ids.hrefs) - set(ids.ids)
         page += m["text"]
+    assert numbered == doc["text"].count('class="footnote-item"') > 0
     # every module and the whole fragment on one page: no id twice
     every = _Ids()
     every.feed(page + doc["text"])
@@ -220,6 +237,21 @@ def test_series_and_changes_list_only_the_released_parts(built):
     assert [e["position"] for e in changes["itemListElement"]] == list(range(1, len(items) + 1))
     modified = [instant(i["dateModified"]) for i in items]
     assert modified == sorted(modified) and len(items) == len(built.released)
+
+
+def test_changes_are_ordered_by_date_modified_not_by_part(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SINK, src)
+    first = src / "parts" / "01-everything.md"
+    # part 1 updated after part 2's release: it is the latest change
+    first.write_text(first.read_text().replace('updated_at: "2025-01-12T10:30:00Z"',
+                                               'updated_at: "2025-03-01T08:00:00Z"'))
+    files = ketapub.render(ketapub.load(src), "api", as_of=SINK_AS_OF)
+    items = [e["item"] for e in json.loads(files["api/changes.json"])["itemListElement"]]
+    assert [i["url"].rstrip("/").rsplit("/", 1)[1] for i in items] == ["second-part",
+                                                                        "everything"]
+    assert [instant(i["dateModified"]) for i in items] == sorted(
+        instant(i["dateModified"]) for i in items)
 
 
 # --- the attribution block --------------------------------------------------------------------
@@ -334,6 +366,20 @@ def test_oembed_and_the_embed_page_switch_at_the_release_instant(server):
     assert request(server.port, f"/api/parts/{part.slug}.json")[0] == 200
     listed = json.loads(request(server.port, "/api/series.json")[2])
     assert [p["url"] for p in listed["hasPart"]][-1] == s.part_url(part)
+
+
+def test_oembed_follows_the_release_instant_whatever_files_exist(built):
+    """Even an output that holds a part's embed page early (built ahead of the clock) gets
+    no oEmbed answer for it before its instant."""
+    s = built.series
+    part = s.get_part("future-part")
+    url = quote(s.part_url(part), safe="")
+    before = oembed_module.respond(s, part.publish_at - SECOND, f"url={url}", lambda p: True)
+    at = oembed_module.respond(s, part.publish_at, f"url={url}", lambda p: True)
+    assert (before.status, before.cache) == ("404 Not Found", "no-store")
+    assert at.status == "200 OK" and json.loads(at.body)["title"] == part.title
+    missing = oembed_module.respond(s, part.publish_at, f"url={url}", lambda p: False)
+    assert missing.status == "404 Not Found"  # no embed page to show
 
 
 def test_discovery_links_name_an_endpoint_that_answers(server):
