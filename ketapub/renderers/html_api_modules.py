@@ -10,6 +10,7 @@ modules, or a module and the whole part, without two elements sharing an id.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ def reading_level(ctx: RenderContext, part: Part) -> dict[str, Any] | None:
     ``DefinedTerm`` for ``educationalLevel`` (None: no formula for the language)."""
     language = ctx.series.language
     formula = formula_for(language)
-    value = score_markdown(part.body, language).value
+    value = _score(part.body, language)
     if formula is None or value is None:
         return None
     name = f"{formula.name} {value:.1f}"
@@ -130,6 +131,13 @@ def reading_level(ctx: RenderContext, part: Part) -> dict[str, Any] | None:
         name += f" ({formula.scale}: {formula.band(value)})"
     return {"@type": "DefinedTerm", "name": name, "termCode": f"{value:.1f}",
             "inDefinedTermSet": f"{formula.name} ({formula.scale})"}
+
+
+@functools.lru_cache(maxsize=256)
+def _score(body: str, language: str) -> float | None:
+    """A body's readability score, once per process (the series, the changes list and the
+    part's own document all show it)."""
+    return score_markdown(body, language).value
 
 
 def series_node(ctx: RenderContext) -> dict[str, Any]:
