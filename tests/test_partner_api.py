@@ -362,8 +362,14 @@ def test_oembed_and_the_embed_page_switch_at_the_release_instant(server):
     assert part.slug not in json.dumps(listed)
     server.clock.now = part.publish_at
     assert oembed(server, s.part_url(part))[0] == 200
-    assert request(server.port, f"/embed/{part.slug}.html")[0] == 200
-    assert request(server.port, f"/api/parts/{part.slug}.json")[0] == 200
+    types = {path: request(server.port, path)[:2] for path in (
+        f"/embed/{part.slug}.html", f"/api/parts/{part.slug}.json", "/api/series.json",
+        "/api/changes.json")}
+    assert {p: (status, headers["Content-Type"]) for p, (status, headers) in types.items()} == {
+        f"/embed/{part.slug}.html": (200, "text/html; charset=utf-8"),
+        f"/api/parts/{part.slug}.json": (200, "application/ld+json; charset=utf-8"),
+        "/api/series.json": (200, "application/ld+json; charset=utf-8"),
+        "/api/changes.json": (200, "application/ld+json; charset=utf-8")}
     listed = json.loads(request(server.port, "/api/series.json")[2])
     assert [p["url"] for p in listed["hasPart"]][-1] == s.part_url(part)
 

@@ -136,7 +136,9 @@ def test_every_format_is_built(out: Path) -> None:
                 "html/assets/diagram.svg", "assets/diagram.svg",
                 *(f"pdf/{h}.pdf" for h in HANDOUTS), *(f"pdf/{BRAND}/{h}.pdf" for h in HANDOUTS),
                 *(f"html/{s}.html" for s in SLUGS), *(f"html/cards/{s}.html" for s in SLUGS),
-                *(f"txt/{h}.txt" for h in HANDOUTS), *(f"md/{h}.md" for h in HANDOUTS)}
+                *(f"txt/{h}.txt" for h in HANDOUTS), *(f"md/{h}.md" for h in HANDOUTS),
+                "api/series.json", "api/changes.json", *(f"api/parts/{s}.json" for s in SLUGS),
+                *(f"embed/{s}.html" for s in SLUGS)}
     assert set(made) == expected
 
 

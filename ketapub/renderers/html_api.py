@@ -27,6 +27,7 @@ from ketapub.renderers import html_api_modules
 from ketapub.renderers.html_api_modules import content_hash
 
 JSON_LD = "application/ld+json"
+MEDIA_TYPE = f"{JSON_LD}; charset=utf-8"
 
 
 class ApiRenderer(Renderer):
@@ -54,7 +55,7 @@ class ApiRenderer(Renderer):
             data = self.changes_document(ctx)
         else:
             raise RenderError(job.path, f"unknown job kind {job.kind!r}")
-        return Artifact(job.path, dump(data), JSON_LD, self.name)
+        return Artifact(job.path, dump(data), MEDIA_TYPE, self.name)
 
     # --- documents ----------------------------------------------------------------------
     def part_document(self, ctx: RenderContext, part: Part, path: str = "") -> dict[str, Any]:
