@@ -166,3 +166,9 @@ class SvgError(KetapubError, ValueError):
 class FetchRefused(KetapubError, ValueError):
     """A URL outside what a PDF may use. Also a ValueError, as it was before it joined this
     hierarchy."""
+
+
+class BadQuery(KetapubError, ValueError):
+    """A query string ``serve`` cannot answer (``?since=`` that is no instant, an oEmbed
+    ``maxwidth`` that is no size); the message says what is wrong and how to fix it. Answered
+    with a 400, never a traceback."""

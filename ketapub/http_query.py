@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from ketapub.errors import BadQuery
+
+__all__ = ["BadQuery", "Reply", "query_params"]
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -19,10 +23,6 @@ class Reply:
     body: bytes
     cache: str
     """The ``Cache-Control`` value."""
-
-
-class BadQuery(ValueError):
-    """A query the endpoint cannot answer; the message says what is wrong and how to fix it."""
 
 
 def query_params(query: str) -> dict[str, str]:

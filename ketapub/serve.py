@@ -153,11 +153,10 @@ class FeedServer:
             return self._plain(start_response, "404 Not Found", "not found\n",
                                [("Cache-Control", "no-store")], method)
         response, max_age = found
-        if rel == changes_since.PATH and query:  # ?since=: only what changed since then
-            body = changes_since.apply(self.series, query, response.body)
-            if isinstance(body, Reply):
-                return self._reply(start_response, method, body)
-            response = Response(body, response.media_type, _etag(body), response.last_modified)
+        answer = self._queried(rel, query, response)
+        if isinstance(answer, Reply):  # a query the file cannot answer: 400
+            return self._reply(start_response, method, answer)
+        response = answer
         headers = [*self._links(rel, now), ("ETag", response.etag),
                    ("Cache-Control", "no-cache" if max_age is None else
                     f"public, max-age={max_age}"),
@@ -244,6 +243,16 @@ class FeedServer:
             ("Content-Length", str(len(body))), ("Cache-Control", f"public, max-age={MAX_AGE}"),
             ("Vary", "Accept"), ("X-Content-Type-Options", "nosniff")])
         return [] if method == "HEAD" else [body]
+
+    def _queried(self, rel: str | None, query: str, response: Response) -> Response | Reply:
+        """``response`` as a partner's query asks for it: ``api/changes.json?since=`` only
+        what changed since then; any other file as is."""
+        if rel != changes_since.PATH or not query:
+            return response
+        body = changes_since.apply(self.series, query, response.body)
+        if isinstance(body, Reply):
+            return body
+        return Response(body, response.media_type, _etag(body), response.last_modified)
 
     @staticmethod
     def _reply(start_response: StartResponse, method: str, reply: Reply) -> Iterable[bytes]:

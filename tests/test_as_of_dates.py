@@ -112,7 +112,8 @@ def test_date_scanner_reads_every_form() -> None:
 
 def test_no_output_dates_anything_after_as_of(builds) -> None:
     texts = artifact_texts(builds["before"])
-    assert len(texts) == 23  # manifest, 7 PDFs, the EPUB, 4 feeds, 10 HTML files
+    # manifest, 7 PDFs, the EPUB, 4 feeds, 10 HTML files, 3 embed pages, 5 API files
+    assert len(texts) == 31
     limit = datetime.fromisoformat(BEFORE).date()
     late = {path: sorted({d for d in dates_in(text) if d > limit})
             for path, text in texts.items()}
@@ -121,7 +122,9 @@ def test_no_output_dates_anything_after_as_of(builds) -> None:
     for path in ("pdf/01-plain-and-quoted.pdf", f"pdf/{BRAND}/01-plain-and-quoted.pdf",
                  "pdf/booklet.pdf", "epub/yaml-styles.epub", "feed/rss.xml", "feed/atom.xml",
                  "feed/feed.json", "feed/schedule.ics", "html/plain-and-quoted.html",
-                 "html/cards/plain-and-quoted.html", "html/fragments.json", "html/hub.html"):
+                 "html/cards/plain-and-quoted.html", "html/fragments.json", "html/hub.html",
+                 "api/parts/plain-and-quoted.json", "api/changes.json",
+                 "embed/plain-and-quoted.html"):
         assert dates_in(texts[path]), path
 
 
