@@ -50,7 +50,6 @@ def sites(tmp_path_factory) -> Iterator[SimpleNamespace]:
     yaml = src / "series.yaml"
     yaml.write_text(yaml.read_text().replace('"https://example.org/sink"', f'"{origin}/"'))
     assert ketapub.build(src, root, formats=["html", "embed"], as_of=SINK_AS_OF).ok
-    shutil.copytree(src / "assets", root / "assets")
     series = ketapub.load(src)
     released = [p for p in series.parts if (root / embedding.embed_path(p)).exists()]
     assert len(released) == 2
