@@ -66,7 +66,7 @@ def respond(series: Series, now: datetime, query: str,
     except BadQuery as exc:
         return _plain("400 Bad Request", str(exc))
     part = embedding.part_for_url(series, url)
-    if (part is None or not schedule.released(part, now)
+    if (part is None or not schedule.published(part, now)
             or not served(embedding.embed_path(part))):
         return _plain("404 Not Found", "no released part of this series has that URL")
     data: dict[str, Any] = {

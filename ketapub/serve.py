@@ -136,7 +136,7 @@ class FeedServer:
         query = environ.get("QUERY_STRING", "")
         if rel == oembed.PATH:  # the oEmbed endpoint: no file of the output
             return self._reply(start_response, method, oembed.respond(
-                self.series, now, query, lambda p: self._static(p, now) is not None))
+                self.series, now, query, self._serves(now)))
         found: tuple[Response, int | None] | None = None
         try:
             live = self.live_paths(now, environ.get("wsgi.errors"))
@@ -243,6 +243,10 @@ class FeedServer:
             ("Content-Length", str(len(body))), ("Cache-Control", f"public, max-age={MAX_AGE}"),
             ("Vary", "Accept"), ("X-Content-Type-Options", "nosniff")])
         return [] if method == "HEAD" else [body]
+
+    def _serves(self, now: datetime) -> Callable[[str], bool]:
+        """Whether a path of the output answers 200 at ``now`` (not gone, not embargoed)."""
+        return lambda rel: self._gone(rel, now) is None and self._static(rel, now) is not None
 
     def _queried(self, rel: str | None, query: str, response: Response) -> Response | Reply:
         """``response`` as a partner's query asks for it: ``api/changes.json?since=`` only
