@@ -386,6 +386,14 @@ def test_oembed_follows_the_release_instant_whatever_files_exist(built):
     assert at.status == "200 OK" and json.loads(at.body)["title"] == part.title
     missing = oembed_module.respond(s, part.publish_at, f"url={url}", lambda p: False)
     assert missing.status == "404 Not Found"  # no embed page to show
+    # a part that expired is no longer embedded either
+    ended = s.model_copy(update={"parts": tuple(
+        p.model_copy(update={"expires_at": p.publish_at + SECOND}) if p.part == part.part
+        else p for p in s.parts)})
+    gone = oembed_module.respond(ended, part.publish_at + SECOND, f"url={url}", lambda p: True)
+    assert gone.status == "404 Not Found"
+    assert oembed_module.respond(ended, part.publish_at, f"url={url}",
+                                 lambda p: True).status == "200 OK"
 
 
 def test_discovery_links_name_an_endpoint_that_answers(server):
