@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -18,7 +19,10 @@ from mdit_py_plugins.footnote import footnote_plugin
 from ketapub import i18n
 from ketapub.dialect.safety import sanitize_raw
 
-FAQ_TITLE = re.compile(r"^\s*frequently asked questions\s*$", re.IGNORECASE)
+# The FAQ heading in each language a series can be written in, so that a translated part's
+# FAQ is structured (and marked up as a FAQ page) like the original's.
+FAQ_TITLE = re.compile(r"^\s*(?:frequently asked questions|preguntas frecuentes)\s*$",
+                       re.IGNORECASE)
 EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][A-Za-z0-9_\-]*)\}\s*$")
 BAD_EXPLICIT_ID = re.compile(r"\s*\{#([^}]*)\}\s*$")
 CITE_KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.\-]*"
@@ -27,8 +31,12 @@ CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
 
 
 def heading_slug(text: str) -> str:
-    """Generated anchor for a heading without an explicit ``{#id}``."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    """Generated anchor for a heading without an explicit ``{#id}``; accents are dropped, not
+    the letters that carry them ("¿Qué tan rápido?" -> ``que-tan-rapido``), so a heading in
+    Spanish or French gets a readable anchor."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                     if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", folded)
     return "-".join(words) or "section"
 
 
