@@ -9,6 +9,7 @@ reviewed it.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from pathlib import Path
@@ -70,6 +71,28 @@ def test_each_part_has_a_current_spanish_translation(name: str) -> None:
     assert meta["title"] != front_matter(CONTENT / "parts" / name)["title"]
     # what is not text (part number, schedule, references) is the original's
     assert not {"part", "publish_at", "references", "cci"} & set(meta)
+
+
+def test_changing_one_english_paragraph_makes_only_that_translation_stale(
+        content_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "translation_of_tool", CONTENT.parent / "tools" / "translation_of.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    folder = content_copy / "translations" / "es"
+    assert tool.main(["--check", str(folder)]) == 0
+    part = content_copy / "parts" / "02-treatment-resistant-depression.md"
+    part.write_text(part.read_text(encoding="utf-8").replace(
+        "Ketamine is one of them.", "Ketamine is one of them, and ECT is another."),
+        encoding="utf-8")
+    capsys.readouterr()
+    assert tool.main(["--check", str(folder)]) == 1
+    stale = capsys.readouterr().out.splitlines()
+    want = file_digest(part.read_text(encoding="utf-8"))
+    assert stale == [f"{folder}/02-treatment-resistant-depression.md:4:1: translation_of should "
+                     f"be {want} for 02-treatment-resistant-depression.md once the translation "
+                     "matches it"]
 
 
 # --- faithful to the English ----------------------------------------------------------------
