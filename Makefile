@@ -26,11 +26,15 @@ $(BIN)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(BIN)/.installed
 
-# The system libraries WeasyPrint draws with (Pango), installed only when missing.
+# The system libraries WeasyPrint draws with (Pango), and DejaVu Sans (the handouts' fallback
+# for Hebrew and other scripts the packaged fonts lack: ketapub.glyphs), installed only when
+# missing.
 rundeps:
 	@ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && \
-	  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || \
-	  { $(APT) update -qq && $(APT) install -y -qq libpango-1.0-0 libpangoft2-1.0-0; }
+	  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' && \
+	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || \
+	  { $(APT) update -qq && $(APT) install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	    fonts-dejavu-core; }
 
 # System packages the tests use, installed only when missing.
 sysdeps: rundeps

@@ -319,8 +319,9 @@ def test_invisible_characters_in_titles_and_bodies_are_flagged(tmp_path: Path,
     assert run("validate", str(root), "--strict")[0] == 1
 
 
-def test_ordinary_joiners_of_persian_and_emoji_pass(tmp_path: Path) -> None:
-    body = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 and \U0001f469\u200d\U0001f52c.\n"
+def test_ordinary_joiners_of_persian_and_arabic_pass(tmp_path: Path) -> None:
+    # (an emoji ZWJ sequence is refused: no handout font draws emoji, see ketapub.glyphs)
+    body = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 and \u0647\u200d.\n"
     root = make_source(tmp_path / "s", {"01-one.md": part(1, "one", body)})
     assert ketapub.load(root, strict=True).warnings == ()
 

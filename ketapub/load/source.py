@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from ketapub import markdown, review_due, sanitize
+from ketapub import glyphs, markdown, review_due, sanitize
 from ketapub.errors import Diagnostic, Severity, SourceError
 from ketapub.load import yamlpos
 from ketapub.model import (
@@ -192,7 +192,10 @@ class _Source:
             self.diags.add(rel, line, col, f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); "
                            "save the file as UTF-8")
             return None
-        return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        for line, col, chars in glyphs.undrawable(text):
+            self.diags.add(rel, line, col, glyphs.message(chars))
+        return text
 
 
 def _model_for(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -360,6 +363,7 @@ def _load_yaml(src: _Source, rel: str, text: str,
     except yamlpos.YamlProblem as exc:
         src.diags.add(rel, exc.line + offset, exc.column, exc.message)
         return None
+    _escaped_glyphs(value, (), text, rel, pos, src.diags)
     value = _strip_controls(value, (), rel, pos, src.diags)
     if not isinstance(value, dict):
         src.diags.add(rel, 1 + offset, 1, "expected YAML keys and values (a mapping) here")
@@ -377,6 +381,26 @@ def _invisible_message(found: str) -> str:
     names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
     return (f"invisible character(s) {names} (bidi override or zero-width): they can make "
             "the text read differently from what it says; delete them unless you mean them")
+
+
+def _escaped_glyphs(value: Any, path: tuple[Any, ...], text: str, rel: str,
+                    pos: yamlpos.Positions, diags: _Collector) -> None:
+    """A character no handout font draws, written as a YAML escape (\\U0001F600): the file's
+    text does not hold it (:meth:`_Source.read_text` reports those), so it is reported at
+    the value."""
+    if isinstance(value, str):
+        escaped = [c for _, _, chars in glyphs.undrawable(value) for c in chars
+                   if c not in text]
+        if escaped:
+            line, col = pos.of_value(path)
+            diags.add(rel, line, col, f"{glyphs.message(list(dict.fromkeys(escaped)))} "
+                      "(written as an escape)")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _escaped_glyphs(v, (*path, k), text, rel, pos, diags)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _escaped_glyphs(v, (*path, i), text, rel, pos, diags)
 
 
 def _strip_controls(value: Any, path: tuple[Any, ...], rel: str, pos: yamlpos.Positions,

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ketapub import glyphs
 from ketapub.renderers import pdf_tags
 from ketapub.renderers.pdf_fetch import SafeFetcher
 
@@ -97,6 +98,7 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
 
     fetcher = SafeFetcher(assets, templates_dir)
     fonts = font_config()
+    css += glyphs.font_face_css(glyphs.fallbacks_for(set(html)))
     sheet = stylesheet(css + pdf_print.CSS if print_shop else css, templates_dir)
     variant = "pdf/x-4" if print_shop else "pdf/ua-1"
     extra: dict[str, Any] = {"pdf_tags": True, "output_intent": "srgb"} if print_shop else {}

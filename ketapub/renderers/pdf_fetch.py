@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ketapub import glyphs
 from ketapub.errors import FetchRefused
 from ketapub.fonts import font_dir
 from ketapub.terminal import visible
@@ -85,10 +86,10 @@ class SafeFetcher(URLFetcher):
 
 def _font(name: str | None) -> tuple[str, bytes] | None:
     """A bundled font file by its bare name."""
-    if name is not None and "/" not in name and name.endswith(".ttf"):
-        path = font_dir() / name
+    if name is not None and "/" not in name and name.endswith((".ttf", ".ttc")):
+        path = glyphs.font_path(name) or font_dir() / name
         if path.is_file():
-            return "font/ttf", path.read_bytes()
+            return ("font/collection" if name.endswith(".ttc") else "font/ttf"), path.read_bytes()
     return None
 
 

@@ -22,6 +22,7 @@ from ketapub import RenderContext, Renderer, i18n, tree
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
+from ketapub.renderers.html_view import text_direction
 from ketapub.renderers.pdf_fetch import ASSET
 from ketapub.renderers.pdf_figures import large_print_fit
 
@@ -213,6 +214,7 @@ def _footer_note(brand: Brand | None) -> str | None:
 def _common(ctx: RenderContext) -> dict[str, Any]:
     s = ctx.series
     return {"t": labels(ctx), "disclaimer": _disclaimer(ctx),
+            "dir": text_direction(s.language),
             "authors": ", ".join(a.name for a in s.authors)}
 
 
