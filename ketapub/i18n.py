@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _format_date
 
-# Interface labels of every renderer, by language. One key = one meaning everywhere; a label
-# with a placeholder names it ({n}, {date}, ...). English is complete; another language may
-# leave keys out and `labels()` fills them from English, so a partial translation never raises.
+# Interface labels of every renderer, by language: every string any format prints comes from
+# here. One key = one meaning everywhere; a label with a placeholder names it ({n}, {date}...).
+# The languages of SUPPORTED have every key (tests/test_labels.py); another language may leave
+# keys out and `labels()` fills them from English, so a partial translation never raises.
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         # parts and dates
@@ -51,6 +52,13 @@ LABELS: dict[str, dict[str, str]] = {
         # callouts in the Markdown body
         "callout_note": "Note", "callout_warning": "Warning", "callout_tip": "Tip",
         "links": "Links", "note_n": "Note {n}", "reference_n": "Reference {n}",
+        "back_to_note": "Back to note reference {n}",
+        # the HTML fragments' preview page
+        "preview_title": "{title}: HTML fragments preview",
+        "preview_heading": "{title}: HTML fragments",
+        "preview_note": "A preview of every fragment as a partner page shows it, with "
+                        "{stylesheet}. Each fragment is a separate file next to this page; "
+                        "see {index}.",
         # the ebook's schema:accessibilitySummary
         "a11y_summary": "This ebook has a table of contents, headings in a logical order, text "
                         "alternatives for every image, footnotes as linked notes with links back "
@@ -90,6 +98,12 @@ LABELS: dict[str, dict[str, str]] = {
         "web": "Web",
         "callout_note": "Nota", "callout_warning": "Advertencia", "callout_tip": "Consejo",
         "links": "Enlaces", "note_n": "Nota {n}", "reference_n": "Referencia {n}",
+        "back_to_note": "Volver a la llamada de la nota {n}",
+        "preview_title": "{title}: vista previa de los fragmentos HTML",
+        "preview_heading": "{title}: fragmentos HTML",
+        "preview_note": "Vista previa de cada fragmento tal como lo muestra una página "
+                        "asociada, con {stylesheet}. Cada fragmento es un archivo aparte junto "
+                        "a esta página; vea {index}.",
         "a11y_summary": "Este libro electrónico tiene un índice, encabezados en un orden "
                         "lógico, texto alternativo para cada imagen, notas enlazadas con enlaces "
                         "de vuelta al texto y un diseño adaptable, de modo que los sistemas de "
@@ -129,6 +143,12 @@ LABELS: dict[str, dict[str, str]] = {
         "email": "Courriel", "web": "Web",
         "callout_note": "Remarque", "callout_warning": "Attention", "callout_tip": "Conseil",
         "links": "Liens", "note_n": "Note {n}", "reference_n": "Référence {n}",
+        "back_to_note": "Retour à l’appel de note {n}",
+        "preview_title": "{title} : aperçu des fragments HTML",
+        "preview_heading": "{title} : fragments HTML",
+        "preview_note": "Un aperçu de chaque fragment tel qu’une page partenaire l’affiche, "
+                        "avec {stylesheet}. Chaque fragment est un fichier distinct à côté de "
+                        "cette page ; voir {index}.",
         "a11y_summary": "Ce livre numérique comporte une table des matières, des titres dans "
                         "un ordre logique, une alternative textuelle pour chaque image, des notes "
                         "liées avec des liens de retour vers le texte et une mise en page "
@@ -169,6 +189,12 @@ LABELS: dict[str, dict[str, str]] = {
         "email": "E-Mail", "web": "Web",
         "callout_note": "Hinweis", "callout_warning": "Warnung", "callout_tip": "Tipp",
         "links": "Links", "note_n": "Anmerkung {n}", "reference_n": "Quelle {n}",
+        "back_to_note": "Zurück zum Verweis auf Anmerkung {n}",
+        "preview_title": "{title}: Vorschau der HTML-Fragmente",
+        "preview_heading": "{title}: HTML-Fragmente",
+        "preview_note": "Eine Vorschau jedes Fragments, wie eine Partnerseite es mit "
+                        "{stylesheet} zeigt. Jedes Fragment ist eine eigene Datei neben dieser "
+                        "Seite; siehe {index}.",
         "a11y_summary": "Dieses E-Book hat ein Inhaltsverzeichnis, Überschriften in logischer "
                         "Reihenfolge, Textalternativen für jedes Bild, verlinkte Fußnoten mit "
                         "Rücksprung in den Text und kein festes Layout, sodass Lesesysteme "
@@ -177,6 +203,9 @@ LABELS: dict[str, dict[str, str]] = {
                         "Gefahren.",
     },
 }
+
+SUPPORTED = ("en", "es", "fr", "de")
+"""Languages with every label translated."""
 
 
 QUOTES: dict[str, tuple[str, str, str, str]] = {

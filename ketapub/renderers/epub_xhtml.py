@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ketapub import tree
+from ketapub import i18n, tree
 from ketapub.render.html_translator import Attributes, HtmlTranslator
 
 OPS_NS = "http://www.idpf.org/2007/ops"
@@ -98,7 +98,8 @@ class XhtmlTranslator(HtmlTranslator):
 
     def backref_attrs(self, note: tree.Note, sub: int) -> list[tuple[str, str]]:
         return [*super().backref_attrs(note, sub), ("role", "doc-backlink"),
-                ("aria-label", f"Back to note reference {note.number}")]
+                ("aria-label",
+                 i18n.labels(self.language)["back_to_note"].format(n=note.number))]
 
     def faq_attrs(self, node: tree.Faq) -> list[tuple[str, str]]:
         first = node.children[0] if node.children else None
