@@ -536,6 +536,14 @@ class Part(PartMeta):
         return tuple((i, by_id[rid]) for i, rid in enumerate(self.citation_order, 1))
 
 
+def _check_tagline_language(code: str) -> str:
+    from ketapub import taglines
+
+    if code not in taglines.table():
+        raise ValueError(taglines.unknown_message(code))
+    return code
+
+
 class Brand(_Frozen):
     """A clinic profile (``brands/*.yaml``) for branded handouts."""
 
@@ -549,6 +557,15 @@ class Brand(_Frozen):
     logo: RelPath | None = None
     accent_color: HexColor | None = None
     page_size: PageSize | None = None
+    languages: tuple[Annotated[str, AfterValidator(_check_tagline_language)], ...] = ()
+    """Languages whose free language-assistance tagline the handouts carry (with the phone)."""
+
+    @model_validator(mode="after")
+    def _languages_need_a_phone(self) -> Brand:
+        if self.languages and not self.phone:
+            raise ValueError("languages needs a phone: the taglines tell readers which "
+                             "number to call; add phone")
+        return self
 
     @field_validator("email")
     @classmethod

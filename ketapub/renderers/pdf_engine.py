@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ketapub import glyphs
-from ketapub.renderers import pdf_tags
+from ketapub.renderers import pdf_lang, pdf_tags
 from ketapub.renderers.pdf_fetch import SafeFetcher
 
 _FONT_CONFIG: Any = None
@@ -30,6 +30,7 @@ def font_config() -> Any:
         from weasyprint.text.fonts import FontConfiguration
 
         _quiet_weasyprint()
+        pdf_lang.install()
         _FONT_CONFIG = FontConfiguration()
         _remove_at_exit(_FONT_CONFIG)
     return _FONT_CONFIG

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from ketapub import RenderContext, Renderer, i18n, tree
+from ketapub import RenderContext, Renderer, i18n, taglines, tree
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
@@ -218,6 +218,19 @@ def _common(ctx: RenderContext) -> dict[str, Any]:
             "authors": ", ".join(a.name for a in s.authors)}
 
 
+def _taglines(brand: Brand | None) -> list[tuple[str, str, str, str]]:
+    """(lang, dir, before, after) of each language-assistance tagline the brand lists: the
+    text around its phone number, which the template isolates so that right-to-left text
+    does not reorder the digits."""
+    if brand is None or not brand.phone:
+        return []
+    found = []
+    for code in brand.languages:
+        before, _, after = taglines.table()[code].partition("{phone}")
+        found.append((code, "rtl" if code in taglines.RTL else "ltr", before, after))
+    return found
+
+
 def handout(renderer: Renderer, ctx: RenderContext, part: Part,
             brand: Brand | None, large: bool = False) -> PdfDocument:
     """One part as a patient handout, optionally branded for a clinic, optionally in large
@@ -233,7 +246,7 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
                           large_page=page_size(renderer, ctx, brand) if large else None)),
         url=url, qr=_qr(url),
         qr_alt=t["qr_alt"].format(url=url), review=ctx.review_line(part),
-        total=len(ctx.series.parts), **_common(ctx))
+        total=len(ctx.series.parts), taglines=_taglines(brand), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
                        builtin_templates_dir())
 
