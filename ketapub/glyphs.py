@@ -122,6 +122,11 @@ def fallbacks_for(chars: Iterable[str]) -> tuple[Fallback, ...]:
     return tuple(wanted)
 
 
+def drawable_by(fallback: Fallback, char: str) -> bool:
+    """Whether ``fallback`` itself has a glyph for ``char``."""
+    return ord(char) in _fallback_cmap(fallback)
+
+
 def drawable(char: str) -> bool:
     """Whether some handout font has a glyph for ``char`` (or it draws nothing)."""
     code = ord(char)

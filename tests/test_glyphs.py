@@ -12,6 +12,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 from helpers import SERIES, make_source, part
+from PIL import Image, ImageDraw
 
 import ketapub
 from ketapub import glyphs
@@ -138,3 +139,22 @@ def test_characters_that_draw_nothing_need_no_glyph(tmp_path: Path) -> None:
     body = "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 and a soft\u00adhyphen.\n"
     root = make_source(tmp_path / "s", {"01-one.md": part(1, "one", body)})
     assert ketapub.load(root).parts[0].body.startswith("Persian")
+
+
+def test_the_ebook_cover_draws_a_title_atkinson_lacks_with_a_fallback() -> None:
+    from ketapub.renderers.epub_cover import _font
+
+    assert Path(_font("Bold", 40, "Blood pressure").path).name == \
+        "AtkinsonHyperlegible-Bold.ttf"
+    assert Path(_font("Bold", 40, "血压指南 Guide").path).name == "NotoSansCJK-Regular.ttc"
+    assert Path(_font("Bold", 40, "Huyết áp").path).name == "NotoSans[wdth,wght].ttf"
+    # a glyph, not the box every missing character shares
+    font = _font("Bold", 40, "血压")
+
+    def drawn(char: str) -> bytes:
+        img = Image.new("L", (60, 60))
+        ImageDraw.Draw(img).text((5, 5), char, font=font, fill=255)
+        return img.tobytes()
+
+    box = drawn("\U0001f642")
+    assert all(drawn(c) not in (box, bytes(3600)) for c in "血压")

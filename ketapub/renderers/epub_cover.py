@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from ketapub import glyphs
 from ketapub.fonts import font_file
 
 WIDTH, HEIGHT = 1200, 1920  # the 1:1.6 shape stores and readers expect
@@ -20,11 +21,19 @@ PAPER, BAND, INK, SOFT, RULE = "#f4f1ea", "#1f4e5f", "#1b1b1b", "#333333", "#b55
 TEXT_WIDTH = int(WIDTH * 0.8)
 
 
-def _font(style: str, size: int) -> Any:
+def _font(style: str, size: int, text: str = "") -> Any:
+    """The packaged face, or for text it lacks glyphs for (Vietnamese, CJK) the first
+    handout fallback font that has them all (ketapub.glyphs), in its regular weight."""
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(font_file(style)), size,
-                              layout_engine=ImageFont.Layout.BASIC)
+    path = font_file(style)
+    missing = [c for c in text if not c.isspace()]
+    for fallback in glyphs.fallbacks_for(missing):
+        if fallback.family != "Noto Sans Arabic" and all(
+                glyphs.drawable_by(fallback, c) for c in missing):
+            path = fallback.path(fallback.files[0][1])
+            break
+    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
 
 def _fit(word: str, font: Any, width: int) -> int:
@@ -86,7 +95,7 @@ def cover_png(title: str, subtitle: str | None, publisher: str) -> bytes:
     draw.rectangle((_u(80), _u(560), WIDTH - _u(80), HEIGHT - _u(80)), outline=BAND,
                    width=_u(5))
     size = _u(132 if len(title) <= 40 else 104)
-    font = _font("Bold", size)
+    font = _font("Bold", size, title)
     y = _u(860)
     for line in wrap(title, font, TEXT_WIDTH, 6):
         draw.text((WIDTH // 2, y), line, font=font, fill=INK, anchor="ms")
@@ -94,12 +103,12 @@ def cover_png(title: str, subtitle: str | None, publisher: str) -> bytes:
     draw.rectangle((WIDTH // 2 - _u(200), y - _u(40), WIDTH // 2 + _u(200), y - _u(32)),
                    fill=RULE)
     if subtitle:
-        font = _font("Italic", _u(64))
+        font = _font("Italic", _u(64), subtitle)
         y += _u(110)
         for line in wrap(subtitle, font, TEXT_WIDTH, 4):
             draw.text((WIDTH // 2, y), line, font=font, fill=SOFT, anchor="ms")
             y += _u(84)
-    font = _font("Regular", _u(60))
+    font = _font("Regular", _u(60), publisher)
     publisher_line = wrap(publisher, font, TEXT_WIDTH, 1)
     if publisher_line:
         draw.text((WIDTH // 2, HEIGHT - _u(200)), publisher_line[0], font=font, fill=BAND,
