@@ -563,7 +563,7 @@ class Brand(_Frozen):
     @model_validator(mode="after")
     def _languages_need_a_phone(self) -> Brand:
         if self.languages and not self.phone:
-            raise ValueError("languages needs a phone: the taglines tell readers which "
+            raise ValueError("languages need a phone beside them: the taglines tell which "
                              "number to call; add phone")
         return self
 

@@ -79,7 +79,7 @@ def test_the_shipped_table_is_printable_and_has_one_phone_each() -> None:
 @pytest.mark.parametrize(("brand", "where", "what"), [
     ("id: c\nname: C\nphone: '1'\nlanguages: [es, xx]\n", "4:", "no language-assistance "
      "tagline for 'xx'; use one of "),
-    ("id: c\nname: C\nlanguages: [es]\n", "1:", "languages needs a phone"),
+    ("id: c\nname: C\nlanguages: [es]\n", "3:", "languages need a phone beside them"),
 ])
 def test_an_unknown_language_or_a_missing_phone_is_refused(
         tmp_path: Path, brand: str, where: str, what: str) -> None:
