@@ -59,6 +59,11 @@ LABELS: dict[str, dict[str, str]] = {
         "preview_note": "A preview of every fragment as a partner page shows it, with "
                         "{stylesheet}. Each fragment is a separate file next to this page; "
                         "see {index}.",
+        "embed_title": "Embed “{title}”",
+        "embed_how": ": select one of these and copy it into your page.",
+        "embed_fragment": "HTML fragment, with its stylesheet",
+        "embed_iframe": "iframe (or give the part’s URL to an oEmbed consumer)",
+        "embed_feeds": "Feeds of the series (RSS, Atom, JSON Feed)",
         # the ebook's schema:accessibilitySummary
         "a11y_summary": "This ebook has a table of contents, headings in a logical order, text "
                         "alternatives for every image, footnotes as linked notes with links back "
@@ -104,6 +109,11 @@ LABELS: dict[str, dict[str, str]] = {
         "preview_note": "Vista previa de cada fragmento tal como lo muestra una página "
                         "asociada, con {stylesheet}. Cada fragmento es un archivo aparte junto "
                         "a esta página; vea {index}.",
+        "embed_title": "Insertar «{title}»",
+        "embed_how": ": elija uno de estos códigos y cópielo en su página.",
+        "embed_fragment": "Fragmento HTML, con su hoja de estilos",
+        "embed_iframe": "iframe (o dé la URL de la parte a un consumidor de oEmbed)",
+        "embed_feeds": "Canales de la serie (RSS, Atom, JSON Feed)",
         "a11y_summary": "Este libro electrónico tiene un índice, encabezados en un orden "
                         "lógico, texto alternativo para cada imagen, notas enlazadas con enlaces "
                         "de vuelta al texto y un diseño adaptable, de modo que los sistemas de "
@@ -149,6 +159,11 @@ LABELS: dict[str, dict[str, str]] = {
         "preview_note": "Un aperçu de chaque fragment tel qu’une page partenaire l’affiche, "
                         "avec {stylesheet}. Chaque fragment est un fichier distinct à côté de "
                         "cette page ; voir {index}.",
+        "embed_title": "Intégrer « {title} »",
+        "embed_how": " : choisissez l’un de ces codes et copiez-le dans votre page.",
+        "embed_fragment": "Fragment HTML, avec sa feuille de style",
+        "embed_iframe": "iframe (ou donnez l’URL de la partie à un client oEmbed)",
+        "embed_feeds": "Flux de la série (RSS, Atom, JSON Feed)",
         "a11y_summary": "Ce livre numérique comporte une table des matières, des titres dans "
                         "un ordre logique, une alternative textuelle pour chaque image, des notes "
                         "liées avec des liens de retour vers le texte et une mise en page "
@@ -195,6 +210,11 @@ LABELS: dict[str, dict[str, str]] = {
         "preview_note": "Eine Vorschau jedes Fragments, wie eine Partnerseite es mit "
                         "{stylesheet} zeigt. Jedes Fragment ist eine eigene Datei neben dieser "
                         "Seite; siehe {index}.",
+        "embed_title": "„{title}“ einbetten",
+        "embed_how": ": Wählen Sie einen dieser Codes und kopieren Sie ihn in Ihre Seite.",
+        "embed_fragment": "HTML-Fragment mit seinem Stylesheet",
+        "embed_iframe": "iframe (oder geben Sie die URL des Teils einem oEmbed-Client)",
+        "embed_feeds": "Feeds der Reihe (RSS, Atom, JSON Feed)",
         "a11y_summary": "Dieses E-Book hat ein Inhaltsverzeichnis, Überschriften in logischer "
                         "Reihenfolge, Textalternativen für jedes Bild, verlinkte Fußnoten mit "
                         "Rücksprung in den Text und kein festes Layout, sodass Lesesysteme "
