@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import ketapub
-from ketapub import sanitize, write
+from ketapub import glyphs, sanitize, write
 from ketapub.errors import SourceError
 from ketapub.load.source import CONTROL_CHARS
 from tests.helpers import SERIES
@@ -35,7 +35,7 @@ SETTINGS = settings(deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-words = st.text(st.sampled_from("abc xyz<>&\"'{}%#*_[]()!@:;-/\\`~\t\n\x00\x07é日🙂"),
+words = st.text(st.sampled_from("abc xyz<>&\"'{}%#*_[]()!@:;-/\\`~\t\n\x00\x07é日𠮷"),
                 max_size=30)
 slugs = st.one_of(st.from_regex(r"\A[a-z0-9]{1,8}(-[a-z0-9]{1,5}){0,2}\Z"), words)
 instants = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat()),
@@ -100,7 +100,9 @@ good_bodies = st.lists(st.one_of(st.sampled_from([b.replace(" {#top}", "") for b
                        max_size=12).map("\n\n".join)
 
 
-clean_text = text.map(lambda t: CONTROL_CHARS.sub("", t)).filter(str.strip)
+# (a character no handout font draws is refused at load: ketapub.glyphs)
+clean_text = text.map(lambda t: "".join(c for c in CONTROL_CHARS.sub("", t)
+                                        if glyphs.drawable(c))).filter(str.strip)
 
 
 @st.composite
