@@ -7,6 +7,7 @@ Exit status: 0 success; 1 the source or a render failed (each problem printed as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -530,6 +531,45 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
         server.close()
         if stop_pinger is not None:
             stop_pinger()
+
+
+@main.command()
+@source_arg
+@click.option("-o", "--out", default="output", show_default=True,
+              type=click.Path(file_okay=False), help="Output folder, kept up to date.")
+@click.option("--format", "formats", multiple=True, metavar="NAME",
+              help="Renderer to run (repeat or comma-separate); default: all installed.")
+@click.option("--as-of", metavar="ISO8601", help="Build as of this instant (default: now).")
+@click.option("--templates", multiple=True, type=click.Path(file_okay=False, exists=True),
+              metavar="DIR", help="Template folder searched before the built-ins (repeatable); "
+              "watched too.")
+@click.option("--brand", "brands", multiple=True, metavar="ID|all",
+              help="Also make branded handouts for this clinic profile, or all of them.")
+@click.option("--large-print", is_flag=True, help="Also make large-print handouts and booklet.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes kept warm (default: one per core; 1: none).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_guard
+def watch(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
+          templates: tuple[str, ...], brands: tuple[str, ...], large_print: bool,
+          jobs: int | None, host: str, port: int, strict: bool) -> None:
+    """Build SOURCE, serve a preview of every output at /, and rebuild what an edit of the
+    source or a template changed; the preview reloads itself."""
+    from ketapub.build import format_names
+    from ketapub.outdir import check_output
+    from ketapub.watch import Watcher, serve_watch
+
+    check_output(out, source, UsageError)
+    watcher = Watcher(source, out, as_of=as_of, formats=format_names(formats or None),
+                      templates=templates, brands=brands, large_print=large_print,
+                      jobs=jobs, strict=strict, report=lambda line: say(err, line))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C and SIGTERM stop it cleanly
+        serve_watch(watcher, host, port, threads=8, ready=lambda url: say(
+            err, f"ketapub watch: preview at {url}; watching {source}; Ctrl+C stops"))
+    say(err, "ketapub watch: stopped")
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

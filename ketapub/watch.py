@@ -1,0 +1,324 @@
+"""``ketapub watch``: a warm process that rebuilds what an edit changed and reloads the preview.
+
+A fresh ``ketapub build`` pays over a second of imports before it renders anything; here
+they are paid once. The process keeps its imports, a pool of worker processes that have
+imported WeasyPrint and hold their font configuration, and the output folder with its
+manifest, so a rebuild renders only the artifacts whose input hash changed (the incremental
+build of ``ketapub.build``). It polls the source and the template folders (names, sizes,
+modification times: no extra dependency), waits until a burst of saves is over, then
+rebuilds in two phases: first every renderer that does not wait for PDF layout (fragments,
+ebook, plain text ...), which lands and reloads the preview at once, then the PDFs and what
+depends on them (the feeds list the handouts as enclosures). Both phases together write
+exactly what one build of everything writes.
+
+A source that no longer loads, or a render that fails, is printed as ``path:line:column:
+message`` and shown on the preview as an overlay; the last good build stays in place.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ketapub import execute
+from ketapub.build import BuildError, build, plan_build, resolve, select_renderers
+from ketapub.errors import KetapubError, PluginError, SourceError
+from ketapub.load import load
+from ketapub.model import Series
+from ketapub.render import templating
+from ketapub.render.builtin import builtin_templates_dir
+from ketapub.schedule import AsOf
+from ketapub.serve import FeedServer, make_app
+from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
+from ketapub.watch_preview import page
+
+LAYOUT = frozenset({"pdf"})
+"""Renderers that lay out pages (seconds per artifact): they run in the second phase."""
+
+Signature = tuple[tuple[str, int, int], ...]
+Report = Callable[[str], None]
+
+
+def signature(roots: Sequence[Path]) -> Signature:
+    """Path, modification time and size of every file under ``roots``, sorted: cheap to
+    take ten times a second, and any save changes it."""
+    found = []
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                found.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
+def _warm_worker() -> None:
+    """Worker start: the signal rules of a build's workers, then WeasyPrint imported and its
+    fonts configured, so the first handout after an edit pays neither."""
+    execute._worker_signals()
+    from ketapub.renderers import pdf_engine
+
+    pdf_engine.font_config()
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def warm_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` processes, started now and warmed. They are forked by a fork server, not
+    by this process: the preview's server threads are running when a pool is replaced."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
+                               mp_context=multiprocessing.get_context("forkserver"))
+    for future in [pool.submit(_ping) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+class Watcher:
+    """Builds ``source`` into ``out`` and again after every change, keeping what it can warm.
+
+    Args:
+        source: the source folder.
+        out: the output folder (made or updated incrementally).
+        as_of: the build instant; default None: now at each rebuild.
+        formats, templates, brands, large_print, options, strict: as :func:`ketapub.build`.
+        jobs: worker processes kept warm; 1 renders in this process.
+        interval: seconds between polls of the source and templates.
+        settle: a change is built once the files stayed unchanged this long (editors save
+            in several writes).
+        report: where terminal lines go (problems, what each rebuild did).
+    """
+
+    def __init__(self, source: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                 as_of: AsOf = None, formats: Sequence[str] | None = None,
+                 templates: Sequence[str] = (), brands: Sequence[str] = (),
+                 large_print: bool = False, options: Any = None, strict: bool = False,
+                 jobs: int | None = None, interval: float = 0.1, settle: float = 0.05,
+                 report: Report = print):
+        self.source, self.out = Path(source), Path(out)
+        self.as_of, self.formats, self.templates = as_of, formats, tuple(templates)
+        self.brands, self.large_print, self.options = tuple(brands), large_print, options
+        self.strict, self.interval, self.settle, self.report = strict, interval, settle, report
+        self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.broadcast = Broadcast()
+        self.series: Series | None = None
+        self.server: FeedServer | None = None
+        self.pool: ProcessPoolExecutor | None = None
+        self._names: list[str] | None = None
+        self._template_roots = [Path(t) for t in self.templates] + [builtin_templates_dir()]
+        self._seen = (signature([self.source]), signature(self._template_roots))
+
+    # --- what the preview server asks -----------------------------------------------------
+    def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """WSGI: the preview at ``/``, its events, else the output folder as ``serve``
+        serves it (feeds live, manifest files only)."""
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path in ("/", EVENTS_PATH) and method not in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"),
+                                                      ("Content-Length", "0")])
+            return []
+        if path == EVENTS_PATH:
+            start_response("200 OK", [("Content-Type", "text/event-stream"),
+                                      ("Cache-Control", "no-store"),
+                                      ("X-Accel-Buffering", "no")])
+            return [] if method == "HEAD" else event_stream(self.broadcast)
+        if path == "/":
+            _, state = self.broadcast.current()
+            title = self.series.title if self.series is not None else str(self.source)
+            body = page(self.out, title, state)
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                      ("Content-Length", str(len(body))),
+                                      ("Cache-Control", "no-store"),
+                                      ("X-Content-Type-Options", "nosniff")])
+            return [] if method == "HEAD" else [body]
+        if self.server is None:
+            body = b"no build yet\n"
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"),
+                                             ("Content-Length", str(len(body)))])
+            return [body]
+        return self.server(environ, start_response)
+
+    # --- the loop -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Warm the worker pool, then the first build (it may fail: the overlay says why)."""
+        broken: list[PluginError] = []
+        names = [r.name for r in select_renderers(self.formats, strict=self.strict,
+                                                  skipped=broken)]
+        for plugin in broken:
+            self.report(f"ketapub: warning: {plugin}; watching without it")
+        self._names = names
+        if self.workers > 1 and LAYOUT & set(names):
+            self.pool = warm_pool(self.workers)
+        self.rebuild()
+
+    def changed(self) -> tuple[bool, bool] | None:
+        """(source changed, templates changed) once files changed and then stayed as they
+        are for ``settle`` seconds; None when nothing changed."""
+        now = (signature([self.source]), signature(self._template_roots))
+        if now == self._seen:
+            return None
+        while True:  # a burst of saves: wait until it is over
+            time.sleep(self.settle)
+            later = (signature([self.source]), signature(self._template_roots))
+            if later == now:
+                break
+            now = later
+        before, self._seen = self._seen, now
+        return now[0] != before[0], now[1] != before[1]
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Poll and rebuild until ``stop`` is set (or Ctrl-C / SIGTERM)."""
+        while stop is None or not stop.is_set():
+            found = self.changed()
+            if found is None:
+                time.sleep(self.interval)
+                continue
+            self.rebuild(templates=found[1])
+
+    def close(self) -> None:
+        """End the preview streams and the worker processes (also mid-build)."""
+        self.broadcast.close()
+        if self.pool is not None:
+            execute._stop_workers(self.pool)
+            self.pool = None
+
+    # --- one rebuild ----------------------------------------------------------------------
+    def _fail(self, problems: Sequence[str], started: float) -> None:
+        for line in problems:
+            self.report(line)
+        self.report(f"ketapub watch: rebuild failed ({len(problems)} problem"
+                    f"{'' if len(problems) == 1 else 's'}); the preview keeps the last good "
+                    f"build ({time.perf_counter() - started:.2f} s)")
+        _, state = self.broadcast.current()
+        self.broadcast.publish(State(state.build, tuple(problems)))
+
+    def _renew_templates(self) -> None:
+        """Templates changed: Jinja environments are cached per process (in this one and in
+        every worker), so drop this process's and start fresh workers."""
+        templating.environment.cache_clear()
+        if self.pool is not None:
+            execute._stop_workers(self.pool)
+            self.pool = warm_pool(self.workers)
+
+    def phases(self, series: Series, names: Sequence[str]) -> list[list[str]]:
+        """Renderers in two phases: those that wait for no page layout, then the layout
+        renderers and every renderer whose jobs depend on their files."""
+        late = set(names) & LAYOUT
+        if not late or late == set(names):
+            return [list(names)]
+        setup = resolve(series, formats=list(names), as_of=self.as_of, registry=None,
+                        strict=self.strict, budget=None, **self._build_options())
+        planned, _ = plan_build(setup)
+        owner = {j.path: j.renderer for j in planned}
+        grew = True
+        while grew:  # what depends on a late file is late too
+            more = {j.renderer for j in planned
+                    if any(owner.get(d) in late for d in j.depends_on)}
+            grew = not more <= late
+            late |= more
+        return [p for p in ([n for n in names if n not in late],
+                            [n for n in names if n in late]) if p]
+
+    def _build_options(self) -> dict[str, Any]:
+        return {"templates": self.templates, "brands": self.brands,
+                "large_print": self.large_print, "options": self.options}
+
+    def _build(self, series: Series, names: Sequence[str], pool: Executor | None) -> Any:
+        return build(series, self.out, formats=list(names), as_of=self.as_of,
+                     executor=pool, jobs=1, strict=self.strict, **self._build_options())
+
+    def rebuild(self, *, templates: bool = False) -> None:
+        """Load the source and build what changed, publishing each phase as it lands."""
+        started = time.perf_counter()
+        names = self._names or []
+        try:
+            if templates:
+                self._renew_templates()
+            series = load(self.source, strict=self.strict)
+            phases = self.phases(series, names)
+        except SourceError as exc:
+            self._fail([str(d) for d in exc.diagnostics], started)
+            return
+        except KetapubError as exc:
+            self._fail([str(exc)], started)
+            return
+        for warning in series.warnings:
+            self.report(str(warning))
+        _, before = self.broadcast.current()
+        number, rendered, published = before.build, 0, False
+        for i, phase in enumerate(phases):
+            try:
+                result = self._build(series, phase, self.pool)
+            except BuildError as exc:
+                self._fail([str(e) for e in exc.result.errors], started)
+                return
+            except KetapubError as exc:
+                self._fail([str(exc)], started)
+                return
+            self._serve(series)
+            rendered += len(result.rendered)
+            if result.rendered or result.removed:
+                number += 1
+                pending = tuple(n for p in phases[i + 1:] for n in p)
+                self.broadcast.publish(State(number, (), len(result.rendered), pending))
+                published = True
+        if not published and (before.problems or not before.build):
+            # fixed back to what was built, or the first build found it all built
+            self.broadcast.publish(State(number + 1, (), 0))
+        self.series = series
+        self.report(f"ketapub watch: {rendered} rendered in "
+                    f"{time.perf_counter() - started:.2f} s")
+
+    def _serve(self, series: Series) -> None:
+        """Serve the new build: the feeds of ``serve`` evaluate the new series."""
+        if self.server is None:
+            clock = None
+            if self.as_of is not None:
+                from ketapub.schedule import resolve_as_of
+
+                fixed: datetime = resolve_as_of(self.as_of, series.tz)
+                clock = lambda: fixed  # noqa: E731 - the preview shows the build's instant
+            self.server = make_app(series, self.out, clock=clock, templates=self.templates,
+                                   reload_interval=None)
+        else:
+            self.server.series = series
+
+
+def serve_watch(watcher: Watcher, host: str, port: int, threads: int,
+                ready: Callable[[str], None]) -> None:
+    """Run ``watcher`` with its preview served by waitress until Ctrl-C or SIGTERM; the
+    workers and the server are stopped on the way out."""
+    import waitress
+
+    try:
+        watcher.start()
+        server = waitress.create_server(watcher.app, host=host, port=port, threads=threads,
+                                        ident="ketapub")
+        shown = f"[{host}]" if ":" in host else host
+        thread = threading.Thread(target=server.run, name="ketapub-preview", daemon=True)
+        thread.start()
+        try:
+            ready(f"http://{shown}:{server.effective_port}/")
+            watcher.run()
+        finally:  # end the event streams, let the request threads finish, stop serving;
+            # the server's socket loop is a daemon thread that ends with the process
+            watcher.broadcast.close()
+            server.task_dispatcher.shutdown(timeout=5)
+    finally:
+        watcher.close()
+
+
+__all__ = ["Watcher", "serve_watch", "signature", "warm_pool"]
