@@ -25,6 +25,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 
 import ketapub
+from ketapub.watch import Watcher
 from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
 from ketapub.watch_preview import epub_spine, page
 from tests.conftest import CONTENT, ROOT
@@ -79,10 +80,10 @@ class Events:
 class Watch:
     """A ``ketapub watch`` process; ``log`` collects what it prints."""
 
-    def __init__(self, src: Path, out: Path):
+    def __init__(self, src: Path, out: Path, templates: Path):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ketapub.cli", "watch", str(src), "-o", str(out),
-             "--as-of", AS_OF, "--port", "0", "--jobs", "2"],
+             "--as-of", AS_OF, "--port", "0", "--jobs", "2", "--templates", str(templates)],
             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
             env={**os.environ, "COLUMNS": "200"})
         self.log: list[str] = []
@@ -110,6 +111,13 @@ class Watch:
             conn.close()
 
 
+def _footer(templates: Path, mark: str) -> None:
+    """A user template of the fragments that adds ``mark`` to their footer."""
+    (templates / "html" / "part.html").write_text(
+        '{% extends "ketapub:html/part.html" %}{% block footer_extra %}'
+        f'<p>Template {mark}</p>{{% endblock %}}', "utf-8")
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
@@ -118,11 +126,13 @@ def tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def watching(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("watch")
-    src, out = base / "src", base / "out"
+    src, out, templates = base / "src", base / "out", base / "templates"
     shutil.copytree(CONTENT, src)
-    watch = Watch(src, out)
+    (templates / "html").mkdir(parents=True)
+    _footer(templates, "v1")
+    watch = Watch(src, out, templates)
     try:
-        yield watch, src, out
+        yield watch, src, out, templates
     finally:
         if watch.proc.poll() is None:
             watch.proc.kill()
@@ -130,8 +140,8 @@ def watching(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_sigterm(
-        watching: tuple[Watch, Path, Path], tmp_path: Path) -> None:
-    watch, src, out = watching
+        watching: tuple[Watch, Path, Path, Path], tmp_path: Path) -> None:
+    watch, src, out, templates = watching
     # the preview at / shows every output: fragments, embedded PDFs, the EPUB's spine, feeds
     status, body = watch.get("/")
     html = body.decode("utf-8")
@@ -171,12 +181,18 @@ def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_si
                for line in watch.log)
 
     # the two phases wrote exactly what one build of the edited source writes
-    clean = ketapub.build(src, tmp_path / "clean", as_of=AS_OF, jobs=2)
+    clean = ketapub.build(src, tmp_path / "clean", as_of=AS_OF, jobs=2, templates=[templates])
     assert clean.ok
     assert tree(out) == tree(tmp_path / "clean")
     # the reloading script lives in the preview page only, never in an output file
     for path, data in tree(out).items():
         assert b"EventSource" not in data and EVENTS_PATH.encode() not in data, path
+
+    # a template edit: the warm process and its workers drop their cached templates
+    assert b"Template v1" in watch.get("/" + FRAGMENT)[1]
+    _footer(templates, "v2")
+    events.until("reload", pending=[])
+    assert b"Template v2" in watch.get("/" + FRAGMENT)[1]
 
     # broken YAML: an error event, the terminal and the overlay say path:line:column
     series = src / "series.yaml"
@@ -216,7 +232,7 @@ def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_si
     time.sleep(0.2)
     assert watch.log[-1] == "ketapub watch: stopped"
     assert not any("Traceback" in line for line in watch.log), watch.log
-    assert sorted(p.name for p in out.parent.iterdir()) == ["out", "src"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out", "src", "templates"]
 
 
 def _children(pid: int) -> list[int]:
@@ -265,3 +281,32 @@ def test_event_stream_sends_state_on_connect_each_change_and_ends_on_close() -> 
     assert next(stream).startswith(b'event: reload\ndata: {"build": 4,')
     broadcast.close()
     assert list(stream) == []
+
+
+def test_in_process_watcher_picks_up_template_edits_and_orders_phases(tmp_path: Path) -> None:
+    """With ``--jobs 1`` everything renders in the watching process, whose Jinja
+    environments are cached: a template edit must still show in the next rebuild."""
+    src, out, templates = tmp_path / "src", tmp_path / "out", tmp_path / "templates"
+    shutil.copytree(CONTENT, src)
+    (templates / "html").mkdir(parents=True)
+    _footer(templates, "v1")
+    lines: list[str] = []
+    watcher = Watcher(src, out, as_of=AS_OF, formats=["html"], templates=[str(templates)],
+                      jobs=1, report=lines.append)
+    try:
+        watcher.start()
+        assert watcher.pool is None and b"Template v1" in (out / FRAGMENT).read_bytes()
+        assert watcher.changed() is None
+        _footer(templates, "v2")
+        assert watcher.changed() == (False, True)
+        watcher.rebuild(templates=True)
+        assert b"Template v2" in (out / FRAGMENT).read_bytes()
+        assert watcher.broadcast.current()[1].build == 2
+        # the feeds list the handouts as enclosures: they wait for the PDFs
+        assert watcher.series is not None
+        assert watcher.phases(watcher.series, ["pdf", "rss", "html", "jsonfeed", "epub"]) == [
+            ["html", "jsonfeed", "epub"], ["pdf", "rss"]]
+    finally:
+        watcher.close()
+    assert lines and all(re.fullmatch(r"ketapub watch: \d+ rendered in [\d.]+ s", x)
+                         for x in lines)
