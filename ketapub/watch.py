@@ -46,14 +46,20 @@ Signature = tuple[tuple[str, int, int], ...]
 Report = Callable[[str], None]
 
 
-def signature(roots: Sequence[Path]) -> Signature:
+def signature(roots: Sequence[Path], skip: Path | None = None) -> Signature:
     """Path, modification time and size of every file under ``roots``, sorted: cheap to
-    take ten times a second, and any save changes it."""
+    take ten times a second, and any save changes it. Hidden files and folders (an
+    editor's swap files, the build's staging folders) and the folder ``skip`` (the output,
+    when it lies inside the source) are left out: writing them is no edit."""
+    skipped = os.path.realpath(skip) if skip is not None else None
     found = []
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                 and os.path.realpath(os.path.join(dirpath, d)) != skipped)
             for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
                 path = os.path.join(dirpath, name)
                 try:
                     st = os.stat(path)
@@ -118,7 +124,7 @@ class Watcher:
         self.pool: ProcessPoolExecutor | None = None
         self._names: list[str] | None = None
         self._template_roots = [Path(t) for t in self.templates] + [builtin_templates_dir()]
-        self._seen = (signature([self.source]), signature(self._template_roots))
+        self._seen = self._signatures()
 
     # --- what the preview server asks -----------------------------------------------------
     def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -164,15 +170,19 @@ class Watcher:
             self.pool = warm_pool(self.workers)
         self.rebuild()
 
+    def _signatures(self) -> tuple[Signature, Signature]:
+        return (signature([self.source], skip=self.out),
+                signature(self._template_roots, skip=self.out))
+
     def changed(self) -> tuple[bool, bool] | None:
         """(source changed, templates changed) once files changed and then stayed as they
         are for ``settle`` seconds; None when nothing changed."""
-        now = (signature([self.source]), signature(self._template_roots))
+        now = self._signatures()
         if now == self._seen:
             return None
         while True:  # a burst of saves: wait until it is over
             time.sleep(self.settle)
-            later = (signature([self.source]), signature(self._template_roots))
+            later = self._signatures()
             if later == now:
                 break
             now = later

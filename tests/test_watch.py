@@ -25,7 +25,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 
 import ketapub
-from ketapub.watch import Watcher
+from ketapub.watch import Watcher, signature
 from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
 from ketapub.watch_preview import epub_spine, page
 from tests.conftest import CONTENT, ROOT
@@ -310,3 +310,22 @@ def test_in_process_watcher_picks_up_template_edits_and_orders_phases(tmp_path: 
         watcher.close()
     assert lines and all(re.fullmatch(r"ketapub watch: \d+ rendered in [\d.]+ s", x)
                          for x in lines)
+
+
+def test_signature_changes_with_a_save_but_not_with_swap_files_or_the_output(
+        tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "parts").mkdir(parents=True)
+    part = src / "parts" / "01-one.md"
+    part.write_text("one", "utf-8")
+    out = src / "output"  # an output folder inside the source is no edit when written
+    out.mkdir()
+    before = signature([src], skip=out)
+    (src / "parts" / ".01-one.md.swp").write_text("swap", "utf-8")
+    (src / ".hidden").mkdir()
+    (src / ".hidden" / "x.md").write_text("x", "utf-8")
+    (out / "manifest.json").write_text("{}", "utf-8")
+    assert signature([src], skip=out) == before
+    assert signature([src]) != before  # not skipped: the output's files count
+    part.write_text("two", "utf-8")
+    assert signature([src], skip=out) != before
