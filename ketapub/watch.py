@@ -251,33 +251,37 @@ class Watcher:
                      executor=pool, jobs=1, strict=self.strict, **self._build_options())
 
     def rebuild(self, *, templates: bool = False) -> None:
-        """Load the source and build what changed, publishing each phase as it lands."""
+        """Load the source and build what changed, publishing each phase as it lands; a
+        failure is reported and published instead, and the last good build stays."""
         started = time.perf_counter()
-        names = self._names or []
         try:
             if templates:
                 self._renew_templates()
             series = load(self.source, strict=self.strict)
-            phases = self.phases(series, names)
+            phases = self.phases(series, self._names or [])
+            for warning in series.warnings:
+                self.report(str(warning))
+            rendered = self._land(series, phases)
+        except BuildError as exc:
+            self._fail([str(e) for e in exc.result.errors], started)
+            return
         except SourceError as exc:
             self._fail([str(d) for d in exc.diagnostics], started)
             return
         except KetapubError as exc:
             self._fail([str(exc)], started)
             return
-        for warning in series.warnings:
-            self.report(str(warning))
+        self.series = series
+        self.report(f"ketapub watch: {rendered} rendered in "
+                    f"{time.perf_counter() - started:.2f} s")
+
+    def _land(self, series: Series, phases: Sequence[Sequence[str]]) -> int:
+        """Build ``phases`` one after the other; each that changed a file is published
+        (the preview reloads). Returns how many artifacts were rendered."""
         _, before = self.broadcast.current()
         number, rendered, published = before.build, 0, False
         for i, phase in enumerate(phases):
-            try:
-                result = self._build(series, phase, self.pool)
-            except BuildError as exc:
-                self._fail([str(e) for e in exc.result.errors], started)
-                return
-            except KetapubError as exc:
-                self._fail([str(exc)], started)
-                return
+            result = self._build(series, phase, self.pool)
             self._serve(series)
             rendered += len(result.rendered)
             if result.rendered or result.removed:
@@ -288,9 +292,7 @@ class Watcher:
         if not published and (before.problems or not before.build):
             # fixed back to what was built, or the first build found it all built
             self.broadcast.publish(State(number + 1, (), 0))
-        self.series = series
-        self.report(f"ketapub watch: {rendered} rendered in "
-                    f"{time.perf_counter() - started:.2f} s")
+        return rendered
 
     def _serve(self, series: Series) -> None:
         """Serve the new build: the feeds of ``serve`` evaluate the new series."""
