@@ -6,9 +6,10 @@ imported WeasyPrint and hold their font configuration, and the output folder wit
 manifest, so a rebuild renders only the artifacts whose input hash changed (the incremental
 build of ``ketapub.build``). It polls the source and the template folders (names, sizes,
 modification times: no extra dependency), waits until a burst of saves is over, then
-rebuilds in two phases: first every renderer that does not wait for PDF layout (fragments,
-ebook, plain text ...), which lands and reloads the preview at once, then the PDFs and what
-depends on them (the feeds list the handouts as enclosures). Both phases together write
+rebuilds in phases, each landing and reloading the preview as soon as it is done: the HTML
+fragments, which the editor looks at first; the other renderers that lay out no pages
+(ebook, calendar, text editions), in this process; then, in the workers, the PDFs and what
+depends on them (the feeds list the handouts as enclosures). The phases together write
 exactly what one build of everything writes.
 
 A source that no longer loads, or a render that fails, is printed as ``path:line:column:
@@ -40,7 +41,10 @@ from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
 from ketapub.watch_preview import page
 
 LAYOUT = frozenset({"pdf"})
-"""Renderers that lay out pages (seconds per artifact): they run in the second phase."""
+"""Renderers that lay out pages (seconds per artifact): they run last, in the warm workers."""
+FIRST = frozenset({"html"})
+"""The fragments: the preview shows them first, so they land (and the preview reloads)
+before anything else is rendered."""
 
 Signature = tuple[tuple[str, int, int], ...]
 Report = Callable[[str], None]
@@ -224,23 +228,25 @@ class Watcher:
             self.pool = warm_pool(self.workers)
 
     def phases(self, series: Series, names: Sequence[str]) -> list[list[str]]:
-        """Renderers in two phases: those that wait for no page layout, then the layout
-        renderers and every renderer whose jobs depend on their files."""
-        late = set(names) & LAYOUT
-        if not late or late == set(names):
-            return [list(names)]
-        setup = resolve(series, formats=list(names), as_of=self.as_of, registry=None,
-                        strict=self.strict, budget=None, **self._build_options())
-        planned, _ = plan_build(setup)
-        owner = {j.path: j.renderer for j in planned}
-        grew = True
-        while grew:  # what depends on a late file is late too
-            more = {j.renderer for j in planned
-                    if any(owner.get(d) in late for d in j.depends_on)}
-            grew = not more <= late
-            late |= more
-        return [p for p in ([n for n in names if n not in late],
-                            [n for n in names if n in late]) if p]
+        """Renderers in up to three phases: the fragments (what the preview shows first),
+        the other renderers that wait for no page layout, then the layout renderers. A
+        renderer whose jobs depend on files of a later phase moves to that phase (the
+        feeds list the handouts)."""
+        rank = {n: 0 if n in FIRST else 2 if n in LAYOUT else 1 for n in names}
+        if len(set(rank.values())) > 1:
+            setup = resolve(series, formats=list(names), as_of=self.as_of, registry=None,
+                            strict=self.strict, budget=None, **self._build_options())
+            planned, _ = plan_build(setup)
+            owner = {j.path: j.renderer for j in planned}
+            moved = True
+            while moved:
+                moved = False
+                for job in planned:
+                    after = max((rank[owner[d]] for d in job.depends_on if d in owner),
+                                default=0)
+                    if after > rank[job.renderer]:
+                        rank[job.renderer], moved = after, True
+        return [p for p in ([n for n in names if rank[n] == r] for r in range(3)) if p]
 
     def _build_options(self) -> dict[str, Any]:
         return {"templates": self.templates, "brands": self.brands,
@@ -281,7 +287,8 @@ class Watcher:
         _, before = self.broadcast.current()
         number, rendered, published = before.build, 0, False
         for i, phase in enumerate(phases):
-            result = self._build(series, phase, self.pool)
+            # a hand-off to a worker costs more than rendering text here
+            result = self._build(series, phase, self.pool if LAYOUT & set(phase) else None)
             self._serve(series)
             rendered += len(result.rendered)
             if result.rendered or result.removed:

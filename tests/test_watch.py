@@ -166,14 +166,17 @@ def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_si
     name, state = events.next()
     reloaded = time.monotonic() - edited
     assert name == "reload" and state["build"] == first + 1, (name, state)
-    assert state["pending"] == ["atom", "pdf", "rss"]  # feeds list the handouts: after them
+    # the fragments first; the feeds list the handouts, so they come with the PDFs
+    assert state["pending"] == ["epub", "ics", "jsonfeed", "md", "txt", "atom", "pdf", "rss"]
     status, fragment = watch.get("/" + FRAGMENT)
     assert status == 200 and SENTENCE.encode() in fragment
     assert SENTENCE in watch.get("/")[1].decode("utf-8")
     print(f"edit -> reload event {reloaded:.2f} s, fragment served "
           f"{time.monotonic() - edited:.2f} s")
     name, state = events.next()
-    assert name == "reload" and state["pending"] == [] and state["build"] == first + 2
+    assert name == "reload" and state["pending"] == ["atom", "pdf", "rss"], (name, state)
+    name, state = events.next()
+    assert name == "reload" and state["pending"] == [] and state["build"] == first + 3
     pdf = out / HANDOUT
     text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "added this sentence" in re.sub(r"\s+", " ", text)
@@ -305,7 +308,9 @@ def test_in_process_watcher_picks_up_template_edits_and_orders_phases(tmp_path: 
         # the feeds list the handouts as enclosures: they wait for the PDFs
         assert watcher.series is not None
         assert watcher.phases(watcher.series, ["pdf", "rss", "html", "jsonfeed", "epub"]) == [
-            ["html", "jsonfeed", "epub"], ["pdf", "rss"]]
+            ["html"], ["jsonfeed", "epub"], ["pdf", "rss"]]
+        assert watcher.phases(watcher.series, ["epub", "html"]) == [["html"], ["epub"]]
+        assert watcher.phases(watcher.series, ["rss", "atom"]) == [["rss", "atom"]]
     finally:
         watcher.close()
     assert lines and all(re.fullmatch(r"ketapub watch: \d+ rendered in [\d.]+ s", x)
