@@ -38,7 +38,7 @@ from ketapub.render.builtin import builtin_templates_dir
 from ketapub.schedule import AsOf
 from ketapub.serve import FeedServer, make_app
 from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
-from ketapub.watch_preview import page
+from ketapub.watch_preview import CSP, page
 
 LAYOUT = frozenset({"pdf"})
 """Renderers that lay out pages (seconds per artifact): they run last, in the warm workers."""
@@ -152,6 +152,7 @@ class Watcher:
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
                                       ("Content-Length", str(len(body))),
                                       ("Cache-Control", "no-store"),
+                                      ("Content-Security-Policy", CSP),
                                       ("X-Content-Type-Options", "nosniff")])
             return [] if method == "HEAD" else [body]
         if self.server is None:

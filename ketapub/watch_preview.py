@@ -12,6 +12,8 @@ the error overlay; it is made per request and never written to the output folder
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import posixpath
@@ -59,6 +61,14 @@ SCRIPT = Markup("""<script>
   }
 })();
 </script>""".replace("EVENTS_URL", json.dumps(EVENTS_PATH)))
+
+_SCRIPT_BODY = SCRIPT.removeprefix("<script>").removesuffix("</script>")
+CSP = ("default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'sha256-" + base64.b64encode(hashlib.sha256(
+           _SCRIPT_BODY.encode("utf-8")).digest()).decode("ascii") + "'; "
+       "object-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+"""The preview's Content-Security-Policy: the reloading script above runs, no other script
+does, whatever a fragment or a user's template holds."""
 
 STYLE = Markup("""<style>
   body { margin: 0 auto; max-width: 60rem; padding: 1rem; font-family: system-ui, sans-serif; }

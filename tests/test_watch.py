@@ -22,19 +22,23 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from playwright.sync_api import Page, sync_playwright
 from pypdf import PdfReader
 
 import ketapub
 from ketapub.watch import Watcher, signature
 from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
-from ketapub.watch_preview import epub_spine, page
+from ketapub.watch_preview import CSP, epub_spine, page
 from tests.conftest import CONTENT, ROOT
+from tests.tools import chromium
 
 AS_OF = "2025-08-20T00:00:00-04:00"  # parts 1 and 2 of the example are out
 PART = "parts/02-treatment-resistant-depression.md"
 FRAGMENT = "html/treatment-resistant-depression.html"
 HANDOUT = "pdf/02-treatment-resistant-depression.pdf"
 SENTENCE = "Watching, an editor added this sentence."
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 class Events:
@@ -154,6 +158,28 @@ def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_si
     assert "Ketamine for treatment-resistant depression" in html
     assert EVENTS_PATH in html and "EventSource" in html
     assert SENTENCE not in html
+    conn = http.client.HTTPConnection("127.0.0.1", watch.port, timeout=60)
+    conn.request("HEAD", "/")
+    assert conn.getresponse().getheader("Content-Security-Policy") == CSP
+    conn.close()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            _scenario(watch, src, out, templates, tmp_path, browser.new_page())
+        finally:
+            browser.close()
+
+
+def _scenario(watch: Watch, src: Path, out: Path, templates: Path, tmp_path: Path,
+              tab: Page) -> None:
+    # the preview in a browser: its script runs under the page's Content-Security-Policy
+    blocked: list[str] = []
+    tab.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text
+           else None)
+    tab.goto(f"http://127.0.0.1:{watch.port}/")
+    overlay = tab.locator("#ketapub-overlay")
+    assert overlay.is_hidden()
 
     # an edit: a reload event, then the new text is served, first as HTML, then in the PDF
     events = Events(watch.port)
@@ -171,6 +197,9 @@ def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_si
     status, fragment = watch.get("/" + FRAGMENT)
     assert status == 200 and SENTENCE.encode() in fragment
     assert SENTENCE in watch.get("/")[1].decode("utf-8")
+    # the page in the browser reloaded itself
+    tab.wait_for_function(f"document.body.innerText.includes({json.dumps(SENTENCE)})",
+                          timeout=60_000)
     print(f"edit -> reload event {reloaded:.2f} s, fragment served "
           f"{time.monotonic() - edited:.2f} s")
     name, state = events.next()
@@ -211,15 +240,19 @@ def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_si
     while not all(p in watch.log for p in problems) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(p in watch.log for p in problems), watch.log
-    overlay = watch.get("/")[1].decode("utf-8")
-    assert '<div id="ketapub-overlay" role="alert"><h2>' in overlay
-    assert where.search(overlay)
+    shown = watch.get("/")[1].decode("utf-8")
+    assert '<div id="ketapub-overlay" role="alert"><h2>' in shown
+    assert where.search(shown)
     assert watch.get("/" + FRAGMENT)[0] == 200  # the last good build is still served
+    overlay.wait_for(state="visible", timeout=60_000)  # shown by the script, as text
+    assert overlay.locator("pre").inner_text().splitlines() == problems
 
     # fixed: the overlay goes with the next reload
     series.write_text(good, "utf-8")
     name, state = events.until("reload", problems=[])
     assert '<div id="ketapub-overlay" role="alert" hidden>' in watch.get("/")[1].decode()
+    overlay.wait_for(state="hidden", timeout=60_000)
+    assert blocked == []
 
     # SIGTERM: the stream ends, the process exits 0 and leaves no worker or spool behind
     children = _children(watch.proc.pid)
