@@ -193,7 +193,7 @@ def _scenario(watch: Watch, src: Path, out: Path, templates: Path, tmp_path: Pat
     reloaded = time.monotonic() - edited
     assert name == "reload" and state["build"] == first + 1, (name, state)
     # the fragments first; the feeds list the handouts, so they come with the PDFs
-    assert state["pending"] == ["epub", "ics", "jsonfeed", "md", "txt", "atom", "pdf", "rss"]
+    assert state["pending"] == ["epub", "ics", "md", "txt", "atom", "jsonfeed", "pdf", "rss"]
     status, fragment = watch.get("/" + FRAGMENT)
     assert status == 200 and SENTENCE.encode() in fragment
     assert SENTENCE in watch.get("/")[1].decode("utf-8")
@@ -203,7 +203,8 @@ def _scenario(watch: Watch, src: Path, out: Path, templates: Path, tmp_path: Pat
     print(f"edit -> reload event {reloaded:.2f} s, fragment served "
           f"{time.monotonic() - edited:.2f} s")
     name, state = events.next()
-    assert name == "reload" and state["pending"] == ["atom", "pdf", "rss"], (name, state)
+    assert name == "reload" and state["pending"] == ["atom", "jsonfeed", "pdf", "rss"], (
+        name, state)
     name, state = events.next()
     assert name == "reload" and state["pending"] == [] and state["build"] == first + 3
     pdf = out / HANDOUT
@@ -338,10 +339,10 @@ def test_in_process_watcher_picks_up_template_edits_and_orders_phases(tmp_path: 
         watcher.rebuild(templates=True)
         assert b"Template v2" in (out / FRAGMENT).read_bytes()
         assert watcher.broadcast.current()[1].build == 2
-        # the feeds list the handouts as enclosures: they wait for the PDFs
+        # the feeds attach the handouts as enclosures: they wait for the PDFs
         assert watcher.series is not None
         assert watcher.phases(watcher.series, ["pdf", "rss", "html", "jsonfeed", "epub"]) == [
-            ["html"], ["jsonfeed", "epub"], ["pdf", "rss"]]
+            ["html"], ["epub"], ["pdf", "rss", "jsonfeed"]]
         assert watcher.phases(watcher.series, ["epub", "html"]) == [["html"], ["epub"]]
         assert watcher.phases(watcher.series, ["rss", "atom"]) == [["rss", "atom"]]
     finally:
