@@ -34,6 +34,7 @@ from ketapub.errors import KetapubError, PluginError, SourceError
 from ketapub.load import load
 from ketapub.model import Series
 from ketapub.render import templating
+from ketapub.render.base import Job
 from ketapub.render.builtin import builtin_templates_dir
 from ketapub.schedule import AsOf
 from ketapub.serve import FeedServer, make_app
@@ -94,6 +95,18 @@ def warm_pool(workers: int) -> ProcessPoolExecutor:
     for future in [pool.submit(_ping) for _ in range(workers)]:
         future.result()
     return pool
+
+
+def _later_with_dependencies(planned: Sequence[Job], rank: dict[str, int]) -> None:
+    """Move each renderer to the phase of the latest renderer whose files its jobs use."""
+    owner = {j.path: j.renderer for j in planned}
+    moved = True
+    while moved:
+        moved = False
+        for job in planned:
+            after = max((rank[owner[d]] for d in job.depends_on if d in owner), default=0)
+            if after > rank[job.renderer]:
+                rank[job.renderer], moved = after, True
 
 
 class Watcher:
@@ -237,16 +250,7 @@ class Watcher:
         if len(set(rank.values())) > 1:
             setup = resolve(series, formats=list(names), as_of=self.as_of, registry=None,
                             strict=self.strict, budget=None, **self._build_options())
-            planned, _ = plan_build(setup)
-            owner = {j.path: j.renderer for j in planned}
-            moved = True
-            while moved:
-                moved = False
-                for job in planned:
-                    after = max((rank[owner[d]] for d in job.depends_on if d in owner),
-                                default=0)
-                    if after > rank[job.renderer]:
-                        rank[job.renderer], moved = after, True
+            _later_with_dependencies(plan_build(setup)[0], rank)
         return [p for p in ([n for n in names if rank[n] == r] for r in range(3)) if p]
 
     def _build_options(self) -> dict[str, Any]:
