@@ -292,8 +292,12 @@ class Watcher:
         _, before = self.broadcast.current()
         number, rendered, published = before.build, 0, False
         for i, phase in enumerate(phases):
+            # the earlier phases' renderers come along (their files are unchanged, so kept):
+            # a renderer that reads their files (the API lists the fragment's size) sees them
+            # as one full build does
+            names = [n for p in phases[:i + 1] for n in p]
             # a hand-off to a worker costs more than rendering text here
-            result = self._build(series, phase, self.pool if LAYOUT & set(phase) else None)
+            result = self._build(series, names, self.pool if LAYOUT & set(phase) else None)
             self._serve(series)
             rendered += len(result.rendered)
             if result.rendered or result.removed:
