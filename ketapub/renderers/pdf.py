@@ -76,6 +76,14 @@ class PdfRenderer(Renderer[PdfOptions]):
         from ketapub.renderers import pdf_engine, pdf_html
 
         large = job.variant in (LARGE_PRINT, PRINT_SHOP_LARGE)
+        if job.kind in ("booklet", "imposed") and job.variant not in (PRINT_SHOP,
+                                                                      PRINT_SHOP_LARGE):
+            data = self._assembled_booklet(job, ctx, large)
+            if job.kind == "imposed":
+                from ketapub.renderers import pdf_impose
+
+                data = pdf_impose.impose(data)
+            return Artifact(job.path, data, "application/pdf", self.name)
         if job.kind in ("booklet", "imposed"):
             doc = pdf_html.booklet(self, ctx, large)
         elif job.kind == "handout" and job.part is not None:
@@ -105,6 +113,20 @@ class PdfRenderer(Renderer[PdfOptions]):
 
             data = pdf_impose.impose(data)
         return Artifact(job.path, data, "application/pdf", self.name)
+
+    def _assembled_booklet(self, job: Job, ctx: RenderContext, large: bool) -> bytes:
+        """The booklet joined from parts laid out once each (``pdf_booklet``)."""
+        from ketapub.renderers import pdf_assemble, pdf_booklet
+
+        try:
+            return pdf_booklet.render(self, ctx, large)[0]
+        except RenderError:
+            raise
+        except pdf_assemble.AssembleError as exc:
+            raise RenderError(job.path, f"cannot assemble the booklet: {exc}") from None
+        except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
+            raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
+                              f"{type(exc).__name__}: {exc}") from None
 
 
 def _shop(path: str) -> str:

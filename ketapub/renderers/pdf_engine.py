@@ -84,6 +84,12 @@ def _display_title(document: Any, pdf: Any) -> None:
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
 
 
+def _page_name(page: Any) -> str:
+    """The CSS page type a WeasyPrint page was laid out as ("" for the default)."""
+    page_type = getattr(getattr(page, "_page_box", None), "page_type", None)
+    return str(getattr(page_type, "name", None) or "")
+
+
 def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
               templates_dir: Path, print_shop: str | None = None) -> bytes:
     """Lay out ``html`` with ``css`` and return the PDF bytes. A URL the fetcher refuses
@@ -93,6 +99,14 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
     gives none (PDF/X requires both dates, and WeasyPrint would take the wall clock); the
     file then carries the 3 mm bleed and crop marks of :data:`pdf_print.CSS`, an sRGB output
     intent, and still its tags and PDF/UA-1 claim (``pdf_print.finish``)."""
+    return write_pdf_pages(html, css, assets, templates_dir, print_shop)[0]
+
+
+def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
+                    templates_dir: Path, print_shop: str | None = None,
+                    ) -> tuple[bytes, list[str]]:
+    """:func:`write_pdf`, and the name of each page's CSS page type ("" for none), which
+    an assembler needs to stamp each page as its layout would have drawn it."""
     from weasyprint import HTML
 
     from ketapub.renderers import pdf_print
@@ -112,7 +126,8 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
     doc.metadata.attachments = []
     for page in doc.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
+    names = [_page_name(page) for page in doc.pages]
     data: bytes = doc.write_pdf(pdf_variant=variant, pdf_identifier=True, attachments=None,
                                 finisher=_display_title, **extra)
     data = pdf_tags.finish(data)
-    return pdf_print.finish(data) if print_shop else data
+    return (pdf_print.finish(data) if print_shop else data), names

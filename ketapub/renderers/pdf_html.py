@@ -257,18 +257,24 @@ def _first_release(ctx: RenderContext) -> datetime | None:
     return min((p.publish_at for p in ctx.released), default=None)
 
 
-def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False) -> PdfDocument:
-    """The whole series: cover, contents with page numbers, released parts, back matter."""
+def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False,
+            only: str | int | None = None, pages: Mapping[int, int] | None = None,
+            ) -> PdfDocument:
+    """The whole series: cover, contents with page numbers, released parts, back matter.
+
+    ``only``: one piece of it, laid out alone (``"front"``: cover, contents and about; a
+    part's number: that part), with ``pages`` the first page of each part in the whole."""
     s = ctx.series
     entries = []
     for part in s.parts:
         if ctx.is_withdrawn(part):  # left out, contents too: a booklet is what is published
             continue
         released = ctx.is_released(part)
+        wanted = released and only in (None, part.part)
         entries.append({
             "part": part, "released": released,
             "body": Markup(_body(ctx, part, booklet=True, large_page=page_size(
-                renderer, ctx, None) if large else None)) if released else None,
+                renderer, ctx, None) if large else None)) if wanted else None,
             "available": None if released else ctx.available(part),
             "review": ctx.review_line(part, fallback=False) if released else None,
         })
@@ -276,7 +282,7 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False) -> PdfD
     html = renderer.render_template(
         ctx, "pdf/booklet.html", entries=entries, cover=cover,
         review=ctx.review_line(None),
-        modified=ctx.last_modified, first=_first_release(ctx),
+        modified=ctx.last_modified, first=_first_release(ctx), only=only, pages=pages,
         qr=_qr(s.base_url), qr_alt=labels(ctx)["qr_alt"].format(url=s.base_url),
         **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, None, booklet=True, large=large), _assets(ctx),

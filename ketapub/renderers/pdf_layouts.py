@@ -1,0 +1,124 @@
+"""Laid-out pieces of PDFs, kept between builds by what they were laid out from.
+
+A piece (a part of the booklet, its front matter, its page stamps) is the PDF WeasyPrint
+makes of an HTML document and a stylesheet; laid out again from the same HTML, stylesheet,
+assets, fonts and versions it gives the same bytes, so the key is the hash of all of them and
+a hit is exactly what a layout would give. An edit of part 3 then lays out part 3 again, not
+the five others.
+
+Pieces are kept in this process (a few, for a warm process) and in a folder:
+``KETAPUB_CACHE_DIR`` when set (empty: no folder), else ``$XDG_CACHE_HOME/ketapub`` or
+``~/.cache/ketapub``. The folder only ever saves time: a missing, unreadable or damaged
+entry is laid out again, the folder is pruned to the newest :data:`KEEP` entries, and
+nothing in an output depends on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+
+from ketapub.renderers import pdf_engine
+
+KEEP = 400
+"""Entries the folder keeps (a six-part series in a few variants needs a few dozen)."""
+_MEMORY = 24
+_SCHEMA = b"ketapub-layout-1"
+_memory: OrderedDict[str, tuple[bytes, list[str]]] = OrderedDict()
+
+
+def folder() -> Path | None:
+    """Where pieces are kept between processes (None: only in this process)."""
+    chosen = os.environ.get("KETAPUB_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) / "layouts" if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ketapub" / "layouts"
+
+
+def salt(assets: Mapping[str, tuple[str, bytes]]) -> str:
+    """What a layout depends on besides its HTML and CSS: the assets it may show, the
+    bundled fonts and the versions of the code that lays it out."""
+    import weasyprint
+
+    from ketapub import __version__
+    from ketapub.fonts import font_dir
+
+    digest = hashlib.sha256(_SCHEMA)
+    digest.update(f"{weasyprint.__version__}\0{__version__}\0".encode())
+    for path in sorted(assets):
+        media_type, data = assets[path]
+        digest.update(f"{path}\0{media_type}\0{len(data)}\0".encode())
+        digest.update(hashlib.sha256(data).digest())
+    from ketapub.renderers import pdf_fetch, pdf_tags
+
+    for module in (pdf_engine, pdf_fetch, pdf_tags):  # the code that makes a piece's bytes
+        digest.update(hashlib.sha256(Path(str(module.__file__)).read_bytes()).digest())
+    for font in sorted(font_dir().glob("*")):
+        digest.update(font.name.encode() + b"\0" + hashlib.sha256(font.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templates_dir: Path,
+           salted: str) -> tuple[bytes, list[str], bool]:
+    """The PDF of ``html`` with ``css``, its pages' CSS page types, and whether it was laid
+    out now (False: kept from before). ``salted``: :func:`salt` of the assets."""
+    digest = hashlib.sha256(salted.encode())
+    for text in (css, html):
+        digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+    key = digest.hexdigest()
+    hit = _memory.get(key)
+    if hit is not None:
+        _memory.move_to_end(key)
+        return hit[0], list(hit[1]), False
+    where = folder()
+    kept = _read(where / f"{key}.pdf") if where else None
+    if kept is not None:
+        _remember(key, kept)
+        return kept[0], list(kept[1]), False
+    data, names = pdf_engine.write_pdf_pages(html, css, assets, templates_dir)
+    _remember(key, (data, names))
+    if where:
+        _write(where, key, data, names)
+    return data, names, True
+
+
+def _remember(key: str, value: tuple[bytes, list[str]]) -> None:
+    _memory[key] = value
+    while len(_memory) > _MEMORY:
+        _memory.popitem(last=False)
+
+
+def _read(path: Path) -> tuple[bytes, list[str]] | None:
+    """An entry: the page types on the first line, then the PDF (None if unusable)."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head, sep, data = blob.partition(b"\n")
+    if not sep or not data.startswith(b"%PDF-") or not data.rstrip().endswith(b"%%EOF"):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept longest
+    return data, head.decode("utf-8", "replace").split(",") if head else []
+
+
+def _write(where: Path, key: str, data: bytes, names: list[str]) -> None:
+    """Store an entry atomically (another build may read it at the same time); a folder that
+    cannot be written only costs the next build this layout."""
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(",".join(names).encode("utf-8") + b"\n" + data)
+        os.replace(tmp, where / f"{key}.pdf")
+        entries = sorted(where.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return
