@@ -517,8 +517,7 @@ def _move(elem: pikepdf.Dictionary, page: pikepdf.Dictionary, base: int,
     todo = [elem]
     while todo:
         node = todo.pop()
-        if "/Pg" in node:
-            node.Pg = page
+        node.Pg = page  # all its content is on this one page
         attrs = node.get("/A")
         for attr in _items(attrs):
             if isinstance(attr, pikepdf.Dictionary) and "/BBox" in attr:
