@@ -20,6 +20,13 @@ CONTENT_AS_OF = "2025-09-01T12:00:00-04:00"
 SINK_AS_OF = "2025-06-01T00:00:00+00:00"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _layout_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Laid-out pieces of PDFs (``pdf_layouts``) are kept in this run's folder, never in
+    the user's cache."""
+    os.environ["KETAPUB_CACHE_DIR"] = str(tmp_path_factory.mktemp("layout-cache"))
+
+
 @pytest.fixture(scope="session")
 def content_series() -> ketapub.Series:
     return ketapub.load(CONTENT)

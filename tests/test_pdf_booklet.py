@@ -1,0 +1,132 @@
+"""The booklet assembled from per-part layouts (issue 19, item 2): the contents give the page
+each part really starts on, every page carries its number and running head, links between
+parts land on their target's page, an edit of one part lays out that part only, and the
+result is the same bytes whether pieces come from the cache or are laid out anew."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import CONTENT
+
+from ketapub.build import plan_build, resolve
+from ketapub.renderers import pdf_assemble, pdf_booklet, pdf_layouts
+from tools import require
+
+ALL_OUT = "2030-01-01T00:00:00+00:00"
+
+
+def _booklet(source: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
+             large: bool = False) -> tuple[bytes, int]:
+    """The assembled booklet of ``source`` with pieces kept in ``cache`` (only there: the
+    process's own memory of pieces is emptied first), and how many pieces were laid out."""
+    monkeypatch.setenv("KETAPUB_CACHE_DIR", str(cache))
+    monkeypatch.setattr(pdf_layouts, "_memory", type(pdf_layouts._memory)())
+    setup = resolve(source, formats="pdf", as_of=ALL_OUT, registry=None, strict=False,
+                    budget=None, brands=(), large_print=large, templates=(), options=None,
+                    page_size=None, heading_level=None)
+    _, ctx = plan_build(setup)
+    return pdf_booklet.render(setup.renderers[0], ctx, large)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """A clean build, a rebuild after an edit of part 3 with the pieces kept, and a clean
+    build of the edited source."""
+    root = tmp_path_factory.mktemp("booklet")
+    source = root / "src"
+    shutil.copytree(CONTENT, source)
+    with pytest.MonkeyPatch.context() as mp:
+        clean, clean_laid = _booklet(source, root / "cache", mp)
+        again, again_laid = _booklet(source, root / "cache", mp)
+        part3 = next((source / "parts").glob("03-*"))
+        text = part3.read_text(encoding="utf-8")
+        part3.write_text(text.rstrip("\n") + "\n\nOne more sentence for the edit.\n",
+                         encoding="utf-8")
+        edited, edited_laid = _booklet(source, root / "cache", mp)
+        fresh, fresh_laid = _booklet(source, root / "cache-fresh", mp)
+    path = root / "booklet.pdf"
+    path.write_bytes(clean)
+    yield {"clean": clean, "clean_laid": clean_laid, "again": again, "again_laid": again_laid,
+           "edited": edited, "edited_laid": edited_laid, "fresh": fresh,
+           "fresh_laid": fresh_laid, "path": path}
+
+
+def _pages(path: Path) -> list[str]:
+    out = subprocess.run([require("pdftotext"), "-layout", str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.split("\f")[:-1]
+
+
+def test_contents_give_the_page_each_part_starts_on(runs: dict[str, object]) -> None:
+    pages = _pages(runs["path"])  # type: ignore[arg-type]
+    for n in range(1, 7):
+        line = next(ln for ln in pages[1].splitlines() if f"Part {n} " in ln)
+        listed = int(line.split()[-1])
+        assert f"PART {n}" in pages[listed - 1], (n, listed)  # the part's label
+        assert f"PART {n}" not in pages[listed - 2], (n, listed)
+
+
+def test_every_page_but_the_cover_has_its_number_and_heads(runs: dict[str, object]) -> None:
+    pages = _pages(runs["path"])  # type: ignore[arg-type]
+    assert len(pages) == 28
+    assert "Page 1 of" not in pages[0]
+    assert [f"Page {n} of 28" in page for n, page in enumerate(pages, start=1)][1:] == \
+        [True] * 27
+    heads = [page.strip().split("\n")[0] for page in pages[2:]]  # the parts' pages
+    assert all(head.startswith("The Clinical Science of Ketamine Therapy") for head in heads)
+    assert sum("Spravato (esketamine) explained" in head for head in heads) == 4
+
+
+def test_links_between_parts_land_on_their_target(runs: dict[str, object]) -> None:
+    with pikepdf.open(runs["path"]) as pdf:  # type: ignore[arg-type]
+        dests = pdf_assemble.name_tree(pdf.Root.Names.Dests)
+        index = {p.obj.objgen: n for n, p in enumerate(pdf.pages)}
+        starts = {int(name[1:]): index[d[0].objgen] for name, d in dests.items()
+                  if name[:1] == b"p" and name[1:].isdigit()}
+        crossing = 0
+        for n, page in enumerate(pdf.pages):
+            for annot in page.obj.get("/Annots", []):
+                if "/Dest" not in annot:
+                    assert not bytes(annot.A.get("/URI", b"")).startswith(b"ketapub-dest:")
+                    continue
+                name = bytes(annot.Dest)
+                target = index[dests[name][0].objgen]
+                part = int(name[1:].split(b".")[0].split(b"-")[0])
+                later = [s for s in starts.values() if s > starts[part]]
+                assert starts[part] <= target < min(later, default=len(pdf.pages)), name
+                crossing += n >= 2 and not starts[part] <= n < min(
+                    later, default=len(pdf.pages))
+        assert crossing >= 5  # "see Part 3" from other parts, not only the contents
+
+
+def test_an_edit_lays_out_that_part_only(runs: dict[str, object]) -> None:
+    assert runs["clean_laid"] == 8  # six parts, the front matter, the stamps
+    assert runs["again_laid"] == 0
+    assert runs["edited_laid"] == 1
+    assert runs["again"] == runs["clean"]
+    assert runs["edited"] != runs["clean"]
+
+
+def test_kept_and_fresh_pieces_give_the_same_bytes(runs: dict[str, object]) -> None:
+    assert runs["fresh_laid"] == 8
+    assert runs["edited"] == runs["fresh"]
+
+
+def test_a_damaged_cache_entry_is_laid_out_again(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETAPUB_CACHE_DIR", str(tmp_path))
+    html = '<!DOCTYPE html><html lang="en"><title>t</title><body><p>x</p></body></html>'
+    salted = "s"
+    first, _, laid = pdf_layouts.layout(html, "", {}, Path("."), salted)
+    assert laid
+    monkeypatch.setattr(pdf_layouts, "_memory", type(pdf_layouts._memory)())
+    for entry in (tmp_path / "layouts").glob("*.pdf"):
+        entry.write_bytes(b"\n%PDF-1.7 cut short")
+    again, _, laid = pdf_layouts.layout(html, "", {}, Path("."), salted)
+    assert laid and again == first
