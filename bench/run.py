@@ -53,6 +53,9 @@ BUILD = r"""
 import json, os, resource, sys, time
 started = time.perf_counter()
 args = json.loads(sys.argv[1])
+# Laid-out pieces are kept per output folder: a cold build starts with none, a rebuild of
+# the same folder (no change, one-part edit) finds what the build before it laid out.
+os.environ["KETAPUB_CACHE_DIR"] = args["out"] + ".layouts"
 if args.get("cpus"):
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args["cpus"]]))
 import ketapub

@@ -31,7 +31,9 @@ def _booklet(source: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
                     budget=None, brands=(), large_print=large, templates=(), options=None,
                     page_size=None, heading_level=None)
     _, ctx = plan_build(setup)
-    return pdf_booklet.render(setup.renderers[0], ctx, large)
+    made = pdf_booklet.render(setup.renderers[0], ctx, large)
+    assert made is not None
+    return made
 
 
 @pytest.fixture(scope="module")

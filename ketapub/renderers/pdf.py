@@ -76,9 +76,11 @@ class PdfRenderer(Renderer[PdfOptions]):
         from ketapub.renderers import pdf_engine, pdf_html
 
         large = job.variant in (LARGE_PRINT, PRINT_SHOP_LARGE)
-        if job.kind in ("booklet", "imposed") and job.variant not in (PRINT_SHOP,
-                                                                      PRINT_SHOP_LARGE):
-            data = self._assembled_booklet(job, ctx, large)
+        shop = job.variant in (PRINT_SHOP, PRINT_SHOP_LARGE)
+        assembled = self._assembled_booklet(job, ctx, large) \
+            if job.kind in ("booklet", "imposed") and not shop else None
+        if assembled is not None:
+            data = assembled
             if job.kind == "imposed":
                 from ketapub.renderers import pdf_impose
 
@@ -114,12 +116,14 @@ class PdfRenderer(Renderer[PdfOptions]):
             data = pdf_impose.impose(data)
         return Artifact(job.path, data, "application/pdf", self.name)
 
-    def _assembled_booklet(self, job: Job, ctx: RenderContext, large: bool) -> bytes:
-        """The booklet joined from parts laid out once each (``pdf_booklet``)."""
+    def _assembled_booklet(self, job: Job, ctx: RenderContext, large: bool) -> bytes | None:
+        """The booklet joined from parts laid out once each (``pdf_booklet``); None when
+        it must be laid out whole."""
         from ketapub.renderers import pdf_assemble, pdf_booklet
 
         try:
-            return pdf_booklet.render(self, ctx, large)[0]
+            made = pdf_booklet.render(self, ctx, large)
+            return made[0] if made else None
         except RenderError:
             raise
         except pdf_assemble.AssembleError as exc:

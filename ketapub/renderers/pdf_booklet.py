@@ -40,7 +40,7 @@ html, body { background: none; }
 .kp-stamp[data-running-head] { string-set: title attr(data-running-head%s); }
 """
 """Appended to the booklet's stylesheet for the stamp document: nothing but the margins."""
-_HREF = re.compile(r'href="#([^"]*)"')
+_HREF = re.compile(r'(?<![\w-])href="#([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
 _TRUNCATE = SandboxedEnvironment()
 
@@ -53,8 +53,19 @@ def _linked_out(html: str) -> str:
                      else f'href="{pdf_assemble.DEST}{m.group(1)}"', html)
 
 
-def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, int]:
-    """The booklet's PDF, and how many pieces were laid out for it (the rest were kept)."""
+def assemblable(css: str) -> bool:
+    """False when the stylesheet asks for the page of a target in another piece (the
+    README's "(Part 3, page 12)" in ``pdf/custom.css``): only a layout of the whole booklet
+    knows it. The built-in stylesheet asks only in the contents, whose numbers the
+    assembler gives."""
+    return css.count("target-counter(") <= 1
+
+
+def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, int] | None:
+    """The booklet's PDF, and how many pieces were laid out for it (the rest were kept);
+    None when it must be laid out whole (:func:`assemblable`)."""
+    if not assemblable(pdf_html.booklet(renderer, ctx, large, only="front").css):
+        return None
     assets = pdf_html._assets(ctx)
     salted = pdf_layouts.salt(assets)
     laid = 0
