@@ -43,6 +43,7 @@ html, body { background: none; }
 _HREF = re.compile(r'(?<![\w-])href="#([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
 _TRUNCATE = SandboxedEnvironment()
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 def _linked_out(html: str) -> str:
@@ -58,7 +59,7 @@ def assemblable(css: str) -> bool:
     README's "(Part 3, page 12)" in ``pdf/custom.css``): only a layout of the whole booklet
     knows it. The built-in stylesheet asks only in the contents, whose numbers the
     assembler gives."""
-    return css.count("target-counter(") <= 1
+    return _COMMENT.sub("", css).count("target-counter(") <= 1
 
 
 def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, int] | None:
