@@ -16,7 +16,7 @@ every handout and booklet of the build once more as PDF/X-4 for a print shop
 from __future__ import annotations
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
-from ketapub.model import PageSize
+from ketapub.model import Brand, PageSize, Part
 from ketapub.paths import LARGE_PRINT, PRINT_SHOP
 from ketapub.render.options import RendererOptions, option
 from ketapub.render.shared import booklet_path, handout_path, imposed_booklet_path
@@ -96,6 +96,10 @@ class PdfRenderer(Renderer[PdfOptions]):
             brand = ctx.series.get_brand(job.brand) if job.brand else None
             if job.brand and brand is None:
                 raise RenderError(job.path, f"unknown brand {job.brand!r}")
+            if brand is not None:
+                stamped = self._stamped(job, ctx, part, brand, large)
+                if stamped is not None:
+                    return Artifact(job.path, stamped, "application/pdf", self.name)
             doc = pdf_html.handout(self, ctx, part, brand, large)
         else:
             raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
@@ -115,6 +119,20 @@ class PdfRenderer(Renderer[PdfOptions]):
 
             data = pdf_impose.impose(data)
         return Artifact(job.path, data, "application/pdf", self.name)
+
+    def _stamped(self, job: Job, ctx: RenderContext, part: Part, brand: Brand,
+                 large: bool) -> bytes | None:
+        """The branded handout with the clinic stamped on a shared layout (``pdf_brand``);
+        None when it must be laid out whole."""
+        from ketapub.renderers import pdf_assemble, pdf_brand
+
+        try:
+            return pdf_brand.render(self, ctx, part, brand, large)
+        except pdf_assemble.AssembleError as exc:
+            raise RenderError(job.path, f"cannot stamp the clinic on: {exc}") from None
+        except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
+            raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
+                              f"{type(exc).__name__}: {exc}") from None
 
     def _assembled_booklet(self, job: Job, ctx: RenderContext, large: bool) -> bytes | None:
         """The booklet joined from parts laid out once each (``pdf_booklet``); None when

@@ -429,9 +429,13 @@ def _unmarked(page: pikepdf.Page) -> Iterator[pikepdf.ContentStreamInstruction
             yield instr
 
 
-def _is_artifact(instr: pikepdf.ContentStreamInstruction
-                 | pikepdf.ContentStreamInlineImage) -> bool:
-    return str(instr.operator) in ("BDC", "BMC") and instr.operands[0] == "/Artifact"
+def _is_page_furniture(instr: pikepdf.ContentStreamInstruction
+                       | pikepdf.ContentStreamInlineImage) -> bool:
+    """The start of a pagination artifact (the stamp's own page numbers and margins)."""
+    if str(instr.operator) != "BDC" or instr.operands[0] != "/Artifact":
+        return False
+    props = instr.operands[1]
+    return isinstance(props, pikepdf.Dictionary) and props.get("/Type") == "/Pagination"
 
 
 def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, index: int,
@@ -440,7 +444,7 @@ def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, inde
     """Copy the tagged content of page ``index`` of ``source`` (another tagged PDF, laid out
     for a page of this size) onto ``page``, moved by ``shift`` (points, x right, y up), and its
     structure elements into ``parent``'s kids at index ``at``, so they are read there. Its
-    artifacts (its own page numbers) are left out; its links come along. Returns the
+    pagination artifacts (its own page numbers) are left out; its links come along. Returns the
     structure elements added."""
     stamp = source.pages[index]
     _same_size(page, stamp)
@@ -569,11 +573,12 @@ def _copy_resources(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page
 def _retagged(stamp: pikepdf.Page, renames: dict[str, str], base: int,
               ) -> Iterator[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage]:
     """The stamp's content with resources renamed and MCIDs past ``base``; what its
-    artifacts paint is left out (their state changes stay, the page may rely on them)."""
+    pagination artifacts paint is left out (their state changes stay, the page may rely on
+    them); its other artifacts (borders, backgrounds) stay artifacts."""
     depth = 0  # inside an artifact: how deep
     for instr in pikepdf.parse_content_stream(stamp):
         op = str(instr.operator)
-        if not depth and _is_artifact(instr):
+        if not depth and _is_page_furniture(instr):
             depth = 1
         elif not depth:
             yield _renamed(instr, op, renames, base)

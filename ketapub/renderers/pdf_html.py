@@ -232,9 +232,12 @@ def _taglines(brand: Brand | None) -> list[tuple[str, str, str, str]]:
 
 
 def handout(renderer: Renderer, ctx: RenderContext, part: Part,
-            brand: Brand | None, large: bool = False) -> PdfDocument:
+            brand: Brand | None, large: bool = False,
+            slots: Mapping[str, str] | None = None) -> PdfDocument:
     """One part as a patient handout, optionally branded for a clinic, optionally in large
-    print (the job's variant, not a build option: one build makes both)."""
+    print (the job's variant, not a build option: one build makes both). ``slots``: the
+    heights (CSS px) to leave empty for the clinic's header and contact box, which
+    ``pdf_brand`` stamps on."""
     t = labels(ctx)
     url = ctx.series.part_url(part)
     logo = None
@@ -246,7 +249,19 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
                           large_page=page_size(renderer, ctx, brand) if large else None)),
         url=url, qr=_qr(url),
         qr_alt=t["qr_alt"].format(url=url), review=ctx.review_line(part),
-        total=len(ctx.series.parts), taglines=_taglines(brand), **_common(ctx))
+        total=len(ctx.series.parts), taglines=_taglines(brand), slots=slots,
+        **_common(ctx))
+    return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
+                       builtin_templates_dir())
+
+
+def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand,
+                 large: bool = False) -> PdfDocument:
+    """A clinic's footer note, header and contact box, each on a page of its own
+    (``pdf/brand.html``), laid out as in its handouts."""
+    logo = _asset_url(brand.logo) if brand.logo and ctx.series.get_asset(brand.logo) else None
+    html = renderer.render_template(ctx, "pdf/brand.html", brand=brand, logo=logo,
+                                    taglines=_taglines(brand), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
                        builtin_templates_dir())
 

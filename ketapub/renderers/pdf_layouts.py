@@ -16,6 +16,7 @@ nothing in an output depends on it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
@@ -44,30 +45,39 @@ def folder() -> Path | None:
 def salt(assets: Mapping[str, tuple[str, bytes]]) -> str:
     """What a layout depends on besides its HTML and CSS: the assets it may show, the
     bundled fonts and the versions of the code that lays it out."""
-    import weasyprint
-
-    from ketapub import __version__
-    from ketapub.fonts import font_dir
-
-    digest = hashlib.sha256(_SCHEMA)
-    digest.update(f"{weasyprint.__version__}\0{__version__}\0".encode())
+    digest = hashlib.sha256(_code())
     for path in sorted(assets):
         media_type, data = assets[path]
         digest.update(f"{path}\0{media_type}\0{len(data)}\0".encode())
         digest.update(hashlib.sha256(data).digest())
-    from ketapub.renderers import pdf_fetch, pdf_tags
-
-    for module in (pdf_engine, pdf_fetch, pdf_tags):  # the code that makes a piece's bytes
-        digest.update(hashlib.sha256(Path(str(module.__file__)).read_bytes()).digest())
-    for font in sorted(font_dir().glob("*")):
-        digest.update(font.name.encode() + b"\0" + hashlib.sha256(font.read_bytes()).digest())
     return digest.hexdigest()
 
 
+@functools.cache
+def _code() -> bytes:
+    """The hash of what makes a piece's bytes besides its input: the versions, the code
+    that lays out and tags, the bundled fonts (once per process)."""
+    import weasyprint
+
+    from ketapub import __version__
+    from ketapub.fonts import font_dir
+    from ketapub.renderers import pdf_fetch, pdf_tags
+
+    digest = hashlib.sha256(_SCHEMA)
+    digest.update(f"{weasyprint.__version__}\0{__version__}\0".encode())
+    for module in (pdf_engine, pdf_fetch, pdf_tags):
+        digest.update(hashlib.sha256(Path(str(module.__file__)).read_bytes()).digest())
+    for font in sorted(font_dir().glob("*")):
+        digest.update(font.name.encode() + b"\0" + hashlib.sha256(font.read_bytes()).digest())
+    return digest.digest()
+
+
 def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templates_dir: Path,
-           salted: str) -> tuple[bytes, list[str], bool]:
+           salted: str, keep: bool = True) -> tuple[bytes, list[str], bool]:
     """The PDF of ``html`` with ``css``, its pages' CSS page types, and whether it was laid
-    out now (False: kept from before). ``salted``: :func:`salt` of the assets."""
+    out now (False: kept from before). ``salted``: :func:`salt` of the assets. ``keep``
+    False: kept in this process only (a clinic's pieces: one per clinic, a thousand
+    clinics would push every part out of the folder)."""
     digest = hashlib.sha256(salted.encode())
     for text in (css, html):
         digest.update(hashlib.sha256(text.encode("utf-8")).digest())
@@ -76,7 +86,7 @@ def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templat
     if hit is not None:
         _memory.move_to_end(key)
         return hit[0], list(hit[1]), False
-    where = folder()
+    where = folder() if keep else None
     kept = _read(where / f"{key}.pdf") if where else None
     if kept is not None:
         _remember(key, kept)
