@@ -16,7 +16,8 @@ name), its contact box, the footer note on each page and the accent colour. So:
   the footer note as a pagination artifact on every page.
 
 When the handout cannot be stamped (a ``pdf/handout.html`` of a ``--templates`` folder
-without the slots, a piece that does not fit one page) :func:`render` says why and returns
+without the slots, a piece that does not fit one page, a translucent accent, which is drawn
+with a transparency state a colour operator cannot carry) :func:`render` says why and returns
 None, and the handout is laid out whole as before.
 """
 
@@ -46,10 +47,14 @@ _PX = 0.75  # points per CSS pixel
 
 
 def _colour(hex_colour: str) -> bytes:
-    """A colour's operands as WeasyPrint (pydyf) writes them: ``0.121569 0.435294 0.5``."""
+    """A colour's operands as WeasyPrint (pydyf) writes them: ``0.121569 0.435294 0.5``.
+    ``#075`` is ``#007755``."""
+    digits = hex_colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
     parts = []
-    for i in (1, 3, 5):
-        text = f"{int(hex_colour[i:i + 2], 16) / 255:f}".rstrip("0").rstrip(".")
+    for i in (0, 2, 4):
+        text = f"{int(digits[i:i + 2], 16) / 255:f}".rstrip("0").rstrip(".")
         parts.append(text or "0")
     return " ".join(parts).encode("ascii")
 
@@ -86,6 +91,8 @@ def _anchors(pdf: pikepdf.Pdf, *names: str) -> list[tuple[int, float, float]] | 
 def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
            large: bool) -> bytes | None:
     """The branded handout, stamped; None (and why, logged) when it must be laid out."""
+    if brand.accent_color and len(brand.accent_color) in (5, 9):
+        return _fallback(part, brand, "its accent colour is translucent")
     assets = pdf_html._assets(ctx)
     salted = pdf_layouts.salt(assets)
     pieces_doc = pdf_html.brand_pieces(renderer, ctx, brand, large)
