@@ -171,3 +171,20 @@ def test_a_template_without_slots_is_laid_out_whole_and_says_why(
         assert pdf_brand.render(renderer, ctx, part, brand, False) is None
     assert "part 01 for harbor-light: laid out whole, not stamped: the handout template " \
         "leaves no slots" in caplog.text
+
+
+def test_accent_operands_are_written_as_weasyprint_writes_them() -> None:
+    assert pdf_brand._colour("#1f6f8b") == b"0.121569 0.435294 0.545098"
+    assert pdf_brand._colour("#075") == b"0 0.466667 0.333333"
+    assert pdf_brand._colour("#ffffff") == b"1 1 1"
+
+
+def test_a_translucent_accent_is_laid_out_whole(caplog: pytest.LogCaptureFixture) -> None:
+    renderer, ctx = _setup(CONTENT)
+    part = ctx.series.get_part(1)
+    brand = ctx.series.get_brand("maple-ridge")
+    assert part is not None and brand is not None
+    with caplog.at_level(logging.INFO, logger="ketapub.pdf"):
+        assert pdf_brand.render(renderer, ctx, part, brand.model_copy(
+            update={"accent_color": "#8a3b1280"}), False) is None
+    assert "translucent" in caplog.text
