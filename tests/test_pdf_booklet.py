@@ -132,3 +132,14 @@ def test_a_damaged_cache_entry_is_laid_out_again(tmp_path: Path,
         entry.write_bytes(b"\n%PDF-1.7 cut short")
     again, _, laid = pdf_layouts.layout(html, "", {}, Path("."), salted)
     assert laid and again == first
+
+
+def test_a_kept_piece_keeps_its_page_types(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-page piece of the default page type comes back from the folder as one page."""
+    monkeypatch.setenv("KETAPUB_CACHE_DIR", str(tmp_path))
+    html = '<!DOCTYPE html><html lang="en"><title>t</title><body><p>x</p></body></html>'
+    data, names, laid = pdf_layouts.layout(html, "", {}, Path("."), "one page")
+    assert laid and names == [""]
+    monkeypatch.setattr(pdf_layouts, "_memory", type(pdf_layouts._memory)())
+    assert pdf_layouts.layout(html, "", {}, Path("."), "one page") == (data, [""], False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import tempfile
 from collections import OrderedDict
@@ -29,7 +30,7 @@ from ketapub.renderers import pdf_engine
 KEEP = 400
 """Entries the folder keeps (a six-part series in a few variants needs a few dozen)."""
 _MEMORY = 24
-_SCHEMA = b"ketapub-layout-1"
+_SCHEMA = b"ketapub-layout-2"
 _memory: OrderedDict[str, tuple[bytes, list[str]]] = OrderedDict()
 
 
@@ -105,7 +106,8 @@ def _remember(key: str, value: tuple[bytes, list[str]]) -> None:
 
 
 def _read(path: Path) -> tuple[bytes, list[str]] | None:
-    """An entry: the page types on the first line, then the PDF (None if unusable)."""
+    """An entry: the page types on the first line (a JSON list), then the PDF (None if
+    unusable)."""
     try:
         blob = path.read_bytes()
     except OSError:
@@ -115,7 +117,13 @@ def _read(path: Path) -> tuple[bytes, list[str]] | None:
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # recently used: kept longest
-    return data, head.decode("utf-8", "replace").split(",") if head else []
+    try:
+        names = json.loads(head)
+    except ValueError:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return data, names
 
 
 def _write(where: Path, key: str, data: bytes, names: list[str]) -> None:
@@ -125,7 +133,7 @@ def _write(where: Path, key: str, data: bytes, names: list[str]) -> None:
         where.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            f.write(",".join(names).encode("utf-8") + b"\n" + data)
+            f.write(json.dumps(names).encode("ascii") + b"\n" + data)
         os.replace(tmp, where / f"{key}.pdf")
         entries = sorted(where.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-KEEP]:
