@@ -95,9 +95,11 @@ def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
         return _fallback(part, brand, "its accent colour is translucent")
     assets = pdf_html._assets(ctx)
     salted = pdf_layouts.salt(assets)
-    pieces_doc = pdf_html.brand_pieces(renderer, ctx, brand, large)
+    shape = _shape(brand)
+    pieces_doc, note = pdf_html.brand_pieces(renderer, ctx, brand, shape, large)
     pieces_pdf, _, _ = pdf_layouts.layout(pieces_doc.html, pieces_doc.css + PIECES_CSS,
-                                          assets, pieces_doc.templates_dir, salted, keep=False)
+                                          assets, pieces_doc.templates_dir, salted, keep=False,
+                                          extra_css=note)
     with pdf_assemble.open_pdf(pieces_pdf) as pieces:
         marks = _anchors(pieces, "kp-brand", "kp-brand-end", "kp-contact", "kp-contact-end")
         if len(pieces.pages) != 3 or marks is None or [m[0] for m in marks] != [1, 1, 2, 2]:
@@ -105,7 +107,7 @@ def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
         header, header_end, contact, contact_end = marks
         slots = {"brand": f"{(header[2] - header_end[2]) / _PX:.4f}",
                  "contact": f"{(contact[2] - contact_end[2]) / _PX:.4f}"}
-        base_doc = pdf_html.handout(renderer, ctx, part, _shape(brand), large, slots=slots)
+        base_doc = pdf_html.handout(renderer, ctx, part, shape, large, slots=slots)
         base, _, _ = pdf_layouts.layout(base_doc.html, base_doc.css, assets,
                                         base_doc.templates_dir, salted)
         with pdf_assemble.open_pdf(base) as pdf:
@@ -116,7 +118,6 @@ def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
             where = _after(pdf, qr_alt)
             if where is None:
                 return _fallback(part, brand, "no read-online block to put the contact after")
-            _recolour(pdf, _colour(brand.accent_color or pdf_html.DEFAULT_ACCENT))
             (header_page, hx, htop), (contact_page, cx, ctop) = places
             pdf_assemble.stamp_tagged(pdf, pdf.pages[contact_page], pieces, 2, *where,
                                       shift=(cx - contact[1], ctop - contact[2]))
@@ -125,6 +126,7 @@ def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
                                       shift=(hx - header[1], htop - header[2]))
             for page in pdf.pages:
                 pdf_assemble.stamp_artifact(pdf, page, pieces.pages[0])
+            _recolour(pdf, _colour(brand.accent_color or pdf_html.DEFAULT_ACCENT))
             _drop_names(pdf, (b"kp-brand-slot", b"kp-contact-slot"))
             return pdf_assemble.save(pdf)
 

@@ -103,11 +103,13 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
 
 
 def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
-                    templates_dir: Path, print_shop: str | None = None,
+                    templates_dir: Path, print_shop: str | None = None, extra_css: str = "",
                     ) -> tuple[bytes, list[str]]:
     """:func:`write_pdf`, and the name of each page's CSS page type ("" for none), which
-    an assembler needs to stamp each page as its layout would have drawn it."""
-    from weasyprint import HTML
+    an assembler needs to stamp each page as its layout would have drawn it. ``extra_css``:
+    a few rules after ``css``, parsed for this document only (``css`` is parsed once per
+    process: a clinic's footer note on the stylesheet all clinics share)."""
+    from weasyprint import CSS, HTML
 
     from ketapub.renderers import pdf_print
 
@@ -117,8 +119,12 @@ def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]]
     sheet = stylesheet(css + pdf_print.CSS if print_shop else css, templates_dir)
     variant = "pdf/x-4" if print_shop else "pdf/ua-1"
     extra: dict[str, Any] = {"pdf_tags": True, "output_intent": "srgb"} if print_shop else {}
+    sheets = [sheet]
+    if extra_css:
+        sheets.append(CSS(string=extra_css, url_fetcher=SafeFetcher(templates_dir=templates_dir),
+                          font_config=fonts))
     doc = HTML(string=html, url_fetcher=fetcher).render(
-        font_config=fonts, stylesheets=[sheet], pdf_variant=variant, **extra)
+        font_config=fonts, stylesheets=sheets, pdf_variant=variant, **extra)
     if print_shop:
         doc.metadata.created = doc.metadata.created or print_shop
         doc.metadata.modified = doc.metadata.modified or print_shop

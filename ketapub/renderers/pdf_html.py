@@ -8,6 +8,7 @@ are served by the safe fetcher under ``ketapub-asset:`` URLs; the QR code is an 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,7 +79,10 @@ def _asset_url(path: str) -> str:
     return ASSET + quote(path, safe="/")
 
 
+@functools.lru_cache(maxsize=64)
 def _qr(url: str) -> str:
+    """The QR code of ``url`` as an SVG data URL (kept: every clinic's handout of a part
+    shows the same one)."""
     import segno
 
     return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
@@ -255,15 +259,17 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
                        builtin_templates_dir())
 
 
-def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand,
-                 large: bool = False) -> PdfDocument:
+def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand, css_brand: Brand,
+                 large: bool = False) -> tuple[PdfDocument, str]:
     """A clinic's footer note, header and contact box, each on a page of its own
-    (``pdf/brand.html``), laid out as in its handouts."""
+    (``pdf/brand.html``), laid out as in its handouts but with the stylesheet of
+    ``css_brand``; and the rule that puts the clinic's own footer note in it."""
     logo = _asset_url(brand.logo) if brand.logo and ctx.series.get_asset(brand.logo) else None
     html = renderer.render_template(ctx, "pdf/brand.html", brand=brand, logo=logo,
                                     taglines=_taglines(brand), **_common(ctx))
-    return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
-                       builtin_templates_dir())
+    note = f"@page {{ @bottom-left {{ content: {_footer_note(brand)}; }} }}\n"
+    return PdfDocument(html, _css(renderer, ctx, css_brand, booklet=False, large=large),
+                       _assets(ctx), builtin_templates_dir()), note
 
 
 def _first_release(ctx: RenderContext) -> datetime | None:

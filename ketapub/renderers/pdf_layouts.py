@@ -74,13 +74,15 @@ def _code() -> bytes:
 
 
 def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templates_dir: Path,
-           salted: str, keep: bool = True) -> tuple[bytes, list[str], bool]:
+           salted: str, keep: bool = True, extra_css: str = "",
+           ) -> tuple[bytes, list[str], bool]:
     """The PDF of ``html`` with ``css``, its pages' CSS page types, and whether it was laid
     out now (False: kept from before). ``salted``: :func:`salt` of the assets. ``keep``
     False: kept in this process only (a clinic's pieces: one per clinic, a thousand
-    clinics would push every part out of the folder)."""
+    clinics would push every part out of the folder). ``extra_css``: as
+    :func:`pdf_engine.write_pdf_pages` takes it."""
     digest = hashlib.sha256(salted.encode())
-    for text in (css, html):
+    for text in (css, extra_css, html):
         digest.update(hashlib.sha256(text.encode("utf-8")).digest())
     key = digest.hexdigest()
     hit = _memory.get(key)
@@ -92,7 +94,8 @@ def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templat
     if kept is not None:
         _remember(key, kept)
         return kept[0], list(kept[1]), False
-    data, names = pdf_engine.write_pdf_pages(html, css, assets, templates_dir)
+    data, names = pdf_engine.write_pdf_pages(html, css, assets, templates_dir,
+                                             extra_css=extra_css)
     _remember(key, (data, names))
     if where:
         _write(where, key, data, names)
