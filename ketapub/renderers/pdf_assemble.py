@@ -132,7 +132,8 @@ def _struct_root(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
 
 def document_element(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     """The Document element every top-level structure element of ``pdf`` hangs from."""
-    document: pikepdf.Dictionary = _struct_root(pdf).K[0]
+    document = _struct_root(pdf).K[0]
+    assert isinstance(document, pikepdf.Dictionary)  # _struct_root made it so
     if not isinstance(document.get("/K"), pikepdf.Array):
         document.K = pikepdf.Array(_items(document.get("/K")))
     return document
@@ -221,7 +222,8 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
             _merge_unique(dests, {k: _copy(out, v) for k, v in _destinations(src).items()},
                           "named destination")
             labels += _page_labels(src, first)
-            outline += [_copy(out, item) for item in _outline_items(src)]
+            outline += [item for item in (_copy(out, i) for i in _outline_items(src))
+                        if isinstance(item, pikepdf.Dictionary)]
     root.ParentTree = out.make_indirect(_flat_numbers(parents))
     root.ParentTreeNextKey = next_key
     if ids:
@@ -383,7 +385,9 @@ def _wrap(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: bytes) -> None:
 
 def _fresh(page: pikepdf.Page, category: str, stem: str) -> str:
     resources = page.obj.get("/Resources")
-    used = resources.get(category, {}) if isinstance(resources, pikepdf.Dictionary) else {}
+    used = resources.get(category) if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(used, pikepdf.Dictionary):
+        return f"/{stem}0"
     n = 0
     while f"/{stem}{n}" in used:
         n += 1
@@ -393,7 +397,8 @@ def _fresh(page: pikepdf.Page, category: str, stem: str) -> str:
 def _resources(page: pikepdf.Page) -> pikepdf.Dictionary:
     if "/Resources" not in page.obj:
         page.obj.Resources = pikepdf.Dictionary()
-    resources: pikepdf.Dictionary = page.obj.Resources
+    resources = page.obj.Resources
+    assert isinstance(resources, pikepdf.Dictionary)
     return resources
 
 
@@ -452,11 +457,10 @@ def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, inde
         raise AssembleError("a tagged stamp comes from another document")
     root = _struct_root(pdf)
     parents = number_tree(root.get("/ParentTree"))
-    key = page.obj.get("/StructParents")
-    if key is None:
-        key = _next_key(pdf, parents)
-        page.obj.StructParents = key
-    marks = parents.setdefault(int(key), pdf.make_indirect(pikepdf.Array()))
+    found = page.obj.get("/StructParents")
+    key = _next_key(pdf, parents) if found is None else int(found)
+    page.obj.StructParents = key
+    marks = parents.setdefault(key, pdf.make_indirect(pikepdf.Array()))
     base = len(marks)
     src_root = source.Root.StructTreeRoot
     src_parents = number_tree(src_root.get("/ParentTree"))
@@ -485,16 +489,17 @@ def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, inde
         page.obj.Annots = pikepdf.Array(annots)
         page.obj.Tabs = pikepdf.Name.S
     on_page = stamp.obj.objgen
-    added = []
+    added: list[pikepdf.Dictionary] = []
     for elem in _top_elements(source):
         if not _on_page(elem, on_page):
             continue
         copied = _copy(pdf, elem)
+        assert isinstance(copied, pikepdf.Dictionary)  # a structure element
         copied.P = parent
         _move(copied, page.obj, base, shift)
         added.append(copied)
     kids = _items(parent.get("/K"))
-    parent.K = pikepdf.Array(kids[:at] + added + kids[at:])
+    parent.K = pikepdf.Array([*kids[:at], *added, *kids[at:]])
     root.ParentTree = pdf.make_indirect(_flat_numbers(parents))
     root.ParentTreeNextKey = _next_key(pdf, parents)
     return added

@@ -131,7 +131,8 @@ def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
             return pdf_assemble.save(pdf)
 
 
-def _fallback(part: Part, brand: Brand, why: str) -> None:
+def _fallback(part: Part, brand: Brand, why: str) -> bytes | None:
+    """None, having said why the handout is laid out whole instead."""
     log.info("part %s for %s: laid out whole, not stamped: %s", part.number, brand.id, why)
     return None
 
