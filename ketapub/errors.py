@@ -172,3 +172,8 @@ class BadQuery(KetapubError, ValueError):
     """A query string ``serve`` cannot answer (``?since=`` that is no instant, an oEmbed
     ``maxwidth`` that is no size); the message says what is wrong and how to fix it. Answered
     with a 400, never a traceback."""
+
+
+class AssembleError(KetapubError, ValueError):
+    """PDFs that cannot be joined or stamped as asked (a name defined twice, a link to a
+    name no piece defines, a stamp of another page size)."""

@@ -15,11 +15,16 @@ every handout and booklet of the build once more as PDF/X-4 for a print shop
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series
 from ketapub.model import Brand, PageSize, Part
 from ketapub.paths import LARGE_PRINT, PRINT_SHOP
 from ketapub.render.options import RendererOptions, option
 from ketapub.render.shared import booklet_path, handout_path, imposed_booklet_path
+
+if TYPE_CHECKING:  # imported in render: planning never imports WeasyPrint
+    from ketapub.renderers.pdf_html import PdfDocument
 
 PRINT_SHOP_LARGE = f"{PRINT_SHOP}/{LARGE_PRINT}"
 """The variant of large-print print-shop files: made only by a build with both, so a build
@@ -42,7 +47,7 @@ class PdfOptions(RendererOptions):
 
 class PdfRenderer(Renderer[PdfOptions]):
     name = "pdf"
-    version = "3"
+    version = "4"
     description = ("PDF handouts per released part, the series booklet, and branded "
                    "handouts per clinic (pdf/)")
 
@@ -73,52 +78,60 @@ class PdfRenderer(Renderer[PdfOptions]):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        from ketapub.renderers import pdf_engine, pdf_html
+        from ketapub.renderers import pdf_engine
 
         large = job.variant in (LARGE_PRINT, PRINT_SHOP_LARGE)
         shop = job.variant in (PRINT_SHOP, PRINT_SHOP_LARGE)
-        assembled = self._assembled_booklet(job, ctx, large) \
-            if job.kind in ("booklet", "imposed") and not shop else None
-        if assembled is not None:
-            data = assembled
-            if job.kind == "imposed":
-                from ketapub.renderers import pdf_impose
-
-                data = pdf_impose.impose(data)
-            return Artifact(job.path, data, "application/pdf", self.name)
-        if job.kind in ("booklet", "imposed"):
-            doc = pdf_html.booklet(self, ctx, large)
-        elif job.kind == "handout" and job.part is not None:
-            part = ctx.series.get_part(job.part)
-            if part is None or not ctx.is_released(part):
-                raise RenderError(job.path, f"part {job.part} is not released as of "
-                                  f"{ctx.as_of.isoformat()}")
-            brand = ctx.series.get_brand(job.brand) if job.brand else None
-            if job.brand and brand is None:
-                raise RenderError(job.path, f"unknown brand {job.brand!r}")
-            if brand is not None:
-                stamped = self._stamped(job, ctx, part, brand, large)
-                if stamped is not None:
-                    return Artifact(job.path, stamped, "application/pdf", self.name)
-            doc = pdf_html.handout(self, ctx, part, brand, large)
-        else:
-            raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
-        try:
-            # PDF/X must carry its dates: the build's instant when the document has none.
-            shop = job.variant in (PRINT_SHOP, PRINT_SHOP_LARGE)
-            dated = ctx.as_of.isoformat() if shop else None
-            data = pdf_engine.write_pdf(doc.html, doc.css, doc.assets, doc.templates_dir,
-                                        print_shop=dated)
-        except RenderError:
-            raise
-        except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
-            raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
-                              f"{type(exc).__name__}: {exc}") from None
+        data = self._without_layout(job, ctx, large, shop)
+        if data is None:
+            doc = self._document(job, ctx, large)
+            try:
+                # PDF/X must carry its dates: the build's instant when the document has none.
+                dated = ctx.as_of.isoformat() if shop else None
+                data = pdf_engine.write_pdf(doc.html, doc.css, doc.assets, doc.templates_dir,
+                                            print_shop=dated)
+            except RenderError:
+                raise
+            except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
+                raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
+                                  f"{type(exc).__name__}: {exc}") from None
         if job.kind == "imposed":
             from ketapub.renderers import pdf_impose
 
             data = pdf_impose.impose(data)
         return Artifact(job.path, data, "application/pdf", self.name)
+
+    def _document(self, job: Job, ctx: RenderContext, large: bool) -> PdfDocument:
+        """The HTML and CSS of a document laid out whole."""
+        from ketapub.renderers import pdf_html
+
+        if job.kind in ("booklet", "imposed"):
+            return pdf_html.booklet(self, ctx, large)
+        part, brand = self._part_and_brand(job, ctx)
+        return pdf_html.handout(self, ctx, part, brand, large)
+
+    def _part_and_brand(self, job: Job, ctx: RenderContext) -> tuple[Part, Brand | None]:
+        if job.kind != "handout" or job.part is None:
+            raise RenderError(job.path, f"unknown PDF job kind {job.kind!r}")
+        part = ctx.series.get_part(job.part)
+        if part is None or not ctx.is_released(part):
+            raise RenderError(job.path, f"part {job.part} is not released as of "
+                              f"{ctx.as_of.isoformat()}")
+        brand = ctx.series.get_brand(job.brand) if job.brand else None
+        if job.brand and brand is None:
+            raise RenderError(job.path, f"unknown brand {job.brand!r}")
+        return part, brand
+
+    def _without_layout(self, job: Job, ctx: RenderContext, large: bool,
+                        shop: bool) -> bytes | None:
+        """The booklet assembled from kept pieces, a branded handout stamped; None when
+        the document is to be laid out whole (a print-shop PDF/X-4 always is)."""
+        if shop:
+            return None
+        if job.kind in ("booklet", "imposed"):
+            return self._assembled_booklet(job, ctx, large)
+        part, brand = self._part_and_brand(job, ctx)
+        return self._stamped(job, ctx, part, brand, large) if brand is not None else None
 
     def _stamped(self, job: Job, ctx: RenderContext, part: Part, brand: Brand,
                  large: bool) -> bytes | None:

@@ -24,8 +24,14 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import pikepdf
+
+from ketapub.errors import AssembleError
+
+__all__ = ["DEST", "AssembleError", "document_element", "merge", "name_tree", "number_tree",
+           "open_pdf", "resolve_links", "save", "stamp_artifact", "stamp_tagged"]
 
 _RESOURCE_OPERAND = {"Tf": 0, "Do": 0, "gs": 0, "sh": 0, "cs": 0, "CS": 0}
 """Operator -> index of the operand that names a resource."""
@@ -34,11 +40,6 @@ _PAINT = {"Tj", "TJ", "'", '"', "Do", "sh", "BI", "INLINE IMAGE"}
 """What paints text, images and shadings (path painting becomes ``n``)."""
 _CATEGORIES = ("/Font", "/XObject", "/ExtGState", "/Shading", "/ColorSpace", "/Pattern",
                "/Properties")
-
-
-class AssembleError(ValueError):
-    """The documents cannot be joined as asked (a name defined twice, a page size that
-    does not match its stamp)."""
 
 
 def open_pdf(data: bytes) -> pikepdf.Pdf:
@@ -133,7 +134,8 @@ def _struct_root(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
 def document_element(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     """The Document element every top-level structure element of ``pdf`` hangs from."""
     document = _struct_root(pdf).K[0]
-    assert isinstance(document, pikepdf.Dictionary)  # _struct_root made it so
+    if not isinstance(document, pikepdf.Dictionary):  # _struct_root made it one
+        raise AssembleError("the structure tree has no Document element")
     if not isinstance(document.get("/K"), pikepdf.Array):
         document.K = pikepdf.Array(_items(document.get("/K")))
     return document
@@ -171,6 +173,21 @@ def _next_key(pdf: pikepdf.Pdf, parents: dict[int, pikepdf.Object]) -> int:
 
 # --- merge ------------------------------------------------------------------------------
 
+@dataclass
+class _Joined:
+    """What :func:`merge` collects from every document before writing it into the base."""
+
+    out: pikepdf.Pdf
+    document: pikepdf.Dictionary
+    parents: dict[int, pikepdf.Object]
+    next_key: int
+    ids: dict[bytes, pikepdf.Object]
+    role_map: dict[str, pikepdf.Object]
+    dests: dict[bytes, pikepdf.Object]
+    labels: list[tuple[int, pikepdf.Object | None]]
+    outline: list[pikepdf.Dictionary]
+
+
 def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf:
     """One PDF of every page of ``documents``, in order, with one structure tree. The first
     document is the base: its catalog, metadata and language are the result's.
@@ -181,65 +198,71 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
         raise AssembleError("nothing to merge")
     out = pikepdf.open(io.BytesIO(documents[0]))
     root = _struct_root(out)
-    document = document_element(out)
     parents = number_tree(root.get("/ParentTree"))
-    next_key = _next_key(out, parents)
-    ids = name_tree(root.get("/IDTree"))
-    role_map = dict(root.get("/RoleMap", {}).items())
-    dests = _destinations(out)
-    labels = _page_labels(out, 0)
-    outline = _outline_items(out)
+    joined = _Joined(out, document_element(out), parents, _next_key(out, parents),
+                     name_tree(root.get("/IDTree")), dict(root.get("/RoleMap", {}).items()),
+                     _destinations(out), _page_labels(out, 0), _outline_items(out))
     for data in documents[1:]:
         with pikepdf.open(io.BytesIO(data)) as src:
-            first = len(out.pages)
-            with warnings.catch_warnings():  # its named destinations are merged below
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning) if hasattr(
-                    pikepdf, "PageCopyWarning") else warnings.simplefilter("ignore")
-                out.pages.extend(src.pages)
-            shift = next_key
-            src_root = src.Root.get("/StructTreeRoot")
-            src_parents = number_tree(src_root.get("/ParentTree")) \
-                if isinstance(src_root, pikepdf.Dictionary) else {}
-            next_key = shift + _next_key(src, src_parents)
-            for page in out.pages[first:]:
-                _shift_keys(page, shift)
-            for key, value in src_parents.items():
-                parents[key + shift] = _copy(out, value)
-            for kid in _top_elements(src):
-                copied = _copy(out, kid)
-                if isinstance(copied, pikepdf.Dictionary):
-                    copied.P = document
-                document.K.append(copied)
-            if isinstance(src_root, pikepdf.Dictionary):
-                _merge_unique(ids, {k: _copy(out, v)
-                                    for k, v in name_tree(src_root.get("/IDTree")).items()},
-                              "structure element ID")
-                for role, standard in src_root.get("/RoleMap", {}).items():
-                    if role in role_map and role_map[role] != standard:
-                        raise AssembleError(f"role {role} is mapped to both "
-                                            f"{role_map[role]} and {standard}")
-                    role_map[role] = standard
-            _merge_unique(dests, {k: _copy(out, v) for k, v in _destinations(src).items()},
-                          "named destination")
-            labels += _page_labels(src, first)
-            outline += [item for item in (_copy(out, i) for i in _outline_items(src))
-                        if isinstance(item, pikepdf.Dictionary)]
-    root.ParentTree = out.make_indirect(_flat_numbers(parents))
-    root.ParentTreeNextKey = next_key
-    if ids:
-        root.IDTree = _flat_names(ids)
-    if role_map:
-        root.RoleMap = pikepdf.Dictionary(role_map)
-    _write_destinations(out, dests)
+            _join(joined, src)
+    root.ParentTree = out.make_indirect(_flat_numbers(joined.parents))
+    root.ParentTreeNextKey = joined.next_key
+    if joined.ids:
+        root.IDTree = _flat_names(joined.ids)
+    if joined.role_map:
+        root.RoleMap = pikepdf.Dictionary(joined.role_map)
+    _write_destinations(out, joined.dests)
+    outline = joined.outline
     base_items = len(_outline_items(out))
     if nest_outline and base_items and len(outline) > base_items:
         head = outline[base_items - 1]
-        children = _outline_children(head) + outline[base_items:]
-        _write_outline(out, children, head)
+        _write_outline(out, _outline_children(head) + outline[base_items:], head)
         outline = outline[:base_items]
     _write_outline(out, outline)
-    _write_page_labels(out, labels)
+    _write_page_labels(out, joined.labels)
     return out
+
+
+def _join(joined: _Joined, src: pikepdf.Pdf) -> None:
+    """The pages of ``src`` after the others, its tree under the Document, its keys past
+    the others', its names, bookmarks and labels collected."""
+    out = joined.out
+    first = len(out.pages)
+    with warnings.catch_warnings():  # its named destinations are merged by merge()
+        warnings.simplefilter("ignore")
+        out.pages.extend(src.pages)
+    shift = joined.next_key
+    src_root = src.Root.get("/StructTreeRoot")
+    src_parents = number_tree(src_root.get("/ParentTree")) \
+        if isinstance(src_root, pikepdf.Dictionary) else {}
+    joined.next_key = shift + _next_key(src, src_parents)
+    for page in out.pages[first:]:
+        _shift_keys(page, shift)
+    for key, value in src_parents.items():
+        joined.parents[key + shift] = _copy(out, value)
+    for kid in _top_elements(src):
+        copied = _copy(out, kid)
+        if isinstance(copied, pikepdf.Dictionary):
+            copied.P = joined.document
+        joined.document.K.append(copied)
+    if isinstance(src_root, pikepdf.Dictionary):
+        _merge_unique(joined.ids, {k: _copy(out, v) for k, v in
+                                   name_tree(src_root.get("/IDTree")).items()},
+                      "structure element ID")
+        _merge_roles(joined.role_map, src_root.get("/RoleMap"))
+    _merge_unique(joined.dests, {k: _copy(out, v) for k, v in _destinations(src).items()},
+                  "named destination")
+    joined.labels += _page_labels(src, first)
+    joined.outline += [item for item in (_copy(out, i) for i in _outline_items(src))
+                       if isinstance(item, pikepdf.Dictionary)]
+
+
+def _merge_roles(role_map: dict[str, pikepdf.Object], new: pikepdf.Object | None) -> None:
+    for role, standard in (new.items() if isinstance(new, pikepdf.Dictionary) else []):
+        if role in role_map and role_map[role] != standard:
+            raise AssembleError(f"role {role} is mapped to both {role_map[role]} and "
+                                f"{standard}")
+        role_map[role] = standard
 
 
 def _shift_keys(page: pikepdf.Page, shift: int) -> None:
@@ -398,7 +421,8 @@ def _resources(page: pikepdf.Page) -> pikepdf.Dictionary:
     if "/Resources" not in page.obj:
         page.obj.Resources = pikepdf.Dictionary()
     resources = page.obj.Resources
-    assert isinstance(resources, pikepdf.Dictionary)
+    if not isinstance(resources, pikepdf.Dictionary):
+        raise AssembleError("a page's resources are not a dictionary")
     return resources
 
 
@@ -494,7 +518,8 @@ def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, inde
         if not _on_page(elem, on_page):
             continue
         copied = _copy(pdf, elem)
-        assert isinstance(copied, pikepdf.Dictionary)  # a structure element
+        if not isinstance(copied, pikepdf.Dictionary):
+            raise AssembleError("a structure element of the stamp is not a dictionary")
         copied.P = parent
         _move(copied, page.obj, base, shift)
         added.append(copied)
@@ -534,23 +559,21 @@ def _move(elem: pikepdf.Dictionary, page: pikepdf.Dictionary, base: int,
                 attr.BBox = pikepdf.Array([round(v, 3) for v in (
                     x0 + shift[0], y0 + shift[1], x1 + shift[0], y1 + shift[1])])
         kids = _items(node.get("/K"))
-        moved: list[pikepdf.Object] = []
-        for kid in kids:
-            if isinstance(kid, int):
-                moved.append(int(kid) + base)
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                kid.MCID = int(kid.MCID) + base
-                kid.Pg = page
-                moved.append(kid)
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
-                kid.Pg = page
-                moved.append(kid)
-            else:
-                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                    todo.append(kid)
-                moved.append(kid)
+        todo += [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
         if "/K" in node:
-            node.K = pikepdf.Array(moved)
+            node.K = pikepdf.Array([_moved_kid(kid, page, base) for kid in kids])
+
+
+def _moved_kid(kid: pikepdf.Object, page: pikepdf.Dictionary, base: int) -> pikepdf.Object:
+    """A kid of a moved element: an MCID past ``base``, a reference on ``page``."""
+    if isinstance(kid, int):
+        return kid + base
+    if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+        kid.MCID = int(kid.MCID) + base
+        kid.Pg = page
+    elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+        kid.Pg = page
+    return kid
 
 
 def _copy_resources(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page
