@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +135,28 @@ def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]]
     for page in doc.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
     names = [_page_name(page) for page in doc.pages]
-    data: bytes = doc.write_pdf(pdf_variant=variant, pdf_identifier=True, attachments=None,
-                                finisher=_display_title, **extra)
+    with _fixed_font_time():
+        data: bytes = doc.write_pdf(pdf_variant=variant, pdf_identifier=True,
+                                    attachments=None, finisher=_display_title, **extra)
     data = pdf_tags.finish(data)
     return (pdf_print.finish(data) if print_shop else data), names
+
+
+_FONT_TIME = threading.Lock()
+
+
+@contextmanager
+def _fixed_font_time() -> Iterator[None]:
+    """fontTools stamps a font it writes (a subset, or an instance of a variable font such
+    as the Noto fallbacks) with the wall clock in ``head.modified``; the PDF would then
+    differ from one run to the next. While WeasyPrint writes the PDF, that stamp is 0 (the
+    lock keeps two threads from restoring the clock under each other)."""
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    with _FONT_TIME:
+        clock = _h_e_a_d.timestampNow
+        _h_e_a_d.timestampNow = lambda: 0
+        try:
+            yield
+        finally:
+            _h_e_a_d.timestampNow = clock
