@@ -74,3 +74,13 @@ def handout_enclosure(ctx: RenderContext, part: Part) -> Enclosure | None:
     if info is None:
         return None
     return Enclosure(ctx.web_url(info.path), info.bytes, "application/pdf")
+
+
+RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
+                           "yi"})
+"""Languages written right to left (their primary subtag)."""
+
+
+def text_direction(language: str) -> str:
+    """``rtl`` for a language written right to left, else ``ltr`` (every format's ``dir``)."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"

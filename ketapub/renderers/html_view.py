@@ -20,13 +20,11 @@ from ketapub.model import Part, Series
 from ketapub.render.attribution import attribution
 from ketapub.render.base import RenderContext
 from ketapub.render.html_translator import Attributes, HtmlTranslator
-from ketapub.render.shared import content_id_prefix
-
-RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "ur",
-                           "yi"})
-
-def text_direction(language: str) -> str:
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+from ketapub.render.shared import (  # noqa: F401 - re-exported
+    RTL_LANGUAGES,
+    content_id_prefix,
+    text_direction,
+)
 
 
 def id_prefix(part: Part) -> str:

@@ -23,7 +23,7 @@ from ketapub import RenderContext, Renderer, i18n, taglines, tree
 from ketapub.model import Brand, Part
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
-from ketapub.renderers.html_view import text_direction
+from ketapub.render.shared import text_direction
 from ketapub.renderers.pdf_fetch import ASSET
 from ketapub.renderers.pdf_figures import large_print_fit
 
