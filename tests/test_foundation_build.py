@@ -233,7 +233,7 @@ def test_a_broken_brand_blocks_only_the_builds_that_ask_for_it(tmp_path: Path) -
         f"{root}/brands/c.yaml:3:15: accent_color: 'red' is not a CSS hex colour; write it "
         "like '#1f6f8b'",
         f"{root}/brands/c.yaml:4:1: unknown key 'colour'; known keys: id, name, phone, email, "
-        "address, website, logo, accent_color, page_size"]
+        "address, website, logo, accent_color, page_size, languages"]
     with pytest.raises(ketapub.SourceError):
         ketapub.render(ketapub.load(root), "pdf", brands=["c"], as_of="2025-06-01")
 
