@@ -79,9 +79,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                  "--name", f"w{n}", "--memory-limit", "0"], **common))  # type: ignore[call-overload]
         yield address
     finally:
-        for proc in procs:
+        # workers first: a worker whose scheduler is gone keeps trying to reconnect
+        for proc in reversed(procs):
             proc.send_signal(signal.SIGTERM)
-        for proc in procs:
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
