@@ -17,6 +17,7 @@ from conftest import CONTENT, CONTENT_AS_OF
 from pdfua_rules import check
 from PIL import Image, ImageChops
 
+import ketapub
 from ketapub.build import plan_build, resolve
 from ketapub.render.base import RenderContext, Renderer
 from ketapub.renderers import pdf_brand, pdf_engine, pdf_html, pdf_layouts
@@ -188,3 +189,25 @@ def test_a_translucent_accent_is_laid_out_whole(caplog: pytest.LogCaptureFixture
         assert pdf_brand.render(renderer, ctx, part, brand.model_copy(
             update={"accent_color": "#8a3b1280"}), False) is None
     assert "translucent" in caplog.text
+
+
+def test_a_large_print_handout_with_a_landscape_page_is_laid_out_whole(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Part 1's diagram gets a landscape page in large print; the clinic's footer note is
+    laid out for portrait pages, so the handout is laid out whole, and still made."""
+    renderer, ctx = _setup(CONTENT)
+    part = ctx.series.get_part(1)
+    brand = ctx.series.get_brand("harbor-light")
+    assert part is not None and brand is not None
+    with caplog.at_level(logging.INFO, logger="ketapub.pdf"):
+        assert pdf_brand.render(renderer, ctx, part, brand, True) is None
+    assert "a page has a size of its own" in caplog.text
+    out = tmp_path / "out"
+    path = "pdf/harbor-light/large-print/01-from-anesthetic-to-antidepressant.pdf"
+    result = ketapub.build(CONTENT, out, as_of=CONTENT_AS_OF, formats=["pdf"],
+                           brands=["harbor-light"], large_print=True)
+    assert result.ok, result.failed
+    with pikepdf.open(out / path) as pdf:
+        sizes = {tuple(round(float(v)) for v in page.mediabox) for page in pdf.pages}
+    assert len(sizes) == 2  # portrait pages and the landscape figure page
+    assert check(out / path) == []

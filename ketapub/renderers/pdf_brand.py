@@ -118,6 +118,10 @@ def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
             where = _after(pdf, qr_alt)
             if where is None:
                 return _fallback(part, brand, "no read-online block to put the contact after")
+            margins = [float(v) for v in pieces.pages[0].mediabox]
+            if any([float(v) for v in page.mediabox] != margins for page in pdf.pages):
+                return _fallback(part, brand, "a page has a size of its own (a landscape "
+                                 "figure page in large print)")
             (header_page, hx, htop), (contact_page, cx, ctop) = places
             pdf_assemble.stamp_tagged(pdf, pdf.pages[contact_page], pieces, 2, *where,
                                       shift=(cx - contact[1], ctop - contact[2]))
