@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pikepdf
 
 from ketapub.errors import AssembleError
+from ketapub.renderers.pdf_marked import name_tree, number_tree
 
 __all__ = ["DEST", "AssembleError", "document_element", "merge", "name_tree", "number_tree",
            "open_pdf", "resolve_links", "save", "stamp_artifact", "stamp_tagged"]
@@ -58,34 +59,6 @@ def save(pdf: pikepdf.Pdf) -> bytes:
 
 
 # --- number trees, name trees ---------------------------------------------------------
-
-def number_tree(tree: pikepdf.Object | None) -> dict[int, pikepdf.Object]:
-    """The entries of a number tree (Nums and Kids), by key."""
-    out: dict[int, pikepdf.Object] = {}
-    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
-    while todo:
-        node = todo.pop()
-        nums = node.get("/Nums")
-        if isinstance(nums, pikepdf.Array):
-            for i in range(0, len(nums) - 1, 2):
-                out[int(nums[i])] = nums[i + 1]
-        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
-    return out
-
-
-def name_tree(tree: pikepdf.Object | None) -> dict[bytes, pikepdf.Object]:
-    """The entries of a name tree (Names and Kids), by name."""
-    out: dict[bytes, pikepdf.Object] = {}
-    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
-    while todo:
-        node = todo.pop()
-        names = node.get("/Names")
-        if isinstance(names, pikepdf.Array):
-            for i in range(0, len(names) - 1, 2):
-                out[bytes(names[i])] = names[i + 1]
-        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
-    return out
-
 
 def _flat_numbers(entries: dict[int, pikepdf.Object]) -> pikepdf.Dictionary:
     return pikepdf.Dictionary(Nums=pikepdf.Array(

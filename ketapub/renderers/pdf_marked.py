@@ -106,3 +106,31 @@ def _unicode_map(font: pikepdf.Object) -> tuple[dict[int, str], int]:
 
 def _utf16(hexdigits: bytes) -> str:
     return bytes.fromhex(hexdigits.decode("ascii")).decode("utf-16-be", "replace")
+
+
+def number_tree(tree: pikepdf.Object | None) -> dict[int, pikepdf.Object]:
+    """The entries of a number tree (Nums and Kids), by key."""
+    out: dict[int, pikepdf.Object] = {}
+    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
+    while todo:
+        node = todo.pop()
+        nums = node.get("/Nums")
+        if isinstance(nums, pikepdf.Array):
+            for i in range(0, len(nums) - 1, 2):
+                out[int(nums[i])] = nums[i + 1]
+        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
+    return out
+
+
+def name_tree(tree: pikepdf.Object | None) -> dict[bytes, pikepdf.Object]:
+    """The entries of a name tree (Names and Kids), by name."""
+    out: dict[bytes, pikepdf.Object] = {}
+    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
+    while todo:
+        node = todo.pop()
+        names = node.get("/Names")
+        if isinstance(names, pikepdf.Array):
+            for i in range(0, len(names) - 1, 2):
+                out[bytes(names[i])] = names[i + 1]
+        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
+    return out

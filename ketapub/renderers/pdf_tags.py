@@ -35,6 +35,7 @@ import io
 import pikepdf
 
 from ketapub.renderers import pdf_leaders, pdf_markers
+from ketapub.renderers.pdf_marked import mcid_of, number_tree
 
 _PAGINATION = pikepdf.Dictionary(Type=pikepdf.Name.Pagination)
 _PX = 0.75  # points per CSS pixel: WeasyPrint draws every page scaled by it
@@ -64,27 +65,8 @@ def _page_parents(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Array]:
     """The parent tree's arrays (MCID -> structure element), by StructParents key."""
     root = pdf.Root.get("/StructTreeRoot")
     tree = root.get("/ParentTree") if isinstance(root, pikepdf.Dictionary) else None
-    out: dict[int, pikepdf.Array] = {}
-    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
-    while todo:
-        node = todo.pop()
-        nums = node.get("/Nums")
-        if isinstance(nums, pikepdf.Array):
-            for i in range(0, len(nums) - 1, 2):
-                entries = nums[i + 1]
-                if isinstance(entries, pikepdf.Array):
-                    out[int(nums[i])] = entries
-        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
-    return out
-
-
-def _mcid(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,
-          ) -> int | None:
-    if str(instruction.operator) != "BDC" or len(instruction.operands) != 2:
-        return None
-    props = instruction.operands[1]
-    return int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props \
-        else None
+    return {key: entries for key, entries in number_tree(tree).items()
+            if isinstance(entries, pikepdf.Array)}
 
 
 def finish(data: bytes) -> bytes:
@@ -326,7 +308,7 @@ def artifact_margins(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
             continue
         instructions = list(pikepdf.parse_content_stream(page))
         for n, instruction in enumerate(instructions):
-            mcid = _mcid(instruction)
+            mcid = mcid_of(instruction)
             if mcid is not None and mcid in dangling:
                 instructions[n] = pikepdf.ContentStreamInstruction(
                     [pikepdf.Name.Artifact, _PAGINATION], pikepdf.Operator("BDC"))
