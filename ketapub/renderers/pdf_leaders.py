@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pikepdf
 
-from ketapub.renderers.pdf_marked import mcid_of, texts
+from ketapub.renderers.pdf_marked import mcid_of, number_tree, texts
 
 LEADER_CHARS = frozenset(".\u00b7\u2024\u2027\u2026\u2219 \u00a0")
 """Characters a leader is made of: full stop, middle dot, one-dot leader, hyphenation point,
@@ -97,16 +97,8 @@ def _artifact(pdf: pikepdf.Pdf, elem: pikepdf.Dictionary) -> None:
 
 
 def _clear_parents(pdf: pikepdf.Pdf, key: int, mcids: set[int]) -> None:
-    todo = [pdf.Root.StructTreeRoot.get("/ParentTree")]
-    while todo:
-        node = todo.pop()
-        if not isinstance(node, pikepdf.Dictionary):
-            continue
-        nums = node.get("/Nums")
-        if isinstance(nums, pikepdf.Array):
-            for i in range(0, len(nums) - 1, 2):
-                if int(nums[i]) == key and isinstance(nums[i + 1], pikepdf.Array):
-                    for mcid in mcids:
-                        if mcid < len(nums[i + 1]):
-                            nums[i + 1][mcid] = None
-        todo += list(node.get("/Kids", []))
+    entries = number_tree(pdf.Root.StructTreeRoot.get("/ParentTree")).get(key)
+    if isinstance(entries, pikepdf.Array):
+        for mcid in mcids:
+            if mcid < len(entries):
+                entries[mcid] = None

@@ -108,29 +108,25 @@ def _utf16(hexdigits: bytes) -> str:
     return bytes.fromhex(hexdigits.decode("ascii")).decode("utf-16-be", "replace")
 
 
-def number_tree(tree: pikepdf.Object | None) -> dict[int, pikepdf.Object]:
-    """The entries of a number tree (Nums and Kids), by key."""
-    out: dict[int, pikepdf.Object] = {}
+def _tree(tree: pikepdf.Object | None, key: str) -> list[tuple[pikepdf.Object, pikepdf.Object]]:
+    """The (key, value) pairs of a number tree (``/Nums``) or name tree (``/Names``), with its
+    ``/Kids`` followed."""
+    out: list[tuple[pikepdf.Object, pikepdf.Object]] = []
     todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
     while todo:
         node = todo.pop()
-        nums = node.get("/Nums")
-        if isinstance(nums, pikepdf.Array):
-            for i in range(0, len(nums) - 1, 2):
-                out[int(nums[i])] = nums[i + 1]
+        pairs = node.get(key)
+        if isinstance(pairs, pikepdf.Array):
+            out += [(pairs[i], pairs[i + 1]) for i in range(0, len(pairs) - 1, 2)]
         todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
     return out
+
+
+def number_tree(tree: pikepdf.Object | None) -> dict[int, pikepdf.Object]:
+    """The entries of a number tree (Nums and Kids), by key."""
+    return {int(key): value for key, value in _tree(tree, "/Nums")}
 
 
 def name_tree(tree: pikepdf.Object | None) -> dict[bytes, pikepdf.Object]:
     """The entries of a name tree (Names and Kids), by name."""
-    out: dict[bytes, pikepdf.Object] = {}
-    todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
-    while todo:
-        node = todo.pop()
-        names = node.get("/Names")
-        if isinstance(names, pikepdf.Array):
-            for i in range(0, len(names) - 1, 2):
-                out[bytes(names[i])] = names[i + 1]
-        todo += [kid for kid in node.get("/Kids", []) if isinstance(kid, pikepdf.Dictionary)]
-    return out
+    return {bytes(key): value for key, value in _tree(tree, "/Names")}

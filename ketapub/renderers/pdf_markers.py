@@ -15,7 +15,7 @@ import re
 
 import pikepdf
 
-from ketapub.renderers.pdf_marked import mcid_of, texts
+from ketapub.renderers.pdf_marked import mcid_of, number_tree, texts
 
 _NOTE = re.compile(r"(?:^|\.)fn\.(\d+)$")
 
@@ -64,16 +64,6 @@ def _annotation_parents(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Object]:
     """The parent tree's entries that are single structure elements (annotations' parents),
     by key."""
     root = pdf.Root.get("/StructTreeRoot")
-    out: dict[int, pikepdf.Object] = {}
-    todo = [root.get("/ParentTree")] if isinstance(root, pikepdf.Dictionary) else []
-    while todo:
-        node = todo.pop()
-        if not isinstance(node, pikepdf.Dictionary):
-            continue
-        nums = node.get("/Nums")
-        if isinstance(nums, pikepdf.Array):
-            for i in range(0, len(nums) - 1, 2):
-                if isinstance(nums[i + 1], pikepdf.Dictionary):
-                    out[int(nums[i])] = nums[i + 1]
-        todo += list(node.get("/Kids", []))
-    return out
+    tree = root.get("/ParentTree") if isinstance(root, pikepdf.Dictionary) else None
+    return {key: value for key, value in number_tree(tree).items()
+            if isinstance(value, pikepdf.Dictionary)}
