@@ -1,6 +1,7 @@
 # Two commands for a fresh Debian/Ubuntu machine with Python 3.11+:
 #   make demo   set up and build the example series into output/
 #   make test   set up (system packages only when missing) and run the whole test suite
+#   make docs   build the documentation site into site/ (make docs-serve: a live preview)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint sysdeps rundeps benchdeps venv bench mutate clean planted
+.PHONY: demo test docs docs-serve lint sysdeps rundeps benchdeps venv bench mutate clean planted
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +20,9 @@ $(BIN)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# The test and development tools on top (make test, lint, bench).
+# The test, development and documentation tools on top (make test, lint, bench, docs).
 $(BIN)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+	$(BIN)/pip install --quiet -e '.[test,dev,docs]'
 	touch $@
 
 venv: $(BIN)/.installed
@@ -55,6 +56,18 @@ demo: rundeps $(BIN)/.installed-demo
 test: sysdeps venv node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
+
+# MkDocs and its Material theme print a banner about MkDocs 2 on every build; quiet it
+export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
+
+# the documentation site into site/ (its gallery built from content/ each time), and a
+# preview of it at http://127.0.0.1:8000 that rebuilds on each edit
+docs: sysdeps venv
+	$(BIN)/mkdocs build --strict
+
+docs-serve: sysdeps venv
+	$(BIN)/mkdocs serve
 
 lint: venv
 	$(BIN)/ruff check .

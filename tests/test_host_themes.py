@@ -8,8 +8,8 @@ id (``#content table th``, ``#main ul``, a few ``!important`` rules), with ``ket
 loaded before the theme and after it. Headless Chromium computes the style of every element
 of every fragment, and of its ``::before``, ``::after`` and ``::marker``, and each must
 equal the same element's on a bare page, but for what a fragment inherits on purpose: the
-host's font family (see the README's fragments section). The WordPress page is also compared
-in the dark scheme. One browser, one page per host and order; the styles are gathered in
+host's font family (see docs/topics/outputs.md). The WordPress page is also compared in the
+dark scheme. One browser, one page per host and order; the styles are gathered in
 page JavaScript and come back as one JSON value."""
 
 from __future__ import annotations

@@ -547,8 +547,8 @@ def test_a_commit_over_an_output_exchanges_the_trees_and_never_moves_the_output_
 
 
 def test_the_hidden_sibling_names_are_fixed_so_any_version_recovers_them(tmp_path):
-    """The names beside the output are an on-disk format (the README names them): what a
-    killed build of one version left is recovered by the next, so they never change."""
+    """The names beside the output are an on-disk format (docs/topics/outputs.md names them):
+    what a killed build of one version left is recovered by the next, so they never change."""
     out = tmp_path / "out"
     _build(out, {"a.txt": b"A"})
     os.rename(out, tmp_path / ".out.ketapub-old")

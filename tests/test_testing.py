@@ -147,15 +147,15 @@ def test_artifact_texts_of_binary_data_is_empty() -> None:
     assert testing.artifact_texts(Artifact("a.png", b"\x89PNG\r\n\x1a\n\xff\xfe", "")) == {}
 
 
-def test_the_readme_examples_run() -> None:
-    """The README's outline renderer and its test, run as written."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    section = readme.split("### The document tree", 1)[1].split("\n## ", 1)[0]
+def test_the_developer_guide_examples_run() -> None:
+    """The developer guide's outline renderer and its test, run as written."""
+    guide = Path(__file__).resolve().parent.parent / "docs" / "guides" / "developer.md"
+    section = guide.read_text("utf-8").split("### The document tree", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     assert len(blocks) == 2
     scope: dict[str, object] = {}
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), scope)
+        exec(compile(block, "docs/guides/developer.md", "exec"), scope)
     scope["test_outline"]()  # type: ignore[operator]
     outline = testing.render_artifacts(scope["OutlineRenderer"], as_of=LATER)  # type: ignore[arg-type]
     assert outline["outline/third.txt"].data == b""
