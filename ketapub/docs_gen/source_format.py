@@ -20,7 +20,6 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
 
 from ketapub import model
 
@@ -113,14 +112,13 @@ def fields(kind: type[BaseModel], docs: Mapping[str, Mapping[str, tuple[str, str
                 annotation, doc = docs[klass.__name__][name]
                 break
         required = info.is_required()
-        default = "" if required else _yaml_default(info.default, info.default_factory)
+        default = "" if required else _yaml_default(
+            info.get_default(call_default_factory=True))
         out.append(FieldDoc(info.alias or name, annotation, required, default, markdown(doc)))
     return out
 
 
-def _yaml_default(value: Any, factory: Any) -> str:
-    if value is PydanticUndefined and factory is not None:
-        value = factory()
+def _yaml_default(value: Any) -> str:
     if value is None:
         return "none"
     if isinstance(value, tuple | list | dict) and not value:
