@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ketapub import write
-from ketapub.embargo import State, entry_fields, future_states
+from ketapub.embargo import State, edition_releases, entry_fields, future_states
 from ketapub.errors import RenderError
 from ketapub.plan import plan
 from ketapub.render.base import ArtifactInfo, Job, RenderContext, Renderer
@@ -94,6 +94,7 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
         sctx = replace(ctx, as_of=state.at, planned=())
         jobs = plan(renderers, sctx)
         sctx = replace(sctx, planned=tuple(j.path for j in jobs))
+        editions = edition_releases(ctx.series, state.at)
         infos: dict[str, ArtifactInfo] = {}
         todo = []
         for job in jobs:
@@ -105,7 +106,7 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
             found, link = hit
             result.entries[here] = replace(found, path=here, brand=job.brand,
                                            variant=job.variant,
-                                           **entry_fields(job, state.released))  # type: ignore[arg-type]
+                                           **entry_fields(job, state.released, editions))
             if link is not None:
                 result.files[here] = link
             sources.known.setdefault((job.path, job.input_hash), result.entries[here])
@@ -120,7 +121,8 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
         for path, (entry, spooled) in made.items():
             here = state.path(path)
             result.entries[here] = replace(entry, path=here,
-                                           **entry_fields(_job(jobs, path), state.released))  # type: ignore[arg-type]
+                                           **entry_fields(_job(jobs, path), state.released,
+                                                          editions))
             result.files[here] = spooled
             result.rendered.append(here)
             sources.known[(path, entry.input_hash)] = result.entries[here]

@@ -32,7 +32,7 @@ from ketapub import ahead as ahead_states
 from ketapub import write
 from ketapub.budget import Budget, load_within
 from ketapub.embargo import FOLDER as EMBARGO
-from ketapub.embargo import entry_fields, is_embargo_path
+from ketapub.embargo import edition_releases, entry_fields, is_embargo_path
 from ketapub.errors import (
     BuildError,
     Diagnostic,
@@ -325,6 +325,8 @@ class Outcome:
 
     released: tuple[int, ...]
     """The parts out as of the build."""
+    editions: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """The parts of each translation out as of the build, by language."""
     entries: dict[str, write.Entry] = field(default_factory=dict)
     infos: dict[str, ArtifactInfo] = field(default_factory=dict)
     rendered: list[str] = field(default_factory=list)
@@ -344,7 +346,7 @@ def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_di
             todo.append(job)
             continue
         e = replace(entry, brand=job.brand, variant=job.variant,
-                    **entry_fields(job, outcome.released))  # type: ignore[arg-type]
+                    **entry_fields(job, outcome.released, outcome.editions))
         outcome.entries[job.path] = e
         outcome.infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
         outcome.skipped.append(job.path)
@@ -370,7 +372,7 @@ def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_dis
             left.append(job)
             continue
         e = replace(hit, path=job.path, brand=job.brand, variant=job.variant,
-                    **entry_fields(job, outcome.released))  # type: ignore[arg-type]
+                    **entry_fields(job, outcome.released, outcome.editions))
         outcome.entries[job.path] = e
         outcome.infos[job.path] = ArtifactInfo(e.path, e.sha256, e.bytes, e.media_type)
         outcome.skipped.append(job.path)
@@ -414,7 +416,8 @@ class Spool:
         size = len(artifact.data)
         self.outcome.entries[job.path] = write.Entry(
             job.path, digest, size, job.renderer, job.input_hash, artifact.media_type,
-            job.brand, job.variant, **entry_fields(job, self.outcome.released))  # type: ignore[arg-type]
+            job.brand, job.variant,
+            **entry_fields(job, self.outcome.released, self.outcome.editions))
         self.outcome.infos[job.path] = ArtifactInfo(job.path, digest, size, artifact.media_type)
         self.outcome.rendered.append(job.path)
 
@@ -502,7 +505,8 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
             ) -> tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]:
         if not todo:
             return {}, []
-        state_outcome = Outcome(tuple(p.part for p in sctx.released), infos=infos)
+        state_outcome = Outcome(tuple(p.part for p in sctx.released),
+                                edition_releases(sctx.series, sctx.as_of), infos=infos)
         state_spool = Spool(spool.out, state_outcome, None, len(todo))
         spool.others.append(state_spool)
         execute(todo, setup.renderers, sctx, state_spool,
@@ -627,7 +631,8 @@ def build(
     out_path = Path(out)
     old = _prepare(out_path)
     on_disk = OnDisk(out_path, old)
-    outcome = Outcome(tuple(p.part for p in ctx.released))
+    outcome = Outcome(tuple(p.part for p in ctx.released),
+                      edition_releases(ctx.series, ctx.as_of))
     todo = skip_unchanged(planned, old, on_disk, outcome, force=force)
     spool = Spool(out_path, outcome, progress, len(planned))
     if not force:

@@ -15,6 +15,7 @@ in :mod:`ketapub.ahead`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,11 +46,23 @@ class State:
         return f"{self.folder}/{rel}"
 
 
-def entry_fields(job: Job, released: tuple[int, ...]) -> dict[str, tuple[int, ...] | None]:
+def entry_fields(job: Job, released: tuple[int, ...],
+                 editions: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, Any]:
     """What ``serve`` waits for before it hands ``job``'s file out (see ``write.Entry``):
-    the parts it shows, or for a whole-series file the parts out as of its build or state."""
+    the parts it shows, or for a whole-series file the parts out as of its build or state
+    (``released`` in the original, ``editions[language]`` in a translation), and the
+    edition whose schedule those numbers follow."""
     shows = job.shows
-    return {"parts": shows, "released": released if shows is None else None}
+    if job.edition:
+        released = (editions or {}).get(job.edition, ())
+    return {"parts": shows, "released": released if shows is None else None,
+            "edition": job.edition}
+
+
+def edition_releases(series: Series, at: datetime) -> dict[str, tuple[int, ...]]:
+    """The parts of each translation of ``series`` published at ``at``, by language."""
+    return {e.language: tuple(p.part for p in schedule.released_parts(e, at))
+            for e in series.translations}
 
 
 def stamp(instant: datetime) -> str:

@@ -19,10 +19,11 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ketapub.budget import Budget, BudgetExecutor
 from ketapub.errors import KetapubError, RenderError
+from ketapub.model import original_path
 from ketapub.render.base import Artifact, ArtifactInfo, Job, RenderContext, Renderer
 
 Finish = Callable[[Job, Artifact | None, RenderError | None], None]
@@ -30,10 +31,18 @@ Finish = Callable[[Job, Artifact | None, RenderError | None], None]
 
 
 def render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
-    """Render ``job`` and check what came back (top-level, so picklable)."""
+    """Render ``job`` and check what came back (top-level, so picklable). A translation's
+    job is rendered as the original's, in the context of its edition (see ``Job.edition``)."""
+    asked = job
+    if job.edition:
+        ctx = ctx.for_edition(job.edition)
+        job = replace(job, path=original_path(job.edition, job.path),
+                      depends_on=tuple(original_path(job.edition, d) for d in job.depends_on))
     artifact = renderer.render(job, ctx)
     if artifact.path != job.path:
-        raise RenderError(job.path, f"renderer returned {artifact.path!r} instead")
+        raise RenderError(asked.path, f"renderer returned {artifact.path!r} instead")
+    if asked is not job:
+        artifact = replace(artifact, path=asked.path)
     if not isinstance(artifact.data, bytes):
         raise RenderError(job.path, "renderer returned non-bytes data")
     return artifact

@@ -273,3 +273,15 @@ def labels(language: str) -> Mapping[str, str]:
     translation lacks; an unknown language gets English."""
     base = language.split("-")[0].split("_")[0].lower()
     return MappingProxyType({**LABELS["en"], **LABELS.get(base, {})})
+
+
+def language_name(language: str, in_language: str | None = None) -> str:
+    """The name of ``language`` written in ``in_language`` (default: in itself, as a
+    language switch shows it: "English", "Español"), first letter capitalised; the tag
+    itself when Babel does not know it."""
+    try:
+        name = Locale.parse(language.replace("-", "_")).get_display_name(
+            locale_for(in_language or language))
+    except (ValueError, UnknownLocaleError):
+        return language
+    return name[:1].upper() + name[1:] if name else language

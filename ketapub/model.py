@@ -13,6 +13,7 @@ import unicodedata
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -524,6 +525,9 @@ class Part(PartMeta):
     images: tuple[str, ...] = ()
     """Asset paths of the images the body shows."""
     word_count: int = 0
+    translation_of: str | None = None
+    """In a translation: the ``translation_of`` stamp its file gives (see
+    :mod:`ketapub.translation_of`); None in the original language."""
 
     @property
     def number(self) -> str:
@@ -534,6 +538,58 @@ class Part(PartMeta):
     def numbered_references(self) -> tuple[tuple[int, Reference], ...]:
         by_id = {r.id: r for r in self.references}
         return tuple((i, by_id[rid]) for i, rid in enumerate(self.citation_order, 1))
+
+
+STAMP_RE = re.compile(r"^[0-9a-f]{12}\Z")
+
+
+def _check_stamp(value: str) -> str:
+    if not STAMP_RE.match(value):
+        raise ValueError(f"{value!r} is not a translation_of stamp: 12 lowercase hex digits "
+                         "(python tools/translation_of.py parts/NN-slug.md prints it)")
+    return value
+
+
+class TranslationMeta(_Frozen):
+    """The front matter of a translated part (``translations/<lang>/NN-slug.md``): the
+    text a reader sees in that language. Everything else (number, references, review,
+    withdrawal, corrections) is the original part's."""
+
+    title: Title
+    summary: Text
+    translation_of: Annotated[str, AfterValidator(_check_stamp)]
+    """The stamp of the original body this text translates; when the original changes the
+    stamps differ and ``ketapub validate`` reports the translation as stale."""
+    slug: PartSlug | None = None
+    """The part's slug in this language (its file names and public page); default: the
+    original's."""
+    publish_at: datetime | None = None
+    """The translation's own release instant, never before the original's; default: the
+    original's."""
+    tags: tuple[Line, ...] | None = None
+    """Tags in this language; default: the original's."""
+    url: HttpUrl | None = None
+    """The translated part's public page; default ``base_url`` + ``<lang>/<slug>/``."""
+
+    @field_validator("publish_at", mode="before")
+    @classmethod
+    def _instant(cls, v: Any, info: ValidationInfo) -> Any:
+        return None if v is None else parse_instant(v, _tz_from(info))
+
+
+class SeriesTranslationMeta(_Frozen):
+    """``translations/<lang>/series.yaml``: the series' text in that language; every other
+    key is inherited from ``series.yaml``."""
+
+    title: Title
+    subtitle: Annotated[Line, AfterValidator(_check_title)] | None = None
+    description: Text
+    disclaimer: str | None = None
+    """Markdown shown on every handout, ebook and fragment of this language; default: the
+    original's."""
+    identifier: str | None = None
+    """The ebook identifier of this edition; default: a UUID derived from the original's
+    identifier and the language."""
 
 
 def _check_tagline_language(code: str) -> str:
@@ -660,6 +716,29 @@ class SeriesMeta(_Frozen):
         return self
 
 
+def edition_path(language: str, path: str) -> str:
+    """``path`` of an original output moved to the ``language`` edition: the language
+    becomes a folder under the top folder (``feed/es/rss.xml``), except an ebook, whose
+    name takes it before the extension (``epub/x.es.epub``): one folder of ebooks."""
+    top, sep, rest = path.partition("/")
+    if not sep:
+        return f"{language}/{path}"
+    if top == "epub" and "/" not in rest:
+        stem, dot, ext = rest.rpartition(".")
+        return f"epub/{stem}.{language}.{ext}" if dot else f"epub/{rest}.{language}"
+    return f"{top}/{language}/{rest}"
+
+
+def original_path(language: str, path: str) -> str:
+    """The inverse of :func:`edition_path`."""
+    top, _, rest = path.partition("/")
+    if top == language:
+        return rest
+    if top == "epub" and "/" not in rest:
+        return "epub/" + rest.replace(f".{language}.", ".", 1).removesuffix(f".{language}")
+    return f"{top}/{rest.removeprefix(language + '/')}"
+
+
 class Series(SeriesMeta):
     """A loaded series: metadata, parts ordered by number, brands ordered by id, assets."""
 
@@ -672,6 +751,11 @@ class Series(SeriesMeta):
     """What the loader noticed but let pass (each an error under ``strict``)."""
     broken_brands: tuple[BrokenBrand, ...] = Field(default=(), exclude=True, repr=False)
     """Brand files with problems, ordered by id; their problems are also warnings."""
+    translations: tuple[Series, ...] = Field(default=(), exclude=True, repr=False)
+    """The editions in other languages (``translations/<lang>/``), ordered by language; each
+    a whole series of the parts translated into it. Empty in a translation."""
+    original_language: str | None = Field(default=None, exclude=True)
+    """In a translation: the language of the original series; None in the original."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -695,12 +779,49 @@ class Series(SeriesMeta):
         return creative_commons_url(self.license or "")
 
     def part_url(self, part: Part) -> str:
-        """The public web URL of a part: its own ``url``, else ``base_url`` + slug.
+        """The public web URL of a part: its own ``url``, else ``base_url`` + slug (in a
+        translation ``base_url`` + language + slug).
 
         Args:
             part: a part of this series.
         """
-        return part.url or f"{self.base_url}{part.slug}/"
+        if part.url:
+            return part.url
+        folder = f"{self.language}/" if self.original_language is not None else ""
+        return f"{self.base_url}{folder}{part.slug}/"
+
+    def output_path(self, path: str) -> str:
+        """Where an output of this edition goes: ``path`` itself in the original language;
+        in a translation ``pdf/x.pdf`` becomes ``pdf/es/x.pdf`` (every top folder alike)
+        and ``epub/x.epub`` becomes ``epub/x.es.epub``.
+
+        Args:
+            path: the output path a renderer plans, as for the original.
+        """
+        if self.original_language is None:
+            return path
+        return edition_path(self.language, path)
+
+    def file_url(self, path: str) -> str:
+        """Absolute URL of this edition's output ``path`` (see :meth:`output_path`).
+
+        Args:
+            path: an output path as a renderer plans it, unescaped.
+        """
+        return self.base_url + quote(self.output_path(path).lstrip("/"), safe="/")
+
+    @property
+    def editions(self) -> tuple[Series, ...]:
+        """This series and its translations, original first (a translation: itself)."""
+        return (self, *self.translations)
+
+    def edition(self, language: str) -> Series | None:
+        """The edition in ``language`` (this series for its own language), or None.
+
+        Args:
+            language: a language tag as the ``translations/`` folder names it.
+        """
+        return next((e for e in self.editions if e.language == language), None)
 
     def get_part(self, key: int | str) -> Part | None:
         """The part with this number or slug, or None.

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
 from typing import Any
 
-from ketapub import markdown
+from ketapub import markdown, schedule
 from ketapub.errors import RenderError
 from ketapub.model import Part, Series
 from ketapub.paths import safe_output_path
@@ -148,8 +148,13 @@ class _Hasher:
                       for p in series.parts}
         self.brands = {b.id: b.model_dump(mode="json") for b in series.brands}
         self.faces = {p.part: _face(series, p, self.is_out[p.part]) for p in series.parts}
+        # What a page shows of its other language editions ("This page in: English |
+        # Español", hreflang): each edition's parts, their URLs and whether they are out.
+        self.others = [[e.language, [[p.part, e.part_url(p), schedule.published(p, ctx.as_of)]
+                                     for p in e.parts]]
+                       for e in ctx.editions if e.language != series.language]
         self.job_fields = [f.name for f in fields(Job)
-                           if f.name not in ("input_hash", "embargo", "live")]
+                           if f.name not in ("input_hash", "embargo", "live", "edition")]
         self.by_renderer = {r.name: r for r in renderers}
         self.options = {r.name: _options_hash(r, ctx) for r in renderers}
         self.templates = {r.name: _templates_hash(r, ctx) for r in renderers}
@@ -165,13 +170,16 @@ class _Hasher:
                 for d in job.depends_on if d in self.seen}
         value: dict[str, Any] = {
             "renderer": [renderer.name, type(renderer).version, markdown.DIALECT],
-            "job": {k: getattr(job, k) for k in self.job_fields},
+            "job": {k: getattr(job, k) for k in self.job_fields}
+            | ({"edition": job.edition} if job.edition else {}),
             "options": self.options[renderer.name],
             "templates": self.templates[renderer.name],
             "series": self.series_hash,
             "brand": self.brands.get(job.brand) if job.brand else None,
             "deps": deps,
         }
+        if self.others:
+            value["editions"] = self.others
         value.update(self._parts(job))
         done = replace(job, input_hash=_digest(value))
         self.hashed[job.path] = done
@@ -198,12 +206,32 @@ class _Hasher:
 
 
 def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
-    """Jobs of every renderer, in a stable order, with input hashes filled in."""
+    """Jobs of every renderer for every language edition (the original first, then each
+    translation by language), in a stable order, with input hashes filled in.
+
+    A translation is planned and hashed by the same renderers in its own context, then its
+    jobs move to the edition's paths (see :meth:`Series.output_path`)."""
     jobs: list[Job] = []
-    for renderer in renderers:
-        jobs.extend(renderer.plan(ctx.series, ctx))
-    hasher = _Hasher(renderers, ctx, _check_paths(jobs))
-    for job in jobs:
-        hasher(job)
-    return [hasher.hashed[j.path] for j in jobs]
+    home = ctx.home or ctx.series
+    for series in home.editions:
+        ectx = ctx.for_edition(series.language)
+        mine: list[Job] = []
+        for renderer in renderers:
+            mine.extend(renderer.plan(series, ectx))
+        if series is not home:
+            mine = [replace(j, edition=series.language) for j in mine]
+        hasher = _Hasher(renderers, ectx, _check_paths(mine))
+        for job in mine:
+            hasher(job)
+        jobs.extend(_moved(series, hasher.hashed[j.path]) for j in mine)
+    _check_paths(jobs)
+    return jobs
+
+
+def _moved(series: Series, job: Job) -> Job:
+    """``job`` at its edition's output paths (unchanged in the original)."""
+    if not job.edition:
+        return job
+    return replace(job, path=series.output_path(job.path),
+                   depends_on=tuple(series.output_path(d) for d in job.depends_on))
 

@@ -124,7 +124,7 @@ def changes(part: Part, as_of: datetime) -> tuple[Change, ...]:
 def instants(series: Series) -> list[datetime]:
     """Every instant at which some output changes: releases, ends, updates and corrections,
     sorted, each once. Between two of them every output is the same."""
-    found = {d.astimezone(UTC) for p in series.parts
+    found = {d.astimezone(UTC) for e in series.editions for p in e.parts
              for d in (p.publish_at, p.ends_at, p.updated_at, *(c.on for c in p.changes))
              if d is not None}
     return sorted(found)
@@ -141,7 +141,9 @@ def state(series: Series, as_of: datetime) -> tuple[tuple[int, ...], ...]:
     return (tuple(p.part for p in series.parts if released(p, as_of)),
             tuple(p.part for p in ended_parts(series, as_of)),
             tuple(p.part for p in series.parts if updated(p, as_of) is not None),
-            tuple(len(changes(p, as_of)) for p in series.parts))
+            tuple(len(changes(p, as_of)) for p in series.parts),
+            *(tuple(p.part for p in e.parts if released(p, as_of))  # each translation's
+              for e in series.translations))
 
 
 def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
@@ -154,7 +156,8 @@ def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
             SOURCE_DATE_EPOCH, else now.
     """
     when = _instant(as_of, series.tz)
-    upcoming = [p.publish_at for p in series.parts if not released(p, when)]
+    upcoming = [p.publish_at for e in series.editions for p in e.parts
+                if not released(p, when)]
     return min(upcoming, key=lambda d: d.astimezone(UTC)) if upcoming else None
 
 

@@ -40,6 +40,7 @@ from urllib.parse import quote
 
 from ketapub import changes_since, embargo, gone, oembed, schedule, websub, write
 from ketapub.errors import KetapubError, PluginError, RenderError, SourceError
+from ketapub.execute import render_one
 from ketapub.http_query import Reply
 from ketapub.load import load
 from ketapub.model import Series
@@ -334,14 +335,14 @@ class FeedServer:
             return self.live
         series = self.series
         ctx = RenderContext(series=series, as_of=now or self.clock(), options=self.options)
-        key = (id(series), series.source_hash, tuple(p.part for p in ctx.released))
+        key = (id(series), series.source_hash, schedule.state(series, ctx.as_of))
         declared = self._declared
         if declared is not None and declared[0] == key:
             return declared[1]
         found: dict[str, str] = {}
         for name in self.registry.names():
             try:
-                jobs = self.registry.create(name).plan(series, ctx)
+                jobs = plan([self.registry.create(name)], ctx)
             except PluginError:  # fails to import: nothing of it is live (`renderers` says why)
                 continue
             except Exception as exc:  # a plugin's bug must not take every other file down
@@ -375,7 +376,7 @@ class FeedServer:
             if response is None:
                 ctx = RenderContext(series=series, as_of=now, options=self.options,
                                     planned=tuple(j.path for j in jobs)).with_deps(deps)
-                artifact = renderer.render(job, ctx)
+                artifact = render_one(renderer, job, ctx)
                 self.renders += 1
                 response = Response(artifact.data, artifact.media_type, _etag(artifact.data),
                                     _changed_at(series, now))
@@ -463,7 +464,9 @@ class FeedServer:
         unknown, every part of the series) is released now. A part no longer in the series
         never is: its file waits for a rebuild.
         """
-        series = self.series
+        series = self.series.edition(entry.edition) if entry.edition else self.series
+        if series is None:  # a language no longer translated: held until a rebuild
+            return True
         need = entry.parts if entry.parts is not None else entry.released
         if need is None:
             need = tuple(p.part for p in series.parts)

@@ -68,6 +68,9 @@ class Entry:
     """For a whole-series file: the parts released as of the build that made it; ``serve``
     hands it out only once all of those are released (so a build ahead of the clock shows
     nothing early). None when unknown: held until every part of the series is out."""
+    edition: str = ""
+    """The language of the translation the file belongs to ("" the original): ``parts``
+    and ``released`` count by that edition's schedule."""
 
     def as_json(self) -> dict[str, Any]:
         data = {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
@@ -76,6 +79,8 @@ class Entry:
                 "parts": None if self.parts is None else list(self.parts)}
         if self.parts is None:
             data["released"] = None if self.released is None else list(self.released)
+        if self.edition:
+            data["edition"] = self.edition
         return data
 
 
@@ -115,7 +120,8 @@ def read_manifest(out: Path) -> dict[str, Entry]:
                                     variant=_str_or_none(a.get("variant")),
                                     parts=_numbers(a.get("parts")),
                                     released=(_numbers(a["released"]) if "released" in a
-                                              else built))
+                                              else built),
+                                    edition=_str_or_none(a.get("edition")) or "")
                    for a in [*data.get("artifacts", []), *data.get("embargoed", [])]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from ketapub import glyphs, markdown, review_due, sanitize
 from ketapub.errors import Diagnostic, Severity, SourceError
-from ketapub.load import yamlpos
+from ketapub.load import translations, yamlpos
 from ketapub.model import (
     SLUG_RE,
     Asset,
@@ -851,6 +851,8 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
     assets = _Assets(src)
     brands, broken = _read_brands(src, assets.want, strict)
     _want_images(series, loaded_parts, assets.want, diags)
+    editions = translations.read(src, series.meta, loaded_parts, _timezone(series.raw),
+                                 assets.want)
     _case_twins(assets.found, assets.wanted_at, diags)
     if strict:
         diags.items = [d.as_error() for d in diags.items]
@@ -858,7 +860,11 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         if series.meta is None and not diags.errors:
             diags.add("series.yaml", 1, 1, "series.yaml is missing or empty")
         raise SourceError(diags.items)
-    return _series(src, series.meta, parts, brands, broken, assets.found)
+    original = _series(src, series.meta, parts, brands, broken, assets.found)
+    if not editions:
+        return original
+    return original.model_copy(update={"translations": translations.views(original,
+                                                                          editions)})
 
 
 @dataclass

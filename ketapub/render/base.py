@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
-from urllib.parse import quote
 
 from ketapub import i18n, review_due, schedule, tree
 from ketapub.model import Brand, Change, Part, Series
@@ -84,6 +83,12 @@ class Job:
     """The file lists what is released (a feed, a calendar, a hub), so it changes at each
     release without a rebuild: ``serve`` renders it as of each request instead of handing
     out the built file. Not hashed: it decides how the file is served, not its bytes."""
+    edition: str = ""
+    """The language of the edition this job belongs to when it is a translation (``es``);
+    "" for the original. Its ``path`` and ``depends_on`` are then the edition's output
+    paths (``pdf/es/...``); the renderer is handed the job with the original's paths and a
+    context of that edition (see :func:`ketapub.editions.render_job`), so a renderer never
+    deals with languages."""
 
     @property
     def shows(self) -> tuple[int, ...] | None:
@@ -144,6 +149,9 @@ class RenderContext:
     deps: Mapping[str, ArtifactInfo] = field(default_factory=dict)
     planned: tuple[str, ...] = ()
     """Every artifact path planned in this build (to know what else is being made)."""
+    home: Series | None = None
+    """In the context of a translation: the original series (which holds every edition);
+    None in the original's own context."""
 
     # --- schedule -------------------------------------------------------------------
     def is_released(self, part: Part) -> bool:
@@ -234,7 +242,7 @@ class RenderContext:
             path: the file's path under the site root (``feed/rss.xml``), unescaped; any
                 character outside a URL's (``café.png``, a space) is percent-encoded as UTF-8.
         """
-        return self.series.base_url + quote(path.lstrip("/"), safe="/")
+        return self.series.file_url(path)
 
     def web_link(self, part: Part, anchor: str | None = None) -> str:
         """A ``part:`` link policy for the web: the part's public URL (and anchor).
@@ -366,6 +374,31 @@ class RenderContext:
         parts = [(key, p.part) for p in s.parts for key in (str(p.part), p.slug)]
         return dialect.document(body, language=s.language, citation_order=citation_order,
                                 parts=parts, assets=(a.path for a in s.assets))
+
+    @property
+    def editions(self) -> tuple[Series, ...]:
+        """Every language edition of the series, original first (one when untranslated)."""
+        return (self.home or self.series).editions
+
+    def for_edition(self, language: str) -> RenderContext:
+        """The context of the ``language`` edition: its series, the same instant and options,
+        the planned paths and dependencies as that edition's renderers name them.
+
+        Args:
+            language: the edition's language tag; the original's gives the original context.
+        """
+        from ketapub.model import original_path
+
+        home = self.home or self.series
+        series = home.edition(language)
+        if series is None:
+            raise KeyError(language)
+        if series is home:
+            return replace(self, series=home, home=None)
+        mine = [original_path(language, p) for p in self.planned]
+        planned = tuple(o for o, p in zip(mine, self.planned, strict=True) if o != p)
+        unmapped = {original_path(language, k): v for k, v in self.deps.items()}
+        return replace(self, series=series, home=home, deps=unmapped, planned=planned)
 
     def with_deps(self, deps: Mapping[str, ArtifactInfo]) -> RenderContext:
         """This context with the infos of the artifacts a job depends on.

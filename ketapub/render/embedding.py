@@ -39,7 +39,7 @@ def api_part_path(part: Part) -> str:
 
 def web_url(series: Series, path: str) -> str:
     """Absolute URL of an output file under ``base_url`` (as ``RenderContext.web_url``)."""
-    return series.base_url + quote(path.lstrip("/"), safe="/")
+    return series.file_url(path)
 
 
 def oembed_url(series: Series, part: Part) -> str:
