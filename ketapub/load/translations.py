@@ -196,7 +196,7 @@ def _check_links(src: _Source, translated: list[_PartFile], originals: list[_Par
 def _report_missing_and_stale(src: _Source, lang: str, originals: list[_PartFile],
                               translated: list[_PartFile]) -> None:
     folder = f"{FOLDER}/{lang}"
-    name = i18n.language_name(lang)
+    name = i18n.language_name(lang, "en")
     done = {f.number: f for f in translated}
     for original in originals:
         part = original.part

@@ -397,7 +397,8 @@ class RenderContext:
             return replace(self, series=home, home=None)
         mine = [original_path(language, p) for p in self.planned]
         planned = tuple(o for o, p in zip(mine, self.planned, strict=True) if o != p)
-        unmapped = {original_path(language, k): v for k, v in self.deps.items()}
+        unmapped = {original_path(language, k): replace(v, path=original_path(language, k))
+                    for k, v in self.deps.items()}
         return replace(self, series=series, home=home, deps=unmapped, planned=planned)
 
     def with_deps(self, deps: Mapping[str, ArtifactInfo]) -> RenderContext:
