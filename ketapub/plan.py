@@ -128,6 +128,19 @@ def _ends(ctx: RenderContext) -> tuple[list[int], dict[int, int]]:
     return [p.part for p in ctx.withdrawn], {n: k for n, k in shown.items() if k}
 
 
+def _other_editions(ctx: RenderContext) -> dict[int, list[Any]]:
+    """What a file may show of the other language editions of each part ("This page in:
+    English | Español", hreflang): by part number, each edition's URL for it and whether
+    it is out there."""
+    found: dict[int, list[Any]] = {}
+    for e in ctx.editions:
+        if e.language != ctx.series.language:
+            for p in e.parts:
+                found.setdefault(p.part, []).append(
+                    [e.language, e.part_url(p), schedule.published(p, ctx.as_of)])
+    return found
+
+
 class _Hasher:
     """The input hash of every job of one plan (see the module's docstring for the rule)."""
 
@@ -148,11 +161,7 @@ class _Hasher:
                       for p in series.parts}
         self.brands = {b.id: b.model_dump(mode="json") for b in series.brands}
         self.faces = {p.part: _face(series, p, self.is_out[p.part]) for p in series.parts}
-        # What a page shows of its other language editions ("This page in: English |
-        # Español", hreflang): each edition's parts, their URLs and whether they are out.
-        self.others = [[e.language, [[p.part, e.part_url(p), schedule.published(p, ctx.as_of)]
-                                     for p in e.parts]]
-                       for e in ctx.editions if e.language != series.language]
+        self.others = _other_editions(ctx)
         self.job_fields = [f.name for f in fields(Job)
                            if f.name not in ("input_hash", "embargo", "live", "edition")]
         self.by_renderer = {r.name: r for r in renderers}
@@ -178,9 +187,10 @@ class _Hasher:
             "brand": self.brands.get(job.brand) if job.brand else None,
             "deps": deps,
         }
-        if self.others:
-            value["editions"] = self.others
         value.update(self._parts(job))
+        shown = sorted(self.others) if job.parts is None else sorted(set(job.parts))
+        if any(n in self.others for n in shown):
+            value["editions"] = {str(n): self.others[n] for n in shown if n in self.others}
         done = replace(job, input_hash=_digest(value))
         self.hashed[job.path] = done
         return done.input_hash

@@ -29,7 +29,19 @@ def _layout_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def content_series() -> ketapub.Series:
+    """The example series in English only: the tests of one format's rules read one file
+    per artifact; the Spanish edition has tests of its own (test_spanish_outputs.py)."""
+    return english_only(ketapub.load(CONTENT))
+
+
+@pytest.fixture(scope="session")
+def content_editions() -> ketapub.Series:
+    """The example series with its translations."""
     return ketapub.load(CONTENT)
+
+
+def english_only(series: ketapub.Series) -> ketapub.Series:
+    return series.model_copy(update={"translations": ()})
 
 
 @pytest.fixture(scope="session")

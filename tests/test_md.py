@@ -74,7 +74,8 @@ def assert_shows_in_order(markdown: str, pieces: list[str]) -> None:
 def test_one_file_per_released_part() -> None:
     assert list(ketapub.render(SINK, "md", as_of=SINK_AS_OF)) == [
         "md/01-everything.md", "md/02-second-part.md"]
-    assert len(ketapub.render(CONTENT, "md", as_of=CONTENT_AS_OF)) == 4
+    made = list(ketapub.render(CONTENT, "md", as_of=CONTENT_AS_OF))
+    assert len(made) == 8 and sum(p.startswith("md/es/") for p in made) == 4  # en and es
     assert ketapub.installed().get("md") is MarkdownRenderer
 
 

@@ -44,7 +44,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory, sink_build: Path) -> list[Pat
     assert result.ok, result.errors
     found = [*sorted(content.rglob("*.pdf")), root / "large.pdf",
              *sorted((sink_build / "pdf").rglob("*.pdf")), *sorted(hostile.rglob("*.pdf"))]
-    assert len(list(content.rglob("*.pdf"))) == 19
+    assert len(list(content.rglob("*.pdf"))) == 38  # English and Spanish, 19 each
     return found
 
 

@@ -110,7 +110,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, registry: ketapub.Registry
           ) -> SimpleNamespace:
     root = tmp_path_factory.mktemp("ahead")
     src = root / "src"
-    shutil.copytree(CONTENT, src)
+    # English only: the schedule of the translations has its tests (test_translations.py)
+    shutil.copytree(CONTENT, src, ignore=shutil.ignore_patterns("translations"))
     with (src / "series.yaml").open("a", encoding="utf-8") as f:
         f.write(f"websub_hub: {HUB_IN_FEEDS}\n")
     out = root / "out"
@@ -336,9 +337,10 @@ def test_the_build_summary_counts_the_states_apart(tmp_path: Path) -> None:
     args = ["build", str(CONTENT), "-o", str(out), "--as-of", CONTENT_AS_OF, "--format", "txt"]
     first = CliRunner().invoke(main, [*args, "--ahead"])
     assert first.exit_code == 0, first.output
-    # 4 handouts out now; states: 5 (part 5 new) and 6 (all 6, each links to part 6)
-    assert "ketapub build: 4 artifacts" in first.output
-    assert "ahead: 11 files of 2 future release states in .embargo/ (7 rendered now)" \
+    # 4 handouts out now in English and in Spanish; states: 5 (part 5 new) and 6 (all 6,
+    # each links to part 6), each with both languages
+    assert "ketapub build: 8 artifacts" in first.output
+    assert "ahead: 22 files of 2 future release states in .embargo/ (14 rendered now)" \
         in first.output
     again = CliRunner().invoke(main, [*args, "--ahead"])
     assert "(0 rendered now)" in again.output

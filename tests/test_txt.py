@@ -39,9 +39,11 @@ def links_of(text: str) -> dict[int, str]:
 def test_one_file_per_released_part() -> None:
     assert list(ketapub.render(SINK, "txt", as_of=SINK_AS_OF)) == [
         "txt/01-everything.txt", "txt/02-second-part.txt"]
+    english = ["txt/01-from-anesthetic-to-antidepressant.txt",
+               "txt/02-treatment-resistant-depression.txt", "txt/03-spravato-explained.txt",
+               "txt/04-beyond-depression.txt"]
     assert list(ketapub.render(CONTENT, "txt", as_of=CONTENT_AS_OF)) == [
-        "txt/01-from-anesthetic-to-antidepressant.txt", "txt/02-treatment-resistant-depression.txt",
-        "txt/03-spravato-explained.txt", "txt/04-beyond-depression.txt"]
+        *english, *(p.replace("txt/", "txt/es/") for p in english)]  # and the Spanish
     assert "txt/03-future-part.txt" in ketapub.render(SINK, "txt", as_of=LATER)
 
 
