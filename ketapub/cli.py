@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -31,6 +31,11 @@ from ketapub.errors import (
     UsageError,
 )
 from ketapub.terminal import cell, json_visible, visible
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ketapub.model import Series
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)
@@ -341,12 +346,12 @@ def _review_warnings(series: Any, source: str, as_of: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (ISO 8601 instants).")
 @_guard
 def schedule(source: str, as_of: str | None, as_json: bool) -> None:
-    """Show each part's release instant and status, and the next release."""
+    """Show each part's release instant and status, and the next release; a series with
+    translations shows each language's schedule after the original's."""
     from ketapub.load import load
 
     series = load(source)
     when = sched.resolve_as_of(as_of, series.tz)
-    entries = sched.entries(series, when)
     nxt = sched.next_release(series, when)
     nxt_change = sched.next_change(series, when)
     if as_json:
@@ -356,11 +361,26 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
             "as_of": when.isoformat(),
             "next_release": nxt.isoformat() if nxt else None,
             "next_change": nxt_change.astimezone(series.tz).isoformat() if nxt_change else None,
-            "parts": [_schedule_json(e) for e in entries],
+            "parts": [_schedule_json(e) for e in sched.entries(series, when)],
         }
+        if series.translations:
+            data["translations"] = {
+                e.language: {"title": e.title,
+                             "parts": [_schedule_json(x) for x in sched.entries(e, when)]}
+                for e in series.translations}
         click.echo(json_visible(json.dumps(data, indent=2, ensure_ascii=False)))
         return
-    table = Table(title=cell(f"{series.title} (as of {when.astimezone(series.tz).isoformat()})"),
+    console = Console(highlight=False, width=max(110, stdout.width))
+    for edition in series.editions:
+        console.print(_schedule_table(edition, when))
+    say(console, "next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"))
+
+
+def _schedule_table(series: Series, when: datetime) -> Table:
+    entries = sched.entries(series, when)
+    lang = f" [{series.language}]" if series.original_language else ""
+    table = Table(title=cell(f"{series.title}{lang} (as of "
+                             f"{when.astimezone(series.tz).isoformat()})"),
                   title_justify="left")
     extra = _schedule_extra(entries)
     for col in ("part", "title", f"release ({series.timezone})", "status", *extra):
@@ -368,9 +388,7 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
     for e in entries:
         table.add_row(str(e.part), cell(e.title), cell(e.release.strftime("%Y-%m-%d %H:%M %Z")),
                       e.status, *(cell(show(e)) for show in extra.values()))
-    console = Console(highlight=False, width=max(110, stdout.width))
-    console.print(table)
-    say(console, "next release: " + (nxt.astimezone(series.tz).isoformat() if nxt else "none"))
+    return table
 
 
 def _out(text: str) -> None:

@@ -278,3 +278,19 @@ def test_an_edit_of_a_translation_renders_only_that_language_again(series, sourc
     assert again.rendered, "the edit re-rendered nothing"
     assert all("/es/" in p for p in again.rendered), again.rendered
     assert "html/es/first.html" in again.rendered and "feed/es/atom.xml" in again.rendered
+
+
+def test_schedule_lists_each_language_at_its_own_instants(source):
+    run = CliRunner().invoke(main, ["schedule", str(source), "--as-of", BETWEEN.isoformat(),
+                                    "--json"])
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert [(p["part"], p["status"]) for p in data["parts"]] == [
+        (1, "released"), (2, "released"), (3, "released")]
+    spanish = data["translations"]["es"]
+    assert spanish["title"] == "Serie de muestra"
+    assert [(p["part"], p["slug"], p["status"]) for p in spanish["parts"]] == [
+        (1, "first", "released"), (3, "tercera", "scheduled")]
+    assert data["next_release"] == SPANISH_THIRD_OUT.isoformat()
+    text = CliRunner().invoke(main, ["schedule", str(source), "--as-of", BETWEEN.isoformat()])
+    assert "Serie de muestra [es]" in text.output and "Tercera parte" in text.output

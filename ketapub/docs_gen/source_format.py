@@ -144,6 +144,12 @@ DOCUMENTS = (
              model.PartMeta),
     Document("Brand files", "brand-files", "each `brands/<id>.yaml` (a clinic profile)",
              model.Brand),
+    Document("Translated series.yaml", "translated-series-yaml",
+             "`translations/<lang>/series.yaml`: the series' text in that language",
+             model.SeriesTranslationMeta),
+    Document("Translated part front matter", "translated-part-front-matter",
+             "the front matter of each `translations/<lang>/NN-slug.md`, named as its "
+             "original in `parts/`", model.TranslationMeta),
 )
 NESTED = (model.Author, model.MedicalReview, model.Reference, model.Withdrawal, model.Change)
 """Models written inside another key (``authors``, ``withdrawn``, ``changes``...)."""
@@ -168,6 +174,13 @@ def examples(source: Path) -> dict[str, dict[str, Any]]:
     for path in sorted((source / "brands").glob("*.yaml")):
         for key, value in (yaml.safe_load(path.read_text("utf-8")) or {}).items():
             found["Brand files"].setdefault(key, value)
+    for path in sorted((source / "translations").glob("*/series.yaml")):
+        for key, value in (yaml.safe_load(path.read_text("utf-8")) or {}).items():
+            found["Translated series.yaml"].setdefault(key, value)
+    for path in sorted((source / "translations").glob("*/*.md")):
+        m = re.match(r"---\n(.*?)\n---\n", path.read_text("utf-8"), re.DOTALL)
+        for key, value in ((yaml.safe_load(m.group(1)) if m else {}) or {}).items():
+            found["Translated part front matter"].setdefault(key, value)
     for kind in NESTED:  # the first item of a list of them, or the mapping itself
         found.setdefault(kind.__name__, {})
     for values in list(found.values()):
