@@ -27,6 +27,11 @@ def _layout_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["KETAPUB_CACHE_DIR"] = str(tmp_path_factory.mktemp("layout-cache"))
 
 
+ENGLISH_ONLY = shutil.ignore_patterns("translations")
+"""``copytree(CONTENT, dest, ignore=ENGLISH_ONLY)``: the example series without its Spanish
+edition, for tests of one format's rules that need not build it twice."""
+
+
 @pytest.fixture(scope="session")
 def content_series() -> ketapub.Series:
     """The example series in English only: the tests of one format's rules read one file
@@ -80,6 +85,8 @@ def sink_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
+    """A copy of the example series to edit, English only (its Spanish edition doubles
+    every build; the tests of translations copy it whole)."""
     dest = tmp_path / "content"
-    shutil.copytree(CONTENT, dest)
+    shutil.copytree(CONTENT, dest, ignore=ENGLISH_ONLY)
     return dest

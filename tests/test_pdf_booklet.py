@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import CONTENT
+from conftest import CONTENT, ENGLISH_ONLY
 
 from ketapub.build import plan_build, resolve
 from ketapub.renderers import pdf_assemble, pdf_booklet, pdf_layouts
@@ -42,7 +42,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
     build of the edited source."""
     root = tmp_path_factory.mktemp("booklet")
     source = root / "src"
-    shutil.copytree(CONTENT, source)
+    shutil.copytree(CONTENT, source, ignore=ENGLISH_ONLY)
     with pytest.MonkeyPatch.context() as mp:
         clean, clean_laid = _booklet(source, root / "cache", mp)
         again, again_laid = _booklet(source, root / "cache", mp)

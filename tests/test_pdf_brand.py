@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import CONTENT, CONTENT_AS_OF
+from conftest import CONTENT, CONTENT_AS_OF, ENGLISH_ONLY
 from pdfua_rules import check
 from PIL import Image, ImageChops
 
@@ -121,7 +121,7 @@ def test_stamped_handouts_pass_the_pdfua_checks(made: dict[str, Path], brand: st
 
 def test_clinics_with_pieces_as_tall_share_the_layout_of_the_part(tmp_path: Path) -> None:
     source = tmp_path / "src"
-    shutil.copytree(CONTENT, source)
+    shutil.copytree(CONTENT, source, ignore=ENGLISH_ONLY)
     for n, accent in enumerate(("#aa0000", "#00aa00", "#0000aa")):
         (source / "brands" / f"c{n}.yaml").write_text(
             f'id: c{n}\nname: "Clinic {n}"\nphone: "+1 555 000{n}"\naccent_color: "{accent}"\n'

@@ -84,9 +84,9 @@ def sentences(document: tree.Document) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def handouts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def handouts(tmp_path_factory: pytest.TempPathFactory, content_series) -> Path:
     out = tmp_path_factory.mktemp("text")
-    result = ketapub.build(CONTENT, out, as_of=ALL_OUT, formats=["pdf"], large_print=True,
+    result = ketapub.build(content_series, out, as_of=ALL_OUT, formats=["pdf"], large_print=True,
                            jobs=2)
     assert result.ok, result.errors
     return out

@@ -73,11 +73,11 @@ def registry() -> ketapub.Registry:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, registry) -> Path:
+def site(tmp_path_factory, registry, content_series) -> Path:
     root = tmp_path_factory.mktemp("site")
     (root / "secret.txt").write_text("TOP-SECRET-OUTSIDE", "utf-8")
     out = root / "out"
-    result = ketapub.build(CONTENT, out, formats=["pdf", "rss", "atom", "jsonfeed", "ics"],
+    result = ketapub.build(content_series, out, formats=["pdf", "rss", "atom", "jsonfeed", "ics"],
                            as_of=BUILT_AS_OF, registry=registry)
     assert result.ok
     return out
