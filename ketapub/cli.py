@@ -294,13 +294,36 @@ def validate(source: str, strict: bool, as_of: str | None = None) -> None:
     """Check SOURCE and report each part's readability, by a formula for its language, and
     medical reviews due within 30 days or overdue."""
     from ketapub.load import load
-    from ketapub.readability import formula_for, score_markdown
 
     series = load(source, strict=strict)
     _print_warnings(series.warnings)
     late = _review_warnings(series, source, as_of, strict)
+    over = []
+    for edition in series.editions:  # each language by its own formula
+        over += _readability_table(edition)
+    for p, msg in over:
+        folder = source.rstrip("/")
+        shown = f"{folder}/{p.source.path}" if folder not in ("", ".") else p.source.path
+        line = f"{shown}:{p.body_line}:1: "
+        say(err, line + ("" if strict else "warning: ") + msg)
+    for d in late:  # an overdue review fails --strict
+        say(err, str(d))
+    if strict and (over or late):
+        sys.exit(1)
+    languages = ("; translated into " + ", ".join(e.language for e in series.translations)
+                 if series.translations else "")
+    say(stdout, f"ok: {len(series.parts)} parts, {len(series.brands)} brands, "
+        f"{len(series.assets)} assets{languages}")
+
+
+def _readability_table(series: Series) -> list[tuple[Any, str]]:
+    """Print one language's table of parts and readability; return the parts over the
+    formula's limit with the reason."""
+    from ketapub.readability import formula_for, score_markdown
+
     formula = formula_for(series.language)
-    table = Table(title=cell(f"{series.title}: {len(series.parts)} parts"),
+    lang = f" [{series.language}]" if series.original_language else ""
+    table = Table(title=cell(f"{series.title}{lang}: {len(series.parts)} parts"),
                   title_justify="left")
     for col in ("part", "file", "words") + (("readability",) if formula else ()):
         table.add_column(col, justify="right" if col in ("part", "words") else "left")
@@ -315,17 +338,7 @@ def validate(source: str, strict: bool, as_of: str | None = None) -> None:
     if formula is None:
         say(stdout, f"no readability formula for {series.language}; readability is not "
             "checked")
-    for p, msg in over:
-        folder = source.rstrip("/")
-        shown = f"{folder}/{p.source.path}" if folder not in ("", ".") else p.source.path
-        line = f"{shown}:{p.body_line}:1: "
-        say(err, line + ("" if strict else "warning: ") + msg)
-    for d in late:  # an overdue review fails --strict
-        say(err, str(d))
-    if strict and (over or late):
-        sys.exit(1)
-    say(stdout, f"ok: {len(series.parts)} parts, {len(series.brands)} brands, "
-        f"{len(series.assets)} assets")
+    return over
 
 
 def _review_warnings(series: Any, source: str, as_of: str | None,

@@ -153,6 +153,9 @@ def test_validate_reports_exactly_the_stale_spanish_part_of_content(tmp_path):
     stale = [line for line in said.splitlines() if "stale translation" in line]
     assert len(stale) == 1 and f"translations/es/{part3.name}:" in stale[0]
     assert "missing translation" not in said
+    # each language's parts are scored by a formula for that language
+    assert said.count("Szigriszt-Pazos") == 6 and said.count("Flesch-Kincaid") == 6
+    assert "translated into es" in said
     strict = CliRunner().invoke(main, ["validate", "--strict", str(src)])
     assert strict.exit_code == 1 and "stale translation" in strict.output
 
