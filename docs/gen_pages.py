@@ -15,8 +15,25 @@ import mkdocs_gen_files
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import click  # noqa: E402
+from click._utils import UNSET  # noqa: E402
+
+from ketapub import cli  # noqa: E402
 from ketapub.docs_gen import options_page, source_format, template_ref  # noqa: E402
 from tools import docs_gallery  # noqa: E402
+
+
+def _shown_defaults(command: click.Command) -> None:
+    """Click 8.3+ marks an option given no default with a sentinel, which mkdocs-click
+    prints as ``Sentinel.UNSET``; show what the option then is: a flag off, else none."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.default is UNSET:
+            param.default = False if param.is_flag else None
+    for sub in getattr(command, "commands", {}).values():
+        _shown_defaults(sub)
+
+
+_shown_defaults(cli.main)  # in this docs build only: the command line keeps click's own
 
 
 def _write(name: str, text: str) -> None:

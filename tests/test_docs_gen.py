@@ -131,5 +131,6 @@ def test_the_site_builds_strict_with_its_gallery(tmp_path: Path) -> None:
     assert "taglines" in (site / "reference" / "templates" / "index.html").read_text()
     cli = (site / "reference" / "cli" / "index.html").read_text()
     assert "--large-print" in cli and "--websub-hub" in cli
+    assert "Sentinel" not in cli and "<code>--debug</code>" in cli  # defaults shown as values
     api = (site / "reference" / "api" / "index.html").read_text()
     assert "ketapub.build" in api and "RenderContext" in api
