@@ -1,5 +1,7 @@
-"""ketapub: one structured article-series source to PDF handouts, an EPUB ebook, scheduled
-RSS/Atom/JSON feeds and embeddable HTML fragments, each made by a pluggable renderer.
+"""One structured article-series source to handouts, an ebook, feeds and fragments.
+
+ketapub turns one source into PDF handouts, an EPUB ebook, scheduled RSS/Atom/JSON feeds and
+embeddable HTML fragments, each made by a pluggable renderer.
 
 The public API::
 

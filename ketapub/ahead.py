@@ -1,5 +1,7 @@
-"""Render every future release state ahead of time, into the embargo area (see
-:mod:`ketapub.embargo`), reusing what does not change between states.
+"""Render every future release state ahead of time, into the embargo area.
+
+Render every future release state ahead of time, into the embargo area (see :mod:`ketapub.embargo`),
+reusing what does not change between states.
 
 Each state is planned as of its instant with the build's renderers and options, so its
 files are exactly what a build as of that instant would make. Most of them are already
@@ -30,8 +32,11 @@ Key = tuple[str, str]
 
 @dataclass
 class Ahead:
-    """What the states add to a build: their entries (under the embargo area), the files to
-    write or link, what was rendered, and the failures."""
+    """What the states add to a build.
+
+    Their entries (under the embargo area), the files to write or link, what was rendered, and the
+    failures.
+    """
 
     states: list[State] = field(default_factory=list)
     entries: dict[str, write.Entry] = field(default_factory=dict)
@@ -48,9 +53,11 @@ embargo fields) with spooled files, and the failures."""
 
 
 class Sources:
-    """Where bytes for a (path, input hash) already are: a file of this build, or an intact
-    file of the previous one (linked from the output folder, since this build may put other
-    bytes at its path)."""
+    """Where bytes for a (path, input hash) already are.
+
+    A file of this build, or an intact file of the previous one (linked from the output folder,
+    since this build may put other bytes at its path).
+    """
 
     def __init__(self, public: Mapping[str, write.Entry], old: Mapping[str, write.Entry],
                  intact: Callable[[str], bool]):
@@ -63,9 +70,12 @@ class Sources:
         self.intact = intact
 
     def find(self, job: Job, here: str) -> tuple[write.Entry, write.Same | None] | None:
-        """An entry with ``job``'s bytes and how to put them at ``here`` (None: they are
-        there already), or None when the job must be rendered. The file already in place
-        first (nothing to write), then one of this build, then another of the last."""
+        """How ``job``'s bytes can be had without rendering it, if they can.
+
+        An entry with ``job``'s bytes and how to put them at ``here`` (None: they are there
+        already), or None when the job must be rendered. The file already in place first (nothing to
+        write), then one of this build, then another of the last.
+        """
         key = (job.path, job.input_hash)
         olds = [e for e in self.old.get(key, []) if e.path == here and self.intact(e.path)]
         if olds:

@@ -152,10 +152,12 @@ class BudgetExecutor(Executor):
 
 
 def load_within(budget: Budget, source: Any, strict: bool = False) -> Any:
-    """``ketapub.load(source)`` in a killable worker under ``budget``: a pathological source
-    must not hang an unattended build or eat its memory before rendering even starts.
-    Raises :class:`~ketapub.errors.SourceError` as :func:`ketapub.load` does, and
-    :class:`~ketapub.errors.KetapubError` when loading overran the budget."""
+    """``ketapub.load(source)`` in a killable worker under ``budget``.
+
+    A pathological source must not hang an unattended build or eat its memory before rendering even
+    starts. Raises :class:`~ketapub.errors.SourceError` as :func:`ketapub.load` does, and
+    :class:`~ketapub.errors.KetapubError` when loading overran the budget.
+    """
     from ketapub.load import load
 
     pool = BudgetExecutor(budget, 1)

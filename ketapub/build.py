@@ -1,4 +1,6 @@
-"""The pipeline, seen only through the Renderer interface, in named phases:
+"""The build pipeline, in named phases.
+
+It sees the renderers only through the Renderer interface:
 
 1. :func:`resolve`: load the source, fix the instant, check the options, pick the renderers;
 2. :func:`plan_build`: ask the renderers for their jobs, with input hashes (``plan.py``);
@@ -87,9 +89,11 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class Coverage:
-    """The variant scopes a build covered: which renderers ran, for which brands, in which
-    variants. An old output of a covered scope that the build no longer makes is removed;
-    any other old output stays (``--format``, ``--brand a``, no ``--large-print``)."""
+    """The variant scopes a build covered: which renderers ran, for which brands, in which variants.
+
+    An old output of a covered scope that the build no longer makes is removed; any other old output
+    stays (``--format``, ``--brand a``, no ``--large-print``).
+    """
 
     renderers: frozenset[str]
     brands: frozenset[str]
@@ -119,8 +123,11 @@ class Coverage:
 
 
 def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
-    """Renderer names from a str (``"pdf"``, ``"rss,atom"``) or a sequence of them, in order
-    and without repeats; None when ``formats`` is None (every installed renderer)."""
+    """Normalise ``formats`` to a list of renderer names.
+
+    Renderer names from a str (``"pdf"``, ``"rss,atom"``) or a sequence of them, in order and
+    without repeats; None when ``formats`` is None (every installed renderer).
+    """
     if formats is None:
         return None
     items = [formats] if isinstance(formats, str) else list(formats)
@@ -209,9 +216,12 @@ def build_options(registry: Registry | None = None, *, brands: Sequence[str] = (
 
 
 def check_brands(series: Series, renderers: Sequence[Renderer], options: BuildOptions) -> None:
-    """Refuse brands the build asks for that the source lacks, and a broken brand file
-    (``Series.broken_brands``) when these renderers would make branded output for it: only
-    then is it an error, so one clinic's typo blocks no other output."""
+    """Refuse missing brands, and broken brand files that this build would need.
+
+    Refuse brands the build asks for that the source lacks, and a broken brand file
+    (``Series.broken_brands``) when these renderers would make branded output for it: only then is
+    it an error, so one clinic's typo blocks no other output.
+    """
     wanted = options.brands
     broken = [b for b in series.broken_brands if "all" in wanted or b.id in wanted]
     _check_known(series, wanted, {b.id for b in broken})
@@ -238,8 +248,11 @@ def _check_known(series: Series, wanted: Sequence[str], broken: set[str]) -> Non
 
 def _makes_branded(series: Series, renderers: Sequence[Renderer], options: BuildOptions
                    ) -> bool:
-    """Would these renderers make branded output? Asked with a stand-in brand and every
-    part released, so the answer does not change with the build's instant."""
+    """Would these renderers make branded output?
+
+    Asked with a stand-in brand and every part released, so the answer does not change with the
+    build's instant.
+    """
     probe = series.model_copy(update={"brands": (Brand(id="probe", name="probe"),)})
     ctx = RenderContext(series=probe, as_of=datetime(3000, 1, 1, tzinfo=UTC),
                         options=replace(options, brands=("all",)))
@@ -263,8 +276,11 @@ class Setup:
 def resolve(source: Series | str | os.PathLike[str], *, formats: str | Sequence[str] | None,
             as_of: AsOf, registry: Registry | None, strict: bool, budget: Budget | None,
             **options: Any) -> Setup:
-    """Load ``source`` (under ``budget`` when given), fix the instant, check the options
-    (``options``: the keywords of :func:`build_options`) and pick the renderers."""
+    """Phase 1: load the source, fix the instant, check the options, pick the renderers.
+
+    Load ``source`` (under ``budget`` when given), fix the instant, check the options (``options``:
+    the keywords of :func:`build_options`) and pick the renderers.
+    """
     if isinstance(source, Series):
         series = source
     elif budget is not None:  # loading is work on untrusted input too: the same budget
@@ -282,8 +298,11 @@ def resolve(source: Series | str | os.PathLike[str], *, formats: str | Sequence[
 # --- 2. plan ------------------------------------------------------------------------------
 
 def plan_build(setup: Setup) -> tuple[list[Job], RenderContext]:
-    """Every job with its input hash, and the context the renderers render with (it knows
-    every planned path)."""
+    """Plan the build: every job with its input hash, and the render context.
+
+    Every job with its input hash, and the context the renderers render with (it knows every planned
+    path).
+    """
     ctx = RenderContext(series=setup.series, as_of=setup.as_of, options=setup.options)
     planned = plan(setup.renderers, ctx)
     return planned, replace(ctx, planned=tuple(j.path for j in planned))
@@ -297,10 +316,12 @@ def _file_sha256(path: Path) -> str:
 
 
 class OnDisk:
-    """Whether an output file still has the bytes the old manifest lists. The size alone
-    is not enough: a file edited in place to the same size would never be repaired.
-    Hashing a kept file costs a read (sha256 runs at some 300 MB/s even on a busy
-    machine), far less than rendering it. Each file is read once per build."""
+    """Whether an output file still has the bytes the old manifest lists.
+
+    The size alone is not enough: a file edited in place to the same size would never be repaired.
+    Hashing a kept file costs a read (sha256 runs at some 300 MB/s even on a busy machine), far less
+    than rendering it. Each file is read once per build.
+    """
 
     def __init__(self, out: Path, old: Mapping[str, write.Entry]):
         self.out, self.old = out, old
@@ -320,8 +341,11 @@ class OnDisk:
 
 @dataclass
 class Outcome:
-    """Where the build stands: the manifest entries so far, the infos dependent jobs may
-    read, and what was rendered, skipped or failed."""
+    """Where the build stands.
+
+    The manifest entries so far, the infos dependent jobs may read, and what was rendered, skipped
+    or failed.
+    """
 
     released: tuple[int, ...]
     """The parts out as of the build."""
@@ -336,8 +360,11 @@ class Outcome:
 
 def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_disk: OnDisk,
                    outcome: Outcome, *, force: bool) -> list[Job]:
-    """Record each job whose input hash and file are unchanged as skipped (its entry kept,
-    its scope and embargo refreshed); return the jobs left to render."""
+    """Skip each job whose input hash and file are unchanged; return the jobs left to render.
+
+    Record each job whose input hash and file are unchanged as skipped (its entry kept, its scope
+    and embargo refreshed); return the jobs left to render.
+    """
     todo = []
     for job in planned:
         entry = old.get(job.path)
@@ -355,9 +382,12 @@ def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_di
 
 def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_disk: OnDisk,
                      outcome: Outcome, spool: Spool) -> list[Job]:
-    """Link, rather than render, each job that a state of the previous build's embargo area
-    already made (same path and input hash, file intact): a build as of a release instant
-    finds the state it rendered ahead. Returns the jobs left to render."""
+    """Link each job that the previous build already rendered ahead, instead of rendering it.
+
+    Link, rather than render, each job that a state of the previous build's embargo area already
+    made (same path and input hash, file intact): a build as of a release instant finds the state it
+    rendered ahead. Returns the jobs left to render.
+    """
     made: dict[tuple[str, str], list[write.Entry]] = {}
     for path, entry in sorted(old.items()):
         if is_embargo_path(path):
@@ -383,8 +413,11 @@ def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_dis
 # --- 4. execute, 5. spool -----------------------------------------------------------------
 
 class Spool:
-    """Takes each finished job: its bytes go to a spool folder next to the output folder
-    (made on first use), its entry and info to ``outcome``, its failure to the errors."""
+    """Takes each finished job.
+
+    Its bytes go to a spool folder next to the output folder (made on first use), its entry and info
+    to ``outcome``, its failure to the errors.
+    """
 
     def __init__(self, out: Path, outcome: Outcome, progress: Progress | None, total: int):
         self.out, self.outcome, self.progress, self.total = out, outcome, progress, total
@@ -430,8 +463,10 @@ class Spool:
 
 def execute(todo: Sequence[Job], renderers: Sequence[Renderer], ctx: RenderContext,
             spool: Spool, pool: Pool, progress: Progress | None) -> None:
-    """Render ``todo`` in ``pool``, handing each finished job to ``spool``. Interrupted
-    (Ctrl-C, SIGTERM) or failing to spool, it leaves nothing behind: the spool goes."""
+    """Render ``todo`` in ``pool``, handing each finished job to ``spool``.
+
+    Interrupted (Ctrl-C, SIGTERM) or failing to spool, it leaves nothing behind: the spool goes.
+    """
     if progress:
         for job in todo:
             progress("start", job, spool.done, spool.total)
@@ -450,10 +485,12 @@ def execute(todo: Sequence[Job], renderers: Sequence[Renderer], ctx: RenderConte
 
 def settle(outcome: Outcome, old: Mapping[str, write.Entry], covers: Coverage,
            planned: Sequence[Job], out: Path, states: Iterable[str] = ()) -> list[str]:
-    """Put results in plan order and keep the old outputs that stay: a failed artifact's,
-    and every output of a scope this build did not cover, except in the embargo area a
-    file of a state this build does not have (``states``: the folders it has).
-    Returns the paths removed."""
+    """Put results in plan order and keep the old outputs that stay.
+
+    A failed artifact's, and every output of a scope this build did not cover, except in the embargo
+    area a file of a state this build does not have (``states``: the folders it has). Returns the
+    paths removed.
+    """
     order = {j.path: i for i, j in enumerate(planned)}
     outcome.rendered.sort(key=lambda p: order.get(p, len(order)))
     outcome.errors.sort(key=lambda e: order.get(e.artifact, len(order)))
@@ -470,8 +507,10 @@ def settle(outcome: Outcome, old: Mapping[str, write.Entry], covers: Coverage,
 
 def commit(out: Path, outcome: Outcome, old: Mapping[str, write.Entry], on_disk: OnDisk,
            spool: Spool, meta: Mapping[str, Any]) -> None:
-    """Swap the new tree in when anything changed (files, entries or the manifest); a
-    re-rendered file with the bytes already there is linked, not rewritten."""
+    """Swap the new tree in when anything changed (files, entries or the manifest).
+
+    A re-rendered file with the bytes already there is linked, not rewritten.
+    """
     entries = outcome.entries
     for path in list(spool.files):  # same bytes as the file already there: link, don't rewrite
         prev = old.get(path)
@@ -499,8 +538,11 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
                  old: Mapping[str, write.Entry], on_disk: OnDisk, spool: Spool,
                  executor: Executor | None, jobs: int | None, budget: Budget | None,
                  force: bool) -> ahead_states.Ahead:
-    """Render the future release states into the embargo area (see :mod:`ketapub.ahead`)
-    with the build's renderers, pool and spool, and add them to ``outcome`` and ``spool``."""
+    """Render the future release states into the embargo area with the build's means.
+
+    Render the future release states into the embargo area (see :mod:`ketapub.ahead`) with the
+    build's renderers, pool and spool, and add them to ``outcome`` and ``spool``.
+    """
     def run(todo: Sequence[Job], sctx: RenderContext, infos: dict[str, ArtifactInfo]
             ) -> tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]:
         if not todo:
@@ -528,8 +570,11 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
 
 
 def _prepare(out: Path) -> dict[str, write.Entry]:
-    """Check the output folder before any work (a file there would be lost), tidy what
-    killed builds left next to it (even if nothing changes), and read its manifest."""
+    """Check the output folder, tidy up after killed builds, and read the manifest.
+
+    Check the output folder before any work (a file there would be lost), tidy what killed builds
+    left next to it (even if nothing changes), and read its manifest.
+    """
     write.check_output_folder(out, UsageError)
     try:
         write.tidy(out)

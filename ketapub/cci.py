@@ -171,8 +171,10 @@ def _item7(findings: list[Finding]) -> tuple[Answer, str]:
 
 
 def automatic(text: PartText, findings: list[Finding]) -> dict[int, tuple[Answer, str]]:
-    """The items scored from the text, with why; ``findings`` are the part's lint findings
-    after ignores."""
+    """The items scored from the text, with why.
+
+    ``findings`` are the part's lint findings after ignores.
+    """
     return {7: _item7(findings), 8: _item8(text.document), 15: _item15(text, findings)}
 
 

@@ -1,5 +1,7 @@
-"""``api/changes.json?since=<ISO 8601>`` on the server: only what changed at or after an
-instant, so a partner polls for what is new (as the NHS content API's ``startDate``).
+"""``api/changes.json?since=<ISO 8601>`` on the server.
+
+Only what changed at or after an instant, so a partner polls for what is new (as the NHS content
+API's ``startDate``).
 
 The list itself is rendered by the API renderer (live, as of the request); this filters its
 items by ``dateModified`` and renumbers them. ``since`` is inclusive, so a partner may pass
@@ -44,8 +46,11 @@ def filtered(body: bytes, start: datetime) -> bytes:
 
 
 def apply(series: Series, query: str, body: bytes) -> bytes | Reply:
-    """The changes list ``body`` as ``query`` asks for it: filtered by ``since`` when given,
-    else as is; a 400 :class:`Reply` saying what is wrong with a bad ``since``."""
+    """The changes list ``body`` as ``query`` asks for it.
+
+    Filtered by ``since`` when given, else as is; a 400 :class:`Reply` saying what is wrong with a
+    bad ``since``.
+    """
     try:
         start = since(series, query)
     except BadQuery as exc:

@@ -42,9 +42,12 @@ stdout = Console(highlight=False, soft_wrap=True)
 
 
 def say(console: Console, text: object, *, newlines: bool = False) -> None:
-    """Print one message: content in it (file names, titles, quoted values) may hold
-    terminal escapes or bidi overrides, so every control is shown as an escape
-    (see :mod:`ketapub.terminal`); no rich markup is read from it."""
+    """Print one message.
+
+    Content in it (file names, titles, quoted values) may hold terminal escapes or bidi overrides,
+    so every control is shown as an escape (see :mod:`ketapub.terminal`); no rich markup is read
+    from it.
+    """
     console.print(visible(text, newlines=newlines), markup=False)
 
 
@@ -88,8 +91,11 @@ def _fail(exc: KetapubError) -> NoReturn:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so that a service manager or
-    ``kill`` stops a build exactly as Ctrl-C does (workers stopped, spool removed)."""
+    """SIGTERM, raised like Ctrl-C so that a stopped build cleans up the same way.
+
+    Raised where Ctrl-C raises KeyboardInterrupt, so that a service manager or ``kill`` stops a
+    build exactly as Ctrl-C does (workers stopped, spool removed).
+    """
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -148,8 +154,11 @@ SUMMARY_ROWS = 60
 
 def default_source(_ctx: click.Context | None = None, _param: object = None,
                    value: str | None = None) -> str:
-    """SOURCE as given, else the current folder when it holds series.yaml (a user working
-    inside a series folder), else ``content``."""
+    """The source folder a command works on when none is given.
+
+    SOURCE as given, else the current folder when it holds series.yaml (a user working inside a
+    series folder), else ``content``.
+    """
     if value is not None:
         return value
     return "." if Path("series.yaml").is_file() else "content"
@@ -208,8 +217,10 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           large_print: bool, settings: tuple[str, ...], page_size: str | None,
           heading_level: int | None, force: bool, quiet: bool, timeout: float | None = None,
           memory_limit: int | None = None, ahead: bool = False) -> None:
-    """Build SOURCE (default: the current folder when it holds series.yaml, else content/)
-    into the output folder."""
+    """Build SOURCE into the output folder.
+
+    SOURCE defaults to the current folder when it holds series.yaml, else content/.
+    """
     from ketapub.budget import Budget, load_within
     from ketapub.build import build as run_build
     from ketapub.build import options_for, select_renderers
@@ -291,8 +302,11 @@ def _ahead_summary(console: Console, result: Any) -> None:
               "(default: SOURCE_DATE_EPOCH, else now).")
 @_guard
 def validate(source: str, strict: bool, as_of: str | None = None) -> None:
-    """Check SOURCE and report each part's readability, by a formula for its language, and
-    medical reviews due within 30 days or overdue."""
+    """Check SOURCE, its readability and its medical review dates.
+
+    Reports each part's readability, by a formula for its language, and medical reviews due
+    within 30 days or overdue.
+    """
     from ketapub.load import load
 
     series = load(source, strict=strict)
@@ -343,8 +357,11 @@ def _readability_table(series: Series) -> list[tuple[Any, str]]:
 
 def _review_warnings(series: Any, source: str, as_of: str | None,
                      strict: bool) -> list[Any]:
-    """Print the review due messages as of ``as_of``; return the overdue ones when
-    ``strict`` makes them errors (printed with the other errors, at the end)."""
+    """Print the review due messages as of ``as_of``.
+
+    Return the overdue ones when ``strict`` makes them errors (printed with the other errors, at the
+    end).
+    """
     from ketapub.review_due import check, overdue
 
     reviews = check(series, sched.resolve_as_of(as_of, series.tz), source)
@@ -432,7 +449,8 @@ def cci(part: str, source: str | None) -> None:
 
     Items 7, 8 and 15 are scored from the text; answer the others (numbered 1 to 20 as on
     the CDC's full score sheet) in the part's front matter: cci: {1: yes, 12: na}. A
-    helper, not a validated instrument."""
+    helper, not a validated instrument.
+    """
     from ketapub.cci_command import run_cci
 
     sys.exit(run_cci(part, source or default_source(), _out))
@@ -529,8 +547,11 @@ def _options_table(reg: Any, failed: dict[str, PluginError]) -> Table:
 @_guard
 def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...],
           threads: int, websub_hub: str | None = None) -> None:
-    """Serve the output folder; feeds are evaluated at each request, so a part appears the
-    instant it is released, with no rebuild."""
+    """Serve the output folder.
+
+    Feeds are evaluated at each request, so a part appears the instant it is released, with no
+    rebuild.
+    """
     import waitress
 
     from ketapub.serve import make_app
@@ -587,8 +608,11 @@ def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...
 def watch(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], large_print: bool,
           jobs: int | None, host: str, port: int, strict: bool) -> None:
-    """Build SOURCE, serve a preview of every output at /, and rebuild what an edit of the
-    source or a template changed; the preview reloads itself."""
+    """Build SOURCE, preview every output, and rebuild on each edit.
+
+    The preview is served at /; an edit of the source or a template rebuilds only what it
+    changed, and the preview reloads itself.
+    """
     from ketapub.build import format_names
     from ketapub.outdir import check_output
     from ketapub.watch import Watcher, serve_watch

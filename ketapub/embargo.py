@@ -48,10 +48,12 @@ class State:
 
 def entry_fields(job: Job, released: tuple[int, ...],
                  editions: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, Any]:
-    """What ``serve`` waits for before it hands ``job``'s file out (see ``write.Entry``):
-    the parts it shows, or for a whole-series file the parts out as of its build or state
+    """What ``serve`` waits for before it hands ``job``'s file out (see ``write.Entry``).
+
+    The parts it shows, or for a whole-series file the parts out as of its build or state
     (``released`` in the original, ``editions[language]`` in a translation), and the
-    edition whose schedule those numbers follow."""
+    edition whose schedule those numbers follow.
+    """
     shows = job.shows
     if job.edition:
         released = (editions or {}).get(job.edition, ())
@@ -66,17 +68,23 @@ def edition_releases(series: Series, at: datetime) -> dict[str, tuple[int, ...]]
 
 
 def stamp(instant: datetime) -> str:
-    """The folder name of a state: its instant in UTC, ISO 8601 basic format (no colons,
-    which some file systems refuse), microseconds only when the instant has them."""
+    """The folder name of a state.
+
+    Its instant in UTC, ISO 8601 basic format (no colons, which some file systems refuse),
+    microseconds only when the instant has them.
+    """
     utc = instant.astimezone(UTC)
     micro = f".{utc.microsecond:06d}" if utc.microsecond else ""
     return utc.strftime("%Y%m%dT%H%M%S") + micro + "Z"
 
 
 def future_states(series: Series, as_of: datetime) -> list[State]:
-    """The states after ``as_of``, earliest first: one per distinct instant still to come at
-    which an output changes (a release, an expiry or withdrawal, an update or a correction:
-    :func:`ketapub.schedule.instants`), each with the parts published from that instant on."""
+    """The states after ``as_of``, earliest first.
+
+    One per distinct instant still to come at which an output changes (a release, an expiry or
+    withdrawal, an update or a correction: :func:`ketapub.schedule.instants`), each with the parts
+    published from that instant on.
+    """
     return [State(at, f"{FOLDER}/{stamp(at)}",
                   tuple(p.part for p in schedule.released_parts(series, at)))
             for at in schedule.instants(series) if at > as_of]
@@ -92,8 +100,11 @@ def is_embargo_path(path: object) -> bool:
 
 
 def read_states(data: object) -> tuple[State, ...]:
-    """The states listed in a manifest's ``ahead`` (empty when absent or malformed), in
-    order of their instants."""
+    """The future release states a manifest lists, by instant.
+
+    The states listed in a manifest's ``ahead`` (empty when absent or malformed), in order of their
+    instants.
+    """
     if not isinstance(data, list):
         return ()
     found = []
@@ -113,7 +124,9 @@ def read_states(data: object) -> tuple[State, ...]:
 
 
 def current(states: tuple[State, ...], now: datetime) -> State | None:
-    """The state that holds at ``now``: the latest one whose instant has come (None: none
-    has, and the public files are what is out)."""
+    """The state that holds at ``now``.
+
+    The latest one whose instant has come (None: none has, and the public files are what is out).
+    """
     held = [s for s in states if s.at <= now]
     return held[-1] if held else None

@@ -50,7 +50,9 @@ class Diagnostic:
 def restore_error(cls: type[BaseException], args: tuple[Any, ...],
                   state: dict[str, Any]) -> BaseException:
     """Rebuild a pickled error without calling its ``__init__`` (see :meth:`KetapubError.
-    __reduce__`)."""
+
+    __reduce__`).
+    """
     error = cls.__new__(cls, *args)
     error.args = args
     error.__dict__.update(state)
@@ -121,16 +123,20 @@ class UsageError(KetapubError):
 
 
 class Outcome(Protocol):
-    """What :class:`BuildError` needs of a build's result (``ketapub.BuildResult`` is one);
-    named here so this module, which every other imports, imports none of them."""
+    """What :class:`BuildError` needs of a build's result (``ketapub.BuildResult`` is one).
+
+    Named here so this module, which every other imports, imports none of them.
+    """
 
     @property
     def errors(self) -> tuple[RenderError, ...]: ...
 
 
 class BuildError(KetapubError):
-    """Some artifacts failed; the others were written. ``result`` (the
-    :class:`ketapub.BuildResult`) tells what landed."""
+    """Some artifacts failed; the others were written.
+
+    ``result`` (the :class:`ketapub.BuildResult`) tells what landed.
+    """
 
     def __init__(self, result: Outcome):
         self.result = result
@@ -146,8 +152,11 @@ class CaseCollision(KetapubError):
 
 
 class YamlProblem(KetapubError):
-    """A YAML text the loader refuses, at ``line`` and ``column`` of the file (the loader
-    adds the file's name when it reports it)."""
+    """A YAML text the loader refuses, with where.
+
+    A YAML text the loader refuses, at ``line`` and ``column`` of the file (the loader adds the
+    file's name when it reports it).
+    """
 
     def __init__(self, line: int, column: int, message: str):
         self.line, self.column, self.message = line, column, message
@@ -156,7 +165,9 @@ class YamlProblem(KetapubError):
 
 class SvgError(KetapubError, ValueError):
     """An SVG asset cannot be made safe (not well-formed, a DTD, amplification), at ``line``.
-    Also a ValueError, as it was before it joined this hierarchy."""
+
+    Also a ValueError, as it was before it joined this hierarchy.
+    """
 
     def __init__(self, line: int, message: str):
         self.line = line
@@ -164,16 +175,24 @@ class SvgError(KetapubError, ValueError):
 
 
 class FetchRefused(KetapubError, ValueError):
-    """A URL outside what a PDF may use. Also a ValueError, as it was before it joined this
-    hierarchy."""
+    """A URL outside what a PDF may use.
+
+    Also a ValueError, as it was before it joined this hierarchy.
+    """
 
 
 class BadQuery(KetapubError, ValueError):
-    """A query string ``serve`` cannot answer (``?since=`` that is no instant, an oEmbed
-    ``maxwidth`` that is no size); the message says what is wrong and how to fix it. Answered
-    with a 400, never a traceback."""
+    """A query string ``serve`` cannot answer; it is answered with a 400.
+
+    A query string ``serve`` cannot answer (``?since=`` that is no instant, an oEmbed ``maxwidth``
+    that is no size); the message says what is wrong and how to fix it. Answered with a 400, never a
+    traceback.
+    """
 
 
 class AssembleError(KetapubError, ValueError):
-    """PDFs that cannot be joined or stamped as asked (a name defined twice, a link to a
-    name no piece defines, a stamp of another page size)."""
+    """PDFs that cannot be joined or stamped as asked.
+
+    PDFs that cannot be joined or stamped as asked (a name defined twice, a link to a name no piece
+    defines, a stamp of another page size).
+    """

@@ -49,8 +49,11 @@ def render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
 
 
 def _render_job(blob: bytes, job: Job, deps: dict[str, ArtifactInfo]) -> Artifact:
-    """Worker entry point: the job, its dependencies' infos, and the build's renderers and
-    context as pickled once by the parent."""
+    """Worker entry point.
+
+    The job, its dependencies' infos, and the build's renderers and context as pickled once by the
+    parent.
+    """
     renderers, ctx = pickle.loads(blob)
     return render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
 
@@ -61,8 +64,11 @@ def _reraise(exc: BaseException) -> Artifact:
 
 def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
                                                               RenderError | None]:
-    """Run ``call``; any failure becomes this artifact's :class:`RenderError`, with the
-    traceback behind it (a worker's is chained) in ``detail`` for ``--debug``."""
+    """Run ``call``.
+
+    Any failure becomes this artifact's :class:`RenderError`, with the traceback behind it (a
+    worker's is chained) in ``detail`` for ``--debug``.
+    """
     error: RenderError
     cause: Exception
     try:
@@ -80,8 +86,11 @@ def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
 
 @dataclass
 class _Queue:
-    """Jobs that may start now: aggregates (``parts=None``: booklet, ebook, feeds) first
-    since they take longest, then each job once every planned job it depends on ended."""
+    """Jobs that may start now.
+
+    Aggregates (``parts=None``: booklet, ebook, feeds) first since they take longest, then each job
+    once every planned job it depends on ended.
+    """
 
     order: dict[str, int]
     waiting: dict[str, set[str]]
@@ -108,9 +117,12 @@ class _Queue:
 
 
 class Runner:
-    """Renders one build's jobs in ``pool`` (or here when None), ``window`` in flight at
-    most, calling ``finish`` as each ends; ``infos`` holds the finished artifacts' infos
-    for the jobs that depend on them."""
+    """Renders one build's jobs, a bounded number in flight, in dependency order.
+
+    Renders one build's jobs in ``pool`` (or here when None), ``window`` in flight at most, calling
+    ``finish`` as each ends; ``infos`` holds the finished artifacts' infos for the jobs that depend
+    on them.
+    """
 
     def __init__(self, renderers: dict[str, Renderer], ctx: RenderContext,
                  pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
@@ -123,8 +135,11 @@ class Runner:
         self.queue = _Queue({}, {})
 
     def run(self, todo: Sequence[Job], stop: Callable[[], None] | None = None) -> None:
-        """Render ``todo``. When interrupted (Ctrl-C, SIGTERM), ``stop`` ends the pool's
-        workers at once; without it, jobs in flight are cancelled."""
+        """Render ``todo``.
+
+        When interrupted (Ctrl-C, SIGTERM), ``stop`` ends the pool's workers at once; without it,
+        jobs in flight are cancelled.
+        """
         self.queue = _Queue.of(todo)
         try:
             while self.queue.ready or self.inflight:
@@ -181,8 +196,11 @@ class Pool:
     @classmethod
     def choose(cls, executor: Executor | None, jobs: int | None, budget: Budget | None,
                todo: int) -> Pool:
-        """The caller's ``executor``; else a budgeted pool under ``budget``; else worker
-        processes when ``jobs`` (None: one per core) and the work are more than one."""
+        """The caller's ``executor``.
+
+        Else a budgeted pool under ``budget``; else worker processes when ``jobs`` (None: one per
+        core) and the work are more than one.
+        """
         workers = jobs if jobs is not None else (os.cpu_count() or 1)
         if executor is not None:  # of unknown size (Dask): a wide window
             return cls(executor, False, max(64, 2 * workers))
@@ -209,9 +227,11 @@ _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a pool may fork its workers: an exception raised in the
-    fork's bookkeeping is printed as "Exception ignored" and lost, and the build would go on.
-    The signal is taken right after, in plain code."""
+    """Hold Ctrl-C and SIGTERM while a pool may fork its workers.
+
+    An exception raised in the fork's bookkeeping is printed as "Exception ignored" and lost, and
+    the build would go on. The signal is taken right after, in plain code.
+    """
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
@@ -220,16 +240,22 @@ def _signals_held() -> Iterator[None]:
 
 
 def _worker_signals() -> None:
-    """In a worker process: ignore Ctrl-C (the terminal sends it to the whole group; the
-    parent stops the workers) and let SIGTERM kill, whatever handler the parent had."""
+    """In a worker process.
+
+    Ignore Ctrl-C (the terminal sends it to the whole group; the parent stops the workers) and let
+    SIGTERM kill, whatever handler the parent had.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 def _stop_workers(pool: Executor) -> None:
-    """Kill the worker processes of an interrupted build now, rather than waiting for the
-    jobs they are running, so none outlives the build."""
+    """Kill an interrupted build's workers now, so none outlives the build.
+
+    Kill the worker processes of an interrupted build now, rather than waiting for the jobs they are
+    running, so none outlives the build.
+    """
     if isinstance(pool, BudgetExecutor):
         pool.shutdown(wait=False, cancel_futures=True)
         return

@@ -1,5 +1,7 @@
-"""The packaged typeface, Atkinson Hyperlegible: a Python dependency, not a system font, so
-every machine lays out and draws with the same files."""
+"""The packaged typeface, Atkinson Hyperlegible.
+
+A Python dependency, not a system font, so every machine lays out and draws with the same files.
+"""
 
 from __future__ import annotations
 

@@ -136,8 +136,10 @@ def drawable(char: str) -> bool:
 
 
 def undrawable(text: str) -> Iterator[tuple[int, int, list[str]]]:
-    """(line, column, characters) for each line holding characters no handout font can
-    draw: the column of the first, every distinct one in order, 1-based."""
+    """(line, column, characters) for each line holding characters no handout font can draw.
+
+    The column of the first, every distinct one in order, 1-based.
+    """
     primary = _primary()
     if all(ord(c) in primary for c in set(text)):
         return
@@ -158,8 +160,10 @@ def message(chars: list[str]) -> str:
 
 
 def font_face_css(fallbacks: Iterable[Fallback]) -> str:
-    """@font-face rules for ``fallbacks`` and the font stacks that use them: appended to a
-    handout's stylesheet only when its text needs them."""
+    """@font-face rules for ``fallbacks`` and the font stacks that use them.
+
+    Appended to a handout's stylesheet only when its text needs them.
+    """
     chosen = tuple(fallbacks)
     if not chosen:
         return ""

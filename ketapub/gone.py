@@ -49,8 +49,10 @@ def gone(series: Series, part: Part, as_of: datetime) -> Gone:
 
 
 def ended_shows(shows: tuple[int, ...] | None, ended: set[int]) -> int | None:
-    """The part that makes a file showing ``shows`` gone (the first), or None: a file is
-    gone when it shows parts and all of them have ended."""
+    """The part that makes a file showing ``shows`` gone (the first), or None.
+
+    A file is gone when it shows parts and all of them have ended.
+    """
     if not shows or not set(shows) <= ended:
         return None
     return min(shows)
@@ -58,8 +60,11 @@ def ended_shows(shows: tuple[int, ...] | None, ended: set[int]) -> int | None:
 
 def planned_paths(series: Series, registry: Registry, options: BuildOptions,
                   names: Iterable[str], as_of: datetime) -> dict[str, int]:
-    """Path -> ended part of every file the renderers planned just before each part that has
-    ended as of ``as_of`` ended, when that file shows only ended parts."""
+    """The files that showed only parts that have since ended, with the part each showed.
+
+    Path -> ended part of every file the renderers planned just before each part that has ended as
+    of ``as_of`` ended, when that file shows only ended parts.
+    """
     ended = {p.part for p in schedule.ended_parts(series, as_of)}
     found: dict[str, int] = {}
     for part in schedule.ended_parts(series, as_of):

@@ -26,9 +26,11 @@ class Reply:
 
 
 def query_params(query: str) -> dict[str, str]:
-    """``a=1&b=2`` as a dict, the first of repeated names winning. Values are percent-decoded
-    but ``+`` stays ``+``: it is the sign of a UTC offset (``+02:00``) far more often than a
-    space in what these endpoints take (dates, URLs, numbers)."""
+    """``a=1&b=2`` as a dict, the first of repeated names winning.
+
+    Values are percent-decoded but ``+`` stays ``+``: it is the sign of a UTC offset (``+02:00``)
+    far more often than a space in what these endpoints take (dates, URLs, numbers).
+    """
     found: dict[str, str] = {}
     for item in query.split("&"):
         if not item:

@@ -98,15 +98,20 @@ _BREAKS = re.compile("[ \t\n\r\f\v\x85\u2028\u2029]+")
 
 
 def one_line(value: Any) -> Any:
-    """A one-line field as every output shows it: runs of spaces and line breaks become one
-    space, none at either end. Feeds, calendars, PDF metadata and HTML attributes have no
-    place for a line break, and a folded YAML scalar always ends with one."""
+    """A one-line field as every output shows it.
+
+    Runs of spaces and line breaks become one space, none at either end. Feeds, calendars, PDF
+    metadata and HTML attributes have no place for a line break, and a folded YAML scalar always
+    ends with one.
+    """
     return _BREAKS.sub(" ", value).strip(" ") if isinstance(value, str) else value
 
 
 def lines(value: Any) -> Any:
-    """A field whose line breaks mean something (a postal address): each line made
-    :func:`one_line`, blank lines dropped, lines joined by ``\\n``."""
+    r"""A field whose line breaks mean something (a postal address).
+
+    Each line made :func:`one_line`, blank lines dropped, lines joined by ``\n``.
+    """
     if not isinstance(value, str):
         return value
     kept = (one_line(line) for line in re.split("[\n\r\v\f\x85\u2028\u2029]", value))
@@ -135,9 +140,12 @@ def _check_hex(value: str) -> str:
 
 
 def _check_rel_path(value: str) -> str:
-    """A relative path under the source folder, ``\\`` read as ``/``, its names in NFC (the
-    form asset paths take, whatever the file system or the editor used; see
-    :func:`ketapub.markdown.local_path`)."""
+    r"""A relative path under the source folder, in one normal form.
+
+    A relative path under the source folder, ``\`` read as ``/``, its names in NFC (the form asset
+    paths take, whatever the file system or the editor used; see
+    :func:`ketapub.markdown.local_path`).
+    """
     if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
         raise ValueError(f"{value!r} must be a relative path under the source folder")
     if "\x00" in value or ".." in re.split(r"[\\/]", value) or "://" in value:
@@ -153,9 +161,11 @@ INVISIBLE_FORMAT = "Cf"
 
 
 def _check_no_format_chars(value: str | None) -> str | None:
-    """Refuse invisible format characters in a value a reader dials, mails or visits: a bidi
-    override or a zero-width space makes a phone number, address or URL show differently
-    from what it is (or fail when copied)."""
+    """Refuse invisible format characters in a value a reader dials, mails or visits.
+
+    A bidi override or a zero-width space makes a phone number, address or URL show differently from
+    what it is (or fail when copied).
+    """
     if value is None:
         return value
     for i, ch in enumerate(value):
@@ -193,8 +203,10 @@ PAGE_SIZES = ("A4", "Letter")
 
 
 def page_size_name(value: Any) -> Any:
-    """The canonical spelling of a page size written in any case (``letter`` -> ``Letter``);
-    anything else unchanged, for the validator to refuse."""
+    """The canonical spelling of a page size written in any case (``letter`` -> ``Letter``).
+
+    Anything else unchanged, for the validator to refuse.
+    """
     if isinstance(value, str):
         return {p.lower(): p for p in PAGE_SIZES}.get(value.strip().lower(), value)
     return value
@@ -253,8 +265,11 @@ _CC = re.compile(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)\Z", re.IGNORECASE)
 
 
 def creative_commons_url(spdx: str) -> str | None:
-    """The Creative Commons page of a CC licence written as its SPDX id (``CC-BY-4.0`` ->
-    ``https://creativecommons.org/licenses/by/4.0/``; ``CC0-1.0``), else None."""
+    """The Creative Commons page of a CC licence given as its SPDX id, else None.
+
+    The Creative Commons page of a CC licence written as its SPDX id (``CC-BY-4.0`` ->
+    ``https://creativecommons.org/licenses/by/4.0/``; ``CC0-1.0``), else None.
+    """
     text = spdx.strip()
     if text.upper() == "CC0-1.0":
         return "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -315,7 +330,8 @@ class Interval(_Frozen):
     """A review interval such as ``12 months`` or ``6 weeks``, written in YAML as text.
 
     Months and years are calendar ones: counted from 31 January, one month is the last day
-    of February, so a due date never spills into the month after."""
+    of February, so a due date never spills into the month after.
+    """
 
     count: Annotated[int, Field(ge=1)]
     unit: Literal["day", "week", "month", "year"]
@@ -347,8 +363,11 @@ class Interval(_Frozen):
 
 def _check_due(owner: str, reviewed_on: date | None, next_review: date | None,
                interval: Interval | None) -> None:
-    """Both a due date and an interval may be given only when they agree, so a reader never
-    sees a date the interval contradicts; one of them is enough."""
+    """Check that a due date and an interval, when both are given, agree.
+
+    Both a due date and an interval may be given only when they agree, so a reader never sees a date
+    the interval contradicts; one of them is enough.
+    """
     if next_review is None or interval is None:
         return
     if reviewed_on is None:
@@ -365,8 +384,10 @@ def _check_due(owner: str, reviewed_on: date | None, next_review: date | None,
 
 
 class Withdrawal(_Frozen):
-    """A part taken down: from ``on`` it leaves every output and ``serve`` answers 410 Gone
-    with ``reason``."""
+    """A part taken down.
+
+    From ``on`` it leaves every output and ``serve`` answers 410 Gone with ``reason``.
+    """
 
     on: datetime
     """The instant it is withdrawn. A date alone is 00:00, a naive time wall-clock, in the
@@ -502,8 +523,10 @@ class PartMeta(_Frozen):
 
     @property
     def ends_at(self) -> datetime | None:
-        """The instant the part stops being published: the earlier of ``expires_at`` and
-        ``withdrawn.on`` (None: never)."""
+        """The instant the part stops being published.
+
+        The earlier of ``expires_at`` and ``withdrawn.on`` (None: never).
+        """
         ends = [d for d in (self.expires_at, self.withdrawn.on if self.withdrawn else None)
                 if d is not None]
         return min(ends, key=lambda d: d.astimezone(UTC)) if ends else None
@@ -632,8 +655,11 @@ class Brand(_Frozen):
 
 
 class BrokenBrand(_Frozen):
-    """A brand file with problems: left out of the series, an error only for a build that
-    makes branded output for it (so a typo in one clinic's profile blocks nothing else)."""
+    """A brand file with problems.
+
+    Left out of the series, an error only for a build that makes branded output for it (so a typo in
+    one clinic's profile blocks nothing else).
+    """
 
     id: str
     """The id the file gives (its file name when it gives none)."""
@@ -772,8 +798,11 @@ class Series(SeriesMeta):
 
     @property
     def license_link(self) -> str | None:
-        """The licence's URL: ``license_url``, else the Creative Commons page of a CC
-        licence written as its SPDX id, else None."""
+        """The licence's URL.
+
+        ``license_url``, else the Creative Commons page of a CC licence written as its SPDX id, else
+        None.
+        """
         if self.license_url:
             return self.license_url
         return creative_commons_url(self.license or "")

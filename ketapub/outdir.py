@@ -34,9 +34,12 @@ _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
 
 def check_output(out: str | os.PathLike[str], source: str | os.PathLike[str] | None = None,
                  error: type[KetapubError] = KetapubError) -> None:
-    """Refuse an ``-o`` a build must not replace (see the module docstring), or one that is or
-    holds the ``source`` folder or the current directory; ``error`` is raised with a message
-    that says why and what to do instead."""
+    """Refuse an output folder that a build must not replace.
+
+    Refuse an ``-o`` a build must not replace (see the module docstring), or one that is or holds
+    the ``source`` folder or the current directory; ``error`` is raised with a message that says why
+    and what to do instead.
+    """
     raw = os.fspath(out)
     if raw == "":
         raise error("-o '': an empty path is the current directory, and a build replaces its "
@@ -64,8 +67,10 @@ def check_output(out: str | os.PathLike[str], source: str | os.PathLike[str] | N
 
 def check_contents(real: Path, error: type[KetapubError] = KetapubError,
                    shown: str | None = None) -> None:
-    """Refuse a folder that holds files but no ketapub manifest, or is or holds a mount
-    point. ``real`` is the output folder (it may not exist yet)."""
+    """Refuse a folder that holds files but no ketapub manifest, or is or holds a mount point.
+
+    ``real`` is the output folder (it may not exist yet).
+    """
     shown = str(real) if shown is None else shown
     real = Path(os.path.realpath(real))  # the mount table names resolved paths
     if not real.is_dir():
@@ -87,8 +92,11 @@ def check_contents(real: Path, error: type[KetapubError] = KetapubError,
 
 
 def is_ketapub_manifest(path: Path) -> bool:
-    """Whether ``path`` is a manifest ketapub wrote: a regular file holding a JSON object with
-    ``"generator": "ketapub"``, or (an older build's) only ketapub's keys and artifacts."""
+    """Whether ``path`` is a manifest ketapub wrote.
+
+    A regular file holding a JSON object with ``"generator": "ketapub"``, or (an older build's) only
+    ketapub's keys and artifacts.
+    """
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_MANIFEST_BYTES:
@@ -107,8 +115,9 @@ def is_ketapub_manifest(path: Path) -> bool:
 
 
 def mount_inside(real: Path) -> Path | None:
-    """The first mount point at or under ``real`` (None when there is none); OverflowError
-    when ``real`` holds more than :data:`MAX_FOLDERS` folders.
+    """The first mount point at or under ``real`` (None when there is none).
+
+    OverflowError when ``real`` holds more than :data:`MAX_FOLDERS` folders.
 
     Two ways, both bounded: a folder whose ``st_dev`` differs from its parent's, found by a
     walk that never follows symlinks; and the kernel's mount table where it is readable, which
@@ -182,8 +191,10 @@ def _passwd_home() -> str | None:
 
 
 def _check_link_target(raw: str, link: Path, error: type[KetapubError]) -> None:
-    """Refuse a symlink ``-o`` that leads into a folder the user does not own: the build
-    writes its stage, lock and spool beside the target, where the owner could plant links."""
+    """Refuse a symlink ``-o`` that leads into a folder the user does not own.
+
+    The build writes its stage, lock and spool beside the target, where the owner could plant links.
+    """
     target = Path(os.path.realpath(link))
     uid = os.geteuid()
     for folder in (target, target.parent):
@@ -206,9 +217,11 @@ def _user_name(uid: int) -> str:
 
 def check_output_location(out: Path, source: Path | None = None,
                           error: type[KetapubError] = KetapubError) -> None:
-    """Refuse an output folder that is, or holds, the source folder or the current directory:
-    a build replaces its output folder as a whole, which would move those away (and leave a
-    shell standing in a folder that is no longer there)."""
+    """Refuse an output folder that is, or holds, the source folder or the current directory.
+
+    A build replaces its output folder as a whole, which would move those away (and leave a shell
+    standing in a folder that is no longer there).
+    """
     target = Path(os.path.realpath(out))
     try:
         cwd: Path | None = Path.cwd()

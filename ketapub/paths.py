@@ -21,8 +21,11 @@ RESERVED_BRAND_IDS = frozenset({LARGE_PRINT, PRINT_SHOP})
 
 
 def is_safe_path(path: object) -> bool:
-    """True for a normalised relative POSIX path that stays inside the output folder and
-    names nothing hidden (no segment-leading dot at the top)."""
+    """Whether ``path`` is a safe relative path inside the output folder.
+
+    True for a normalised relative POSIX path that stays inside the output folder and names nothing
+    hidden (no segment-leading dot at the top).
+    """
     if not isinstance(path, str) or not path or "\x00" in path or "\\" in path:
         return False
     if path.startswith("/") or posixpath.normpath(path) != path:

@@ -103,8 +103,11 @@ def _templates_hash(renderer: Renderer, ctx: RenderContext) -> str:
 
 
 def _options_hash(renderer: Renderer, ctx: RenderContext) -> str:
-    """What of the options may change this renderer's bytes: its own options (defaults
-    included) and the number of template folders (their files are hashed apart)."""
+    """What of the options may change this renderer's bytes.
+
+    Its own options (defaults included) and the number of template folders (their files are hashed
+    apart).
+    """
     return _digest({"templates": len(ctx.options.templates),
                     "renderer": asdict(renderer.options(ctx))})
 
@@ -122,8 +125,10 @@ def _check_paths(jobs: Sequence[Job]) -> dict[str, Job]:
 
 
 def _ends(ctx: RenderContext) -> tuple[list[int], dict[int, int]]:
-    """The parts ended as of ``ctx`` and how many corrections each part shows: crossing
-    either instant changes what the part's files show."""
+    """The parts ended as of ``ctx`` and how many corrections each part shows.
+
+    Crossing either instant changes what the part's files show.
+    """
     shown = {p.part: len(ctx.changes(p)) for p in ctx.series.parts}
     return [p.part for p in ctx.withdrawn], {n: k for n, k in shown.items() if k}
 
@@ -208,8 +213,10 @@ class _Hasher:
                 "links": [self.faces[n] for n in sorted(linked)], **self._ends(shown)}
 
     def _ends(self, shown: list[int]) -> dict[str, Any]:
-        """Which of ``shown`` have ended and how many corrections each shows; absent when
-        none, so the hashes of a series without either stay as they were."""
+        """Which of ``shown`` have ended and how many corrections each shows.
+
+        Absent when none, so the hashes of a series without either stay as they were.
+        """
         ended = [n for n in shown if n in self.ended]
         changes = {str(n): self.changes[n] for n in shown if n in self.changes}
         return ({"ended": ended} if ended else {}) | ({"changes": changes} if changes else {})

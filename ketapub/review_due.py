@@ -19,8 +19,10 @@ WARN_DAYS = 30
 
 
 def review_date(series: SeriesMeta, part: Part | None) -> date | None:
-    """The review date an interval counts from: the part's ``reviewed_on``, else the
-    series' (None: no date to count from)."""
+    """The review date an interval counts from.
+
+    The part's ``reviewed_on``, else the series' (None: no date to count from).
+    """
     if part is not None and part.reviewed_on is not None:
         return part.reviewed_on
     return series.medical_review.reviewed_on if series.medical_review else None
@@ -31,8 +33,11 @@ def _counted(start: date | None, interval: Interval | None) -> date | None:
 
 
 def due(series: SeriesMeta, part: Part | None) -> date | None:
-    """The date ``part``'s review is next due (``part`` None: the series' own), or None
-    when neither the part nor the series gives one."""
+    """The date ``part``'s review is next due, or None.
+
+    The date ``part``'s review is next due (``part`` None: the series' own), or None when neither
+    the part nor the series gives one.
+    """
     if part is not None and part.next_review is not None:
         return part.next_review
     if part is not None and part.review_interval is not None:
@@ -43,15 +48,20 @@ def due(series: SeriesMeta, part: Part | None) -> date | None:
 
 
 def own_due(series: SeriesMeta, part: Part) -> date | None:
-    """``part``'s due date when it differs from the series' (for a whole-series artifact,
-    which prints the series' once), else None."""
+    """``part``'s review due date when it differs from the series', else None.
+
+    ``part``'s due date when it differs from the series' (for a whole-series artifact, which prints
+    the series' once), else None.
+    """
     mine = due(series, part)
     return mine if mine != due(series, None) else None
 
 
 def uncountable(series: SeriesMeta, parts: tuple[Part, ...] | list[Part]) -> list[Part]:
-    """Parts whose ``review_interval`` (their own or the series') has no review date to
-    count from: a source error, since no due date can be shown."""
+    """Parts whose ``review_interval`` (their own or the series') has no review date to count from.
+
+    A source error, since no due date can be shown.
+    """
     found = []
     for p in parts:
         if p.next_review is not None:
@@ -63,10 +73,12 @@ def uncountable(series: SeriesMeta, parts: tuple[Part, ...] | list[Part]) -> lis
 
 
 def check(series: Series, as_of: datetime, source: str) -> list[Diagnostic]:
-    """``validate``'s review messages as of ``as_of``: a warning from :data:`WARN_DAYS` days
-    before a review is due (it stays a warning under ``--strict``), and an overdue review, a
-    warning that ``--strict`` makes an error (see :func:`overdue`). One message per due date
-    and the key that sets it, naming its parts (a series-wide date is reported once).
+    """``validate``'s review messages as of ``as_of``.
+
+    A warning from :data:`WARN_DAYS` days before a review is due (it stays a warning under
+    ``--strict``), and an overdue review, a warning that ``--strict`` makes an error (see
+    :func:`overdue`). One message per due date and the key that sets it, naming its parts (a
+    series-wide date is reported once).
 
     Args:
         series: the loaded series.
@@ -101,8 +113,10 @@ OVERDUE = "medical review overdue"
 
 
 def _where(series: Series, part: Part, source: str) -> tuple[str, int, int]:
-    """The file, line and column of the key that sets ``part``'s due date: its own
-    ``next_review``/``review_interval``, else the series' (else its ``reviewed_on``)."""
+    """The file, line and column of the key that sets ``part``'s due date.
+
+    Its own ``next_review``/``review_interval``, else the series' (else its ``reviewed_on``).
+    """
     own = part.next_review is not None or part.review_interval is not None
     rel = part.source.path if own else "series.yaml"
     folder = source.rstrip("/")
@@ -112,8 +126,11 @@ def _where(series: Series, part: Part, source: str) -> tuple[str, int, int]:
 
 
 def key_position(path: Path, keys: tuple[str, ...]) -> tuple[int, int]:
-    """Line and column of the first of ``keys`` written in the YAML (or front matter) at
-    ``path``, tried in order; (1, 1) when none is."""
+    """Line and column of the first of ``keys`` written in the YAML at ``path``.
+
+    Line and column of the first of ``keys`` written in the YAML (or front matter) at ``path``,
+    tried in order; (1, 1) when none is.
+    """
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):

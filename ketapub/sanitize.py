@@ -63,8 +63,10 @@ CONTROL_RE = _CONTROL
 
 def url_is_safe(url: str) -> bool:
     """True for relative references and the allowed schemes (after browser-style cleanup).
-    An ``http(s):`` URL must go on with ``//`` (``https:example.org`` is a typo that browsers
-    read differently, and the fragment check of HTML outputs refuses it)."""
+
+    An ``http(s):`` URL must go on with ``//`` (``https:example.org`` is a typo that browsers read
+    differently, and the fragment check of HTML outputs refuses it).
+    """
     squeezed = _CONTROL.sub("", url)
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*):", squeezed)
     if not match:
@@ -133,9 +135,11 @@ _SPAN_LIMITS = {"colspan": MAX_COLSPAN, "rowspan": MAX_ROWSPAN}
 
 
 def clamp_span(attr: str, value: str) -> str:
-    """A span attribute's value as a layout engine may take it: 1 to its limit. Leading zeros
-    do not count (``0000000007`` is 7), and only ASCII digits do (``int`` refuses ``²``,
-    which ``isdigit`` accepts)."""
+    """A span attribute's value as a layout engine may take it: 1 to its limit.
+
+    Leading zeros do not count (``0000000007`` is 7), and only ASCII digits do (``int`` refuses
+    ``²``, which ``isdigit`` accepts).
+    """
     digits, limit = value.strip().lstrip("0"), _SPAN_LIMITS[attr]
     if not (digits.isascii() and digits.isdigit()):
         return "1"  # also "0" and "": no span is narrower than one cell
@@ -155,8 +159,10 @@ _TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
 
 
 def audit(raw_html: str) -> list[Removal]:
-    """List what :func:`clean_raw` removes from ``raw_html`` (elements, attributes, URLs) or
-    changes (table spans over the limits).
+    """List what :func:`clean_raw` removes from ``raw_html`` or changes in it.
+
+    List what :func:`clean_raw` removes from ``raw_html`` (elements, attributes, URLs) or changes
+    (table spans over the limits).
 
     Parsed by libxml2's HTML parser, which is linear on any input (the standard library's
     parser is quadratic on unterminated tags: 60 KB of ``<a `` took 53 s).
@@ -203,8 +209,10 @@ def audit(raw_html: str) -> list[Removal]:
 
 
 def _attribute_problems(tag: str, attributes: dict[str, str]) -> list[tuple[str, bool]]:
-    """What :func:`clean_raw` does to the attributes of one allowed element: (what, whether
-    it is removed rather than changed) for each it removes or changes."""
+    """What :func:`clean_raw` does to the attributes of one allowed element.
+
+    (what, whether it is removed rather than changed) for each it removes or changes.
+    """
     allowed = RAW_ATTRS.get(tag, set()) | RAW_GENERIC_ATTRS
     found: list[tuple[str, bool]] = []
     for name, value in attributes.items():
@@ -252,8 +260,10 @@ means, for the document tree). Only :func:`clean_marked` keeps them, never raw H
 
 
 def clean_marked(html: str) -> str:
-    """:func:`clean_output`'s pass over a body's canonical HTML: the same allow-list, plus
-    the dialect's marker attributes."""
+    """:func:`clean_output`'s pass over a body's canonical HTML.
+
+    The same allow-list, plus the dialect's marker attributes.
+    """
     return nh3.clean(
         html,
         tags=set(OUTPUT_TAGS),

@@ -139,10 +139,13 @@ def _css_function_is_local(token: Any) -> bool:
 
 
 def css_is_local(css_text: str, *, stylesheet: bool = False) -> bool:
-    """True when CSS (a stylesheet, or a declaration list / value) refers to nothing outside
-    the document: no ``@import``, no at-rule but ``@media``, ``url()`` only to ``#id``, no
-    ``image-set()`` and the like. Read by tinycss2, so escapes and odd quoting cannot hide
-    a URL from the check."""
+    """Whether CSS refers to nothing outside the document.
+
+    True when CSS (a stylesheet, or a declaration list / value) refers to nothing outside the
+    document: no ``@import``, no at-rule but ``@media``, ``url()`` only to ``#id``, no
+    ``image-set()`` and the like. Read by tinycss2, so escapes and odd quoting cannot hide a URL
+    from the check.
+    """
     import tinycss2
     import tinycss2.ast as css
 
@@ -205,8 +208,11 @@ def _href_problem(element: str, value: str, max_pixels: int) -> str | None:
 
 
 def _use_expansion(root: object, limit: int) -> int:
-    """How many elements the SVG draws with every ``<use>`` resolved, stopping past
-    ``limit`` (memoised per referenced id, so the count itself is linear)."""
+    """How many elements the SVG draws, counted up to a limit.
+
+    How many elements the SVG draws with every ``<use>`` resolved, stopping past ``limit`` (memoised
+    per referenced id, so the count itself is linear).
+    """
     nodes = list(root.iter())  # type: ignore[attr-defined]  # alive, so id() stays theirs
     ids: dict[str, Any] = {}
     for node in nodes:
@@ -287,8 +293,11 @@ def _parse(data: bytes) -> Any:
 
 
 class _Cleaner:
-    """Drops from an SVG tree every element and attribute that could run, fetch or
-    navigate, and lists (line, what) once per kind of thing removed."""
+    """Drop every element and attribute of an SVG tree that could run, fetch or navigate.
+
+    Drops from an SVG tree every element and attribute that could run, fetch or navigate, and lists
+    (line, what) once per kind of thing removed.
+    """
 
     def __init__(self, max_pixels: int):
         self.max_pixels = max_pixels

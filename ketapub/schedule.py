@@ -78,8 +78,11 @@ def released(part: Part, as_of: AsOf = None, tz: ZoneInfo | None = None) -> bool
 
 
 def ended(part: Part, as_of: datetime) -> bool:
-    """True when ``part`` has expired or been withdrawn as of ``as_of`` (its end instant has
-    come, exact to the microsecond)."""
+    """Whether ``part`` has expired or been withdrawn as of ``as_of``.
+
+    True when ``part`` has expired or been withdrawn as of ``as_of`` (its end instant has come,
+    exact to the microsecond).
+    """
     end = part.ends_at
     return end is not None and end <= as_of
 
@@ -105,8 +108,10 @@ def ended_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
 
 
 def end_reason(part: Part, language: str) -> str:
-    """Why ``part`` ended, for readers: the withdrawal's reason, else the expiry sentence
-    (whichever instant comes first)."""
+    """Why ``part`` ended, for readers.
+
+    The withdrawal's reason, else the expiry sentence (whichever instant comes first).
+    """
     from ketapub.i18n import labels
 
     w = part.withdrawn
@@ -122,8 +127,11 @@ def changes(part: Part, as_of: datetime) -> tuple[Change, ...]:
 
 
 def instants(series: Series) -> list[datetime]:
-    """Every instant at which some output changes: releases, ends, updates and corrections,
-    sorted, each once. Between two of them every output is the same."""
+    """Every instant at which some output changes.
+
+    Releases, ends, updates and corrections, sorted, each once. Between two of them every output is
+    the same.
+    """
     found = {d.astimezone(UTC) for e in series.editions for p in e.parts
              for d in (p.publish_at, p.ends_at, p.updated_at, *(c.on for c in p.changes))
              if d is not None}
@@ -136,8 +144,11 @@ def next_change(series: Series, as_of: datetime) -> datetime | None:
 
 
 def state(series: Series, as_of: datetime) -> tuple[tuple[int, ...], ...]:
-    """What the outputs as of ``as_of`` depend on in time: the parts released, ended and
-    updated, and how many corrections each shows. Equal states give equal outputs."""
+    """What the outputs as of ``as_of`` depend on in time.
+
+    The parts released, ended and updated, and how many corrections each shows. Equal states give
+    equal outputs.
+    """
     return (tuple(p.part for p in series.parts if released(p, as_of)),
             tuple(p.part for p in ended_parts(series, as_of)),
             tuple(p.part for p in series.parts if updated(p, as_of) is not None),
@@ -190,8 +201,9 @@ def entries(series: Series, as_of: datetime) -> list[Entry]:
 
 
 def updated(part: Part, as_of: datetime) -> datetime | None:
-    """The newest of the part's ``updated_at`` and its corrections' instants that has come,
-    else None.
+    """The instant ``part`` was last modified, else None.
+
+    The newest of the part's ``updated_at`` and its corrections' instants that has come, else None.
 
     An ``updated_at`` after ``as_of`` is not yet true (the update is scheduled, or the source
     was edited ahead of time): until then no output says the part was updated, so none
@@ -203,14 +215,20 @@ def updated(part: Part, as_of: datetime) -> datetime | None:
 
 
 def modified(part: Part, as_of: datetime) -> datetime:
-    """The part's last-modified instant as of ``as_of``: its update if one has come, else its
-    release. The one rule behind every "Updated" line and modification date of every output."""
+    """The part's last-modified instant as of ``as_of``.
+
+    Its update if one has come, else its release. The one rule behind every "Updated" line and
+    modification date of every output.
+    """
     return updated(part, as_of) or part.publish_at
 
 
 def last_modified(series: Series, as_of: datetime) -> datetime | None:
-    """The newest :func:`modified` instant among published parts, or end instant of an
-    expired or withdrawn part (taking a part down changes the series too): a content date."""
+    """The newest content date of the series.
+
+    The newest :func:`modified` instant among published parts, or end instant of an expired or
+    withdrawn part (taking a part down changes the series too): a content date.
+    """
     dates = [modified(p, as_of) for p in released_parts(series, as_of)]
     dates += [p.ends_at for p in ended_parts(series, as_of) if p.ends_at is not None]
     return max(dates, key=lambda d: d.astimezone(UTC)) if dates else None

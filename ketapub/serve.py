@@ -1,6 +1,8 @@
-"""Live serving: a WSGI application that serves a built output folder, with the feeds
-evaluated as of each request, so a part appears in every feed at its release instant without
-a rebuild (and never a second before).
+"""Live serving.
+
+A WSGI application that serves a built output folder, with the feeds evaluated as of each request,
+so a part appears in every feed at its release instant without a rebuild (and never a second
+before).
 
 Which files are live is what the renderers say, not a list of names kept here: a job planned
 with ``Job.live`` (the feeds, the calendar, the HTML hub) lists what is released, so it is
@@ -186,8 +188,10 @@ class FeedServer:
                       for path, name in live.items() if name in websub.FEED_RENDERERS)
 
     def _links(self, rel: str | None, now: datetime) -> list[tuple[str, str]]:
-        """WebSub discovery for a feed (RFC 8288 ``Link``): its hub and its own URL, the
-        one way a JSON Feed can name them."""
+        """WebSub discovery for a feed (RFC 8288 ``Link``).
+
+        Its hub and its own URL, the one way a JSON Feed can name them.
+        """
         if rel is None or self.live_paths(now).get(rel) not in websub.FEED_RENDERERS:
             return []
         links = [f'<{self.series.base_url}{quote(rel, safe="/")}>; rel="self"']
@@ -197,8 +201,11 @@ class FeedServer:
 
     def pinger(self, post: websub.Post = websub.http_post,
                log: Any = None) -> websub.Pinger | None:
-        """What pings the hub at each release instant, by this server's clock (None when
-        no hub is set). Start it with ``.start()``."""
+        """What pings the WebSub hub at each release instant.
+
+        What pings the hub at each release instant, by this server's clock (None when no hub is
+        set). Start it with ``.start()``.
+        """
         hub = self.hub
         if hub is None:
             return None
@@ -214,9 +221,11 @@ class FeedServer:
         return [] if method == "HEAD" else [body]
 
     def _gone(self, rel: str, now: datetime) -> gone.Gone | None:
-        """The 410 of ``rel`` when it shows only parts expired or withdrawn at ``now``: a
-        file built before the end (its manifest entry), or one the renderers made for the
-        part before it ended (see :mod:`ketapub.gone`)."""
+        """The 410 of ``rel`` when it shows only parts expired or withdrawn at ``now``.
+
+        A file built before the end (its manifest entry), or one the renderers made for the part
+        before it ended (see :mod:`ketapub.gone`).
+        """
         series = self.series
         ended = {p.part for p in schedule.ended_parts(series, now)}
         if not ended:
@@ -235,8 +244,7 @@ class FeedServer:
 
     def _gone_response(self, start_response: StartResponse, page: gone.Gone,
                        environ: Mapping[str, Any], method: str) -> Iterable[bytes]:
-        """410 Gone with the reason: HTML for a browser (Accept names text/html), else
-        plain text."""
+        """410 Gone with the reason: HTML when Accept names text/html, else plain text."""
         html = "text/html" in environ.get("HTTP_ACCEPT", "")
         body = (page.html(self.series.language) if html else page.text()).encode("utf-8")
         start_response("410 Gone", [
@@ -250,8 +258,10 @@ class FeedServer:
         return lambda rel: self._gone(rel, now) is None and self._static(rel, now) is not None
 
     def _queried(self, rel: str | None, query: str, response: Response) -> Response | Reply:
-        """``response`` as a partner's query asks for it: ``api/changes.json?since=`` only
-        what changed since then; any other file as is."""
+        """``response`` as a partner's query asks for it.
+
+        ``api/changes.json?since=`` only what changed since then; any other file as is.
+        """
         if rel != changes_since.PATH or not query:
             return response
         body = changes_since.apply(self.series, query, response.body)
@@ -293,9 +303,11 @@ class FeedServer:
 
     def _maybe_reload(self, environ: Mapping[str, Any]) -> None:
         """Pick up edits of the source (a rescheduled part, a fixed typo) without a restart.
-        A source that no longer loads is reported on ``wsgi.errors``; the last good one stays.
-        One request reloads; the others never wait for it and answer from the last good load
-        (loading a large source takes seconds)."""
+
+        A source that no longer loads is reported on ``wsgi.errors``; the last good one stays. One
+        request reloads; the others never wait for it and answer from the last good load (loading a
+        large source takes seconds).
+        """
         if self.source is None or self.reload_interval is None:
             return
         if time.monotonic() - self._checked < self.reload_interval:
@@ -322,10 +334,12 @@ class FeedServer:
 
     # --- live feeds -------------------------------------------------------------------
     def live_paths(self, now: datetime | None = None, errors: Any = None) -> dict[str, str]:
-        """Path -> renderer name of the files rendered as of the request at ``now`` (default:
-        the clock): :attr:`live` when given, else every job an installed renderer plans with
-        ``Job.live``. Renderers plan by the released parts, so they are asked again when
-        the release state or the source changes, never per request.
+        """The files that are rendered live, by path, as of ``now``.
+
+        Path -> renderer name of the files rendered as of the request at ``now`` (default: the
+        clock): :attr:`live` when given, else every job an installed renderer plans with
+        ``Job.live``. Renderers plan by the released parts, so they are asked again when the release
+        state or the source changes, never per request.
 
         A renderer that fails to import or to plan declares nothing (its built files are
         served under their embargo like any other); a planning failure is written once to
@@ -390,8 +404,11 @@ class FeedServer:
 
     # --- files of the output folder ----------------------------------------------------
     def _read_manifest(self) -> tuple[Any, dict[str, write.Entry], tuple[embargo.State, ...]]:
-        """The output's manifest and its future release states, re-read only when the file
-        changes (a rebuild)."""
+        """The output's manifest and its future release states, re-read on change.
+
+        The output's manifest and its future release states, re-read only when the file changes (a
+        rebuild).
+        """
         path = self.out / write.MANIFEST
         try:
             st = path.stat()
@@ -414,14 +431,19 @@ class FeedServer:
         return self._read_manifest()[2]
 
     def state(self, now: datetime) -> embargo.State | None:
-        """The future release state of the build that holds at ``now`` (None: the public
-        files are what is out)."""
+        """The future release state of the build that holds at ``now``.
+
+        The future release state of the build that holds at ``now`` (None: the public files are what
+        is out).
+        """
         return embargo.current(self._read_manifest()[2], now)
 
     def view(self, now: datetime) -> dict[str, write.Entry]:
-        """Served path -> manifest entry of every file out at ``now``'s release state: the
-        public files until the first future state of the build comes, then that state's
-        folder (its entries name where the file lies)."""
+        """Served path -> manifest entry of every file out at ``now``'s release state.
+
+        The public files until the first future state of the build comes, then that state's folder
+        (its entries name where the file lies).
+        """
         _, manifest, states = self._read_manifest()
         state = embargo.current(states, now)
         if state is None:
@@ -438,8 +460,10 @@ class FeedServer:
         return target
 
     def _static(self, rel: str, now: datetime) -> tuple[Response, None] | None:
-        """The file's response at ``now``; None when the release state has no such file or
-        it is still under embargo."""
+        """The file's response at ``now``.
+
+        None when the release state has no such file or it is still under embargo.
+        """
         entry = self.view(now).get(rel)
         if entry is None or self._held(entry, now):
             return None
@@ -490,8 +514,9 @@ def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def _changed_at(series: Series, now: datetime) -> datetime | None:
-    """When the live feeds last changed: the latest release, update, correction, expiry or
-    withdrawal instant up to ``now``.
+    """When the live feeds last changed.
+
+    The latest release, update, correction, expiry or withdrawal instant up to ``now``.
 
     Never in the future (HTTP forbids it) and never earlier than a release already out, so
     an If-Modified-Since from before a release never gets a 304 after it.

@@ -1,6 +1,6 @@
-"""Text from a source shown on a terminal: control and bidi characters made visible.
+r"""Text from a source shown on a terminal: control and bidi characters made visible.
 
-A file name, a title or a message quoting content may hold ANSI escapes (``\\x1b[2J``),
+A file name, a title or a message quoting content may hold ANSI escapes (``\x1b[2J``),
 other C0/C1 controls or bidi overrides; printed raw they would repaint, retitle or reorder
 what the user reads. Every value the command line prints goes through :func:`visible`, and
 table cells and titles through :func:`cell` (plain :class:`rich.text.Text`, so brackets in
@@ -28,9 +28,12 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def visible(value: object, *, newlines: bool = False) -> str:
-    """``value`` as text with every C0/C1 control, DEL, bidi control and zero-width space
-    written as an escape (``\\x1b``, ``\\u202e``). Newlines are escaped too, so one message
-    stays one line, unless ``newlines`` (a traceback, whose lines are its own)."""
+    r"""``value`` with every control character written as an escape.
+
+    ``value`` as text with every C0/C1 control, DEL, bidi control and zero-width space written as an
+    escape (``\x1b``, ``\u202e``). Newlines are escaped too, so one message stays one line, unless
+    ``newlines`` (a traceback, whose lines are its own).
+    """
     pattern = UNSAFE_BUT_NEWLINE if newlines else UNSAFE
     return pattern.sub(_escape, str(value))
 
@@ -41,11 +44,11 @@ def cell(value: object) -> Text:
 
 
 def json_visible(text: str) -> str:
-    """JSON text with DEL, C1, bidi and zero-width characters written as ``\\uXXXX``
-    escapes.
+    r"""JSON text with DEL, C1, bidi and zero-width characters written as ``\uXXXX`` escapes.
 
     ``json.dumps(..., ensure_ascii=False)`` escapes only C0; the others are allowed raw in
     JSON strings, and a terminal obeys them. Outside strings JSON holds none of them, so the
-    result is the same JSON value."""
+    result is the same JSON value.
+    """
     return re.sub(f"[\x7f-\x9f{BIDI_CONTROLS}{INVISIBLE}]",
                   lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -114,8 +114,10 @@ publish_at: 2030-01-01
 
 
 def write_sample_series(dest: str | PathLike[str]) -> Path:
-    """Write the sample series' source folder to ``dest`` (created) and return its path, for
-    tests that run the command line or edit the source.
+    """Write the sample series' source folder to ``dest`` and return its path.
+
+    Write the sample series' source folder to ``dest`` (created) and return its path, for tests that
+    run the command line or edit the source.
 
     Args:
         dest: the folder to create; it must not exist yet or be empty.
@@ -130,9 +132,12 @@ def write_sample_series(dest: str | PathLike[str]) -> Path:
 
 @functools.cache
 def sample_series() -> Series:
-    """The sample series, loaded (once per process) by the real loader: three parts, the
-    third unreleased as of :data:`SAMPLE_AS_OF`, with a cross-reference to a released and to
-    an unreleased part, a citation, a footnote, an image asset, a table and a web link."""
+    """The sample series, loaded (once per process) by the real loader.
+
+    Three parts, the third unreleased as of :data:`SAMPLE_AS_OF`, with a cross-reference to a
+    released and to an unreleased part, a citation, a footnote, an image asset, a table and a web
+    link.
+    """
     with tempfile.TemporaryDirectory(prefix="ketapub-sample-") as tmp:
         return load(write_sample_series(Path(tmp) / "sample"))
 
@@ -143,9 +148,10 @@ RendererLike = Renderer | type[Renderer]
 def render_artifacts(renderers: RendererLike | Sequence[RendererLike],
                      series: Series | None = None, as_of: AsOf = SAMPLE_AS_OF, *,
                      options: BuildOptions | None = None) -> dict[str, Artifact]:
-    """Plan and render as a build would, as of ``as_of``, writing nothing: ``{path: Artifact}``
-    in plan order. The plan is checked as a build checks it (safe paths, no path twice), and
-    a job's dependencies are rendered first so ``ctx.deps`` is filled.
+    """Plan and render as a build would, as of ``as_of``, writing nothing.
+
+    ``{path: Artifact}`` in plan order. The plan is checked as a build checks it (safe paths, no
+    path twice), and a job's dependencies are rendered first so ``ctx.deps`` is filled.
 
     Args:
         renderers: a renderer (class or instance) or a sequence of them, registered or not.
@@ -197,8 +203,9 @@ def assert_artifact(artifacts: Mapping[str, Artifact], path: str) -> Artifact:
 
 
 def assert_well_formed_xml(artifact: Artifact | bytes) -> None:
-    """Parse ``artifact`` as XML (no DTD, no entities, no network); an AssertionError with the
-    line and column of the first error when it is not well formed.
+    """Parse ``artifact`` as XML (no DTD, no entities, no network).
+
+    An AssertionError with the line and column of the first error when it is not well formed.
 
     Args:
         artifact: an artifact or its bytes (a feed, an XHTML page, an SVG).
@@ -220,11 +227,13 @@ _WORD_RUN = re.compile(r"[^\W_]+(?: [^\W_]+){3,}")
 
 
 def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
-    """Runs of four or more words of each part not released as of ``as_of`` (or expired or
-    withdrawn by then), taken from its body: what :func:`assert_no_unreleased_text` looks
-    for. A run that a released part's body, a title, a summary or the series' own text also
-    holds is left out (it is no sign of a leak), and so are titles and summaries, which
-    hubs, cards and calendars show before the release.
+    """Phrases of the parts not released as of ``as_of``, to search artifacts for.
+
+    Runs of four or more words of each part not released as of ``as_of`` (or expired or withdrawn by
+    then), taken from its body: what :func:`assert_no_unreleased_text` looks for. A run that a
+    released part's body, a title, a summary or the series' own text also holds is left out (it is
+    no sign of a leak), and so are titles and summaries, which hubs, cards and calendars show before
+    the release.
 
     Args:
         series: the series.
@@ -239,9 +248,11 @@ def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
 
 
 def artifact_texts(artifact: Artifact) -> dict[str, str]:
-    """The text an artifact shows, by where it is (its path, or ``path!member`` inside a
-    ZIP container such as an EPUB), entities decoded and whitespace collapsed. Images and
-    PDFs give nothing: search a PDF's text with a PDF library.
+    """The text each artifact shows, by where it is.
+
+    The text an artifact shows, by where it is (its path, or ``path!member`` inside a ZIP container
+    such as an EPUB), entities decoded and whitespace collapsed. Images and PDFs give nothing:
+    search a PDF's text with a PDF library.
 
     Args:
         artifact: any artifact.
@@ -275,7 +286,9 @@ def _strings(value: object) -> Iterable[str]:
 
 def assert_no_unreleased_text(artifacts: Mapping[str, Artifact] | Iterable[Artifact],
                               series: Series, as_of: AsOf) -> None:
-    """Fail when any artifact shows a phrase of a part not released as of ``as_of`` (see
+    """Fail when any artifact shows text of a part not released as of ``as_of``.
+
+    Fail when any artifact shows a phrase of a part not released as of ``as_of`` (see
     :func:`unreleased_phrases` and :func:`artifact_texts` for what is searched).
 
     Args:

@@ -18,8 +18,11 @@ _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
 def normalize_body(body: str) -> str:
-    """``\\r\\n`` and ``\\r`` turned into ``\\n``; leading and trailing blank lines (empty or
-    only spaces and tabs) removed, and with them the final newline."""
+    r"""``\r\n`` and ``\r`` turned into ``\n``.
+
+    Leading and trailing blank lines (empty or only spaces and tabs) removed, and with them the
+    final newline.
+    """
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and not lines[0].strip(" \t"):
         lines.pop(0)
@@ -34,8 +37,11 @@ def body_digest(body: str) -> str:
 
 
 def part_body(text: str) -> str:
-    """The body of a part file's text: what follows the closing line of its front matter
-    (``---`` or ``...``), or the whole text when it has no front matter."""
+    """The body of a part file's text.
+
+    What follows the closing line of its front matter (``---`` or ``...``), or the whole text when
+    it has no front matter.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first, _, rest = text.partition("\n")
     if first.rstrip() != "---":

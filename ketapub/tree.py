@@ -96,8 +96,11 @@ class Code(Node):
 
 @dataclass(frozen=True, slots=True)
 class Link(Parent):
-    """A link to a web address (http, https, mailto, tel), a relative URL, or an anchor of
-    the same part (``#dosing``; ``href`` then starts with ``#``)."""
+    """A link to a web address, a relative URL, or an anchor of the same part.
+
+    A link to a web address (http, https, mailto, tel), a relative URL, or an anchor of the same
+    part (``#dosing``; ``href`` then starts with ``#``).
+    """
 
     href: str = ""
     title: str | None = None
@@ -105,8 +108,11 @@ class Link(Parent):
 
 @dataclass(frozen=True, slots=True)
 class FileLink(Parent):
-    """A link to a file of the source under ``assets/`` (``assets/consent form.pdf``),
-    which each format writes as that file's published URL."""
+    """A link to a file of the source under ``assets/``.
+
+    A link to a file of the source under ``assets/`` (``assets/consent form.pdf``), which each
+    format writes as that file's published URL.
+    """
 
     path: str = ""
     fragment: str | None = None
@@ -114,8 +120,11 @@ class FileLink(Parent):
 
 @dataclass(frozen=True, slots=True)
 class CrossReference(Parent):
-    """A ``part:`` link: to part ``target`` (its number) and, optionally, a heading
-    ``anchor`` in it. Released or not is decided per build, by the translator."""
+    """A ``part:`` link.
+
+    To part ``target`` (its number) and, optionally, a heading ``anchor`` in it. Released or not is
+    decided per build, by the translator.
+    """
 
     target: int = 0
     anchor: str | None = None
@@ -128,8 +137,11 @@ class RemovedLink(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Image(Node):
-    """An image. ``asset`` is the series asset it shows (``assets/dose.png``), None when the
-    source names no asset of the series (a format then shows ``alt`` as text)."""
+    """An image.
+
+    ``asset`` is the series asset it shows (``assets/dose.png``), None when the source names no
+    asset of the series (a format then shows ``alt`` as text).
+    """
 
     asset: str | None
     alt: str
@@ -140,16 +152,22 @@ class Image(Node):
 
 @dataclass(frozen=True, slots=True)
 class Citation(Node):
-    """``[@smith; @jones]``: the cited reference ids with their numbers in the part's list,
-    in the order written (references unknown to the part are left out at load)."""
+    """``[@smith; @jones]``.
+
+    The cited reference ids with their numbers in the part's list, in the order written (references
+    unknown to the part are left out at load).
+    """
 
     refs: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class NoteRef(Node):
-    """A footnote reference ``[^x]``: note ``number`` (1-based); ``sub`` counts the second
-    and later references to the same note (0 for the first)."""
+    """A footnote reference ``[^x]``.
+
+    Note ``number`` (1-based); ``sub`` counts the second and later references to the same note (0
+    for the first).
+    """
 
     number: int
     sub: int = 0
@@ -157,8 +175,11 @@ class NoteRef(Node):
 
 @dataclass(frozen=True, slots=True)
 class Inline(Parent):
-    """Raw inline HTML the author wrote and the sanitiser kept (``<abbr>``, ``<sub>``,
-    ``<kbd>``, ``<span lang>``): an element of the allowed list, attributes in ``attrs``."""
+    """Raw inline HTML the author wrote and the sanitiser kept.
+
+    Raw inline HTML the author wrote and the sanitiser kept (``<abbr>``, ``<sub>``, ``<kbd>``,
+    ``<span lang>``): an element of the allowed list, attributes in ``attrs``.
+    """
 
     tag: str = "span"
 
@@ -173,8 +194,11 @@ class Paragraph(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Heading(Parent):
-    """A section heading: ``level`` as written (2 for ``##``), ``id`` its anchor (explicit
-    ``{#id}`` or generated, unique in the part)."""
+    """A section heading.
+
+    ``level`` as written (2 for ``##``), ``id`` its anchor (explicit ``{#id}`` or generated, unique
+    in the part).
+    """
 
     level: int = 2
     id: str = ""
@@ -187,8 +211,11 @@ class BlockQuote(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Callout(Parent):
-    """``> [!NOTE]``, ``[!WARNING]`` or ``[!TIP]``: a labelled box; the label is the
-    translator's (in the series language), the children are the author's."""
+    """``> [!NOTE]``, ``[!WARNING]`` or ``[!TIP]``.
+
+    A labelled box; the label is the translator's (in the series language), the children are the
+    author's.
+    """
 
     kind: Literal["note", "warning", "tip"] = "note"
 
@@ -228,9 +255,11 @@ class ThematicBreak(Node):
 
 @dataclass(frozen=True, slots=True)
 class Cell(Parent):
-    """A table cell. ``header`` for a ``th``; ``scope`` ``"col"`` for a column header,
-    ``"row"`` for a row header, None when the table does not say; ``align`` from the
-    delimiter row (None: default)."""
+    """A table cell.
+
+    ``header`` for a ``th``; ``scope`` ``"col"`` for a column header, ``"row"`` for a row header,
+    None when the table does not say; ``align`` from the delimiter row (None: default).
+    """
 
     header: bool = False
     scope: Literal["col", "row"] | None = None
@@ -244,9 +273,11 @@ class Row(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Table(Node):
-    """A table: ``head`` and ``body`` rows. When the top-left header cell is empty the table
-    is two-way (``row_headers``): its first column names the rows, and that empty corner is
-    no header (the dialect makes it a data cell)."""
+    """A table: ``head`` and ``body`` rows.
+
+    When the top-left header cell is empty the table is two-way (``row_headers``): its first column
+    names the rows, and that empty corner is no header (the dialect makes it a data cell).
+    """
 
     head: tuple[Row, ...] = ()
     body: tuple[Row, ...] = ()
@@ -269,8 +300,11 @@ class Definition(Parent):
 
 @dataclass(frozen=True, slots=True)
 class DefinitionList(Parent):
-    """``Term`` and ``Definition`` children, in source order; when ``tight`` (no blank line
-    between the items) the definitions' paragraphs are shown without spacing."""
+    """``Term`` and ``Definition`` children, in source order.
+
+    When ``tight`` (no blank line between the items) the definitions' paragraphs are shown without
+    spacing.
+    """
 
     tight: bool = True
 
@@ -289,16 +323,18 @@ class Faq(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Block(Parent):
-    """Raw block HTML the author wrote and the sanitiser kept (``<div lang>``,
-    ``<details>``, ``<figure>``): an element of the allowed list."""
+    """Raw block HTML the author wrote and the sanitiser kept.
+
+    Raw block HTML the author wrote and the sanitiser kept (``<div lang>``, ``<details>``,
+    ``<figure>``): an element of the allowed list.
+    """
 
     tag: str = "div"
 
 
 @dataclass(frozen=True, slots=True)
 class Note(Parent):
-    """Footnote ``number``'s text; ``refs`` is how many references point to it (for the
-    back-links)."""
+    """Footnote ``number``'s text; ``refs``: how many references point to it (back-links)."""
 
     number: int = 1
     refs: int = 1
@@ -319,8 +355,11 @@ class Document(Parent):
 
 
 def text_of(node: Node) -> str:
-    """The plain text a node shows (image alt text included), for headings in a nav, FAQ
-    questions and word counts."""
+    """The plain text a node shows.
+
+    The plain text a node shows (image alt text included), for headings in a nav, FAQ questions and
+    word counts.
+    """
     if isinstance(node, Text | Code):
         return node.text
     if isinstance(node, SoftBreak | LineBreak):
@@ -333,8 +372,10 @@ def text_of(node: Node) -> str:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """``node`` and every node under it, in document order: a table's rows and cells, a
-    document's notes after its blocks."""
+    """``node`` and every node under it, in document order.
+
+    A table's rows and cells, a document's notes after its blocks.
+    """
     yield node
     if isinstance(node, Table):
         for row in node.head + node.body:

@@ -52,10 +52,12 @@ Report = Callable[[str], None]
 
 
 def signature(roots: Sequence[Path], skip: Path | None = None) -> Signature:
-    """Path, modification time and size of every file under ``roots``, sorted: cheap to
-    take ten times a second, and any save changes it. Hidden files and folders (an
-    editor's swap files, the build's staging folders) and the folder ``skip`` (the output,
-    when it lies inside the source) are left out: writing them is no edit."""
+    """Path, modification time and size of every file under ``roots``, sorted.
+
+    Cheap to take ten times a second, and any save changes it. Hidden files and folders (an editor's
+    swap files, the build's staging folders) and the folder ``skip`` (the output, when it lies
+    inside the source) are left out: writing them is no edit.
+    """
     skipped = os.path.realpath(skip) if skip is not None else None
     found = []
     for root in roots:
@@ -75,8 +77,11 @@ def signature(roots: Sequence[Path], skip: Path | None = None) -> Signature:
 
 
 def _warm_worker() -> None:
-    """Worker start: the signal rules of a build's workers, then WeasyPrint imported and its
-    fonts configured, so the first handout after an edit pays neither."""
+    """Worker start.
+
+    The signal rules of a build's workers, then WeasyPrint imported and its fonts configured, so the
+    first handout after an edit pays neither.
+    """
     execute._worker_signals()
     from ketapub.renderers import pdf_engine
 
@@ -88,8 +93,11 @@ def _ping() -> int:
 
 
 def warm_pool(workers: int) -> ProcessPoolExecutor:
-    """``workers`` processes, started now and warmed. They are forked by a fork server, not
-    by this process: the preview's server threads are running when a pool is replaced."""
+    """``workers`` processes, started now and warmed.
+
+    They are forked by a fork server, not by this process: the preview's server threads are running
+    when a pool is replaced.
+    """
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
                                mp_context=multiprocessing.get_context("forkserver"))
     for future in [pool.submit(_ping) for _ in range(workers)]:
@@ -145,8 +153,11 @@ class Watcher:
 
     # --- what the preview server asks -----------------------------------------------------
     def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """WSGI: the preview at ``/``, its events, else the output folder as ``serve``
-        serves it (feeds live, manifest files only)."""
+        """WSGI.
+
+        The preview at ``/``, its events, else the output folder as ``serve`` serves it (feeds live,
+        manifest files only).
+        """
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path in ("/", EVENTS_PATH) and method not in ("GET", "HEAD"):
@@ -193,8 +204,11 @@ class Watcher:
                 signature(self._template_roots, skip=self.out))
 
     def changed(self) -> tuple[bool, bool] | None:
-        """(source changed, templates changed) once files changed and then stayed as they
-        are for ``settle`` seconds; None when nothing changed."""
+        """What changed, once the files have settled.
+
+        (source changed, templates changed) once files changed and then stayed as they are for
+        ``settle`` seconds; None when nothing changed.
+        """
         now = self._signatures()
         if now == self._seen:
             return None
@@ -234,18 +248,23 @@ class Watcher:
         self.broadcast.publish(State(state.build, tuple(problems)))
 
     def _renew_templates(self) -> None:
-        """Templates changed: Jinja environments are cached per process (in this one and in
-        every worker), so drop this process's and start fresh workers."""
+        """Templates changed.
+
+        Jinja environments are cached per process (in this one and in every worker), so drop this
+        process's and start fresh workers.
+        """
         templating.environment.cache_clear()
         if self.pool is not None:
             execute._stop_workers(self.pool)
             self.pool = warm_pool(self.workers)
 
     def phases(self, series: Series, names: Sequence[str]) -> list[list[str]]:
-        """Renderers in up to three phases: the fragments (what the preview shows first),
-        the other renderers that wait for no page layout, then the layout renderers. A
-        renderer whose jobs depend on files of a later phase moves to that phase (the
-        feeds list the handouts)."""
+        """Renderers in up to three phases.
+
+        The fragments (what the preview shows first), the other renderers that wait for no page
+        layout, then the layout renderers. A renderer whose jobs depend on files of a later phase
+        moves to that phase (the feeds list the handouts).
+        """
         rank = {n: 0 if n in FIRST else 2 if n in LAYOUT else 1 for n in names}
         if len(set(rank.values())) > 1:
             setup = resolve(series, formats=list(names), as_of=self.as_of, registry=None,
@@ -262,8 +281,10 @@ class Watcher:
                      executor=pool, jobs=1, strict=self.strict, **self._build_options())
 
     def rebuild(self, *, templates: bool = False) -> None:
-        """Load the source and build what changed, publishing each phase as it lands; a
-        failure is reported and published instead, and the last good build stays."""
+        """Load the source and build what changed, publishing each phase as it lands.
+
+        A failure is reported and published instead, and the last good build stays.
+        """
         started = time.perf_counter()
         try:
             if templates:
@@ -287,8 +308,11 @@ class Watcher:
                     f"{time.perf_counter() - started:.2f} s")
 
     def _land(self, series: Series, phases: Sequence[Sequence[str]]) -> int:
-        """Build ``phases`` one after the other; each that changed a file is published
-        (the preview reloads). Returns how many artifacts were rendered."""
+        """Build ``phases`` one after the other.
+
+        Each that changed a file is published (the preview reloads). Returns how many artifacts were
+        rendered.
+        """
         _, before = self.broadcast.current()
         number, rendered, published = before.build, 0, False
         for i, phase in enumerate(phases):
@@ -327,8 +351,10 @@ class Watcher:
 
 def serve_watch(watcher: Watcher, host: str, port: int, threads: int,
                 ready: Callable[[str], None]) -> None:
-    """Run ``watcher`` with its preview served by waitress until Ctrl-C or SIGTERM; the
-    workers and the server are stopped on the way out."""
+    """Run ``watcher`` with its preview served by waitress until Ctrl-C or SIGTERM.
+
+    The workers and the server are stopped on the way out.
+    """
     import waitress
 
     try:

@@ -61,8 +61,10 @@ class Broadcast:
             return self._version, self._state
 
     def wait(self, seen: int, timeout: float) -> tuple[int, State] | None:
-        """The state once its version is past ``seen`` (or the same one after ``timeout``
-        seconds); None once closed."""
+        """The state once its version is past ``seen`` (or the same one after ``timeout`` seconds).
+
+        None once closed.
+        """
         with self._cond:
             self._cond.wait_for(lambda: self._closed or self._version != seen, timeout)
             if self._closed:
@@ -81,8 +83,11 @@ def _frame(name: str, state: State) -> bytes:
 
 
 def event_stream(broadcast: Broadcast, heartbeat: float = HEARTBEAT) -> Iterator[bytes]:
-    """The body of one ``text/event-stream`` response: ``hello`` with the current state,
-    then ``reload`` or ``build-error`` after each rebuild, until the broadcast closes."""
+    """The body of one ``text/event-stream`` response.
+
+    ``hello`` with the current state, then ``reload`` or ``build-error`` after each rebuild, until
+    the broadcast closes.
+    """
     version, state = broadcast.current()
     yield b"retry: 500\n" + _frame("hello", state)
     while True:

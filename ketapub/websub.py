@@ -46,8 +46,11 @@ def http_post(url: str, body: bytes) -> int:
 
 
 def ping_body(feed_url: str) -> bytes:
-    """The form a publisher sends (WebSub section 7 leaves it to the hub; this is the
-    widely used ``hub.mode=publish`` form of PubSubHubbub 0.4)."""
+    """The form a publisher sends to a WebSub hub.
+
+    The form a publisher sends (WebSub section 7 leaves it to the hub; this is the widely used
+    ``hub.mode=publish`` form of PubSubHubbub 0.4).
+    """
     return urllib.parse.urlencode({"hub.mode": "publish", "hub.url": feed_url}).encode()
 
 
@@ -77,9 +80,11 @@ class Pinger:
         self._lock = threading.Lock()
 
     def due(self, now: datetime) -> list[datetime]:
-        """Instants the feeds change at (releases, expiries and withdrawals, updates and
-        corrections: :func:`ketapub.schedule.instants`) after the last tick and up to
-        ``now``, earliest first."""
+        """Instants the feeds change at, since the last tick, earliest first.
+
+        Instants the feeds change at (releases, expiries and withdrawals, updates and corrections:
+        :func:`ketapub.schedule.instants`) after the last tick and up to ``now``, earliest first.
+        """
         return [d for d in schedule.instants(self.series()) if self.last < d <= now]
 
     def tick(self) -> int:

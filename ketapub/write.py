@@ -89,10 +89,12 @@ _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
 
 @dataclass(frozen=True)
 class Same:
-    """A value of :func:`commit`'s ``new``: the file has the bytes of the artifact at
-    ``path`` of this commit (``old``: of the output folder as the last build left it), so
-    it is hard-linked, not written again (a handout that is the same in several release
-    states of the embargo area)."""
+    """A value of :func:`commit`'s ``new``.
+
+    The file has the bytes of the artifact at ``path`` of this commit (``old``: of the output folder
+    as the last build left it), so it is hard-linked, not written again (a handout that is the same
+    in several release states of the embargo area).
+    """
 
     path: str
     old: bool = False
@@ -140,8 +142,11 @@ def _numbers(value: object) -> tuple[int, ...] | None:
 
 
 def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
-    """The manifest: the public files under ``artifacts``; the embargo area's, when there
-    are any, apart under ``embargoed`` (a partner reading the list sees only what is out)."""
+    """The manifest.
+
+    The public files under ``artifacts``; the embargo area's, when there are any, apart under
+    ``embargoed`` (a partner reading the list sees only what is out).
+    """
     ordered = sorted(entries, key=lambda e: e.path)
     body = {"generator": "ketapub", **meta,
             "artifacts": [e.as_json() for e in ordered if not is_embargo_path(e.path)]}
@@ -283,8 +288,11 @@ def _leftovers(out: Path) -> bool:
 
 
 def tidy(out: Path) -> None:
-    """Remove what killed builds left next to ``out`` (see :func:`recover`), at the start of
-    a build: one that makes no change never commits, so it would not get to it otherwise."""
+    """Remove what killed builds left next to ``out``, at the start of a build.
+
+    Remove what killed builds left next to ``out`` (see :func:`recover`), at the start of a build:
+    one that makes no change never commits, so it would not get to it otherwise.
+    """
     out = out.absolute()
     if out.is_symlink():
         out = out.resolve()
@@ -392,8 +400,10 @@ def _put(src: Path, dst: Path) -> None:
 
 def commit(out: Path, new: Mapping[str, bytes | Path | Same], entries: Mapping[str, Entry],
            meta: Mapping[str, Any]) -> None:
-    """Make ``out`` hold exactly ``entries`` (from ``new``: bytes or a spooled file; else,
-    unchanged, from ``out``).
+    """Make ``out`` hold exactly ``entries``.
+
+    Make ``out`` hold exactly ``entries`` (from ``new``: bytes or a spooled file; else, unchanged,
+    from ``out``).
 
     A value of ``new`` is the artifact's bytes, the path of a file :func:`spool` wrote, or
     :class:`Same` (a link to another artifact's file).
@@ -450,9 +460,12 @@ def _check_unchanged(out: Path, new: Mapping[str, bytes | Path | Same],
 
 def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same],
           entries: Mapping[str, Entry], old_manifest: Mapping[str, Entry]) -> None:
-    """Put every artifact in ``stage`` (new bytes, a spooled file, the file already in
-    ``out``, or a link to another artifact once that one is in), then what the user put in
-    the output folder themselves."""
+    """Put every artifact in ``stage``, then what the user put in the output folder.
+
+    Put every artifact in ``stage`` (new bytes, a spooled file, the file already in ``out``, or a
+    link to another artifact once that one is in), then what the user put in the output folder
+    themselves.
+    """
     links = sorted(p for p in entries if isinstance(new.get(p), Same))
     for path in sorted(set(entries) - set(links)):
         target = stage / path
@@ -480,8 +493,10 @@ def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same],
 
 
 def _origin(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same], path: str) -> Path:
-    """The file a :class:`Same` at ``path`` links to, through links to links: one of the
-    output folder (``old``) or one already in ``stage``."""
+    """The file a :class:`Same` at ``path`` links to, through links to links.
+
+    One of the output folder (``old``) or one already in ``stage``.
+    """
     src = new[path]
     if not isinstance(src, Same):
         raise TypeError(f"{path!r} is not a link to another artifact")
@@ -512,8 +527,11 @@ def _swap(stage: Path, out: Path) -> None:
 
 
 def _keep_mode(old: Path, new: Path) -> None:
-    """Give ``new`` the mode and (where the process may) the owner of ``old``, the file or
-    folder it replaces, so a build never widens what the user narrowed (700 stays 700)."""
+    """Give ``new`` the mode and owner of ``old``, the file or folder it replaces.
+
+    Give ``new`` the mode and (where the process may) the owner of ``old``, the file or folder it
+    replaces, so a build never widens what the user narrowed (700 stays 700).
+    """
     try:
         st = os.lstat(old)
         now = os.lstat(new)
@@ -529,9 +547,12 @@ def _keep_mode(old: Path, new: Path) -> None:
 
 
 def _keep_folders(out: Path, stage: Path, managed: Iterable[str]) -> None:
-    """Give every folder of ``stage`` the mode and owner of the folder of ``out`` it replaces,
-    and carry over the user's empty folders (one that held only artifacts of the previous
-    build goes with them). Deepest first, so a folder made read-only is not entered again."""
+    """Give the stage's folders the modes and owners of those they replace.
+
+    Give every folder of ``stage`` the mode and owner of the folder of ``out`` it replaces, and
+    carry over the user's empty folders (one that held only artifacts of the previous build goes
+    with them). Deepest first, so a folder made read-only is not entered again.
+    """
     ketapub_made = {parent for path in managed for parent in PurePosixPath(path).parents}
     folders = []
     for dirpath, dirnames, _ in os.walk(out):
@@ -546,16 +567,21 @@ def _keep_folders(out: Path, stage: Path, managed: Iterable[str]) -> None:
 
 
 def check_output_folder(out: Path, error: type[KetapubError] = KetapubError) -> None:
-    """Refuse an output path that is something other than a folder: the swap would put the
-    build in its place and the file would be lost."""
+    """Refuse an output path that is something other than a folder.
+
+    The swap would put the build in its place and the file would be lost.
+    """
     if out.exists() and not out.is_dir():
         raise error(f"{out}: exists and is not a folder; give -o a folder (new or made by "
                     "ketapub), or move the file away")
 
 
 def check_case_collisions(paths: Iterable[str]) -> None:
-    """Refuse output paths that differ only in case: on a case-insensitive file system (macOS,
-    Windows, many USB drives) one would silently overwrite the other."""
+    """Refuse output paths that differ only in case.
+
+    On a case-insensitive file system (macOS, Windows, many USB drives) one would silently overwrite
+    the other.
+    """
     seen: dict[str, str] = {}
     for path in paths:
         key = path.casefold()

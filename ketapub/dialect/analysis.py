@@ -57,9 +57,12 @@ class Analysis:
 
 def _find(lines: Sequence[str], start: int, end: int, needle: str,
           column: int = 0) -> tuple[int, int]:
-    """(line, column) of ``needle`` in lines ``start`` to ``end`` of a block, the first
-    place from line ``start``, 0-based ``column`` on, that holds it (so a second image or
-    link on one line is found at its own column); the block's first line when none does."""
+    """Locate ``needle`` in a block's lines, for a diagnostic's (line, column).
+
+    (line, column) of ``needle`` in lines ``start`` to ``end`` of a block, the first place from line
+    ``start``, 0-based ``column`` on, that holds it (so a second image or link on one line is found
+    at its own column); the block's first line when none does.
+    """
     for line in range(start, max(start + 1, min(end, len(lines)))):
         pos = lines[line].find(needle[:40], column if line == start else 0) if needle else -1
         if pos >= 0:
@@ -76,9 +79,10 @@ def _column(lines: Sequence[str], line: int, needle: str) -> int:
 
 
 class _Locator:
-    """Places what an inline token holds in the body, moving forward through its block:
-    table cells of one row share the row's line, so a search goes on after the previous
-    cell's find."""
+    """Places what an inline token holds in the body, moving forward through its block.
+
+    Table cells of one row share the row's line, so a search goes on after the previous cell's find.
+    """
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
@@ -99,8 +103,11 @@ class _Locator:
         return self.line0, col
 
     def find_dest(self, dest: str) -> tuple[int, int]:
-        """A destination as written: decoded (``café``), else as markdown-it normalised
-        it (``a%2fb``), each searched in this block only."""
+        """A destination as written.
+
+        Decoded (``café``), else as markdown-it normalised it (``a%2fb``), each searched in this
+        block only.
+        """
         start = (self.line0, self.col0)
         for needle in dict.fromkeys((unquote(dest), dest)):
             self.line0, self.col0 = start

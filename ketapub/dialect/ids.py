@@ -4,9 +4,12 @@ from __future__ import annotations
 
 
 def reference_id(prefix: str, ref: str) -> str:
-    """The id of a reference-list entry. Ids the dialect makes for anything but a heading
-    hold a ``.``, which no heading id can (``[A-Za-z0-9_-]``): a heading "Ref smith" and
-    the citation ``[@smith]`` get ``ref-smith`` and ``ref.smith``, never one id twice."""
+    """The id of a reference-list entry.
+
+    Ids the dialect makes for anything but a heading hold a ``.``, which no heading id can
+    (``[A-Za-z0-9_-]``): a heading "Ref smith" and the citation ``[@smith]`` get ``ref-smith`` and
+    ``ref.smith``, never one id twice.
+    """
     return f"{prefix}ref.{ref}"
 
 

@@ -1,6 +1,9 @@
-"""The dialect's parser: CommonMark + tables, strikethrough, footnotes, definition lists,
-and ketapub's plugins (``[@id]`` citations, ``{#id}`` heading anchors, ``[!NOTE]``
-callouts, the FAQ block), with raw HTML cleaned as it is parsed (``safety``)."""
+"""The dialect's parser.
+
+CommonMark + tables, strikethrough, footnotes, definition lists, and ketapub's plugins (``[@id]``
+citations, ``{#id}`` heading anchors, ``[!NOTE]`` callouts, the FAQ block), with raw HTML cleaned as
+it is parsed (``safety``).
+"""
 
 from __future__ import annotations
 
@@ -31,9 +34,11 @@ CALLOUT = re.compile(r"^\[!(NOTE|WARNING|TIP)\][ \t]*(?:\n|$)")
 
 
 def heading_slug(text: str) -> str:
-    """Generated anchor for a heading without an explicit ``{#id}``; accents are dropped, not
-    the letters that carry them ("¿Qué tan rápido?" -> ``que-tan-rapido``), so a heading in
-    Spanish or French gets a readable anchor."""
+    """Generated anchor for a heading without an explicit ``{#id}``.
+
+    Accents are dropped, not the letters that carry them ("¿Qué tan rápido?" -> ``que-tan-rapido``),
+    so a heading in Spanish or French gets a readable anchor.
+    """
     folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower())
                      if not unicodedata.combining(c))
     words = re.findall(r"[a-z0-9]+", folded)
@@ -139,8 +144,11 @@ def _callouts(tokens: list[Token]) -> None:
 
 
 class _FaqWrapper:
-    """Wraps the FAQ (a level-2 "Frequently asked questions" up to the next level-2 heading
-    or the footnotes) in ``faq`` tokens, each level-3 question and answer in ``faq_item``."""
+    """Wrap the FAQ section and each of its questions in their own tokens.
+
+    Wraps the FAQ (a level-2 "Frequently asked questions" up to the next level-2 heading or the
+    footnotes) in ``faq`` tokens, each level-3 question and answer in ``faq_item``.
+    """
 
     def __init__(self) -> None:
         self.out: list[Token] = []
@@ -216,9 +224,12 @@ def parser() -> MarkdownIt:
 
 @functools.cache
 def typographic_parser(language: str) -> MarkdownIt:
-    """The parser for rendering: straight quotes in text made typographic in the series
-    language ("dose" -> “dose”; never in code, URLs or raw HTML). markdown-it's other
-    typographic replacements stay off: "(c)" in a list is not ©."""
+    """The parser for rendering.
+
+    Straight quotes in text made typographic in the series language ("dose" -> “dose”; never in
+    code, URLs or raw HTML). markdown-it's other typographic replacements stay off: "(c)" in a list
+    is not ©.
+    """
     md = new_parser(typographer=True, quotes=list(i18n.quotes(language)))
     return md.enable("smartquotes")
 
@@ -231,8 +242,10 @@ def parse(body: str) -> tuple[list[Token], dict[str, Any]]:
 
 @functools.lru_cache(maxsize=256)
 def parsed(body: str, language: str) -> tuple[list[Token], dict[str, Any]]:
-    """Tokens of a body as rendered, parsed once per process: every renderer and view of a
-    part renders the same tokens (no render rule changes them)."""
+    """Tokens of a body as rendered, parsed once per process.
+
+    Every renderer and view of a part renders the same tokens (no render rule changes them).
+    """
     env: dict[str, Any] = {}
     tokens = typographic_parser(language).parse(body, env)
     return tokens, env
@@ -246,6 +259,8 @@ def _quotes_only(language: str) -> MarkdownIt:
 
 def typographic(text: str, language: str) -> str:
     """Plain text (a title, a summary) with the quotes part bodies get: "it's" -> "it’s".
-    Nothing else in it is read as Markdown: no emphasis, escapes or entities."""
+
+    Nothing else in it is read as Markdown: no emphasis, escapes or entities.
+    """
     (line,) = _quotes_only(language).parseInline(text)
     return "".join(t.content for t in line.children or ())

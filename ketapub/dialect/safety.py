@@ -27,8 +27,11 @@ Found = list[tuple[int, str, str]]
 
 
 def unsafe_links(content: str) -> list[tuple[int, str, str]]:
-    """(line within ``content``, scheme, destination) of each link a reader could not follow
-    safely, seen through entity, percent and whitespace obfuscation (``jav&#x09;ascript:``)."""
+    """Find each link a reader could not follow safely, however it is obfuscated.
+
+    (line within ``content``, scheme, destination) of each link a reader could not follow safely,
+    seen through entity, percent and whitespace obfuscation (``jav&#x09;ascript:``).
+    """
     found = []
     for m in LINK_DEST.finditer(content):
         dest = m.group(1) or m.group(2)
@@ -42,8 +45,10 @@ def unsafe_links(content: str) -> list[tuple[int, str, str]]:
 
 
 def raw_depth(env: MutableMapping[str, Any], pieces: Sequence[tuple[int, str]]) -> None:
-    """Flag raw HTML that nests more than MAX_RAW_DEPTH deep (no renderer can lay out
-    thousands of nested boxes, and XML parsers refuse them).
+    """Flag raw HTML nested deeper than MAX_RAW_DEPTH.
+
+    Flag raw HTML that nests more than MAX_RAW_DEPTH deep (no renderer can lay out thousands of
+    nested boxes, and XML parsers refuse them).
 
     Depth is measured on the tree an HTML parser builds from the body's raw HTML in order,
     so stray end tags (``<div></p>``) close nothing, as in a browser; counting tags did.
@@ -86,8 +91,10 @@ def _raw_block(tok: Token, removed: Found, changed: Found) -> tuple[int, str]:
 
 
 def _raw_inline(tok: Token, removed: Found, changed: Found) -> list[tuple[int, str]]:
-    """Drop each raw inline tag of a paragraph that holds anything refused; note unsafe
-    links. The pieces (line, raw) seen, for the depth check."""
+    """Drop each raw inline tag of a paragraph that holds anything refused; note unsafe links.
+
+    The pieces (line, raw) seen, for the depth check.
+    """
     line = tok.map[0] if tok.map else 0
     pieces = []
     for child in tok.children or []:

@@ -69,8 +69,11 @@ def lint_part(text: PartText) -> list[Finding]:
 
 
 def lint_series(series: Series, source: str) -> LintResult:
-    """Lint every part of a loaded series; ``source`` is its folder as given by the user
-    (messages show paths under it). Ignores are applied, unused ones reported."""
+    """Lint every part of a loaded series.
+
+    ``source`` is its folder as given by the user (messages show paths under it). Ignores are
+    applied, unused ones reported.
+    """
     found: list[tuple[Finding, str]] = []
     every_ignore: list[ignores.Ignore] = []
     problems: list[Finding] = []
@@ -91,8 +94,11 @@ def lint_series(series: Series, source: str) -> LintResult:
 
 def lint_text(body: str, path: str = "part.md", language: str = "en",
               body_line: int = 1) -> LintResult:
-    """Lint one Markdown body on its own (no series: ``part:`` links and citations are not
-    resolved), with its inline ignores: for tests, editors and quick checks."""
+    """Lint one Markdown body on its own, without a series.
+
+    Lint one Markdown body on its own (no series: ``part:`` links and citations are not resolved),
+    with its inline ignores: for tests, editors and quick checks.
+    """
     from ketapub import dialect
 
     text = PartText(path, body_line, body, dialect.document(body, language=language),

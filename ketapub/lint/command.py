@@ -9,8 +9,10 @@ from ketapub.errors import Severity, UsageError
 
 def run_lint(source: str, fmt: str, strict: bool, explain: str | None,
              out: Callable[[str], None]) -> int:
-    """Run the linter as the CLI does; returns the exit status (1 on an error; with
-    ``strict`` also on a warning)."""
+    """Run the linter as the CLI does.
+
+    Returns the exit status (1 on an error; with ``strict`` also on a warning).
+    """
     from ketapub.lint import REGISTRY, lint_series
     from ketapub.lint.report import as_json, page, summary
 

@@ -142,8 +142,11 @@ def inline(part: PartText) -> tuple[list[Ignore], list[Finding]]:
 
 
 def _covered(body: str, m: re.Match[str], blocks: list[tuple[int, int]]) -> tuple[int, int]:
-    """The body lines ``[start, end)`` an ignore comment covers: the next block when the
-    comment stands alone on its lines, else the lines it is on."""
+    """The body lines an ignore comment covers.
+
+    The body lines ``[start, end)`` an ignore comment covers: the next block when the comment stands
+    alone on its lines, else the lines it is on.
+    """
     first0 = body.count("\n", 0, m.start())
     last0 = body.count("\n", 0, m.end())
     line_start = body.rfind("\n", 0, m.start()) + 1
@@ -159,8 +162,10 @@ _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def from_file(root: Path, shown: str) -> tuple[list[Ignore], list[Finding]]:
-    """The entries of the source's ignore file (none when there is no file), and its
-    problems; ``shown`` is the file's path as messages show it."""
+    """The entries of the source's ignore file (none when there is no file), and its problems.
+
+    ``shown`` is the file's path as messages show it.
+    """
     path = root / FILE
     if not path.is_file():
         return [], []
@@ -216,8 +221,10 @@ def _entry_problem(entry: object) -> str | None:
 
 def apply(findings: Iterable[tuple[Finding, str]], ignores: list[Ignore]
           ) -> tuple[list[Finding], list[Finding]]:
-    """(kept findings, KP901 findings for ignores that matched nothing). ``findings`` are
-    (finding, part path relative to the source folder)."""
+    """(kept findings, KP901 findings for ignores that matched nothing).
+
+    ``findings`` are (finding, part path relative to the source folder).
+    """
     kept: list[Finding] = []
     for finding, rel in findings:
         hit = [i for i in ignores if i.covers(finding, rel)]

@@ -1,5 +1,8 @@
-"""KP4xx: links and images (link text that says nothing; alt text missing, repeating the
-caption, or saying it is a picture)."""
+"""KP4xx rules: links and images.
+
+Link text that says nothing; alt text missing, repeating the caption, or saying it
+is a picture.
+"""
 
 from __future__ import annotations
 
@@ -54,9 +57,11 @@ address as the text."""
 
 def _images(part: PartText) -> Iterator[tuple[tree.Image, list[str],
                                               tuple[int, int] | None]]:
-    """Each image, with what captions it and the lines of its block. A caption is the
-    image's title, the rest of the paragraph it is in, or, for an image alone in its
-    paragraph, the paragraph right after it (the usual caption line under a figure)."""
+    """Each image, with what captions it and the lines of its block.
+
+    A caption is the image's title, the rest of the paragraph it is in, or, for an image alone in
+    its paragraph, the paragraph right after it (the usual caption line under a figure).
+    """
     for node, lines in part.blocks():
         if isinstance(node, tree.Cell | tree.Heading | tree.Term):
             for image in _within(node):

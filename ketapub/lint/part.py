@@ -27,8 +27,10 @@ def words(text: str) -> list[str]:
 
 
 def shown_text(node: tree.Node) -> str:
-    """The text a reader reads in the flow of a block: like :func:`tree.text_of`, without
-    image alt text (an image is not part of a sentence)."""
+    """The text a reader reads in the flow of a block.
+
+    Like :func:`tree.text_of`, without image alt text (an image is not part of a sentence).
+    """
     if isinstance(node, tree.Text | tree.Code):
         return node.text
     if isinstance(node, tree.SoftBreak | tree.LineBreak):
@@ -50,8 +52,11 @@ class Passage:
 
 @dataclass
 class PartText:
-    """One part for the rules: ``path`` as messages show it, the body's first file line,
-    the body's lines, its tree and the series language's word lists."""
+    """One part for the rules.
+
+    ``path`` as messages show it, the body's first file line, the body's lines, its tree and the
+    series language's word lists.
+    """
 
     path: str
     body_line: int
@@ -65,9 +70,11 @@ class PartText:
 
     # --- prose ------------------------------------------------------------------------
     def passages(self) -> Iterator[Passage]:
-        """The prose of the part in reading order: paragraphs (in lists, callouts, quotes,
-        definitions, the FAQ and the notes) and definition terms; not headings, tables or
-        code."""
+        """The prose of the part in reading order.
+
+        Paragraphs (in lists, callouts, quotes, definitions, the FAQ and the notes) and definition
+        terms; not headings, tables or code.
+        """
         yield from self._passages(self.document, None)
 
     def _passages(self, node: tree.Node, lines: tuple[int, int] | None) -> Iterator[Passage]:
@@ -119,10 +126,12 @@ class PartText:
 
     def locate(self, lines: tuple[int, int] | None, text: str,
                after: tuple[int, int] | None = None) -> tuple[int, int]:
-        """(file line, column) of ``text`` in a block, found by its first words (so the
-        Markdown around them, typographic quotes and line breaks do not matter); from
-        just after ``after`` (the file line and column of the previous find) when given; the
-        block's start when not found."""
+        """Locate ``text`` in a block by its first words, for a finding's (line, column).
+
+        (file line, column) of ``text`` in a block, found by its first words (so the Markdown around
+        them, typographic quotes and line breaks do not matter); from just after ``after`` (the file
+        line and column of the previous find) when given; the block's start when not found.
+        """
         if lines is None:
             return self.start_of(lines)
         first = _PLAIN_WORD.findall(text)[:4]

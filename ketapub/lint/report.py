@@ -1,6 +1,9 @@
-"""What ``ketapub lint`` prints: findings as text or JSON, a code's page, and the docs page
-``docs/lint.md``, which is made from the registry (a test fails when it is out of date:
-``python -m ketapub.lint.report > docs/lint.md`` regenerates it)."""
+"""What ``ketapub lint`` prints.
+
+Findings as text or JSON, a code's page, and the docs page ``docs/lint.md``, which is made from the
+registry (a test fails when it is out of date: ``python -m ketapub.lint.report > docs/lint.md``
+regenerates it).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Sentences of a passage: split after ``.``, ``!`` or ``?`` (and closing quotes or
-brackets) followed by a space, except after an abbreviation of the language (``e.g.``,
-``Dr.``, ``et al.``) or a single initial (``J. Smith``)."""
+"""Sentences of a passage.
+
+Split after ``.``, ``!`` or ``?`` (and closing quotes or brackets) followed by a space, except after
+an abbreviation of the language (``e.g.``, ``Dr.``, ``et al.``) or a single initial (``J. Smith``).
+"""
 
 from __future__ import annotations
 

@@ -62,9 +62,11 @@ _EXPLAINS = re.compile(r"\s+(?:means|is|are)\b", re.IGNORECASE)
 
 
 def defines(passage_text: str, match: re.Match[str], term: Term | None = None) -> bool:
-    """Whether the occurrence ``match`` of a term explains it: "TERM (a ...)", "TERM is a
-    ...", "TERM, a ...", "TERM: ...", "a drug called TERM", "... (TERM)", "TERM. This
-    means ...", "... past psychosis. Psychosis means ..."."""
+    """Whether the occurrence ``match`` of a term explains it.
+
+    "TERM (a ...)", "TERM is a ...", "TERM, a ...", "TERM: ...", "a drug called TERM", "... (TERM)",
+    "TERM. This means ...", "... past psychosis. Psychosis means ...".
+    """
     # a closing quote may sit between the term and what explains it: "active placebo," a ...
     after = re.sub(r"^([,.:]?)[\"'”’]", r"\1", passage_text[match.end():])
     before = passage_text[:match.start()]

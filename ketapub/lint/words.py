@@ -32,7 +32,9 @@ def _phrase_pattern(forms: tuple[str, ...], case: bool = False) -> re.Pattern[st
 @dataclass(frozen=True)
 class Term:
     """A medical term: its forms (the first names it) and the pattern that finds them.
-    A form in capitals (``NMDA``) matches as written; the others in any case."""
+
+    A form in capitals (``NMDA``) matches as written; the others in any case.
+    """
 
     forms: tuple[str, ...]
     pattern: re.Pattern[str]

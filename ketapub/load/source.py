@@ -108,9 +108,11 @@ class _Source:
         return listing
 
     def locate(self, rel: str) -> str:
-        """The path on disk of ``rel``, matching each name by its NFC form: ``café.png`` in
-        a part names the file whether the file system stores the é composed (NFC) or as e +
-        U+0301 (NFD, as macOS writes it). ``rel`` itself when nothing else matches."""
+        """The path on disk of ``rel``, matching each name by its NFC form.
+
+        ``café.png`` in a part names the file whether the file system stores the é composed (NFC) or
+        as e + U+0301 (NFD, as macOS writes it). ``rel`` itself when nothing else matches.
+        """
         if not rel or (self.root / rel).exists():
             return rel
         found = Path()
@@ -124,8 +126,11 @@ class _Source:
         return found.as_posix()
 
     def twins(self, rel: str) -> list[str]:
-        """Names in ``rel``'s folder that are spelt like its name once NFC-normalised (a
-        café.png saved both composed and decomposed): which one it names is ambiguous."""
+        """Names that differ from ``rel``'s only by Unicode normalisation.
+
+        Names in ``rel``'s folder that are spelt like its name once NFC-normalised (a café.png saved
+        both composed and decomposed): which one it names is ambiguous.
+        """
         folder, _, name = rel.rpartition("/")
         return self._listing(self.root / folder).get(unicodedata.normalize("NFC", name), [])
 
@@ -214,8 +219,11 @@ def _model_for(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] 
 
 
 def _unwrap(annotation: Any) -> Any:
-    """The class inside ``X | None``, ``tuple[X, ...]``, ``list[X]`` or ``Annotated[X, ...]``
-    (a model class when one is among the choices)."""
+    """The class inside an optional, sequence or annotated type.
+
+    The class inside ``X | None``, ``tuple[X, ...]``, ``list[X]`` or ``Annotated[X, ...]`` (a model
+    class when one is among the choices).
+    """
     current = annotation
     while True:
         origin = typing.get_origin(current)
@@ -244,8 +252,11 @@ M = typing.TypeVar("M", bound=BaseModel)
 def _validate(schema: type[M], raw: dict[str, Any], rel: str, pos: yamlpos.Positions,
               diags: _Collector, model: type[BaseModel] | None = None,
               context: dict[str, Any] | None = None) -> M | None:
-    """``raw`` validated as ``schema``, or None; every problem is added to ``diags``,
-    including values a ``#`` left empty, which would otherwise pass as absent."""
+    """``raw`` validated as ``schema``, or None.
+
+    Every problem is added to ``diags``, including values a ``#`` left empty, which would otherwise
+    pass as absent.
+    """
     model = model or schema
     commented = _commented_out(model, rel, pos, diags)
     try:
@@ -268,8 +279,11 @@ def _is_field(model: type[BaseModel], path: tuple[Any, ...]) -> bool:
 
 def _commented_out(model: type[BaseModel], rel: str, pos: yamlpos.Positions,
                    diags: _Collector) -> set[tuple[Any, ...]]:
-    """Report each field whose value a ``#`` turned into a comment (``accent_color:
-    #123456`` is null in YAML, and would pass silently as an absent optional key)."""
+    """Report each field whose value a ``#`` turned into a YAML comment.
+
+    Report each field whose value a ``#`` turned into a comment (``accent_color: #123456`` is null
+    in YAML, and would pass silently as an absent optional key).
+    """
     found: set[tuple[Any, ...]] = set()
     for path, line, col, comment in pos.commented():
         if not _is_field(model, path):
@@ -332,8 +346,11 @@ def _where(loc: tuple[Any, ...], msg: str) -> tuple[Any, ...]:
 
 
 def _named_key(model: type[BaseModel], msg: str) -> tuple[Any, ...]:
-    """Where a check across fields points: the key its message names first (``changes.0.on
-    (...) is before``, ``next_review (...) disagrees``), else nowhere in particular."""
+    """Where a check across fields points.
+
+    The key its message names first (``changes.0.on (...) is before``, ``next_review (...)
+    disagrees``), else nowhere in particular.
+    """
     named = tuple(int(k) if k.isdigit() else k for k in msg.split(" ", 1)[0].split("."))
     return named if _is_field(model, named) else ()
 
@@ -385,9 +402,11 @@ def _invisible_message(found: str) -> str:
 
 def _escaped_glyphs(value: Any, path: tuple[Any, ...], text: str, rel: str,
                     pos: yamlpos.Positions, diags: _Collector) -> None:
-    """A character no handout font draws, written as a YAML escape (\\U0001F600): the file's
-    text does not hold it (:meth:`_Source.read_text` reports those), so it is reported at
-    the value."""
+    r"""A character no handout font draws, written as a YAML escape (\U0001F600).
+
+    The file's text does not hold it (:meth:`_Source.read_text` reports those), so it is reported at
+    the value.
+    """
     if isinstance(value, str):
         escaped = [c for _, _, chars in glyphs.undrawable(value) for c in chars
                    if c not in text]
@@ -405,8 +424,10 @@ def _escaped_glyphs(value: Any, path: tuple[Any, ...], text: str, rel: str,
 
 def _strip_controls(value: Any, path: tuple[Any, ...], rel: str, pos: yamlpos.Positions,
                     diags: _Collector) -> Any:
-    """Remove control characters from every YAML string, with a warning at each value;
-    flag invisible characters (:data:`INVISIBLE_CHARS`) with a warning too."""
+    """Remove control characters from every YAML string, with a warning at each value.
+
+    Flag invisible characters (:data:`INVISIBLE_CHARS`) with a warning too.
+    """
     if isinstance(value, str):
         if invisible := "".join(INVISIBLE_CHARS.findall(value)):
             line, col = pos.of_value(path)
@@ -452,8 +473,11 @@ def _timezone(raw: dict[str, Any]) -> ZoneInfo:
 
 @dataclass
 class _PartFile:
-    """What one part file gave: the part (None when its front matter is invalid), and what
-    link checking and image loading need, known even when the front matter is not."""
+    """What one part file gave.
+
+    The part (None when its front matter is invalid), and what link checking and image loading need,
+    known even when the front matter is not.
+    """
 
     rel: str
     part: Part | None
@@ -469,9 +493,12 @@ FILE_NAME_KEYS = re.compile(r"^0*(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.(?:md|markdow
 
 
 def _identity(rel: str, raw: dict[str, Any]) -> tuple[int | None, str | None]:
-    """The number and slug a part is linked by, from its front matter even when that is
-    invalid elsewhere (else from a file name like ``02-dosing.md``), so one bad key does
-    not also report every link to the part as dangling."""
+    """The number and slug a part is linked by, even when its front matter is invalid.
+
+    The number and slug a part is linked by, from its front matter even when that is invalid
+    elsewhere (else from a file name like ``02-dosing.md``), so one bad key does not also report
+    every link to the part as dangling.
+    """
     named = FILE_NAME_KEYS.match(posixpath.basename(rel))
     number = raw.get("part")
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
@@ -523,8 +550,10 @@ def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
 
 def _local_images(src: _Source, rel: str, found: Iterable[tuple[str, str, int, int]]
                   ) -> list[tuple[str, int, int]]:
-    """The body's images that name a file under the source; each without alt text, remote
-    or with a refused name is reported where it is."""
+    """The body's images that name a file under the source.
+
+    Each without alt text, remote or with a refused name is reported where it is.
+    """
     images: list[tuple[str, int, int]] = []
     for img_src, alt, line, col in found:
         if not alt:
@@ -544,8 +573,10 @@ def _local_images(src: _Source, rel: str, found: Iterable[tuple[str, str, int, i
 
 def _citation_order(src: _Source, rel: str, meta: PartMeta, pos: yamlpos.Positions,
                     citations: Iterable[tuple[str, int, int]]) -> tuple[str, ...]:
-    """Reference ids by first citation, then the ones never cited (a warning each); an
-    unknown citation is an error, with a close match offered for the first few."""
+    """Reference ids by first citation, then the ones never cited (a warning each).
+
+    An unknown citation is an error, with a close match offered for the first few.
+    """
     known_refs = {r.id for r in meta.references}
     order: dict[str, None] = {}  # insertion-ordered set: linear for any number of ids
     hints = 0
@@ -570,9 +601,12 @@ def _citation_order(src: _Source, rel: str, meta: PartMeta, pos: yamlpos.Positio
 
 def _check_links(files: Iterable[_PartFile], diags: _Collector,
                  others: Iterable[tuple[str, list[markdown.PartLink]]] = ()) -> None:
-    """Every ``part:`` link of the parts (and of ``others``: the disclaimer) must name a part
-    and, with ``#anchor``, one of its anchors. A part with invalid front matter still counts
-    (its own problems are reported on it, not on every link to it)."""
+    """Check that every ``part:`` link names a part and, when it has one, its anchor.
+
+    Every ``part:`` link of the parts (and of ``others``: the disclaimer) must name a part and, with
+    ``#anchor``, one of its anchors. A part with invalid front matter still counts (its own problems
+    are reported on it, not on every link to it).
+    """
     files = list(files)
     by_key: dict[str, _PartFile] = {}
     for f in files:
@@ -598,8 +632,11 @@ def _check_links(files: Iterable[_PartFile], diags: _Collector,
 
 def _disclaimer_links(src: _Source, meta: SeriesMeta | None, text: str | None,
                       pos: yamlpos.Positions) -> list[tuple[str, list[markdown.PartLink]]]:
-    """The ``part:`` links of the series disclaimer, located in series.yaml (its links to
-    files under assets/ are checked here)."""
+    """The ``part:`` links of the series disclaimer, located in series.yaml.
+
+    The ``part:`` links of the series disclaimer, located in series.yaml (its links to files under
+    assets/ are checked here).
+    """
     if meta is None or not meta.disclaimer or text is None:
         return []
     line, col = pos.of_value(("disclaimer",))
@@ -621,11 +658,12 @@ def _disclaimer_links(src: _Source, meta: SeriesMeta | None, text: str | None,
 
 
 def _name_problem(href: str) -> str | None:
-    """Why a local destination (``assets/...``) cannot be published as a URL, or None.
+    r"""Why a local destination (``assets/...``) cannot be published as a URL, or None.
 
-    A name holding ``%`` or ``\\`` (or a destination that escapes ``/`` or ``\\`` as
+    A name holding ``%`` or ``\`` (or a destination that escapes ``/`` or ``\`` as
     ``%2F``/``%5C``) is published as a URL that a partner's web server may decode into
-    another path, so such names are refused rather than escaped."""
+    another path, so such names are refused rather than escaped.
+    """
     if re.search(r"%(?:2f|5c)", href, re.IGNORECASE):
         return (f"{href!r} escapes a '/' or '\\' (%2F, %5C), which a web server may decode "
                 "into another path; write the path with plain '/'")
@@ -637,8 +675,10 @@ def _name_problem(href: str) -> str | None:
 
 
 def _check_linked_file(src: _Source, href: str, where: str, line: int, col: int) -> None:
-    """A link to a file of the source (``assets/form.pdf``) must name one that is there: every
-    output links its published URL, so a typo would be a dead link in all of them."""
+    """A link to a file of the source (``assets/form.pdf``) must name one that is there.
+
+    Every output links its published URL, so a typo would be a dead link in all of them.
+    """
     if (problem := _name_problem(href)) is not None:
         src.diags.add(where, line, col, f"link to {problem}")
         return
@@ -704,8 +744,11 @@ def _load_asset(src: _Source, rel: str, where: str, line: int, col: int) -> Asse
 
 
 def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes | None:
-    """An SVG made inert (see sanitize.clean_svg), or a raster image that is what its name
-    says and small enough to decode (no decompression bombs); None with a diagnostic."""
+    """Check an asset image: an inert SVG, or a raster that is safe to decode.
+
+    An SVG made inert (see sanitize.clean_svg), or a raster image that is what its name says and
+    small enough to decode (no decompression bombs); None with a diagnostic.
+    """
     if media_type == "image/svg+xml":
         try:
             cleaned, removed = sanitize.clean_svg(data, max_pixels=MAX_IMAGE_PIXELS)
@@ -748,8 +791,11 @@ def _check_image(src: _Source, rel: str, media_type: str, data: bytes) -> bytes 
 def _load_brand(src: _Source, rel: str, taken: set[str],
                 want: typing.Callable[[str, str, int, int], None]
                 ) -> tuple[Brand | None, dict[str, Any]]:
-    """A brand file and its raw keys; every problem of the file is reported, the logo's
-    too when other keys are wrong (a user fixes all of them in one pass)."""
+    """A brand file and its raw keys.
+
+    Every problem of the file is reported, the logo's too when other keys are wrong (a user fixes
+    all of them in one pass).
+    """
     text = src.read_text(rel)
     loaded = _load_yaml(src, rel, text) if text is not None else None
     if loaded is None:
@@ -783,9 +829,11 @@ def _load_brand(src: _Source, rel: str, taken: set[str],
 
 def _case_twins(assets: dict[str, Asset], wanted_at: dict[str, tuple[str, int, int]],
                 diags: _Collector) -> None:
-    """Assets whose paths differ only in case are refused: outputs copy them side by side
-    (``html/assets/``), which a case-insensitive file system cannot hold, so the build
-    would fail on them; the second one named is reported where it is named."""
+    """Assets whose paths differ only in case are refused.
+
+    Outputs copy them side by side (``html/assets/``), which a case-insensitive file system cannot
+    hold, so the build would fail on them; the second one named is reported where it is named.
+    """
     seen: dict[str, str] = {}
     for rel in sorted(assets, key=lambda r: (wanted_at[r], r)):
         other = seen.setdefault(rel.casefold(), rel)
@@ -900,8 +948,10 @@ def _read_parts(src: _Source, tz: Any) -> list[_PartFile]:
 
 
 def _check_review_dates(src: _Source, series: _SeriesFile, parts: list[Part]) -> None:
-    """A ``review_interval`` needs a review date to count from (see
-    :mod:`ketapub.review_due`): the part's ``reviewed_on`` or the series'."""
+    """A ``review_interval`` needs a review date to count from (see :mod:`ketapub.review_due`).
+
+    The part's ``reviewed_on`` or the series'.
+    """
     for p in review_due.uncountable(series.meta, parts) if series.meta else ():
         if p.review_interval is not None:
             line, col = review_due.key_position(src.root / p.source.path, ("review_interval",))

@@ -70,8 +70,11 @@ def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> YamlProblem:
 
 def _tab_problem(text: str, line: int, col: int, line_offset: int,
                  problem: str) -> YamlProblem | None:
-    """A tab where YAML expects spaces, named as such (PyYAML says "found character that
-    cannot start any token"), at the tab itself; None when the problem is not a tab."""
+    """A tab where YAML expects spaces, named as such, at the tab itself.
+
+    A tab where YAML expects spaces, named as such (PyYAML says "found character that cannot start
+    any token"), at the tab itself; None when the problem is not a tab.
+    """
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return None
@@ -90,9 +93,12 @@ def _tab_problem(text: str, line: int, col: int, line_offset: int,
 
 
 def _comment_after(text: str, line: int, col: int) -> tuple[int, str] | None:
-    """(column, comment) when the rest of the line from ``col`` is a comment that stands
-    where a value was meant: right after ``key: `` or ``- ``, or one that reads like a value
-    (``#123456``: no space after the ``#``). An aligned ``key:    # note`` is a comment."""
+    """A comment that stands where a value was meant, with its column.
+
+    (column, comment) when the rest of the line from ``col`` is a comment that stands where a value
+    was meant: right after ``key: `` or ``- ``, or one that reads like a value (``#123456``: no
+    space after the ``#``). An aligned ``key:    # note`` is a comment.
+    """
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return None
@@ -108,8 +114,11 @@ def _comment_after(text: str, line: int, col: int) -> tuple[int, str] | None:
 
 
 def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
-    """Parse one YAML document into plain values and their positions (``line_offset``:
-    the file line before the document's first; lines of a YamlProblem do not include it)."""
+    """Parse one YAML document into plain values and their positions.
+
+    Parse one YAML document into plain values and their positions (``line_offset``: the file line
+    before the document's first; lines of a YamlProblem do not include it).
+    """
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
@@ -132,8 +141,10 @@ def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
 
 
 def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, line_offset: int) -> YamlProblem:
-    """A syntax error said plainly: a tab as a tab, a character that cannot start a value
-    with the advice to quote it."""
+    """A syntax error said plainly.
+
+    A tab as a tab, a character that cannot start a value with the advice to quote it.
+    """
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or exc.context or "invalid YAML"
@@ -149,8 +160,10 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, line_offset: int) -> Y
 
 
 class _Builder:
-    """Plain values from the node tree, recording where each key and value is; anchors,
-    aliases, merge keys and keys that are not plain words are refused."""
+    """Plain values from the node tree, recording where each key and value is.
+
+    Anchors, aliases, merge keys and keys that are not plain words are refused.
+    """
 
     def __init__(self, text: str, loader: _Loader, positions: Positions):
         self.text, self.loader, self.positions = text, loader, positions

@@ -24,14 +24,17 @@ OptionsT = TypeVar("OptionsT", bound=RendererOptions)
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """What the caller asked for, beyond the source and the instant: the scopes a build
-    covers (brands, large print), the template folders, and each renderer's own options.
+    """What the caller asked for, beyond the source and the instant.
+
+    The scopes a build covers (brands, large print), the template folders, and each renderer's own
+    options.
 
     ``brands`` and ``large_print`` are here, not options of the PDF renderer, because they
     choose which outputs exist across every renderer (a third-party renderer may make
     branded or large-print files too) and a partial build removes old outputs by those
     scopes; they are not part of any input hash. Everything that only changes how one
-    renderer writes its bytes is that renderer's option (``renderers``)."""
+    renderer writes its bytes is that renderer's option (``renderers``).
+    """
 
     brands: tuple[str, ...] = ()
     """Brand ids whose branded handouts to make; ("all",) for every profile."""
@@ -92,8 +95,11 @@ class Job:
 
     @property
     def shows(self) -> tuple[int, ...] | None:
-        """Parts whose text the file shows, so it is embargoed until all are released
-        (None: every part released as of the build, a whole-series file)."""
+        """The parts whose text the file shows, for its embargo.
+
+        Parts whose text the file shows, so it is embargoed until all are released (None: every part
+        released as of the build, a whole-series file).
+        """
         return self.parts if self.embargo is None else self.embargo
 
     def param(self, key: str, default: Any = None) -> Any:
@@ -155,8 +161,9 @@ class RenderContext:
 
     # --- schedule -------------------------------------------------------------------
     def is_released(self, part: Part) -> bool:
-        """True when ``part`` is published as of this build's instant: released, and not
-        expired or withdrawn (an ended part is shown nowhere but as withdrawn).
+        """True when ``part`` is published as of this build's instant.
+
+        Released, and not expired or withdrawn (an ended part is shown nowhere but as withdrawn).
 
         Args:
             part: a part of the series.
@@ -213,13 +220,17 @@ class RenderContext:
     @property
     def last_modified(self) -> datetime | None:
         """Newest :meth:`modified` instant of a released part: the date feeds and books carry.
-        Never after ``as_of``."""
+
+        Never after ``as_of``.
+        """
         return schedule.last_modified(self.series, self.as_of)
 
     def modified(self, part: Part) -> datetime:
-        """``part``'s last-modified date as of the build: its ``updated_at`` once that has
-        come, else its ``publish_at``. Use it (never ``part.updated_at``) for a part's
-        modification date, so no output dates anything after ``as_of``.
+        """``part``'s last-modified date as of the build.
+
+        Its ``updated_at`` once that has come, else its ``publish_at``. Use it (never
+        ``part.updated_at``) for a part's modification date, so no output dates anything after
+        ``as_of``.
 
         Args:
             part: a part of the series.
@@ -227,8 +238,9 @@ class RenderContext:
         return schedule.modified(part, self.as_of)
 
     def updated(self, part: Part) -> datetime | None:
-        """The date of ``part``'s "Updated" line: its ``updated_at`` once that has come,
-        else None (no line).
+        """The date of ``part``'s "Updated" line.
+
+        Its ``updated_at`` once that has come, else None (no line).
 
         Args:
             part: a part of the series.
@@ -266,8 +278,9 @@ class RenderContext:
         return i18n.format_date(value, self.series.language, self.series.tz, style)
 
     def available(self, part: Part) -> str:
-        """"Available 1 September 2025" for an unreleased part, in the series language; for
-        an expired or withdrawn part its :meth:`withdrawal` line (so a cross-reference to it
+        """"Available 1 September 2025" for an unreleased part, in the series language.
+
+        For an expired or withdrawn part its :meth:`withdrawal` line (so a cross-reference to it
         says why it cannot be read, in every format).
 
         Args:
@@ -278,10 +291,12 @@ class RenderContext:
         return i18n.available(part.publish_at, self.series.language, self.series.tz)
 
     def review(self, part: Part | None, *, fallback: bool = True) -> Review | None:
-        """The medical review to print with ``part``: its own when it names a reviewer (with
-        or without a date), else the series' review, unless ``fallback`` is off (a part inside
-        a whole-series artifact, which prints the series' review once). ``None``: the series'.
-        One rule for every renderer, so no format credits a reviewer another does not.
+        """The medical review to print with ``part``.
+
+        Its own when it names a reviewer (with or without a date), else the series' review, unless
+        ``fallback`` is off (a part inside a whole-series artifact, which prints the series' review
+        once). ``None``: the series'. One rule for every renderer, so no format credits a reviewer
+        another does not.
 
         Args:
             part: the part shown, or None for the series as a whole.
@@ -295,9 +310,10 @@ class RenderContext:
         return Review(mr.reviewer, mr.credentials, mr.reviewed_on)
 
     def review_due(self, part: Part | None, *, fallback: bool = True) -> date | None:
-        """When the review shown with ``part`` is next due (see :mod:`ketapub.review_due`);
-        with ``fallback`` off, only a due date of the part's own that differs from the
-        series' (which a whole-series artifact prints once). ``None`` part: the series'.
+        """When the review shown with ``part`` is next due (see :mod:`ketapub.review_due`).
+
+        With ``fallback`` off, only a due date of the part's own that differs from the series'
+        (which a whole-series artifact prints once). ``None`` part: the series'.
 
         Args:
             part: the part shown, or None for the series as a whole.
@@ -308,8 +324,10 @@ class RenderContext:
         return review_due.own_due(self.series, part)
 
     def review_text(self, review: Review | None, due: date | None = None) -> str:
-        """"Medically reviewed by Dr X, MD on 1 September 2025; next review due 1 September
-        2026." in the series language ("" for neither a review nor a due date).
+        """The medical review line of a handout or page, in the series language.
+
+        For example "Medically reviewed by Dr X, MD on 1 September 2025; next review due
+        1 September 2026."; "" for neither a review nor a due date.
 
         Args:
             review: what :meth:`review` returned.
@@ -326,8 +344,9 @@ class RenderContext:
         return text + (f"; {t['review_due'].format(date=later)}." if later else ".")
 
     def review_line(self, part: Part | None, *, fallback: bool = True) -> str:
-        """:meth:`review_text` of :meth:`review` and :meth:`review_due` of ``part``: the one
-        line every format prints about its review.
+        """:meth:`review_text` of :meth:`review` and :meth:`review_due` of ``part``.
+
+        The one line every format prints about its review.
 
         Args:
             part: the part shown, or None for the series as a whole.
@@ -347,7 +366,9 @@ class RenderContext:
 
     # --- content ----------------------------------------------------------------------
     def document(self, part: Part) -> tree.Document:
-        """The document tree of ``part``'s body (made once per process, sanitised), for a
+        """The sanitised document tree of ``part``'s body, made once per process.
+
+        The document tree of ``part``'s body (made once per process, sanitised), for a
         :class:`~ketapub.render.translator.Translator` to write.
 
         Ids are the part's own (``dosing``, ``ref.smith``, ``fn.1``); cross-references name

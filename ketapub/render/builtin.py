@@ -1,5 +1,8 @@
-"""Where the built-in templates are: a module of its own, so the template machinery and the
-renderer interface can both name it without importing each other."""
+"""Where the built-in templates are.
+
+A module of its own, so the template machinery and the renderer interface can both name it without
+importing each other.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Where the partner outputs live and how a partner embeds them: one definition each, so the
-preview's embed code, the embed pages, the partner API and ``serve``'s oEmbed endpoint give
-the same URLs and the same iframe.
+"""Where the partner outputs live and how a partner embeds them.
+
+One definition each, so the preview's embed code, the embed pages, the partner API and ``serve``'s
+oEmbed endpoint give the same URLs and the same iframe.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ def oembed_url(series: Series, part: Part) -> str:
 
 def iframe(series: Series, part: Part, width: int = EMBED_WIDTH,
            height: int = EMBED_HEIGHT) -> Markup:
-    """The iframe a partner pastes (and oEmbed returns): the embed page, sandboxed, lazy,
-    titled for screen readers, at most ``width`` wide on a narrow screen."""
+    """The iframe a partner pastes (and oEmbed returns).
+
+    The embed page, sandboxed, lazy, titled for screen readers, at most ``width`` wide on a narrow
+    screen.
+    """
     return Markup('<iframe src="{src}" title="{title}" width="{w}" height="{h}" '
                   'sandbox="{sandbox}" loading="lazy" referrerpolicy="strict-origin" '
                   'style="border:0;max-width:100%"></iframe>').format(
@@ -60,8 +64,11 @@ def iframe(series: Series, part: Part, width: int = EMBED_WIDTH,
 
 
 def part_for_url(series: Series, url: str) -> Part | None:
-    """The part a consumer's URL names: its public page, its embed page or its fragment
-    (a ``#fragment`` and a missing final ``/`` are ignored); None for any other URL."""
+    """The part a consumer's URL names.
+
+    Its public page, its embed page or its fragment (a ``#fragment`` and a missing final ``/`` are
+    ignored); None for any other URL.
+    """
     wanted = url.split("#", 1)[0].strip()
     for part in series.parts:
         page = series.part_url(part)
@@ -77,8 +84,11 @@ FEEDS = ("feed/rss.xml", "feed/atom.xml", "feed/feed.json")
 
 
 def embed_codes(series: Series, part: Part, fragment: str) -> dict[str, object]:
-    """What the preview page offers to copy for ``part``: the fragment with its stylesheet,
-    the iframe, the feed URLs, and the oEmbed request for its discovery link."""
+    """What the preview page offers to copy for ``part``.
+
+    The fragment with its stylesheet, the iframe, the feed URLs, and the oEmbed request for its
+    discovery link.
+    """
     css = Markup('<link rel="stylesheet" href="{}">').format(web_url(series, "html/ketapub.css"))
     return {"part": part, "id": f"ketapub-{part.slug}--embed",
             "fragment": f"{css}\n{fragment.strip()}\n",

@@ -35,10 +35,12 @@ class ItemTranslator(HtmlTranslator):
 
 
 def item_values(ctx: RenderContext, translator: ItemTranslator) -> dict[str, Any]:
-    """What ``feed/item.html`` shows besides the body and the disclaimer: the reference list
-    the citations link to (its texts written as the body's text is), its heading, the ids'
-    prefix, and the corrections shown as of the build ("What changed": a feed's modified
-    date says when, this says what)."""
+    """What ``feed/item.html`` shows besides the body and the disclaimer.
+
+    The reference list the citations link to (its texts written as the body's text is), its heading,
+    the ids' prefix, and the corrections shown as of the build ("What changed": a feed's modified
+    date says when, this says what).
+    """
     part = translator.part
     references = tuple((n, ref.model_copy(update={"text": Markup(translator.text(ref.text))}))
                        for n, ref in part.numbered_references)

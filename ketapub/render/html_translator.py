@@ -85,9 +85,12 @@ class HtmlTranslator(Translator):
 
     # --- dispatch without deep recursion ---------------------------------------------------
     def visit(self, node: tree.Node) -> str:
-        """The HTML of ``node``. A whole tree is written bottom-up, each node once, so a
-        node's method finds its children written already: emphasis nested thousands deep
-        (which CommonMark allows) costs no recursion."""
+        """The HTML of ``node``.
+
+        A whole tree is written bottom-up, each node once, so a node's method finds its children
+        written already: emphasis nested thousands deep (which CommonMark allows) costs no
+        recursion.
+        """
         if self._done is not None:
             done = self._done.get(id(node))
             return done if done is not None else super().visit(node)
@@ -329,9 +332,11 @@ class HtmlTranslator(Translator):
             row.attrs) + "\n" for row in rows)
 
     def cell(self, table: tree.Table, cell: tree.Cell, head: bool) -> str:
-        """A cell as the dialect has always written it: ``th`` in the head, ``td`` in the
-        body, alignment as a style (print and feeds keep that layout; the web fragment and
-        the EPUB follow the table's row headers, see :meth:`cell_tag`)."""
+        """A cell as the dialect has always written it.
+
+        ``th`` in the head, ``td`` in the body, alignment as a style (print and feeds keep that
+        layout; the web fragment and the EPUB follow the table's row headers, see :meth:`cell_tag`).
+        """
         return self.element(self.cell_tag(cell, head), self.visit_all(cell.children),
                             self.cell_attrs(cell, head)) + "\n"
 

@@ -42,8 +42,11 @@ def option(default: Any, help: str) -> Any:
 
 @dataclass_transform(frozen_default=True, field_specifiers=(option, dataclasses.field))
 class RendererOptions:
-    """Base of every renderer's options: subclasses become frozen dataclasses, picklable and
-    comparable, so a worker process and an input hash see exactly what the caller set."""
+    """Base of every renderer's options.
+
+    Subclasses become frozen dataclasses, picklable and comparable, so a worker process and an input
+    hash see exactly what the caller set.
+    """
 
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
@@ -153,8 +156,10 @@ def make(renderer: str, kind: type[RendererOptions], values: Mapping[str, Any], 
 
 
 def parse_settings(settings: Iterable[str]) -> dict[str, dict[str, str]]:
-    """``["pdf.page_size=Letter", ...]`` (the command line's ``--set``) as
-    ``{"pdf": {"page_size": "Letter"}}``; a setting given twice is refused.
+    """Parse ``--set`` settings into options per renderer.
+
+    ``["pdf.page_size=Letter", ...]`` (the command line's ``--set``) as ``{"pdf": {"page_size":
+    "Letter"}}``; a setting given twice is refused.
 
     Args:
         settings: ``RENDERER.OPTION=VALUE`` texts.

@@ -29,7 +29,7 @@ def width(text: str) -> int:
 
 
 def wrap(text: str, columns: int) -> list[str]:
-    """Lines of at most ``columns`` (a longer word, such as a URL, stays whole); ``\\n`` kept."""
+    r"""Lines of at most ``columns`` (a longer word, such as a URL, stays whole); ``\n`` kept."""
     return [line for piece in text.split("\n") for line in textwrap.wrap(
         piece, max(columns, 20), break_long_words=False, break_on_hyphens=False) or [""]]
 
@@ -50,8 +50,11 @@ class LineTranslator(Translator):
         return text.strip() + "\n"
 
     def blocks(self, nodes: tuple[t.Node, ...], sep: str = "\n") -> str:
-        """``nodes`` as blocks separated by ``sep`` (a blank line), or, when they are inline
-        content (a tight list item, a table cell), as :meth:`lines` of their text."""
+        """``nodes`` as plain-text blocks, or as lines when they are inline content.
+
+        ``nodes`` as blocks separated by ``sep`` (a blank line), or, when they are inline content (a
+        tight list item, a table cell), as :meth:`lines` of their text.
+        """
         if not any(isinstance(n, BLOCKS) for n in nodes):
             return self.lines(self.visit_all(nodes))
         return sep.join(self.visit(n) for n in nodes)

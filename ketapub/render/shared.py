@@ -27,12 +27,14 @@ def clean(text: str | None) -> str:
 
 
 def content_id_prefix(part: Part) -> str:
-    """Prefix of every id a part's content carries, in its HTML fragment and in its feed
-    items: ``ketapub-<slug>.``. The slug keeps two parts apart, and ends at the first ``.``
-    (no slug holds one), so part ``a`` with anchor ``b-c`` and part ``a-b`` with anchor
-    ``c`` differ; ``ketapub-`` keeps us apart from the host page's own ids (``faq``, ...).
-    One prefix for both, so a feed item's ``<part URL>#<id>`` names the same element on a
-    public page that embeds the part's fragment."""
+    """Prefix of every id a part's content carries, in its HTML fragment and in its feed items.
+
+    ``ketapub-<slug>.``. The slug keeps two parts apart, and ends at the first ``.`` (no slug holds
+    one), so part ``a`` with anchor ``b-c`` and part ``a-b`` with anchor ``c`` differ; ``ketapub-``
+    keeps us apart from the host page's own ids (``faq``, ...). One prefix for both, so a feed
+    item's ``<part URL>#<id>`` names the same element on a public page that embeds the part's
+    fragment.
+    """
     return f"ketapub-{part.slug}."
 
 
@@ -41,9 +43,12 @@ def _folder(brand: str | None, large_print: bool) -> str:
 
 
 def handout_path(part: Part, brand: str | None = None, large_print: bool = False) -> str:
-    """Where a part's handout goes: ``pdf/NN-<slug>.pdf``, under ``pdf/<brand>/`` when
-    branded, and in a ``large-print/`` folder below that for large print. The feeds attach the
-    unbranded standard one as an enclosure, so they ask here for its path."""
+    """Where a part's handout goes.
+
+    ``pdf/NN-<slug>.pdf``, under ``pdf/<brand>/`` when branded, and in a ``large-print/`` folder
+    below that for large print. The feeds attach the unbranded standard one as an enclosure, so they
+    ask here for its path.
+    """
     return f"{_folder(brand, large_print)}/{part.number}-{part.slug}.pdf"
 
 
@@ -53,8 +58,11 @@ def booklet_path(large_print: bool = False) -> str:
 
 
 def imposed_booklet_path(large_print: bool = False) -> str:
-    """``pdf/booklet-imposed.pdf`` (the booklet laid out to print, fold and staple), or
-    ``pdf/large-print/booklet-imposed.pdf``."""
+    """The path of the imposed booklet, the one laid out to print, fold and staple.
+
+    ``pdf/booklet-imposed.pdf`` (the booklet laid out to print, fold and staple), or
+    ``pdf/large-print/booklet-imposed.pdf``.
+    """
     return f"{_folder(None, large_print)}/booklet-imposed.pdf"
 
 
@@ -68,8 +76,11 @@ class Enclosure:
 
 
 def handout_enclosure(ctx: RenderContext, part: Part) -> Enclosure | None:
-    """``part``'s unbranded handout as an enclosure, when the same build makes it (its
-    path is then among ``ctx.deps`` of a job that depends on :func:`handout_path`)."""
+    """``part``'s unbranded handout as an enclosure, when this build makes it.
+
+    ``part``'s unbranded handout as an enclosure, when the same build makes it (its path is then
+    among ``ctx.deps`` of a job that depends on :func:`handout_path`).
+    """
     info = ctx.deps.get(handout_path(part))
     if info is None:
         return None

@@ -1,5 +1,7 @@
-"""The release calendar (``feed/schedule.ics``): one iCalendar event per part release, and
-one per expiry or withdrawal ("No longer published: <title>", the reason as description).
+"""The release calendar (``feed/schedule.ics``).
+
+One iCalendar event per part release, and one per expiry or withdrawal ("No longer published:
+<title>", the reason as description).
 
 Every part is listed, released or not: it is the schedule partners subscribe to. The UID of an
 event is derived from the series identifier and the part slug, so it never changes when the
@@ -19,8 +21,11 @@ from ketapub.render.shared import EPOCH, clean
 
 
 def event_uid(series: Series, part: Part, kind: str = "release") -> str:
-    """A stable, globally unique id for the release event of ``part`` (``kind="end"``: its
-    expiry or withdrawal)."""
+    """A stable, globally unique id for the release event of ``part``.
+
+    A stable, globally unique id for the release event of ``part`` (``kind="end"``: its expiry or
+    withdrawal).
+    """
     name = f"{series.identifier}#{kind}-{part.slug}"
     return f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@ketapub"
 

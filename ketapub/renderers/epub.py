@@ -65,8 +65,11 @@ def part_href(part: Part) -> str:
 
 
 def id_prefix(part: Part) -> str:
-    """Body ids get a per-part prefix so they never meet the ids the templates add (which
-    hold no ``.``)."""
+    """Prefix body ids per part, so they never meet the ids the templates add.
+
+    Body ids get a per-part prefix so they never meet the ids the templates add (which hold no
+    ``.``).
+    """
     return f"p{part.part}."
 
 

@@ -1,5 +1,4 @@
-"""A generated cover: a PNG drawn with the packaged typeface from the title, subtitle and
-publisher.
+"""A generated cover: a PNG drawn with the packaged typeface from the title, subtitle and publisher.
 
 A raster cover is what every reading system and store can show as the book's thumbnail (some
 skip SVG covers). It is drawn with Pillow's basic text layout and the packaged font, so its
@@ -22,8 +21,11 @@ TEXT_WIDTH = int(WIDTH * 0.8)
 
 
 def _font(style: str, size: int, text: str = "") -> Any:
-    """The packaged face, or for text it lacks glyphs for (Vietnamese, CJK) the first
-    handout fallback font that has them all (ketapub.glyphs), in its regular weight."""
+    """The font the cover text is drawn in.
+
+    The packaged face, or for text it lacks glyphs for (Vietnamese, CJK) the first handout fallback
+    font that has them all (ketapub.glyphs), in its regular weight.
+    """
     from PIL import ImageFont
 
     path = font_file(style)
@@ -37,9 +39,11 @@ def _font(style: str, size: int, text: str = "") -> Any:
 
 
 def _fit(word: str, font: Any, width: int) -> int:
-    """How many leading characters of ``word`` fit in ``width`` (at least one): a binary
-    search over a prefix no line could exceed, so a 1,000-character word costs as little as a
-    short one."""
+    """How many leading characters of ``word`` fit in ``width`` (at least one).
+
+    A binary search over a prefix no line could exceed, so a 1,000-character word costs as little as
+    a short one.
+    """
     word = word[: max(1, width // 8)]  # no glyph of the typeface is narrower than 8 px here
     lo, hi = 1, len(word)
     while lo < hi:
@@ -52,9 +56,11 @@ def _fit(word: str, font: Any, width: int) -> int:
 
 
 def wrap(text: str, font: Any, width: int, max_lines: int) -> list[str]:
-    """Lines of ``text`` no wider than ``width``; a word wider than a line is cut, and text
-    beyond ``max_lines`` ends in an ellipsis. Work stops once the lines are full, so it is
-    linear in what is shown, whatever the length of ``text``."""
+    """Lines of ``text`` no wider than ``width``.
+
+    A word wider than a line is cut, and text beyond ``max_lines`` ends in an ellipsis. Work stops
+    once the lines are full, so it is linear in what is shown, whatever the length of ``text``.
+    """
     lines: list[str] = []
 
     def put(piece: str) -> None:

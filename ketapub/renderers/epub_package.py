@@ -104,8 +104,11 @@ def write(pkg: Package) -> bytes:
 
 
 def _finish_opf(data: bytes, language: str) -> bytes:
-    """Drop ebooklib's re-declaration of the reserved ``rendition:`` prefix, and state the
-    package's language on the root (``xml:lang``), which accessibility checkers expect."""
+    """Tidy the package document's root element for EPUB and accessibility checkers.
+
+    Drop ebooklib's re-declaration of the reserved ``rendition:`` prefix, and state the package's
+    language on the root (``xml:lang``), which accessibility checkers expect.
+    """
     from lxml import etree
 
     root = etree.fromstring(data)

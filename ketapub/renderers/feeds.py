@@ -50,13 +50,15 @@ class Item:
 
 
 class FeedHtml(ItemTranslator):
-    """A part's body for a feed reader, which shows it away from the site: every URL
-    absolute, resolved against the part's page (anchors of the part too: RSS has no base,
-    and a reader would resolve ``#x`` against the feed), and written as feed readers have
-    always received it (lxml's HTML serialisation: URLs with spaces and non-ASCII characters
-    percent-encoded, U+00A0 as itself, ``'`` around a value that holds ``"``); characters
-    XML forbids are left out. The item's own links end in the prefixed id they point at:
-    ``<part URL>#ketapub-<slug>.fn.1``."""
+    """A part's body for a feed reader, which shows it away from the site.
+
+    Every URL absolute, resolved against the part's page (anchors of the part too: RSS has no base,
+    and a reader would resolve ``#x`` against the feed), and written as feed readers have always
+    received it (lxml's HTML serialisation: URLs with spaces and non-ASCII characters
+    percent-encoded, U+00A0 as itself, ``'`` around a value that holds ``"``); characters XML
+    forbids are left out. The item's own links end in the prefixed id they point at: ``<part
+    URL>#ketapub-<slug>.fn.1``.
+    """
 
     def __init__(self, ctx: RenderContext, part: Part) -> None:
         super().__init__(ctx, part)
@@ -134,8 +136,11 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
 
 
 def _item_html(renderer: Renderer, ctx: RenderContext, html: str, url: str) -> str:
-    """The item template's output; a user's template may write relative links, which are
-    resolved against the part's URL (the built-in one writes only absolute ones)."""
+    """The item template's output.
+
+    A user's template may write relative links, which are resolved against the part's URL (the
+    built-in one writes only absolute ones).
+    """
     html = clean(html).strip()
     template = renderer.templates(ctx).get_template("feed/item.html")
     if Path(template.filename or "").parent.parent != builtin_templates_dir():
@@ -211,8 +216,10 @@ class _FeedRenderer(Renderer):
         """Announce expired and withdrawn parts: RSS has no way to (the item just leaves)."""
 
     def _logo(self, fg: Any, url: str) -> None:
-        """A cover that is no channel image (RSS allows PNG, JPEG, GIF only): RSS has no
-        other place for it."""
+        """A cover that is no channel image (RSS allows PNG, JPEG, GIF only).
+
+        RSS has no other place for it.
+        """
 
     @abstractmethod
     def _author(self, fe: Any, name: str) -> None:
@@ -259,9 +266,12 @@ class AtomRenderer(_FeedRenderer):
         fg.logo(url)  # Atom takes any image as logo
 
     def _tombstones(self, fg: Any, ctx: RenderContext) -> None:
-        """An ``at:deleted-entry`` (RFC 6721) per expired or withdrawn part, its ``ref`` the
-        entry's id, ``when`` the end instant and the reason as ``at:comment``; none (and no
-        namespace) when nothing has ended, so such feeds are as before."""
+        """Add an ``at:deleted-entry`` (RFC 6721) per expired or withdrawn part.
+
+        An ``at:deleted-entry`` (RFC 6721) per expired or withdrawn part, its ``ref`` the entry's
+        id, ``when`` the end instant and the reason as ``at:comment``; none (and no namespace) when
+        nothing has ended, so such feeds are as before.
+        """
         from ketapub.renderers.feeds_tombstones import Tombstone, TombstoneExtension
 
         ended = ctx.withdrawn

@@ -1,5 +1,7 @@
-"""Atom tombstones (RFC 6721) as a feedgen extension: an ``at:deleted-entry`` per expired or
-withdrawn part, so feed readers drop the entry they already hold instead of keeping it.
+"""Atom tombstones (RFC 6721) as a feedgen extension.
+
+An ``at:deleted-entry`` per expired or withdrawn part, so feed readers drop the entry they already
+hold instead of keeping it.
 
 feedgen has no tombstone support; this extension adds the elements to the ``<feed>`` it
 builds (register it with ``atom=True, rss=False``: RSS 2.0 has no tombstones, a withdrawn
@@ -28,8 +30,11 @@ class Tombstone:
 
 
 class TombstoneExtension(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
-    """``fg.register_extension("tombstones", TombstoneExtension, None, rss=False)``, then
-    ``fg.tombstones.add(Tombstone(...))``."""
+    """The feedgen extension that writes tombstones.
+
+    ``fg.register_extension("tombstones", TombstoneExtension, None, rss=False)``, then
+    ``fg.tombstones.add(Tombstone(...))``.
+    """
 
     def __init__(self) -> None:
         self.tombstones: list[Tombstone] = []

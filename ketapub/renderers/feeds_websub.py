@@ -1,5 +1,6 @@
-"""A feedgen extension for WebSub discovery: ``<atom:link rel="hub">`` in RSS and
-``<link rel="hub">`` in Atom (W3C WebSub, section 4).
+"""A feedgen extension for WebSub discovery.
+
+``<atom:link rel="hub">`` in RSS and ``<link rel="hub">`` in Atom (W3C WebSub, section 4).
 
 feedgen's own ``link()`` accepts only the relations of RFC 4287 (``self``, ``alternate``,
 ``related``, ``enclosure``, ``via``), so a hub link is added the way feedgen is meant to be
@@ -52,8 +53,11 @@ class WebSubEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
 
 def _insert_after_self(parent: Any, tag: str, href: str) -> None:
-    """An Atom ``link rel="hub"`` (element ``tag``) in ``parent`` (RSS channel or Atom
-    feed), after the ``rel="self"`` link when there is one."""
+    """Add an Atom ``link rel="hub"`` to ``parent``.
+
+    An Atom ``link rel="hub"`` (element ``tag``) in ``parent`` (RSS channel or Atom feed), after the
+    ``rel="self"`` link when there is one.
+    """
     selves = [el for el in parent.findall(tag) if el.get("rel") == "self"]
     el = parent.makeelement(tag, {"href": href, "rel": "hub"})
     if selves:

@@ -1,5 +1,7 @@
-"""HTML fragments for partner sites (``html/``): a fragment per released part, a card per
-part, the series hub, a scoped stylesheet, a preview page and a JSON index.
+"""HTML fragments for partner sites (``html/``).
+
+A fragment per released part, a card per part, the series hub, a scoped stylesheet, a preview page
+and a JSON index.
 
 Fragments are pasted into pages we do not control: one root element, ids prefixed per
 part, absolute URLs, no script but the JSON-LD written here, and a stylesheet whose every
@@ -106,8 +108,11 @@ class HtmlRenderer(Renderer[HtmlOptions]):
                                     v=view.hub_view(ctx))
 
     def index(self, ctx: RenderContext) -> str:
-        """The preview page: every fragment with the stylesheet, images from local copies
-        (``assets/...`` next to it) so the preview works offline."""
+        """The preview page.
+
+        Every fragment with the stylesheet, images from local copies (``assets/...`` next to it) so
+        the preview works offline.
+        """
         fragments = [Markup(self.fragment(ctx, p, lambda path: quote(path, safe="/")))
                      for p in ctx.released]
         cards = [Markup(self.card(ctx, p)) for p in ctx.series.parts]
@@ -171,8 +176,11 @@ def _part(job: Job, ctx: RenderContext) -> Part:
 
 
 def _preview_assets(ctx: RenderContext) -> dict[str, tuple[int, ...]]:
-    """Assets the released parts show (never an unreleased part's figure), each with the
-    parts that show it: a figure is part of their text, served once all of those are out."""
+    """The assets the released parts show, each with the parts that show it.
+
+    Assets the released parts show (never an unreleased part's figure), each with the parts that
+    show it: a figure is part of their text, served once all of those are out.
+    """
     used: dict[str, set[int]] = {}
     for p in ctx.released:
         for path in p.images:

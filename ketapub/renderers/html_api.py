@@ -1,5 +1,7 @@
-"""The partner API (``api/``): schema.org JSON-LD that partners fetch by program, written as
-static files so it is planned, hashed, cached and served like every other output.
+"""The partner API (``api/``).
+
+Schema.org JSON-LD that partners fetch by program, written as static files so it is planned, hashed,
+cached and served like every other output.
 
 - ``api/series.json``: the series (``CreativeWorkSeries``) and its released parts;
 - ``api/parts/<slug>.json``: one released part as a ``MedicalWebPage``: dates, review,

@@ -54,8 +54,10 @@ class Content:
 
 
 def split(document: tree.Document, title: str) -> list[Module]:
-    """The lead, each ``##`` section and the FAQ of ``document``, in order. Blank text
-    between blocks belongs to no module; a lead of nothing but blank text is no module."""
+    """The lead, each ``##`` section and the FAQ of ``document``, in order.
+
+    Blank text between blocks belongs to no module; a lead of nothing but blank text is no module.
+    """
     groups: list[tuple[str, str | None, str, list[tree.Node]]] = [("lead", None, title, [])]
     for node in document.children:
         if isinstance(node, tree.Faq):
@@ -78,8 +80,7 @@ def split(document: tree.Document, title: str) -> list[Module]:
 
 
 class ModuleTranslator(view.WebTranslator):
-    """A module's HTML: a footnote keeps its number in the part (a module may show note 3
-    alone)."""
+    """A module's HTML: a footnote keeps its number in the part (a module may show note 3 alone)."""
 
     def visit_note(self, node: tree.Note) -> str:
         return self.element("li", self.note_body(node), [
@@ -119,8 +120,11 @@ def part_html(renderer: Renderer, ctx: RenderContext, part: Part) -> str:
 
 
 def reading_level(ctx: RenderContext, part: Part) -> dict[str, Any] | None:
-    """The part's reading level by the formula of the series language, as a schema.org
-    ``DefinedTerm`` for ``educationalLevel`` (None: no formula for the language)."""
+    """The part's reading level, as a schema.org ``DefinedTerm``.
+
+    The part's reading level by the formula of the series language, as a schema.org ``DefinedTerm``
+    for ``educationalLevel`` (None: no formula for the language).
+    """
     language = ctx.series.language
     formula = formula_for(language)
     value = _score(part.body, language)
@@ -135,8 +139,11 @@ def reading_level(ctx: RenderContext, part: Part) -> dict[str, Any] | None:
 
 @functools.lru_cache(maxsize=256)
 def _score(body: str, language: str) -> float | None:
-    """A body's readability score, once per process (the series, the changes list and the
-    part's own document all show it)."""
+    """A body's readability score, computed once per process.
+
+    A body's readability score, once per process (the series, the changes list and the part's own
+    document all show it).
+    """
     return score_markdown(body, language).value
 
 
@@ -187,9 +194,11 @@ def page(renderer: Renderer, ctx: RenderContext, part: Part) -> Content:
 
 
 def content_hash(doc: dict[str, Any]) -> str:
-    """sha256 (hex) of the canonical content: ``doc`` without its ``contentHash`` and
-    ``encoding`` (links to other files of the build), as compact JSON with sorted keys. It
-    changes exactly when something a partner shows changes."""
+    """sha256 (hex) of the canonical content.
+
+    ``doc`` without its ``contentHash`` and ``encoding`` (links to other files of the build), as
+    compact JSON with sorted keys. It changes exactly when something a partner shows changes.
+    """
     canonical = {k: v for k, v in doc.items() if k not in ("contentHash", "encoding")}
     blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()

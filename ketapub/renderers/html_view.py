@@ -28,20 +28,29 @@ from ketapub.render.shared import (  # noqa: F401 - re-exported
 
 
 def id_prefix(part: Part) -> str:
-    """Prefix of every id a part's content carries: ``ketapub-<slug>.``, as in its feed
-    items (see :func:`~ketapub.render.shared.content_id_prefix`)."""
+    """Prefix of every id a part's content carries.
+
+    ``ketapub-<slug>.``, as in its feed items (see
+    :func:`~ketapub.render.shared.content_id_prefix`).
+    """
     return content_id_prefix(part)
 
 
 def own_id(part: Part, name: str) -> str:
-    """Ids of the fragment's own chrome: ``ketapub-<slug>--name``, never produced by content
-    (its ids hold a ``.`` right after the slug, and no slug holds ``--``)."""
+    """Ids of the fragment's own chrome.
+
+    ``ketapub-<slug>--name``, never produced by content (its ids hold a ``.`` right after the slug,
+    and no slug holds ``--``).
+    """
     return f"ketapub-{part.slug}--{name}"
 
 
 def script_json(value: Any) -> Markup:
-    """JSON for an inline ``<script>``: ``<``, ``>``, ``&`` and line separators escaped,
-    so no string from content can close the element or open a comment."""
+    """JSON for an inline ``<script>``.
+
+    ``<``, ``>``, ``&`` and line separators escaped, so no string from content can close the element
+    or open a comment.
+    """
     text = json.dumps(value, ensure_ascii=False, indent=2)
     for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                        ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
@@ -50,12 +59,14 @@ def script_json(value: Any) -> Markup:
 
 
 class WebTranslator(HtmlTranslator):
-    """A part's body for a host page: relative links resolved against the part's public
-    page ``base`` (a host page would resolve them against itself), table alignment as
-    classes (a strict Content-Security-Policy blocks inline style attributes), lazy images,
-    and the table's header cells as the tree says (a two-way table's first column names
-    its rows; an empty header cell is a data cell, never a blank header a screen reader
-    would announce)."""
+    """A part's body for a host page.
+
+    Relative links resolved against the part's public page ``base`` (a host page would resolve them
+    against itself), table alignment as classes (a strict Content-Security-Policy blocks inline
+    style attributes), lazy images, and the table's header cells as the tree says (a two-way table's
+    first column names its rows; an empty header cell is a data cell, never a blank header a screen
+    reader would announce).
+    """
 
     def __init__(self, ctx: RenderContext, base: str, asset_url: Callable[[str], str], *,
                  prefix: str = "", heading_offset: int = 0) -> None:
@@ -135,8 +146,11 @@ def list_text(items: list[str], language: str) -> str:
 
 def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
               heading_level: int = 2) -> dict[str, Any]:
-    """Everything the part fragment template shows; the part's title is a heading of
-    ``heading_level`` (the renderer's option), its sections below it."""
+    """Everything the part fragment template shows.
+
+    The part's title is a heading of ``heading_level`` (the renderer's option), its sections below
+    it.
+    """
     s = ctx.series
     words = i18n.labels(s.language)
     prefix = id_prefix(part)

@@ -1,8 +1,10 @@
-"""JSON Feed 1.1 (``feed/feed.json``): the reference plugin, written against the public
-API. Released parts only, newest first; every URL absolute but an item's links to its own
-ids. An item's content is the ``feed/item.html`` of RSS and Atom (body, references,
-disclaimer, ids prefixed as theirs), and the handout PDF made in the same build is its
-attachment, with the URL and size of their enclosure."""
+"""JSON Feed 1.1 (``feed/feed.json``): the reference plugin, written against the public API.
+
+Released parts only, newest first; every URL absolute but an item's links to its own ids. An item's
+content is the ``feed/item.html`` of RSS and Atom (body, references, disclaimer, ids prefixed as
+theirs), and the handout PDF made in the same build is its attachment, with the URL and size of
+their enclosure.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Markdown (``md/NN-<slug>.md``) of each released part for partners' CMSs: CommonMark with
-GFM tables, strikethrough and footnotes, links absolute (parts to their public URL, assets to
-their published URL), text escaped so the export parses back to the text it shows."""
+"""Markdown (``md/NN-<slug>.md``) of each released part for partners' CMSs.
+
+CommonMark with GFM tables, strikethrough and footnotes, links absolute (parts to their public URL,
+assets to their published URL), text escaped so the export parses back to the text it shows.
+"""
 
 from __future__ import annotations
 

@@ -124,8 +124,10 @@ class PdfRenderer(Renderer[PdfOptions]):
 
     def _without_layout(self, job: Job, ctx: RenderContext, large: bool,
                         shop: bool) -> bytes | None:
-        """The booklet assembled from kept pieces, a branded handout stamped; None when
-        the document is to be laid out whole (a print-shop PDF/X-4 always is)."""
+        """The booklet assembled from kept pieces, a branded handout stamped.
+
+        None when the document is to be laid out whole (a print-shop PDF/X-4 always is).
+        """
         if shop:
             return None
         if job.kind in ("booklet", "imposed"):
@@ -135,8 +137,10 @@ class PdfRenderer(Renderer[PdfOptions]):
 
     def _stamped(self, job: Job, ctx: RenderContext, part: Part, brand: Brand,
                  large: bool) -> bytes | None:
-        """The branded handout with the clinic stamped on a shared layout (``pdf_brand``);
-        None when it must be laid out whole."""
+        """The branded handout with the clinic stamped on a shared layout (``pdf_brand``).
+
+        None when it must be laid out whole.
+        """
         from ketapub.renderers import pdf_assemble, pdf_brand
 
         try:
@@ -148,8 +152,10 @@ class PdfRenderer(Renderer[PdfOptions]):
                               f"{type(exc).__name__}: {exc}") from None
 
     def _assembled_booklet(self, job: Job, ctx: RenderContext, large: bool) -> bytes | None:
-        """The booklet joined from parts laid out once each (``pdf_booklet``); None when
-        it must be laid out whole."""
+        """The booklet joined from parts laid out once each (``pdf_booklet``).
+
+        None when it must be laid out whole.
+        """
         from ketapub.renderers import pdf_assemble, pdf_booklet
 
         try:

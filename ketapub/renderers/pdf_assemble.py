@@ -49,8 +49,7 @@ def open_pdf(data: bytes) -> pikepdf.Pdf:
 
 
 def save(pdf: pikepdf.Pdf) -> bytes:
-    """The bytes of ``pdf``, with a file ID derived from its content (same input, same
-    bytes)."""
+    """The bytes of ``pdf``, with a file ID derived from its content (same input, same bytes)."""
     if "/ID" in pdf.trailer:
         del pdf.trailer.ID  # qpdf keeps an existing ID: the base document's, not ours
     out = io.BytesIO()
@@ -162,11 +161,13 @@ class _Joined:
 
 
 def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf:
-    """One PDF of every page of ``documents``, in order, with one structure tree. The first
-    document is the base: its catalog, metadata and language are the result's.
+    """One PDF of every page of ``documents``, in order, with one structure tree.
+
+    The first document is the base: its catalog, metadata and language are the result's.
 
     ``nest_outline``: the bookmarks of the other documents go under the base's last
-    top-level bookmark (a booklet's parts under its title, as one layout nests them)."""
+    top-level bookmark (a booklet's parts under its title, as one layout nests them).
+    """
     if not documents:
         raise AssembleError("nothing to merge")
     out = pikepdf.open(io.BytesIO(documents[0]))
@@ -197,8 +198,11 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
 
 
 def _join(joined: _Joined, src: pikepdf.Pdf) -> None:
-    """The pages of ``src`` after the others, its tree under the Document, its keys past
-    the others', its names, bookmarks and labels collected."""
+    """Append the pages of ``src``, with everything that goes with them.
+
+    The pages of ``src`` after the others, its tree under the Document, its keys past the others',
+    its names, bookmarks and labels collected.
+    """
     out = joined.out
     first = len(out.pages)
     with warnings.catch_warnings():  # its named destinations are merged by merge()
@@ -296,8 +300,11 @@ def _outline_children(node: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
 
 def _write_outline(pdf: pikepdf.Pdf, items: list[pikepdf.Dictionary],
                    parent: pikepdf.Dictionary | None = None) -> None:
-    """``items`` as the children of ``parent`` (default: the outline root), linked in
-    order, with the parent's count of visible descendants (negative: closed)."""
+    """Link ``items`` in order as the outline children of ``parent``.
+
+    ``items`` as the children of ``parent`` (default: the outline root), linked in order, with the
+    parent's count of visible descendants (negative: closed).
+    """
     if not items and parent is None:
         if "/Outlines" in pdf.Root:
             del pdf.Root.Outlines
@@ -322,8 +329,10 @@ def _write_outline(pdf: pikepdf.Pdf, items: list[pikepdf.Dictionary],
 
 
 def _page_labels(pdf: pikepdf.Pdf, first: int) -> list[tuple[int, pikepdf.Object | None]]:
-    """(page index in the result, label dictionary) of each range; None: plain numbers
-    (a document without labels)."""
+    """(page index in the result, label dictionary) of each range.
+
+    None: plain numbers (a document without labels).
+    """
     labels = number_tree(pdf.Root.get("/PageLabels"))
     if not labels:
         return [(first, None)]
@@ -332,8 +341,10 @@ def _page_labels(pdf: pikepdf.Pdf, first: int) -> list[tuple[int, pikepdf.Object
 
 def _write_page_labels(pdf: pikepdf.Pdf, labels: list[tuple[int, pikepdf.Object | None]]
                        ) -> None:
-    """PageLabels only when a document had some: a document without any keeps counting
-    from where the one before it ended."""
+    """PageLabels only when a document had some.
+
+    A document without any keeps counting from where the one before it ended.
+    """
     if all(label is None for _, label in labels):
         if "/PageLabels" in pdf.Root:
             del pdf.Root.PageLabels
@@ -352,8 +363,11 @@ so a piece links out with this URI and :func:`resolve_links` points it back insi
 
 
 def resolve_links(pdf: pikepdf.Pdf) -> None:
-    """Every link to a :data:`DEST` URI becomes a link to that named destination, the way
-    WeasyPrint writes an internal link. A destination no document defines is an error."""
+    """Turn links to :data:`DEST` URIs into links to named destinations.
+
+    Every link to a :data:`DEST` URI becomes a link to that named destination, the way WeasyPrint
+    writes an internal link. A destination no document defines is an error.
+    """
     dests = _destinations(pdf)
     for number, page in enumerate(pdf.pages, start=1):
         for annot in _items(page.obj.get("/Annots")):
@@ -372,8 +386,11 @@ def resolve_links(pdf: pikepdf.Pdf) -> None:
 # --- stamps -----------------------------------------------------------------------------
 
 def _wrap(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: bytes) -> None:
-    """Draw ``stamp`` after the page's content, in the page's initial graphics state
-    (WeasyPrint leaves a transformation in force at the end of a page)."""
+    """Draw ``stamp`` after the page's content, in the page's initial graphics state.
+
+    Draw ``stamp`` after the page's content, in the page's initial graphics state (WeasyPrint leaves
+    a transformation in force at the end of a page).
+    """
     page.contents_coalesce()
     body = page.obj.Contents.read_bytes()
     page.obj.Contents = pdf.make_stream(b"q\n" + body + b"\nQ\n" + stamp)
@@ -407,8 +424,11 @@ def _same_size(page: pikepdf.Page, stamp: pikepdf.Page) -> None:
 
 def stamp_artifact(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page,
                    kind: str = "/Pagination") -> None:
-    """Lay ``stamp`` (a page of the same size, of any PDF) over ``page`` as one Form XObject
-    inside ``/Artifact`` marked content of type ``kind``; its own marks are dropped."""
+    """Lay ``stamp`` over ``page`` as an artifact.
+
+    Lay ``stamp`` (a page of the same size, of any PDF) over ``page`` as one Form XObject inside
+    ``/Artifact`` marked content of type ``kind``; its own marks are dropped.
+    """
     _same_size(page, stamp)
     form = pdf.make_stream(pikepdf.unparse_content_stream(list(_unmarked(stamp))))
     form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
@@ -443,11 +463,14 @@ def _is_page_furniture(instr: pikepdf.ContentStreamInstruction
 def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, index: int,
                  parent: pikepdf.Dictionary, at: int, shift: tuple[float, float] = (0, 0),
                  ) -> list[pikepdf.Dictionary]:
-    """Copy the tagged content of page ``index`` of ``source`` (another tagged PDF, laid out
-    for a page of this size) onto ``page``, moved by ``shift`` (points, x right, y up), and its
-    structure elements into ``parent``'s kids at index ``at``, so they are read there. Its
-    pagination artifacts (its own page numbers) are left out; its links come along. Returns the
-    structure elements added."""
+    """Copy a tagged page of another PDF onto ``page``, with its structure elements.
+
+    Copy the tagged content of page ``index`` of ``source`` (another tagged PDF, laid out for a page
+    of this size) onto ``page``, moved by ``shift`` (points, x right, y up), and its structure
+    elements into ``parent``'s kids at index ``at``, so they are read there. Its pagination
+    artifacts (its own page numbers) are left out; its links come along. Returns the structure
+    elements added.
+    """
     stamp = source.pages[index]
     _same_size(page, stamp)
     if source is pdf:
@@ -573,9 +596,11 @@ def _copy_resources(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page
 
 def _retagged(stamp: pikepdf.Page, renames: dict[str, str], base: int,
               ) -> Iterator[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage]:
-    """The stamp's content with resources renamed and MCIDs past ``base``; what its
-    pagination artifacts paint is left out (their state changes stay, the page may rely on
-    them); its other artifacts (borders, backgrounds) stay artifacts."""
+    """The stamp's content with resources renamed and MCIDs past ``base``.
+
+    What its pagination artifacts paint is left out (their state changes stay, the page may rely on
+    them); its other artifacts (borders, backgrounds) stay artifacts.
+    """
     depth = 0  # inside an artifact: how deep
     for instr in pikepdf.parse_content_stream(stamp):
         op = str(instr.operator)

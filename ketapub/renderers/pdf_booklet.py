@@ -47,24 +47,30 @@ _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 def _linked_out(html: str) -> str:
-    """Links to an id this piece does not hold go to that named destination of the
-    assembled booklet."""
+    """Send links to ids outside this piece to the booklet's named destinations.
+
+    Links to an id this piece does not hold go to that named destination of the assembled booklet.
+    """
     ids = set(_ID.findall(html))
     return _HREF.sub(lambda m: m.group(0) if m.group(1) in ids
                      else f'href="{pdf_assemble.DEST}{m.group(1)}"', html)
 
 
 def assemblable(css: str) -> bool:
-    """False when the stylesheet asks for the page of a target in another piece (the
-    README's "(Part 3, page 12)" in ``pdf/custom.css``): only a layout of the whole booklet
-    knows it. The built-in stylesheet asks only in the contents, whose numbers the
-    assembler gives."""
+    """Whether the booklet's pieces can be laid out apart.
+
+    False when the stylesheet asks for the page of a target in another piece (the README's "(Part 3,
+    page 12)" in ``pdf/custom.css``): only a layout of the whole booklet knows it. The built-in
+    stylesheet asks only in the contents, whose numbers the assembler gives.
+    """
     return _COMMENT.sub("", css).count("target-counter(") <= 1
 
 
 def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, int] | None:
-    """The booklet's PDF, and how many pieces were laid out for it (the rest were kept);
-    None when it must be laid out whole (:func:`assemblable`)."""
+    """The booklet's PDF, and how many pieces were laid out for it (the rest were kept).
+
+    None when it must be laid out whole (:func:`assemblable`).
+    """
     if not assemblable(pdf_html.booklet(renderer, ctx, large, only="front").css):
         return None
     assets = pdf_html._assets(ctx)

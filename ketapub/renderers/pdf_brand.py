@@ -48,7 +48,9 @@ _PX = 0.75  # points per CSS pixel
 
 def _colour(hex_colour: str) -> bytes:
     """A colour's operands as WeasyPrint (pydyf) writes them: ``0.121569 0.435294 0.5``.
-    ``#075`` is ``#007755``."""
+
+    ``#075`` is ``#007755``.
+    """
     digits = hex_colour.lstrip("#")
     if len(digits) == 3:
         digits = "".join(d * 2 for d in digits)

@@ -39,11 +39,14 @@ def font_config() -> Any:
 
 
 def _remove_at_exit(config: Any) -> None:
-    """WeasyPrint keeps @font-face files in a temp folder that it removes when the font
-    configuration is garbage collected, which a process that exits never does: every
-    worker left one ``weasyprint-*`` folder behind. Remove it at exit, in the main process
-    (atexit) and in worker processes (multiprocessing runs its finalizers, not atexit, and
-    runs only those its own process registered)."""
+    """Remove WeasyPrint's font folder when the process exits.
+
+    WeasyPrint keeps @font-face files in a temp folder that it removes when the font configuration
+    is garbage collected, which a process that exits never does: every worker left one
+    ``weasyprint-*`` folder behind. Remove it at exit, in the main process (atexit) and in worker
+    processes (multiprocessing runs its finalizers, not atexit, and runs only those its own process
+    registered).
+    """
     import atexit
     from multiprocessing import util
 
@@ -94,23 +97,28 @@ def _page_name(page: Any) -> str:
 
 def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
               templates_dir: Path, print_shop: str | None = None) -> bytes:
-    """Lay out ``html`` with ``css`` and return the PDF bytes. A URL the fetcher refuses
-    is logged by it (``ketapub.pdf``) and left out of the document.
+    """Lay out ``html`` with ``css`` and return the PDF bytes.
+
+    A URL the fetcher refuses is logged by it (``ketapub.pdf``) and left out of the document.
 
     ``print_shop``: the instant (ISO 8601) to date a print-shop PDF/X-4 with when the HTML
     gives none (PDF/X requires both dates, and WeasyPrint would take the wall clock); the
     file then carries the 3 mm bleed and crop marks of :data:`pdf_print.CSS`, an sRGB output
-    intent, and still its tags and PDF/UA-1 claim (``pdf_print.finish``)."""
+    intent, and still its tags and PDF/UA-1 claim (``pdf_print.finish``).
+    """
     return write_pdf_pages(html, css, assets, templates_dir, print_shop)[0]
 
 
 def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
                     templates_dir: Path, print_shop: str | None = None, extra_css: str = "",
                     ) -> tuple[bytes, list[str]]:
-    """:func:`write_pdf`, and the name of each page's CSS page type ("" for none), which
-    an assembler needs to stamp each page as its layout would have drawn it. ``extra_css``:
-    a few rules after ``css``, parsed for this document only (``css`` is parsed once per
-    process: a clinic's footer note on the stylesheet all clinics share)."""
+    """Like :func:`write_pdf`, also giving each page's CSS page type.
+
+    :func:`write_pdf`, and the name of each page's CSS page type ("" for none), which an assembler
+    needs to stamp each page as its layout would have drawn it. ``extra_css``: a few rules after
+    ``css``, parsed for this document only (``css`` is parsed once per process: a clinic's footer
+    note on the stylesheet all clinics share).
+    """
     from weasyprint import CSS, HTML
 
     from ketapub.renderers import pdf_print
@@ -147,10 +155,13 @@ _FONT_TIME = threading.Lock()
 
 @contextmanager
 def _fixed_font_time() -> Iterator[None]:
-    """fontTools stamps a font it writes (a subset, or an instance of a variable font such
-    as the Noto fallbacks) with the wall clock in ``head.modified``; the PDF would then
-    differ from one run to the next. While WeasyPrint writes the PDF, that stamp is 0 (the
-    lock keeps two threads from restoring the clock under each other)."""
+    """Keep the wall clock out of the fonts FontTools writes.
+
+    FontTools stamps a font it writes (a subset, or an instance of a variable font such as the Noto
+    fallbacks) with the wall clock in ``head.modified``; the PDF would then differ from one run to
+    the next. While WeasyPrint writes the PDF, that stamp is 0 (the lock keeps two threads from
+    restoring the clock under each other).
+    """
     from fontTools.ttLib.tables import _h_e_a_d
 
     with _FONT_TIME:

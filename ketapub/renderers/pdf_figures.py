@@ -42,8 +42,11 @@ class Fit:
 
 
 def large_print_fit(data: bytes, media_type: str, page: str) -> Fit | None:
-    """The large-print width of an SVG figure on ``page`` (A4 or Letter), or None when it
-    is not an SVG or gives no size."""
+    """The large-print width of an SVG figure on ``page``, or None.
+
+    The large-print width of an SVG figure on ``page`` (A4 or Letter), or None when it is not an SVG
+    or gives no size.
+    """
     size = svg_size(data) if media_type == "image/svg+xml" else None
     if size is None or page not in PAGES:
         return None
@@ -60,8 +63,11 @@ def large_print_fit(data: bytes, media_type: str, page: str) -> Fit | None:
 
 
 def svg_size(data: bytes) -> tuple[float, float] | None:
-    """An SVG's intrinsic width and height in CSS px: its root's ``width`` and ``height``,
-    else its viewBox (scaled to a given width or height, as a browser does)."""
+    """An SVG's intrinsic width and height in CSS px.
+
+    Its root's ``width`` and ``height``, else its viewBox (scaled to a given width or height, as a
+    browser does).
+    """
     root = _ROOT.search(data[:4096])
     if root is None:
         return None

@@ -62,8 +62,10 @@ def css_string(text: str) -> str:
 
 
 def page_size(renderer: Renderer, ctx: RenderContext, brand: Brand | None) -> str:
-    """The ``page_size`` option of ``renderer`` first, then the brand, then the series (A4 by
-    default)."""
+    """The page size of a handout: the option, else the brand's, else the series'.
+
+    The ``page_size`` option of ``renderer`` first, then the brand, then the series (A4 by default).
+    """
     chosen = getattr(renderer.options(ctx), "page_size", None)
     size = chosen or (brand.page_size if brand else None) or ctx.series.page_size
     return size or "A4"
@@ -74,15 +76,20 @@ def _assets(ctx: RenderContext) -> dict[str, tuple[str, bytes]]:
 
 
 def _asset_url(path: str) -> str:
-    """The fetcher's URL of an asset: its path percent-encoded (``café.png`` is
-    ``caf%C3%A9.png``), which the fetcher decodes."""
+    """The fetcher's URL of an asset.
+
+    Its path percent-encoded (``café.png`` is ``caf%C3%A9.png``), which the fetcher decodes.
+    """
     return ASSET + quote(path, safe="/")
 
 
 @functools.lru_cache(maxsize=64)
 def _qr(url: str) -> str:
-    """The QR code of ``url`` as an SVG data URL (kept: every clinic's handout of a part
-    shows the same one)."""
+    """The QR code of ``url`` as an SVG data URL, cached.
+
+    The QR code of ``url`` as an SVG data URL (kept: every clinic's handout of a part shows the same
+    one).
+    """
     import segno
 
     return segno.make(url, error="m").svg_data_uri(border=2, dark="#000000", light="#ffffff")
@@ -147,14 +154,19 @@ class PrintTranslator(HtmlTranslator):
         return link + self.element("span", where, [("class", "xref-where")])
 
     def text(self, text: str) -> str:
-        """A compound ("FDA-approved") is kept on one line: broken at its own hyphen, it
-        extracts from the PDF as "FDAapproved" (pdftotext takes a line-end hyphen for
-        hyphenation), so search and copy would miss it."""
+        """A compound ("FDA-approved") is kept on one line.
+
+        Broken at its own hyphen, it extracts from the PDF as "FDAapproved" (pdftotext takes a
+        line-end hyphen for hyphenation), so search and copy would miss it.
+        """
         return _COMPOUND.sub(r'<span class="compound">\1</span>', super().text(text))
 
     def cell_tag(self, cell: tree.Cell, head: bool) -> str:
-        """A two-way table's first column heads its rows (the tagged PDF then ties each
-        data cell to its row too); an empty corner is a data cell."""
+        """Make the first column of a two-way table head its rows.
+
+        A two-way table's first column heads its rows (the tagged PDF then ties each data cell to
+        its row too); an empty corner is a data cell.
+        """
         blank = all(isinstance(c, tree.Text) and not c.text.strip() for c in cell.children)
         return "th" if cell.header and not blank else "td"
 
@@ -223,9 +235,11 @@ def _common(ctx: RenderContext) -> dict[str, Any]:
 
 
 def _taglines(brand: Brand | None) -> list[tuple[str, str, str, str]]:
-    """(lang, dir, before, after) of each language-assistance tagline the brand lists: the
-    text around its phone number, which the template isolates so that right-to-left text
-    does not reorder the digits."""
+    """(lang, dir, before, after) of each language-assistance tagline the brand lists.
+
+    The text around its phone number, which the template isolates so that right-to-left text does
+    not reorder the digits.
+    """
     if brand is None or not brand.phone:
         return []
     found = []
@@ -238,10 +252,12 @@ def _taglines(brand: Brand | None) -> list[tuple[str, str, str, str]]:
 def handout(renderer: Renderer, ctx: RenderContext, part: Part,
             brand: Brand | None, large: bool = False,
             slots: Mapping[str, str] | None = None) -> PdfDocument:
-    """One part as a patient handout, optionally branded for a clinic, optionally in large
-    print (the job's variant, not a build option: one build makes both). ``slots``: the
-    heights (CSS px) to leave empty for the clinic's header and contact box, which
-    ``pdf_brand`` stamps on."""
+    """One part as a patient handout, optionally branded, optionally in large print.
+
+    One part as a patient handout, optionally branded for a clinic, optionally in large print (the
+    job's variant, not a build option: one build makes both). ``slots``: the heights (CSS px) to
+    leave empty for the clinic's header and contact box, which ``pdf_brand`` stamps on.
+    """
     t = labels(ctx)
     url = ctx.series.part_url(part)
     logo = None
@@ -261,9 +277,12 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
 
 def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand, css_brand: Brand,
                  large: bool = False) -> tuple[PdfDocument, str]:
-    """A clinic's footer note, header and contact box, each on a page of its own
-    (``pdf/brand.html``), laid out as in its handouts but with the stylesheet of
-    ``css_brand``; and the rule that puts the clinic's own footer note in it."""
+    """A clinic's footer note, header and contact box, each laid out on a page of its own.
+
+    A clinic's footer note, header and contact box, each on a page of its own (``pdf/brand.html``),
+    laid out as in its handouts but with the stylesheet of ``css_brand``; and the rule that puts the
+    clinic's own footer note in it.
+    """
     logo = _asset_url(brand.logo) if brand.logo and ctx.series.get_asset(brand.logo) else None
     html = renderer.render_template(ctx, "pdf/brand.html", brand=brand, logo=logo,
                                     taglines=_taglines(brand), **_common(ctx))
@@ -273,8 +292,10 @@ def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand, css_brand
 
 
 def _first_release(ctx: RenderContext) -> datetime | None:
-    """The booklet's creation date: its first released part's (None before any release,
-    rather than a date still to come)."""
+    """The booklet's creation date.
+
+    Its first released part's (None before any release, rather than a date still to come).
+    """
     return min((p.publish_at for p in ctx.released), default=None)
 
 
@@ -284,7 +305,8 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False,
     """The whole series: cover, contents with page numbers, released parts, back matter.
 
     ``only``: one piece of it, laid out alone (``"front"``: cover, contents and about; a
-    part's number: that part), with ``pages`` the first page of each part in the whole."""
+    part's number: that part), with ``pages`` the first page of each part in the whole.
+    """
     s = ctx.series
     entries = []
     for part in s.parts:

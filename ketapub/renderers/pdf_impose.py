@@ -23,8 +23,10 @@ import pikepdf
 
 
 def sheet_order(pages: int) -> list[tuple[int | None, int | None]]:
-    """(left, right) 1-based page numbers of each sheet side, front then back per sheet;
-    None for a blank padding page. For 8 pages: 8|1, 2|7, 6|3, 4|5."""
+    """(left, right) 1-based page numbers of each sheet side, front then back per sheet.
+
+    None for a blank padding page. For 8 pages: 8|1, 2|7, 6|3, 4|5.
+    """
     total = -(-pages // 4) * 4
 
     def page(n: int) -> int | None:
@@ -39,10 +41,12 @@ def sheet_order(pages: int) -> list[tuple[int | None, int | None]]:
 
 
 def _unmarked(page: pikepdf.Page) -> bytes:
-    """The page's content without marked-content operators: their MCIDs point into the
-    booklet's structure tree, which the imposed file does not carry. Marked content with an
-    ActualText (a note's marker, " 1") keeps it, without its MCID, so the text extracts
-    as from the booklet."""
+    """The page's content without marked-content operators.
+
+    Their MCIDs point into the booklet's structure tree, which the imposed file does not carry.
+    Marked content with an ActualText (a note's marker, " 1") keeps it, without its MCID, so the
+    text extracts as from the booklet.
+    """
     ops: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = []
     kept: list[bool] = []  # per open marked-content sequence: its EMC stays
     for instr in pikepdf.parse_content_stream(page):
@@ -64,8 +68,10 @@ def _unmarked(page: pikepdf.Page) -> bytes:
 
 
 def impose(data: bytes) -> bytes:
-    """The imposed booklet for the booklet PDF ``data`` (same metadata, same bytes for the
-    same input)."""
+    """The imposed booklet for the booklet PDF ``data``.
+
+    The imposed booklet for the booklet PDF ``data`` (same metadata, same bytes for the same input).
+    """
     with pikepdf.open(io.BytesIO(data)) as src, pikepdf.new() as out:
         first = src.pages[0].mediabox
         width, height = float(first[2]) - float(first[0]), float(first[3]) - float(first[1])

@@ -16,8 +16,11 @@ _installed = False
 
 
 def install() -> None:
-    """Wrap ``weasyprint.pdf.tags._build_box_tree`` once per process (its recursive calls
-    go through the module attribute, so nested boxes are covered too)."""
+    """Wrap WeasyPrint's box-tree builder once per process.
+
+    Wrap ``weasyprint.pdf.tags._build_box_tree`` once per process (its recursive calls go through
+    the module attribute, so nested boxes are covered too).
+    """
     global _installed
     if _installed:
         return

@@ -44,8 +44,10 @@ def folder() -> Path | None:
 
 
 def salt(assets: Mapping[str, tuple[str, bytes]]) -> str:
-    """What a layout depends on besides its HTML and CSS: the assets it may show, the
-    bundled fonts and the versions of the code that lays it out."""
+    """What a layout depends on besides its HTML and CSS.
+
+    The assets it may show, the bundled fonts and the versions of the code that lays it out.
+    """
     digest = hashlib.sha256(_code())
     for path in sorted(assets):
         media_type, data = assets[path]
@@ -56,8 +58,10 @@ def salt(assets: Mapping[str, tuple[str, bytes]]) -> str:
 
 @functools.cache
 def _code() -> bytes:
-    """The hash of what makes a piece's bytes besides its input: the versions, the code
-    that lays out and tags, the bundled fonts (once per process)."""
+    """The hash of what makes a piece's bytes besides its input.
+
+    The versions, the code that lays out and tags, the bundled fonts (once per process).
+    """
     import weasyprint
 
     from ketapub import __version__
@@ -76,11 +80,13 @@ def _code() -> bytes:
 def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templates_dir: Path,
            salted: str, keep: bool = True, extra_css: str = "",
            ) -> tuple[bytes, list[str], bool]:
-    """The PDF of ``html`` with ``css``, its pages' CSS page types, and whether it was laid
-    out now (False: kept from before). ``salted``: :func:`salt` of the assets. ``keep``
-    False: kept in this process only (a clinic's pieces: one per clinic, a thousand
-    clinics would push every part out of the folder). ``extra_css``: as
-    :func:`pdf_engine.write_pdf_pages` takes it."""
+    """The PDF of ``html`` with ``css``, laid out now or kept from before.
+
+    The PDF of ``html`` with ``css``, its pages' CSS page types, and whether it was laid out now
+    (False: kept from before). ``salted``: :func:`salt` of the assets. ``keep`` False: kept in this
+    process only (a clinic's pieces: one per clinic, a thousand clinics would push every part out of
+    the folder). ``extra_css``: as :func:`pdf_engine.write_pdf_pages` takes it.
+    """
     digest = hashlib.sha256(salted.encode())
     for text in (css, extra_css, html):
         digest.update(hashlib.sha256(text.encode("utf-8")).digest())
@@ -109,8 +115,7 @@ def _remember(key: str, value: tuple[bytes, list[str]]) -> None:
 
 
 def _read(path: Path) -> tuple[bytes, list[str]] | None:
-    """An entry: the page types on the first line (a JSON list), then the PDF (None if
-    unusable)."""
+    """An entry: the page types on the first line (a JSON list), then the PDF (None if unusable)."""
     try:
         blob = path.read_bytes()
     except OSError:
@@ -130,8 +135,10 @@ def _read(path: Path) -> tuple[bytes, list[str]] | None:
 
 
 def _write(where: Path, key: str, data: bytes, names: list[str]) -> None:
-    """Store an entry atomically (another build may read it at the same time); a folder that
-    cannot be written only costs the next build this layout."""
+    """Store an entry atomically (another build may read it at the same time).
+
+    A folder that cannot be written only costs the next build this layout.
+    """
     try:
         where.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-")

@@ -24,7 +24,9 @@ _LAYOUT = pikepdf.Dictionary(Type=pikepdf.Name.Layout)
 
 def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     """Every leader among ``elems`` (the reachable structure elements) made an artifact.
-    True if anything changed."""
+
+    True if anything changed.
+    """
     candidates = _candidates(elems)
     leaders: dict[tuple[int, int], pikepdf.Dictionary] = {}
     for page in pdf.pages if candidates else []:
@@ -56,8 +58,10 @@ def _candidates(elems: list[pikepdf.Dictionary],
 
 
 def _page_of(elem: pikepdf.Dictionary) -> pikepdf.Object | None:
-    """The page an element's marked content is on: its own /Pg, else its nearest
-    ancestor's (WeasyPrint gives the text runs of an inline box none)."""
+    """The page an element's marked content is on.
+
+    Its own /Pg, else its nearest ancestor's (WeasyPrint gives the text runs of an inline box none).
+    """
     node: pikepdf.Object | None = elem
     for _ in range(256):
         if not isinstance(node, pikepdf.Dictionary):

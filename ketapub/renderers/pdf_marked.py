@@ -1,6 +1,8 @@
-"""The text of marked content, read from a page's content stream through its fonts'
-ToUnicode maps: what tagging fixes need to know of a piece of content before changing how
-it is marked (``pdf_leaders``, ``pdf_markers``)."""
+"""The text of marked content, read from a page's content stream through its fonts' ToUnicode maps.
+
+What tagging fixes need to know of a piece of content before changing how it is marked
+(``pdf_leaders``, ``pdf_markers``).
+"""
 
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ class _Fonts:
 
 
 def _decode(operands: list[pikepdf.Object], font: tuple[dict[int, str], int] | None) -> str:
-    """The text of a text-showing operator; "\\ufffd" for what the font does not map."""
+    r"""The text of a text-showing operator; "\ufffd" for what the font does not map."""
     strings: list[bytes] = []
     for operand in operands:
         if isinstance(operand, pikepdf.String):
@@ -109,8 +111,11 @@ def _utf16(hexdigits: bytes) -> str:
 
 
 def _tree(tree: pikepdf.Object | None, key: str) -> list[tuple[pikepdf.Object, pikepdf.Object]]:
-    """The (key, value) pairs of a number tree (``/Nums``) or name tree (``/Names``), with its
-    ``/Kids`` followed."""
+    """The (key, value) pairs of a PDF number tree or name tree.
+
+    The (key, value) pairs of a number tree (``/Nums``) or name tree (``/Names``), with its
+    ``/Kids`` followed.
+    """
     out: list[tuple[pikepdf.Object, pikepdf.Object]] = []
     todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []
     while todo:

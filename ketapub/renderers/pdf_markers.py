@@ -61,8 +61,7 @@ def _set_actual_text(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str
 
 
 def _annotation_parents(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Object]:
-    """The parent tree's entries that are single structure elements (annotations' parents),
-    by key."""
+    """The parent tree's single structure elements (annotations' parents), by key."""
     root = pdf.Root.get("/StructTreeRoot")
     tree = root.get("/ParentTree") if isinstance(root, pikepdf.Dictionary) else None
     return {key: value for key, value in number_tree(tree).items()

@@ -30,8 +30,11 @@ _PDFUA = (b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdf
 
 
 def finish(data: bytes) -> bytes:
-    """``data`` with a BleedBox 3 mm outside each TrimBox, the PDF/UA-1 identification
-    and a DocumentID that depends on the document only."""
+    """``data`` made ready for a print shop.
+
+    ``data`` with a BleedBox 3 mm outside each TrimBox, the PDF/UA-1 identification and a DocumentID
+    that depends on the document only.
+    """
     with pikepdf.open(io.BytesIO(data)) as pdf:
         digest = hashlib.sha256()
         for page in pdf.pages:

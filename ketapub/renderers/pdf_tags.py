@@ -190,9 +190,12 @@ def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
 
 
 def nested_links(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
-    """Drop link annotations that lie inside another to the same place, with their object
-    references in the tree; a Link element inside a Link that is left without an
-    annotation becomes a Span. True if anything changed."""
+    """Drop link annotations that lie inside another to the same place.
+
+    Drop link annotations that lie inside another to the same place, with their object references in
+    the tree; a Link element inside a Link that is left without an annotation becomes a Span. True
+    if anything changed.
+    """
     dropped: set[tuple[int, int]] = set()
     keys: set[int] = set()  # their StructParent keys in the parent tree
     for page in pdf.pages:
@@ -233,8 +236,11 @@ def _drop_parent_keys(pdf: pikepdf.Pdf, keys: set[int]) -> None:
 
 
 def _inner_links(annots: pikepdf.Array) -> set[int]:
-    """Indexes of the link annotations inside another one to the same place (of two
-    equal ones, the later)."""
+    """Indexes of the link annotations that lie inside another to the same place.
+
+    Indexes of the link annotations inside another one to the same place (of two equal ones, the
+    later).
+    """
     links = [(n, _rect(a), _target(a)) for n, a in enumerate(annots)
              if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == "/Link"]
     return {n for n, rect, target in links for m, other, where in links
@@ -291,8 +297,11 @@ def _repoint_parents(pdf: pikepdf.Pdf, old: pikepdf.Dictionary,
 
 
 def artifact_margins(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
-    """Every piece of marked content that the structure tree does not reach (``elems``)
-    marked as a pagination artifact instead. True if anything changed."""
+    """Mark content the structure tree does not reach as an artifact.
+
+    Every piece of marked content that the structure tree does not reach (``elems``) marked as a
+    pagination artifact instead. True if anything changed.
+    """
     reachable = {elem.objgen for elem in elems}
     parents = _page_parents(pdf)
     changed = False

@@ -1,6 +1,8 @@
-"""Plain text (``txt/NN-<slug>.txt``) of each released part, for e-mail and SMS digests:
-lines of at most 72 columns, links as numbered footnotes ``[1]`` listed at the end, tables
-as aligned columns, notes ``[N1]`` and references ``[R1]`` after the text."""
+"""Plain text (``txt/NN-<slug>.txt``) of each released part, for e-mail and SMS digests.
+
+Lines of at most 72 columns, links as numbered footnotes ``[1]`` listed at the end, tables as
+aligned columns, notes ``[N1]`` and references ``[R1]`` after the text.
+"""
 
 from __future__ import annotations
 
