@@ -57,6 +57,11 @@ class Sources:
 
     A file of this build, or an intact file of the previous one (linked from the output folder,
     since this build may put other bytes at its path).
+
+    Args:
+        public: this build's public entries by path, their files already in place.
+        old: the previous build's entries by path, embargo area included.
+        intact: whether the previous build's file at a path still has its listed bytes.
     """
 
     def __init__(self, public: Mapping[str, write.Entry], old: Mapping[str, write.Entry],

@@ -35,6 +35,7 @@ class Budget:
     """Memory (address space) a job may allocate beyond what its worker starts with."""
 
     def __post_init__(self) -> None:
+        """Refuse a budget of zero or less, which no job could meet."""
         if self.seconds is not None and self.seconds <= 0:
             raise ValueError("the time budget must be positive")
         if self.memory_mb is not None and self.memory_mb <= 0:
@@ -91,7 +92,12 @@ def _job_path(args: tuple[Any, ...]) -> str:
 
 
 class BudgetExecutor(Executor):
-    """An executor that runs every call in a fresh, killable worker process under a budget."""
+    """An executor that runs every call in a fresh, killable worker process under a budget.
+
+    Args:
+        budget: the seconds and megabytes each call may use.
+        max_workers: calls running at once; default 1.
+    """
 
     def __init__(self, budget: Budget, max_workers: int = 1):
         self.budget = budget
@@ -102,6 +108,7 @@ class BudgetExecutor(Executor):
         self._mp: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` in a worker process of its own, under the budget."""
         return self._threads.submit(self._run, fn, args, kwargs)
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -143,6 +150,7 @@ class BudgetExecutor(Executor):
         raise error
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop taking jobs; without ``wait``, kill the running workers now."""
         if not wait:
             with self._lock:
                 for proc in list(self._live):

@@ -84,6 +84,7 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
+        """True when no artifact failed."""
         return not self.errors
 
 
@@ -105,6 +106,7 @@ class Coverage:
     @classmethod
     def of(cls, renderers: Iterable[str], options: BuildOptions, planned: Iterable[Job]
            ) -> Coverage:
+        """The scopes of a build of ``renderers`` with ``options`` that planned ``planned``."""
         return cls(frozenset(renderers), frozenset(options.brands), options.large_print,
                    frozenset((j.renderer, j.variant) for j in planned))
 
@@ -321,6 +323,10 @@ class OnDisk:
     The size alone is not enough: a file edited in place to the same size would never be repaired.
     Hashing a kept file costs a read (sha256 runs at some 300 MB/s even on a busy machine), far less
     than rendering it. Each file is read once per build.
+
+    Args:
+        out: the output folder.
+        old: the previous build's manifest entries by path.
     """
 
     def __init__(self, out: Path, old: Mapping[str, write.Entry]):
@@ -328,6 +334,7 @@ class OnDisk:
         self.known: dict[str, bool] = {}
 
     def intact(self, path: str) -> bool:
+        """Whether the file at ``path`` still has the size and sha256 the old manifest lists."""
         if path not in self.known:
             entry = self.old[path]
             try:
@@ -417,6 +424,12 @@ class Spool:
 
     Its bytes go to a spool folder next to the output folder (made on first use), its entry and info
     to ``outcome``, its failure to the errors.
+
+    Args:
+        out: the output folder; the spool folder goes next to it.
+        outcome: where entries, infos and errors are recorded.
+        progress: the build's progress callback, or None.
+        total: how many jobs the build planned, for progress.
     """
 
     def __init__(self, out: Path, outcome: Outcome, progress: Progress | None, total: int):
@@ -428,6 +441,7 @@ class Spool:
         """Spools of the future states, discarded with this one."""
 
     def finish(self, job: Job, artifact: Artifact | None, error: RenderError | None) -> None:
+        """Take one finished job: spool its artifact, or record its error, and report progress."""
         if artifact is not None:
             self._keep(job, artifact)
         elif error is not None:
@@ -455,6 +469,7 @@ class Spool:
         self.outcome.rendered.append(job.path)
 
     def discard(self) -> None:
+        """Remove the spool folder (and the states' spools) without committing anything."""
         for other in self.others:
             other.discard()
         if self.folder is not None:

@@ -87,19 +87,24 @@ class Item:
 
     @property
     def applicable(self) -> bool:
+        """False when the item does not apply to the text (answered "na")."""
         return self.answer != "na"
 
 
 @dataclass(frozen=True)
 class Score:
+    """A Clear Communication Index score: the scored items, and the totals derived from them."""
+
     items: tuple[Item, ...]
 
     @property
     def points(self) -> int:
+        """Points earned over the applicable items."""
         return sum(i.points for i in self.items)
 
     @property
     def possible(self) -> int:
+        """Points possible: the number of applicable items."""
         return sum(i.applicable for i in self.items)
 
     @property
@@ -109,6 +114,7 @@ class Score:
             if self.possible else 0
 
     def numbers(self, how: How) -> list[int]:
+        """Numbers of the items scored the way ``how`` says (from the text, or by the author)."""
         return [i.number for i in self.items if i.how == how]
 
 

@@ -628,6 +628,7 @@ def watch(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
 
 
 def run() -> None:  # pragma: no cover - console entry point alias
+    """Run the command line (an alias of :func:`main` for console entry points)."""
     main()
 
 

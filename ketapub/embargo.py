@@ -38,6 +38,7 @@ class State:
     released: tuple[int, ...]
 
     def as_json(self) -> dict[str, Any]:
+        """The state as the manifest lists it under ``ahead``."""
         return {"at": self.at.isoformat(), "folder": self.folder,
                 "released": list(self.released)}
 

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 
 class Severity(StrEnum):
+    """How bad a :class:`Diagnostic` is: an error fails the load, a warning only under strict."""
+
     ERROR = "error"
     WARNING = "warning"
 
@@ -39,6 +41,7 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
+        """``path:line:column: message``, as editors and terminals link it."""
         prefix = "warning: " if self.severity is Severity.WARNING else ""
         return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
 
@@ -69,11 +72,16 @@ class KetapubError(Exception):
     """
 
     def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with the attributes, so the error crosses worker processes whole."""
         return restore_error, (type(self), self.args, dict(self.__dict__))
 
 
 class SourceError(KetapubError):
-    """The source folder has one or more problems; ``diagnostics`` lists all of them."""
+    """The source folder has one or more problems; ``diagnostics`` lists all of them.
+
+    Args:
+        diagnostics: every problem found; kept sorted by file and position.
+    """
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics))
@@ -87,8 +95,12 @@ class RendererError(KetapubError):
 class PluginError(RendererError):
     """An installed renderer plugin fails to import or is not a valid renderer.
 
-    ``name`` is the renderer's name, ``entry_point`` its declaration (``name = module:Class``)
-    and ``package`` the distribution that declares it (``"name version"``, or None).
+    Args:
+        name: the renderer's name.
+        entry_point: its declaration (``name = module:Class``), kept as ``entry_point``.
+        package: the distribution that declares it (``"name version"``), or None.
+        cause: the exception importing or checking it raised; its message is part of this
+            error's.
     """
 
     def __init__(self, name: str, entry_point: str, package: str | None, cause: BaseException):
@@ -108,7 +120,12 @@ class TemplateError(KetapubError):
 
 
 class RenderError(KetapubError):
-    """An artifact failed to render; carries the artifact path and the cause."""
+    """An artifact failed to render; carries the artifact path and the cause.
+
+    Args:
+        artifact: the path of the artifact that failed.
+        message: what went wrong, and how to fix it.
+    """
 
     def __init__(self, artifact: str, message: str):
         self.artifact = artifact
@@ -129,13 +146,17 @@ class Outcome(Protocol):
     """
 
     @property
-    def errors(self) -> tuple[RenderError, ...]: ...
+    def errors(self) -> tuple[RenderError, ...]:
+        """The failed artifacts' errors."""
 
 
 class BuildError(KetapubError):
     """Some artifacts failed; the others were written.
 
     ``result`` (the :class:`ketapub.BuildResult`) tells what landed.
+
+    Args:
+        result: the build's result (a :class:`~ketapub.BuildResult`): what landed.
     """
 
     def __init__(self, result: Outcome):
@@ -156,6 +177,11 @@ class YamlProblem(KetapubError):
 
     A YAML text the loader refuses, at ``line`` and ``column`` of the file (the loader adds the
     file's name when it reports it).
+
+    Args:
+        line: the 1-based line in the YAML text.
+        column: the 1-based column.
+        message: what is wrong, and how to fix it.
     """
 
     def __init__(self, line: int, column: int, message: str):
@@ -167,6 +193,10 @@ class SvgError(KetapubError, ValueError):
     """An SVG asset cannot be made safe (not well-formed, a DTD, amplification), at ``line``.
 
     Also a ValueError, as it was before it joined this hierarchy.
+
+    Args:
+        line: the 1-based line in the SVG file.
+        message: what is wrong.
     """
 
     def __init__(self, line: int, message: str):

@@ -122,6 +122,14 @@ class Runner:
     Renders one build's jobs in ``pool`` (or here when None), ``window`` in flight at most, calling
     ``finish`` as each ends; ``infos`` holds the finished artifacts' infos for the jobs that depend
     on them.
+
+    Args:
+        renderers: the build's renderers by name.
+        ctx: the render context every job is rendered with.
+        pool: the executor to render in; None: render in this process.
+        window: how many jobs may be in flight at once.
+        infos: the infos of finished artifacts, by path, for the jobs that depend on them.
+        finish: called once per job as it ends.
     """
 
     def __init__(self, renderers: dict[str, Renderer], ctx: RenderContext,
@@ -218,6 +226,7 @@ class Pool:
         return None
 
     def close(self) -> None:
+        """Shut down the executor this pool made (not a caller's), cancelling queued jobs."""
         if self.owned and self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 def font_dir() -> Path:
+    """The folder of the packaged Atkinson Hyperlegible font files."""
     import fontpkg_atkinson_hyperlegible as pkg
 
     return Path(pkg.ROOT) / "files"

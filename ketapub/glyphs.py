@@ -33,6 +33,7 @@ class Fallback:
     """Extra @font-face descriptors."""
 
     def path(self, name: str) -> Path:
+        """The path of the font file ``name`` in this family's package."""
         return _package_dir(self.family) / name
 
 
@@ -150,6 +151,7 @@ def undrawable(text: str) -> Iterator[tuple[int, int, list[str]]]:
 
 
 def message(chars: list[str]) -> str:
+    """The diagnostic for characters no handout font draws, and how to fix it."""
     first, *more = chars
     name = unicodedata.name(first, "unnamed character")
     also = (" (and " + ", ".join(f"U+{ord(c):04X}" for c in more[:8])

@@ -32,9 +32,11 @@ class Gone:
     """"Withdrawn 1 December 2026: <reason>" in the series language."""
 
     def text(self) -> str:
+        """The 410 page as plain text."""
         return f"{self.title}\n{self.line}\n"
 
     def html(self, language: str) -> str:
+        """The 410 page as a small HTML document in ``language``."""
         return (f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n'
                 f'<meta charset="utf-8">\n<title>{escape(self.title)}</title>\n</head>\n'
                 f"<body>\n<h1>{escape(self.title)}</h1>\n<p>{escape(self.line)}</p>\n"

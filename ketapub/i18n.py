@@ -242,11 +242,13 @@ bodies become, per language; English for any other."""
 
 
 def quotes(language: str) -> tuple[str, str, str, str]:
+    """Opening and closing quotes, outer then inner, for ``language`` (English's by default)."""
     return QUOTES.get(language.split("-")[0].split("_")[0].lower(), QUOTES["en"])
 
 
 @functools.cache
 def locale_for(language: str) -> Locale:
+    """The Babel locale of a language tag, else of its primary language, else English."""
     try:
         return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):

@@ -280,6 +280,8 @@ def creative_commons_url(spdx: str) -> str | None:
 
 
 class Author(_Frozen):
+    """An author of the series, credited in the ebook, the feeds and the attribution."""
+
     name: Text
     """Display name."""
     role: Line | None = None
@@ -287,6 +289,8 @@ class Author(_Frozen):
 
 
 class Reference(_Frozen):
+    """A bibliographic reference a part cites as ``[@id]``."""
+
     id: str
     """Key cited in the body as ``[@id]``."""
     text: Text
@@ -318,6 +322,8 @@ class Reference(_Frozen):
 
 
 class MedicalReview(_Frozen):
+    """Who reviewed the medical content, and when, shown with each part it covers."""
+
     reviewer: Text
     credentials: Line | None = None
     reviewed_on: date
@@ -358,6 +364,7 @@ class Interval(_Frozen):
         return date(year, month + 1, min(start.day, last))
 
     def __str__(self) -> str:
+        """``12 months``, ``1 week``: the interval as written."""
         return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
 
 
@@ -559,6 +566,7 @@ class Part(PartMeta):
 
     @property
     def numbered_references(self) -> tuple[tuple[int, Reference], ...]:
+        """(number, reference) in citation order, the numbers the body's citations show."""
         by_id = {r.id: r for r in self.references}
         return tuple((i, by_id[rid]) for i, rid in enumerate(self.citation_order, 1))
 
@@ -785,10 +793,12 @@ class Series(SeriesMeta):
 
     @property
     def tz(self) -> ZoneInfo:
+        """The series timezone, in which naive instants are read."""
         return ZoneInfo(self.timezone)
 
     @property
     def series_slug(self) -> str:
+        """The slug the series' files are named by: ``slug``, else the title's."""
         return self.slug or slugify(self.title)  # set at validation; never None here
 
     @property

@@ -19,7 +19,12 @@ from ketapub.terminal import visible
 
 
 class Reporter:
-    """A ``progress`` callback for :func:`ketapub.build` that draws or prints."""
+    """A ``progress`` callback for :func:`ketapub.build` that draws or prints.
+
+    Args:
+        console: where to draw the bar (live on a terminal) or print.
+        enabled: False reports nothing; default True.
+    """
 
     def __init__(self, console: Console, enabled: bool = True):
         self.console = console
@@ -29,6 +34,7 @@ class Reporter:
         self._task: TaskID | None = None
 
     def __enter__(self) -> Reporter:
+        """Start the live bar (only on a terminal)."""
         if self.live:
             self._progress = Progress(
                 TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
@@ -40,10 +46,12 @@ class Reporter:
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
                  tb: TracebackType | None) -> None:
+        """Stop the live bar, leaving the terminal clean."""
         if self._progress is not None:
             self._progress.stop()
 
     def __call__(self, event: str, job: Job, done: int, total: int) -> None:
+        """Advance the bar for a finished job; the build's ``progress`` callback."""
         if not self.enabled or event != "done":
             return
         if self._progress is not None:

@@ -62,6 +62,7 @@ class Formula:
     """What the limit stands for, for the warning."""
 
     def band(self, value: float) -> str:
+        """The label of the band ``value`` falls in ("" below the lowest)."""
         label = ""
         for b in self.bands:
             if value >= b.floor:
@@ -69,6 +70,7 @@ class Formula:
         return label
 
     def too_hard(self, value: float) -> bool:
+        """Whether ``value`` is harder to read than this formula's limit allows."""
         return value < self.limit if self.higher_is_easier else value > self.limit
 
     def describe(self, value: float) -> str:
@@ -226,6 +228,7 @@ def _groups_syllables(word: str, language: str) -> int:
 
 
 def syllable_counter(language: str) -> Callable[[str], int]:
+    """A syllable counter for ``language``: Spanish rules, vowel groups, else English."""
     lang = primary_language(language)
     if lang == "es":
         return syllables_es
@@ -247,6 +250,7 @@ class Score:
 
     @property
     def formula(self) -> Formula | None:
+        """The formula for the part's language, or None when there is none."""
         return formula_for(self.language)
 
     @property
@@ -268,6 +272,7 @@ class Score:
 
     @property
     def too_hard(self) -> bool:
+        """Whether the score passes the formula's limit for hard text."""
         value, formula = self.value, self.formula
         return value is not None and formula is not None and formula.too_hard(value)
 

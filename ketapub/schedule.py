@@ -174,6 +174,8 @@ def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
 
 @dataclass(frozen=True)
 class Entry:
+    """One row of ``ketapub schedule``: a part's release, status, end and review date."""
+
     part: int
     slug: str
     title: str
@@ -192,6 +194,7 @@ class Entry:
 
 
 def entries(series: Series, as_of: datetime) -> list[Entry]:
+    """The schedule of every part as of ``as_of``, in the series timezone."""
     from ketapub.review_due import due
 
     return [Entry(p.part, p.slug, p.title, p.publish_at.astimezone(series.tz),

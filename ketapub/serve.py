@@ -86,7 +86,20 @@ def _etag(data: bytes) -> str:
 
 
 class FeedServer:
-    """The WSGI application. Build it with :func:`make_app`."""
+    """The WSGI application. Build it with :func:`make_app`.
+
+    Args:
+        series: the loaded series.
+        out: the built output folder to serve.
+        clock: returns the current aware instant; default: the system clock.
+        registry: where the live renderers are looked up; default None: the installed ones.
+        options: the build options live files are rendered with; default None: the defaults.
+        live: served path -> renderer name, rendered per request; default None: what the
+            installed renderers declare live.
+        source: the source folder, re-read when its files change; None: never re-read.
+        reload_interval: seconds between checks of ``source``; None: never; default 1.0.
+        websub_hub: the WebSub hub to name and ping; None: the series' ``websub_hub``.
+    """
 
     def __init__(self, series: Series, out: Path, *, clock: Clock = _now,
                  registry: Registry | None = None, options: BuildOptions | None = None,
@@ -129,6 +142,7 @@ class FeedServer:
 
     # --- WSGI -------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one WSGI request: GET and HEAD of the output folder, feeds evaluated now."""
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "HEAD"):
             return self._plain(start_response, "405 Method Not Allowed", "method not allowed\n",

@@ -27,10 +27,12 @@ def table() -> MappingProxyType[str, str]:
 
 
 def languages() -> tuple[str, ...]:
+    """The language codes a language-assistance tagline is shipped for."""
     return tuple(sorted(table()))
 
 
 def unknown_message(code: str) -> str:
+    """The diagnostic for a language without a shipped tagline."""
     return (f"no language-assistance tagline for {code!r}; use one of "
             f"{', '.join(languages())} (only languages with a published sample text are "
             "shipped)")

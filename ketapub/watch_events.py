@@ -32,6 +32,7 @@ class State:
     """Renderers still running for the latest edit (laying out PDFs takes longest)."""
 
     def as_json(self) -> str:
+        """The state as the preview's event stream sends it."""
         return json.dumps({"build": self.build, "problems": list(self.problems),
                            "rendered": self.rendered, "pending": list(self.pending)},
                           ensure_ascii=True, sort_keys=True)
@@ -43,7 +44,11 @@ class State:
 
 
 class Broadcast:
-    """The latest :class:`State`, for any number of listeners in other threads."""
+    """The latest :class:`State`, for any number of listeners in other threads.
+
+    Args:
+        state: the state to start with; default None: an empty first state.
+    """
 
     def __init__(self, state: State | None = None):
         self._cond = threading.Condition()
@@ -52,11 +57,13 @@ class Broadcast:
         self._closed = False
 
     def publish(self, state: State) -> None:
+        """Make ``state`` current and wake every waiting preview."""
         with self._cond:
             self._state, self._version = state, self._version + 1
             self._cond.notify_all()
 
     def current(self) -> tuple[int, State]:
+        """(version, state) now, for a preview to wait for a newer one."""
         with self._cond:
             return self._version, self._state
 

@@ -73,6 +73,7 @@ class Entry:
     and ``released`` count by that edition's schedule."""
 
     def as_json(self) -> dict[str, Any]:
+        """The entry as the manifest lists it."""
         data = {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
                 "renderer": self.renderer, "input_hash": self.input_hash,
                 "media_type": self.media_type, "brand": self.brand, "variant": self.variant,
@@ -157,6 +158,7 @@ def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
 
 
 def sha256(data: bytes) -> str:
+    """The hex sha256 of ``data``, as the manifest lists it."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -223,6 +225,7 @@ def _user_files(out: Path) -> Iterator[str]:
 
 
 def sibling(out: Path, suffix: str) -> Path:
+    """A hidden sibling of ``out``, on the same file system, so renames are atomic."""
     return out.parent / f".{out.name}{suffix}"
 
 

@@ -31,6 +31,8 @@ WORD = re.compile(r"[^\W_](?:[^\W_]|['’\-](?=[^\W_]))*")
 
 @dataclass(frozen=True)
 class PartLink:
+    """A ``part:`` link in a body, where it is, for checking it against the series."""
+
     target: str
     """A part number or slug, as written."""
     anchor: str | None
@@ -40,6 +42,8 @@ class PartLink:
 
 @dataclass
 class Analysis:
+    """What the loader checks in a body: anchors, citations, links, images and file links."""
+
     anchors: list[str] = field(default_factory=list)
     citations: list[tuple[str, int, int]] = field(default_factory=list)
     links: list[PartLink] = field(default_factory=list)

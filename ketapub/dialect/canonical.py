@@ -62,7 +62,11 @@ Rule = Callable[[Sequence[Token], int, Any, Any], str]
 
 
 class CanonicalRenderer(RendererHTML):
-    """markdown-it's renderer with the dialect's marked-up rules and no layout newlines."""
+    """markdown-it's renderer with the dialect's marked-up rules and no layout newlines.
+
+    Args:
+        policy: the parts, anchors, assets and citations of the series.
+    """
 
     def __init__(self, policy: Policy) -> None:
         super().__init__()
@@ -71,6 +75,7 @@ class CanonicalRenderer(RendererHTML):
 
     # --- the default for block and inline tags (p, ul, li, table, em, strong ...) --------
     def renderToken(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Render a token markdown-it has no rule for: its tag, marked with where it was written."""
         tok = tokens[idx]
         if tok.hidden:  # a paragraph of a tight list: kept, marked as such
             return self._tight(tokens, idx)
@@ -91,26 +96,33 @@ class CanonicalRenderer(RendererHTML):
 
     # --- inline --------------------------------------------------------------------------
     def text(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Text, escaped."""
         return escapeHtml(tokens[idx].content)
 
     def softbreak(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A soft line break, marked so the tree keeps it apart from a hard one."""
         return f"<br{_mark('soft')}>"
 
     def hardbreak(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A hard line break."""
         return f"<br{_mark('md')}>"
 
     def code_inline(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Inline code, escaped."""
         return f"<code{_mark('md')}>{escapeHtml(tokens[idx].content)}</code>"
 
     def html_inline(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Raw inline HTML as written, or nothing when it forges the dialect's marks."""
         raw = tokens[idx].content
         return "" if forged(raw) else raw
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """Raw block HTML as written, or nothing when it forges the dialect's marks."""
         raw = tokens[idx].content
         return "" if forged(raw) else raw
 
     def image(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """An image, marked with the asset it names when the source has it."""
         tok = tokens[idx]
         src = str(tok.attrs.get("src", ""))
         asset = posixpath.normpath(local_path(src))
@@ -121,6 +133,7 @@ class CanonicalRenderer(RendererHTML):
         return f'<img{_mark("img", arg)} alt="{escapeHtml(alt)}"{title_attr}>'
 
     def link_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A link's start, marked as a ``part:`` link, a file link or a web link."""
         tok = tokens[idx]
         href = str(tok.attrs.get("href", ""))
         title = tok.attrs.get("title")
@@ -144,14 +157,17 @@ class CanonicalRenderer(RendererHTML):
         return f'<a{_mark("md")} href="{escapeHtml(href)}"{title_attr}>'
 
     def link_close(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A link's end, matching the start that :meth:`link_open` wrote."""
         return self._links.pop() if self._links else "</a>"
 
     def citation(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A citation, marked with its references' ids and numbers; nothing if none is known."""
         numbers = self.policy.citations
         refs = [[cid, numbers[cid]] for cid in tokens[idx].meta["ids"] if cid in numbers]
         return f"<span{_mark('cite', refs)}></span>" if refs else ""
 
     def footnote_ref(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A footnote reference, marked with the note's number and which reference this is."""
         tok = tokens[idx]
         sub = tok.meta.get("subId", 0)
         arg = [tok.meta["id"] + 1, sub if isinstance(sub, int) and sub > 0 else 0]
@@ -159,19 +175,23 @@ class CanonicalRenderer(RendererHTML):
 
     # --- blocks --------------------------------------------------------------------------
     def heading_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A heading's start, with the id anchors link to."""
         tok = tokens[idx]
         return f'<{tok.tag}{_mark("md", None, tok)} id="{escapeHtml(tok.meta["id"])}">'
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """An indented code block, with no language."""
         return f"<pre{_mark('code', '')}><code>{escapeHtml(tokens[idx].content)}</code></pre>"
 
     def fence(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A fenced code block, marked with the first word of its info string."""
         tok = tokens[idx]
         info = unescapeAll(tok.info).strip()
         word = info.split(maxsplit=1)[0] if info else ""
         return f"<pre{_mark('code', word)}><code>{escapeHtml(tok.content)}</code></pre>"
 
     def blockquote_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A block quote's start, or a callout's (``> [!NOTE]``) with its kind."""
         kind = tokens[idx].meta.get("callout")
         if kind:
             return f"<div{_mark('callout', kind.lower(), tokens[idx])}>"
@@ -179,42 +199,53 @@ class CanonicalRenderer(RendererHTML):
 
     def blockquote_close(self, tokens: Sequence[Token], idx: int, options: Any,
                          env: Any) -> str:
+        """A block quote's or a callout's end."""
         return "</div>" if _opener(tokens, idx).meta.get("callout") else "</blockquote>"
 
     def bullet_list_open(self, tokens: Sequence[Token], idx: int, options: Any,
                          env: Any) -> str:
+        """A bullet list's start, marked tight or loose."""
         return f"<ul{_mark('list', {'tight': _tight_list(tokens, idx)}, tokens[idx])}>"
 
     def ordered_list_open(self, tokens: Sequence[Token], idx: int, options: Any,
                           env: Any) -> str:
+        """An ordered list's start, marked tight or loose, with its first number."""
         start = int(tokens[idx].attrs.get("start", 1))
         arg = {"tight": _tight_list(tokens, idx), "start": start}
         return f"<ol{_mark('list', arg, tokens[idx])}>"
 
     def dl_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A definition list's start, marked tight or loose."""
         return f"<dl{_mark('list', {'tight': _tight_list(tokens, idx)}, tokens[idx])}>"
 
     def faq_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """The FAQ section's start, with its heading's id."""
         return f"<section{_mark('faq', tokens[idx].meta.get('heading_id') or '')}>"
 
     def faq_close(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """The FAQ section's end."""
         return "</section>"
 
     def faq_item_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A FAQ question and answer's start."""
         return f"<div{_mark('faq-item')}>"
 
     def faq_item_close(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A FAQ question and answer's end."""
         return "</div>"
 
     def footnote_block_open(self, tokens: Sequence[Token], idx: int, options: Any,
                             env: Any) -> str:
+        """The footnotes section's start."""
         return f"<section{_mark('notes')}>"
 
     def footnote_block_close(self, tokens: Sequence[Token], idx: int, options: Any,
                              env: Any) -> str:
+        """The footnotes section's end."""
         return "</section>"
 
     def footnote_open(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A footnote's start, marked with its number and how many references point to it."""
         refs, j = 0, idx + 1
         while j < len(tokens) and tokens[j].type != "footnote_close":
             refs += tokens[j].type == "footnote_anchor"
@@ -222,10 +253,12 @@ class CanonicalRenderer(RendererHTML):
         return f"<div{_mark('note', [tokens[idx].meta['id'] + 1, max(refs, 1)])}>"
 
     def footnote_close(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        """A footnote's end."""
         return "</div>"
 
     def footnote_anchor(self, tokens: Sequence[Token], idx: int, options: Any,
                         env: Any) -> str:
+        """Nothing: the back-links are written by each translator, from ``Note.refs``."""
         return ""  # the back-links are the translator's (Note.refs says how many)
 
 

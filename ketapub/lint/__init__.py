@@ -42,10 +42,12 @@ class LintResult:
 
     @property
     def errors(self) -> int:
+        """How many findings are errors."""
         return sum(f.severity is Severity.ERROR for f in self.findings)
 
     @property
     def warnings(self) -> int:
+        """How many findings are warnings."""
         return sum(f.severity is Severity.WARNING for f in self.findings)
 
 

@@ -39,6 +39,8 @@ _SPEC = re.compile(r"^\s*((?:KP\d{3}[\s,]*)+?)\s*(?:--\s*(.*?))?\s*$", re.DOTALL
 
 @register
 class UnusedIgnore(Rule):
+    """KP901: an ignore matches no finding, so the text it excused has changed."""
+
     code = "KP901"
     name = "unused-ignore"
     severity = Severity.WARNING
@@ -49,11 +51,14 @@ An ignore (an inline `<!-- ketapub: ignore KPnnn -- reason -->` or an entry of
 so it cannot hide a new problem later."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Nothing: :func:`apply` reports unused ignores, once it has matched them all."""
         return iter(())  # reported by apply()
 
 
 @register
 class BadIgnore(Rule):
+    """KP902: an ignore is malformed, names an unknown code or gives no reason."""
+
     code = "KP902"
     name = "malformed-ignore"
     severity = Severity.ERROR
@@ -66,6 +71,7 @@ and `reason`. Fix the ignore as the message says; `ketapub lint --explain CODE` 
 each code."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Nothing: the ignore parsers report malformed ignores as they read them."""
         return iter(())  # reported by the parsers below
 
 
@@ -88,6 +94,7 @@ class Ignore:
     used: set[str] = field(default_factory=set)
 
     def covers(self, finding: Finding, rel: str) -> bool:
+        """Whether this ignore excuses ``finding`` in the part file ``rel``."""
         if finding.code not in self.codes:
             return False
         if self.glob is not None:

@@ -23,6 +23,8 @@ def _plain(text: str) -> str:
 
 @register
 class VagueLinkText(Rule):
+    """KP401: link text that says nothing about where the link goes."""
+
     code = "KP401"
     name = "vague-link-text"
     severity = Severity.ERROR
@@ -38,6 +40,7 @@ depression". Flagged: link text from the language's list, empty link text, or a 
 address as the text."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag links whose text is empty, vague ("click here") or a bare address."""
         vague = part.words.vague_links
         for node, lines in part.blocks():
             if not isinstance(node, tree.Link | tree.CrossReference | tree.FileLink):
@@ -96,6 +99,8 @@ def _image_at(part: PartText, image: tree.Image, lines: tuple[int, int] | None
 
 @register
 class MissingAlt(Rule):
+    """KP402: an image without alt text."""
+
     code = "KP402"
     name = "missing-alt-text"
     severity = Severity.ERROR
@@ -109,6 +114,7 @@ means ("A flow diagram: ketamine blocks NMDA receptors, then ...").
 Write the alt text in the brackets: `![what it shows](assets/diagram.svg)`."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each image whose alt text is empty."""
         for image, _, lines in _images(part):
             if not image.alt.strip():
                 yield self.finding(part, _image_at(part, image, lines),
@@ -117,6 +123,8 @@ Write the alt text in the brackets: `![what it shows](assets/diagram.svg)`."""
 
 @register
 class AltRepeatsCaption(Rule):
+    """KP403: alt text that repeats the image's caption."""
+
     code = "KP403"
     name = "alt-repeats-caption"
     severity = Severity.ERROR
@@ -131,6 +139,7 @@ text beside it in its paragraph, or, for an image alone in its paragraph, to the
 right after it (the caption line under a figure)."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each image whose alt text is its caption."""
         for image, captions, lines in _images(part):
             alt = _plain(image.alt)
             if alt and any(_plain(c) == alt for c in captions):
@@ -141,6 +150,8 @@ right after it (the caption line under a figure)."""
 
 @register
 class AltSaysImage(Rule):
+    """KP404: alt text that starts with "image of" or the like."""
+
     code = "KP404"
     name = "alt-says-image"
     severity = Severity.ERROR
@@ -152,6 +163,7 @@ diagram ..." rather than "Picture of a flow diagram ...". The phrases come from 
 language's list."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each image whose alt text starts with a prefix a screen reader already says."""
         prefixes = part.words.alt_prefixes
         for image, _, lines in _images(part):
             alt = _plain(image.alt)

@@ -20,6 +20,8 @@ def _number_word(w: Words) -> str:
 
 @register
 class NumberWords(Rule):
+    """KP301: a count or amount written in words where digits read better."""
+
     code = "KP301"
     name = "number-as-words"
     severity = Severity.WARNING
@@ -35,6 +37,7 @@ unit or a count from the language's list (hours, weeks, doses, people...), and "
 "X out of Y" written in words. Write the digits."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag number words that count something, in the part's language's words."""
         w = part.words
         if not w.numbers:
             return
@@ -58,6 +61,8 @@ _PERCENT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b)",
 
 @register
 class BarePercentage(Rule):
+    """KP302: a percentage without an "out of" frame."""
+
     code = "KP302"
     name = "percentage-without-frame"
     severity = Severity.WARNING
@@ -73,6 +78,7 @@ Flagged: a percentage in a sentence that has no frame from the language's list (
 100 people)"."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each sentence with a percentage and no framing words around it."""
         framing = tuple(f.lower() for f in part.words.framing)
         if not framing:
             return

@@ -66,6 +66,7 @@ class PartText:
     lines: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
+        """Split the body into lines once, for every rule's locating."""
         self.lines = self.body.split("\n")
 
     # --- prose ------------------------------------------------------------------------

@@ -17,6 +17,8 @@ MAX_PARAGRAPH_SENTENCES = 5
 
 @dataclass(frozen=True)
 class Sentence:
+    """A sentence of a passage, with where it starts in the part file."""
+
     text: str
     at: tuple[int, int]
     """(file line, column) where it starts."""
@@ -36,6 +38,8 @@ def each_sentence(part: PartText) -> Iterator[tuple[list[Sentence], tuple[int, i
 
 @register
 class LongSentence(Rule):
+    """KP101: a sentence longer than MAX_SENTENCE_WORDS words."""
+
     code = "KP101"
     name = "long-sentence"
     severity = Severity.WARNING
@@ -49,6 +53,7 @@ Split the sentence where a new idea starts, or turn a series into a list. Words 
 counted as the readability score counts them (letters and digits; "mg/kg" is two)."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each sentence of more than MAX_SENTENCE_WORDS words."""
         for found, _ in each_sentence(part):
             for s in found:
                 n = len(words(s.text))
@@ -60,6 +65,8 @@ counted as the readability score counts them (letters and digits; "mg/kg" is two
 
 @register
 class LongParagraph(Rule):
+    """KP102: a paragraph of more than MAX_PARAGRAPH_SENTENCES sentences."""
+
     code = "KP102"
     name = "long-paragraph"
     severity = Severity.WARNING
@@ -70,6 +77,7 @@ A long block of text is where readers give up. Keep a paragraph to one topic and
 point."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each paragraph of more than MAX_PARAGRAPH_SENTENCES sentences."""
         for found, at in each_sentence(part):
             if len(found) > MAX_PARAGRAPH_SENTENCES:
                 yield self.finding(part, at, f"this paragraph has {len(found)} sentences "
@@ -79,6 +87,8 @@ point."""
 
 @register
 class PassiveVoice(Rule):
+    """KP103: a sentence that may be in the passive voice (a heuristic)."""
+
     code = "KP103"
     name = "passive-voice"
     severity = Severity.WARNING
@@ -98,6 +108,7 @@ its actor as the subject, or ignore the finding where the passive is the better 
 (the actor is unknown or does not matter)."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag an auxiliary followed by a past participle, in the part's language's words."""
         w = part.words
         if not w.auxiliaries:
             return

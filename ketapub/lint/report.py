@@ -27,6 +27,7 @@ def as_json(result: LintResult) -> str:
 
 
 def summary(result: LintResult) -> str:
+    """``3 errors, 1 warning``: the last line of a text report."""
     e, w = result.errors, result.warnings
     return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
 

@@ -39,6 +39,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
+        """``path:line:column: code severity: message``, as editors link it."""
         return f"{self.path}:{self.line}:{self.column}: {self.code} {self.severity}: " \
                f"{self.message}"
 
@@ -57,6 +58,7 @@ class Rule:
     """True when the rule guesses (passive voice): a finding may be wrong."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Yield this rule's findings in ``part``; every rule overrides it."""
         raise NotImplementedError
 
     def finding(self, part: PartText, at: tuple[int, int], message: str) -> Finding:

@@ -12,6 +12,8 @@ from ketapub.lint.rule import Finding, Rule, register
 
 @register
 class FaqHeading(Rule):
+    """KP501: a FAQ heading that is neither a question nor an action."""
+
     code = "KP501"
     name = "faq-heading-not-question"
     severity = Severity.ERROR
@@ -25,6 +27,7 @@ Write each level-3 heading of the FAQ as the reader's question ("Will my insuran
 it?") or as an action from the language's list ("How to prepare for a session")."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each FAQ heading that neither asks a question nor names an action."""
         actions = tuple(a.lower() for a in part.words.faq_actions)
         for heading in _faq_headings(part.document):
             text = tree.text_of(heading).strip()

@@ -14,6 +14,8 @@ from ketapub.lint.words import Term
 
 @register
 class Jargon(Rule):
+    """KP201: a word or phrase that has a plainer one."""
+
     code = "KP201"
     name = "jargon"
     severity = Severity.WARNING
@@ -29,6 +31,7 @@ Write the plainer word. Where the formal word is the right one (a quoted name, a
 reader must learn), ignore the finding with its reason."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each word or phrase of the language's jargon list, with its plainer one."""
         for passage in part.passages():
             cursor = None
             hits = sorted((m.start(), m.group(0), plain)
@@ -82,6 +85,8 @@ def defines(passage_text: str, match: re.Match[str], term: Term | None = None) -
 
 @register
 class UndefinedTerm(Rule):
+    """KP202: a medical term used before the part explains it."""
+
     code = "KP202"
     name = "undefined-medical-term"
     severity = Severity.ERROR
@@ -107,6 +112,7 @@ or when the term is a term of a definition list anywhere in the part. Explain th
 its first use (the message names a later place where the part explains it, if any)."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
+        """Flag each listed medical term whose first use is not explained near it."""
         terms = part.words.terms
         if not terms:
             return

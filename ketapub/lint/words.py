@@ -41,6 +41,7 @@ class Term:
 
     @property
     def name(self) -> str:
+        """The term's first form, the one findings name."""
         return self.forms[0]
 
 

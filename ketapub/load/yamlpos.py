@@ -41,6 +41,7 @@ class Positions:
                       key=lambda c: (c[1], c[2]))
 
     def of_value(self, path: Path) -> tuple[int, int]:
+        """(line, column) of the value at ``path``, else of its nearest written parent."""
         for n in range(len(path), -1, -1):
             pos = self.values.get(path[:n])
             if pos:
@@ -48,6 +49,7 @@ class Positions:
         return 1 + self.line_offset, 1
 
     def of_key(self, path: Path) -> tuple[int, int]:
+        """(line, column) of the key at ``path``, else of its value."""
         pos = self.keys.get(path)
         if pos:
             return pos[0] + self.line_offset, pos[1]

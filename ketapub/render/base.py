@@ -142,6 +142,7 @@ class Review:
 
     @property
     def who(self) -> str:
+        """The reviewer with their credentials, as a handout names them."""
         return f"{self.reviewer}, {self.credentials}" if self.credentials else self.reviewer
 
 
@@ -206,6 +207,7 @@ class RenderContext:
 
     @property
     def released(self) -> tuple[Part, ...]:
+        """The parts released as of the build, by number."""
         return schedule.released_parts(self.series, self.as_of)
 
     @property
@@ -215,6 +217,7 @@ class RenderContext:
 
     @property
     def next_release(self) -> datetime | None:
+        """The next release instant after the build's, or None when every part is out."""
         return schedule.next_release(self.series, self.as_of)
 
     @property
@@ -452,6 +455,7 @@ class Renderer(ABC, Generic[OptionsT]):
     """The options this renderer declares; set from ``Renderer[MyOptions]``."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Take a subclass's options class from its ``Renderer[Options]`` base."""
         super().__init_subclass__(**kwargs)
         for base in cls.__dict__.get("__orig_bases__", ()):
             args = getattr(base, "__args__", ())

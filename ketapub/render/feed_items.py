@@ -22,13 +22,19 @@ if TYPE_CHECKING:
 
 
 class ItemTranslator(HtmlTranslator):
-    """A part's HTML as one feed item: ids prefixed, its own headings linked in the item."""
+    """A part's HTML as one feed item: ids prefixed, its own headings linked in the item.
+
+    Args:
+        ctx: the build's render context.
+        part: the part the item shows; its id prefix keeps its ids apart from other items'.
+    """
 
     def __init__(self, ctx: RenderContext, part: Part) -> None:
         super().__init__(ctx, prefix=content_id_prefix(part))
         self.part = part
 
     def part_link(self, part: Part, anchor: str | None) -> str:
+        """A link to this part's own anchor stays in the item; others go to the web."""
         if anchor and part.slug == self.part.slug:
             return "#" + self.id(anchor)
         return super().part_link(part, anchor)

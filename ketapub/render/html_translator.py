@@ -103,16 +103,20 @@ class HtmlTranslator(Translator):
             self._done = None
 
     def visit_all(self, nodes: Iterable[tree.Node]) -> str:
+        """The HTML of ``nodes``, one after the other."""
         return "".join([self.visit(n) for n in nodes])
 
     # --- serialisation (a subclass writing another syntax overrides these) ------------
     def text(self, text: str) -> str:
+        """``text`` escaped for an element's content."""
         return escape_text(text)
 
     def attr(self, value: str) -> str:
+        """``value`` escaped for an attribute between double quotes."""
         return escape_attr(value)
 
     def start(self, tag: str, attrs: Attributes = ()) -> str:
+        """A start tag with ``attrs`` in their order."""
         return f"<{tag}" + "".join(f' {k}="{self.attr(v)}"' for k, v in attrs) + ">"
 
     def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
@@ -123,9 +127,11 @@ class HtmlTranslator(Translator):
 
     # --- policies ----------------------------------------------------------------------
     def id(self, local: str) -> str:
+        """The id of ``local`` on the page: prefixed, so several parts can share a page."""
         return self.prefix + local
 
     def heading_level(self, level: int) -> int:
+        """The HTML level of a Markdown heading level, shifted and at most 6."""
         return min(6, level + self.heading_offset)
 
     def part_link(self, part: Part, anchor: str | None) -> str:
@@ -155,31 +161,40 @@ class HtmlTranslator(Translator):
         return "#" + self.id("ref." + ref_id)
 
     def callout_title(self, kind: str) -> str:
+        """The title of a callout of ``kind`` ("Note", "Warning") in the series language."""
         return i18n.labels(self.language)[f"callout_{kind}"]
 
     # --- inlines -----------------------------------------------------------------------
     def visit_text(self, node: tree.Text) -> str:
+        """Text, escaped."""
         return self.text(node.text)
 
     def visit_soft_break(self, node: tree.SoftBreak) -> str:
+        """A soft break, as a newline."""
         return "\n"
 
     def visit_line_break(self, node: tree.LineBreak) -> str:
+        """A hard break, as ``<br>``."""
         return self.element("br", "") + "\n"
 
     def visit_emphasis(self, node: tree.Emphasis) -> str:
+        """Emphasis, as ``<em>``."""
         return self.element("em", self.visit_all(node.children))
 
     def visit_strong(self, node: tree.Strong) -> str:
+        """Strong emphasis, as ``<strong>``."""
         return self.element("strong", self.visit_all(node.children))
 
     def visit_strikethrough(self, node: tree.Strikethrough) -> str:
+        """Struck-through text, as ``<s>``."""
         return self.element("s", self.visit_all(node.children))
 
     def visit_code(self, node: tree.Code) -> str:
+        """Inline code, as ``<code>``."""
         return self.element("code", self.text(node.text))
 
     def visit_inline(self, node: tree.Inline) -> str:
+        """Raw inline HTML the sanitiser kept, as that element."""
         return self.element(node.tag, self.visit_all(node.children), self.raw_attrs(node))
 
     def raw_attrs(self, node: tree.Parent) -> tuple[tuple[str, str], ...]:
@@ -187,16 +202,19 @@ class HtmlTranslator(Translator):
         return node.attrs
 
     def visit_link(self, node: tree.Link) -> str:
+        """A web link, its ``href`` through :meth:`link_href`."""
         attrs = [("href", self.link_href(node.href))]
         if node.title:
             attrs.append(("title", node.title))
         return self.element("a", self.visit_all(node.children), attrs)
 
     def visit_file_link(self, node: tree.FileLink) -> str:
+        """A link to a source file, to that file's published URL."""
         return self.element("a", self.visit_all(node.children),
                             [("href", self.file_url(node.path, node.fragment)), *node.attrs])
 
     def visit_cross_reference(self, node: tree.CrossReference) -> str:
+        """A ``part:`` link, or its text alone while the part it names is not released."""
         children = self.visit_all(node.children)
         part = self.ctx.series.get_part(node.target) if self.ctx is not None else None
         if part is None or not self.is_released(node.target):
@@ -209,15 +227,18 @@ class HtmlTranslator(Translator):
         return link
 
     def visit_removed_link(self, node: tree.RemovedLink) -> str:
+        """A link the sanitiser removed, as its text in a ``span``."""
         return self.element("span", self.visit_all(node.children), [("class", "link-removed")])
 
     def visit_image(self, node: tree.Image) -> str:
+        """An image, or its alt text when the format has no URL for it."""
         url = self.asset_url(node.asset) if node.asset is not None else None
         if url is None:
             return self.text(node.alt)
         return self.element("img", "", self.image_attrs(node, url))
 
     def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
+        """The attributes of an ``<img>``; a format adds its own (size, loading)."""
         attrs = [("src", url), ("alt", node.alt)]
         if node.title:
             attrs.append(("title", node.title))
@@ -227,6 +248,7 @@ class HtmlTranslator(Translator):
     # a citation is "[1]" on the line, a note's marker the bare number raised; each link's
     # aria-label names its kind for a screen reader.
     def visit_citation(self, node: tree.Citation) -> str:
+        """A citation, as bracketed links to its references."""
         if not node.refs:
             return ""
         links = ", ".join(self.element("a", str(n), [("href", self.citation_href(rid)),
@@ -244,38 +266,47 @@ class HtmlTranslator(Translator):
         return i18n.labels(self.language)["note_n"].format(n=number)
 
     def note_ref_id(self, number: int, sub: int) -> str:
+        """The id of a footnote reference (``sub``: which of several to the same note)."""
         return self.id(f"fnref.{number}" + (f".{sub}" if sub else ""))
 
     def visit_note_ref(self, node: tree.NoteRef) -> str:
+        """A footnote reference, as a superscript link to the note."""
         link = self.element("a", str(node.number), self.note_ref_attrs(node))
         return self.element("sup", link, [("class", "footnote-ref")])
 
     def note_ref_attrs(self, node: tree.NoteRef) -> list[tuple[str, str]]:
+        """The attributes of a footnote reference's link."""
         return [("href", "#" + self.id(f"fn.{node.number}")),
                 ("id", self.note_ref_id(node.number, node.sub)),
                 ("aria-label", self.note_label(node.number))]
 
     # --- blocks ------------------------------------------------------------------------
     def visit_paragraph(self, node: tree.Paragraph) -> str:
+        """A paragraph, as ``<p>``."""
         return self.element("p", self.visit_all(node.children), node.attrs) + "\n"
 
     def visit_heading(self, node: tree.Heading) -> str:
+        """A heading, at its shifted level, with its id."""
         tag = f"h{self.heading_level(node.level)}"
         return self.element(tag, self.visit_all(node.children), [("id", self.id(node.id))]) + "\n"
 
     def visit_block_quote(self, node: tree.BlockQuote) -> str:
+        """A block quote."""
         return self.element("blockquote", "\n" + self.visit_all(node.children)) + "\n"
 
     def visit_callout(self, node: tree.Callout) -> str:
+        """A callout, as a ``div`` with role note and its title in the series language."""
         title = self.element("p", self.element("strong", self.text(self.callout_title(node.kind))),
                              [("class", "callout-title")])
         return self.element("div", f"\n{title}\n" + self.visit_all(node.children),
                             [("class", f"callout callout-{node.kind}"), ("role", "note")]) + "\n"
 
     def visit_bullet_list(self, node: tree.BulletList) -> str:
+        """A bullet list."""
         return self._list("ul", [], node.children, node.tight)
 
     def visit_ordered_list(self, node: tree.OrderedList) -> str:
+        """An ordered list, with its start number when it is not 1."""
         attrs = [("start", str(node.start))] if node.start != 1 else []
         return self._list("ol", attrs, node.children, node.tight)
 
@@ -310,23 +341,28 @@ class HtmlTranslator(Translator):
         return self.element(tag, out) + "\n"
 
     def visit_list_item(self, node: tree.ListItem) -> str:
+        """A list item."""
         return self.item("li", node.children, False)
 
     def visit_code_block(self, node: tree.CodeBlock) -> str:
+        """A code block, its language as a ``language-`` class."""
         attrs = [("class", "language-" + node.info)] if node.info else []
         return self.element("pre", self.element("code", self.text(node.text), attrs)) + "\n"
 
     def visit_thematic_break(self, node: tree.ThematicBreak) -> str:
+        """A thematic break, as ``<hr>``."""
         return self.element("hr", "") + "\n"
 
     # tables ---------------------------------------------------------------------------
     def visit_table(self, node: tree.Table) -> str:
+        """A table, with its head and body rows."""
         out = "\n" + self.element("thead", "\n" + self.rows(node, node.head, True)) + "\n"
         if node.body:
             out += self.element("tbody", "\n" + self.rows(node, node.body, False)) + "\n"
         return self.element("table", out, node.attrs) + "\n"
 
     def rows(self, table: tree.Table, rows: tuple[tree.Row, ...], head: bool) -> str:
+        """Table rows, as ``<tr>`` elements of header or data cells."""
         return "".join(self.element("tr", "\n" + "".join(
             self.cell(table, c, head) for c in row.children if isinstance(c, tree.Cell)),
             row.attrs) + "\n" for row in rows)
@@ -341,9 +377,11 @@ class HtmlTranslator(Translator):
                             self.cell_attrs(cell, head)) + "\n"
 
     def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        """``th`` in the head, else ``td``; a format may also use the cell's own header flag."""
         return "th" if head else "td"
 
     def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        """A cell's attributes, its alignment as an inline style."""
         attrs = list(cell.attrs)
         if cell.align:
             attrs.append(("style", f"text-align:{cell.align}"))
@@ -351,28 +389,35 @@ class HtmlTranslator(Translator):
 
     # definition lists, FAQ, raw blocks --------------------------------------------------
     def visit_definition_list(self, node: tree.DefinitionList) -> str:
+        """A definition list, as ``<dl>``."""
         body = "".join(self.item("dd", c.children, node.tight) if isinstance(c, tree.Definition)
                        else self.visit(c) for c in node.children)
         return self.element("dl", "\n" + body) + "\n"
 
     def visit_term(self, node: tree.Term) -> str:
+        """A defined term, as ``<dt>``."""
         return self.element("dt", self.visit_all(node.children)) + "\n"
 
     def visit_definition(self, node: tree.Definition) -> str:
+        """A definition, as ``<dd>``."""
         return self.item("dd", node.children, False)
 
     def visit_faq(self, node: tree.Faq) -> str:
+        """The FAQ, as a ``section``."""
         return self.element("section", "\n" + self.visit_all(node.children),
                             self.faq_attrs(node)) + "\n"
 
     def faq_attrs(self, node: tree.Faq) -> list[tuple[str, str]]:
+        """The FAQ section's attributes; a format may label it by its heading."""
         return [("class", "faq")]
 
     def visit_faq_item(self, node: tree.FaqItem) -> str:
+        """A FAQ question and its answer, as a ``div``."""
         return self.element("div", "\n" + self.visit_all(node.children),
                             [("class", "faq-item")]) + "\n"
 
     def visit_block(self, node: tree.Block) -> str:
+        """Raw block HTML the sanitiser kept, as that element."""
         return self.element(node.tag, self.visit_all(node.children), self.raw_attrs(node))
 
     # notes ------------------------------------------------------------------------------
@@ -381,6 +426,7 @@ class HtmlTranslator(Translator):
         return ""
 
     def visit_notes(self, node: tree.Notes) -> str:
+        """The footnotes, as a numbered list after a rule."""
         items = "".join(self.visit(n) for n in node.notes)
         heading = self.notes_heading()
         section = self.element("section", "\n" + (heading + "\n" if heading else "")
@@ -394,6 +440,7 @@ class HtmlTranslator(Translator):
                        for sub in range(max(note.refs, 1)))
 
     def backref_attrs(self, note: tree.Note, sub: int) -> list[tuple[str, str]]:
+        """The attributes of a footnote's back-link to reference ``sub``."""
         return [("href", "#" + self.note_ref_id(note.number, sub)),
                 ("class", "footnote-backref")]
 
@@ -408,8 +455,10 @@ class HtmlTranslator(Translator):
         return self.visit_all(kids) + self.backrefs(note)
 
     def visit_note(self, node: tree.Note) -> str:
+        """A footnote, as a list item with its back-links."""
         return self.element("li", self.note_body(node), [("id", self.id(f"fn.{node.number}")),
                                                          ("class", "footnote-item")]) + "\n"
 
     def visit_document(self, node: tree.Document) -> str:
+        """A whole part: its blocks, then its footnotes."""
         return self.visit_all(node.children) + (self.visit(node.notes) if node.notes else "")

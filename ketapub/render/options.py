@@ -51,6 +51,7 @@ class RendererOptions:
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make every subclass a frozen dataclass, so declaring options is declaring fields."""
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True)(cls)
 

@@ -39,6 +39,10 @@ class LineTranslator(Translator):
 
     ``columns`` is the width left for the block being written: :meth:`nested` takes its
     prefix off while it writes the children, so a format that wraps wraps inside the indent.
+
+    Args:
+        ctx: the build's render context.
+        columns: the width lines are wrapped to; default 72.
     """
 
     def __init__(self, ctx: object, columns: int = 72) -> None:
@@ -76,6 +80,7 @@ class LineTranslator(Translator):
         return [(mark, " " * len(mark)) for mark in marks]
 
     def visit_bullet_list(self, node: t.BulletList | t.OrderedList) -> str:
+        """A bullet or ordered list, each item's lines after its mark."""
         sep = "" if node.tight else "\n"
         return sep.join(self.nested(item.children, first, rest, sep)
                         for item, (first, rest) in zip(node.children, self.item_marks(node),
@@ -85,4 +90,5 @@ class LineTranslator(Translator):
     visit_ordered_list = visit_bullet_list
 
     def visit_thematic_break(self, node: t.ThematicBreak) -> str:
+        """A thematic break, as a line of three asterisks."""
         return "* * *\n"

@@ -33,6 +33,9 @@ class Translator:
 
     A subclass is made for one part (or one short text) of one build; ``ctx`` is the
     build's :class:`~ketapub.render.base.RenderContext` when the translator needs it.
+
+    Args:
+        ctx: the build's render context (None: a text that needs no series, as in a test).
     """
 
     def __init__(self, ctx: Any = None) -> None:
@@ -49,39 +52,51 @@ class Translator:
         return ""
 
     def visit_all(self, nodes: Iterable[tree.Node]) -> str:
+        """The output of ``nodes``, one after the other."""
         return "".join(self.visit(n) for n in nodes)
 
     def visit_parent(self, node: tree.Parent) -> str:
+        """Any parent node no ``visit_`` method handles: its children."""
         return self.visit_all(node.children)
 
     def visit_text(self, node: tree.Text) -> str:
+        """Text as is; a format escapes it."""
         return node.text
 
     def visit_code(self, node: tree.Code) -> str:
+        """Inline code as its text."""
         return node.text
 
     def visit_soft_break(self, node: tree.SoftBreak) -> str:
+        """A soft break, as a newline."""
         return "\n"
 
     def visit_line_break(self, node: tree.LineBreak) -> str:
+        """A hard break, as a newline."""
         return "\n"
 
     def visit_document(self, node: tree.Document) -> str:
+        """A whole part: its blocks, then its footnotes."""
         return self.visit_all(node.children) + (self.visit(node.notes) if node.notes else "")
 
     def visit_notes(self, node: tree.Notes) -> str:
+        """The footnotes, one after the other."""
         return self.visit_all(node.notes)
 
     def visit_table(self, node: tree.Table) -> str:
+        """A table's head rows, then its body rows."""
         return self.visit_all(node.head) + self.visit_all(node.body)
 
     def visit_image(self, node: tree.Image) -> str:
+        """An image, as its alt text."""
         return node.alt
 
     def visit_citation(self, node: tree.Citation) -> str:
+        """A citation, as its reference numbers in brackets."""
         return "[" + ", ".join(str(n) for _, n in node.refs) + "]"
 
     def visit_note_ref(self, node: tree.NoteRef) -> str:
+        """A footnote reference, as its number in brackets."""
         return f"[{node.number}]"
 
     # --- policies ----------------------------------------------------------------------

@@ -36,14 +36,18 @@ def _end(part: Part) -> datetime:
 
 
 class CalendarRenderer(Renderer):
+    """The ``ics`` renderer: an iCalendar event per part release, for editors' calendars."""
+
     name = "ics"
     version = "1"
     description = "iCalendar schedule of every part release (feed/schedule.ics)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """One job, ``feed/schedule.ics``, served live so it changes as parts come out."""
         return [self.job("feed/schedule.ics", kind="calendar", live=True)]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """The calendar: an event at each part's release, and at its expiry or withdrawal."""
         from icalendar import Calendar, Event, vText
 
         s = ctx.series

@@ -33,6 +33,8 @@ A11Y_FEATURES = ("tableOfContents", "structuralNavigation", "readingOrder", "alt
 
 @dataclass
 class TocEntry:
+    """An entry of the ebook's table of contents, with the entries under it."""
+
     title: str
     href: str
     order: int = 0
@@ -40,16 +42,20 @@ class TocEntry:
 
 
 class EpubRenderer(Renderer):
+    """The ``epub`` renderer: an EPUB 3 ebook of the released parts."""
+
     name = "epub"
     version = "3"
     description = "EPUB 3 ebook of the released parts (epub/<series-slug>.epub)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """One job, the ebook, once a part is released (before, it would have no date)."""
         if not ctx.released:  # nothing to read yet: no book (its date would be undefined)
             return []
         return [self.job(f"epub/{series.series_slug}.epub", kind="ebook")]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """The ebook's bytes; an unwritable book is a :class:`RenderError`."""
         from ketapub.renderers import epub_package
 
         try:
@@ -61,6 +67,7 @@ class EpubRenderer(Renderer):
 
 
 def part_href(part: Part) -> str:
+    """The ebook file of ``part``, linked from the contents and from other parts."""
     return f"part-{part.number}.xhtml"
 
 
@@ -74,6 +81,7 @@ def id_prefix(part: Part) -> str:
 
 
 def marc_role(role: str | None) -> str | None:
+    """The MARC relator code of an author's role, "aut" for none, None for unknown."""
     if role is None:
         return "aut"  # a listed author with no role is an author
     return MARC_ROLES.get(role.strip().lower())

@@ -93,6 +93,7 @@ def _u(x: float) -> int:
 
 
 def cover_png(title: str, subtitle: str | None, publisher: str) -> bytes:
+    """The generated cover: title, subtitle and publisher on a plain page, as a PNG."""
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (WIDTH, HEIGHT), PAPER)

@@ -44,6 +44,8 @@ class Meta:
 
 @dataclass(frozen=True)
 class Creator:
+    """A ``dc:creator`` of the package, with its role."""
+
     name: str
     uid: str
     role: str | None = None
@@ -52,6 +54,8 @@ class Creator:
 
 @dataclass(frozen=True)
 class Package:
+    """Everything the EPUB's package document and container hold, ready to write."""
+
     identifier: str
     title: str
     language: str

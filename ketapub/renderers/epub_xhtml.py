@@ -50,32 +50,39 @@ class XhtmlTranslator(HtmlTranslator):
 
     # --- XML serialisation ---------------------------------------------------------------
     def text(self, text: str) -> str:
+        """``text`` escaped for XHTML, a carriage return kept as a reference."""
         return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 .replace("\r", "&#13;"))
 
     def attr(self, value: str) -> str:
+        """``value`` escaped for an XHTML attribute, whitespace kept as references."""
         return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 .replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
                 .replace("\t", "&#9;"))
 
     def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
+        """An element, self-closed when empty, as XHTML allows."""
         if not content:
             return self.start(tag, attrs)[:-1] + "/>"
         return self.start(tag, attrs) + content + f"</{tag}>"
 
     # --- policies ------------------------------------------------------------------------
     def part_link(self, part: Any, anchor: str | None) -> str:
+        """A link to another part's file in the book."""
         return self._link(part, anchor)
 
     def asset_url(self, path: str) -> str | None:
+        """The book-relative URL of an asset, or None when the book does not carry it."""
         return self._asset_url(path)
 
     # --- EPUB semantics ------------------------------------------------------------------
     def note_ref_attrs(self, node: tree.NoteRef) -> list[tuple[str, str]]:
+        """A footnote reference's attributes, with its EPUB and ARIA roles."""
         return [*super().note_ref_attrs(node), ("epub:type", "noteref"),
                 ("role", "doc-noteref")]
 
     def visit_notes(self, node: tree.Notes) -> str:
+        """The footnotes, as a labelled section of ``aside`` notes, as reading systems expect."""
         heading = self.element("h2", self.text(self.notes_title), [("id", self.notes_id)])
         asides = "".join(self.aside(note) for note in node.notes)
         return "\n" + self.element("section", heading + asides, [
@@ -97,20 +104,24 @@ class XhtmlTranslator(HtmlTranslator):
             ("role", "doc-footnote"), ("epub:type", "footnote")])
 
     def backref_attrs(self, note: tree.Note, sub: int) -> list[tuple[str, str]]:
+        """A back-link's attributes, with its ARIA role and a label in the series language."""
         return [*super().backref_attrs(note, sub), ("role", "doc-backlink"),
                 ("aria-label",
                  i18n.labels(self.language)["back_to_note"].format(n=note.number))]
 
     def faq_attrs(self, node: tree.Faq) -> list[tuple[str, str]]:
+        """The FAQ section's attributes, labelled by its heading."""
         first = node.children[0] if node.children else None
         if isinstance(first, tree.Heading) and first.id:
             return [("class", "faq"), ("aria-labelledby", self.id(first.id))]
         return [("class", "faq")]
 
     def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        """``th`` for a header cell, wherever it is (a row's head too)."""
         return "th" if cell.header else "td"
 
     def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        """A cell's attributes, with the ``scope`` of a header cell."""
         attrs = super().cell_attrs(cell, head)
         return [*attrs, ("scope", cell.scope)] if cell.header and cell.scope else attrs
 

@@ -58,6 +58,10 @@ class FeedHtml(ItemTranslator):
     percent-encoded, U+00A0 as itself, ``'`` around a value that holds ``"``); characters XML
     forbids are left out. The item's own links end in the prefixed id they point at: ``<part
     URL>#ketapub-<slug>.fn.1``.
+
+    Args:
+        ctx: the build's render context.
+        part: the part shown; relative links resolve against its URL.
     """
 
     def __init__(self, ctx: RenderContext, part: Part) -> None:
@@ -65,12 +69,15 @@ class FeedHtml(ItemTranslator):
         self.base = ctx.series.part_url(part)
 
     def asset_url(self, path: str) -> str | None:
+        """The absolute URL of an asset, since a feed reader has no base."""
         return str(self.ctx.web_url(path))
 
     def text(self, text: str) -> str:
+        """``text`` with what XML forbids removed, escaped."""
         return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def start(self, tag: str, attrs: Attributes = ()) -> str:
+        """A start tag, its URLs made absolute (a URL no reader could resolve is left out)."""
         out = f"<{tag}"
         for name, raw in attrs:
             value = clean(raw)
@@ -91,6 +98,7 @@ class FeedHtml(ItemTranslator):
         return out + ">"
 
     def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
+        """An element; void elements are written without content."""
         if tag in ("br", "hr", "img"):
             return self.start(tag, attrs)
         return self.start(tag, attrs) + content + f"</{tag}>"
@@ -235,6 +243,8 @@ class _FeedRenderer(Renderer):
 
 
 class RssRenderer(_FeedRenderer):
+    """The ``rss`` renderer: an RSS 2.0 feed of the released parts, full text, PDF enclosures."""
+
     name = "rss"
     version = "5"
     description = "RSS 2.0 feed of the released parts, full content, PDF enclosures"
@@ -256,6 +266,8 @@ class RssRenderer(_FeedRenderer):
 
 
 class AtomRenderer(_FeedRenderer):
+    """The ``atom`` renderer: an Atom 1.0 feed of the released parts, with tombstones."""
+
     name = "atom"
     version = "5"
     description = "Atom 1.0 feed of the released parts, full content, PDF enclosures"

@@ -44,9 +44,11 @@ class TombstoneExtension(BaseExtension):  # type: ignore[misc]  # feedgen is unt
         self.tombstones.append(tombstone)
 
     def extend_ns(self) -> dict[str, str]:
+        """The tombstones namespace, declared on the feed."""
         return {PREFIX: NAMESPACE}
 
     def extend_atom(self, feed: Any) -> Any:
+        """Add an ``at:deleted-entry`` per tombstone to the Atom feed."""
         for t in self.tombstones:
             el = feed.makeelement(f"{{{NAMESPACE}}}deleted-entry",
                                   {"ref": t.ref, "when": t.when.astimezone(UTC).isoformat()})

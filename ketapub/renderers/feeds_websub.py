@@ -34,15 +34,18 @@ class WebSubExtension(BaseExtension):  # type: ignore[misc]
         return self._hub
 
     def extend_ns(self) -> dict[str, str]:
+        """No namespace: the link is an Atom element both feeds already declare."""
         return {}  # RSS: feedgen declares the atom prefix itself; Atom: the default namespace
 
     def extend_rss(self, feed: Any) -> Any:
+        """Add the hub link to the RSS channel."""
         if self._hub is not None:
             _insert_after_self(feed.find("channel"), f"{{{ATOM}}}link", self._hub)
         return feed
 
     def extend_atom(self, feed: Any) -> Any:
         # feedgen writes Atom's elements unqualified under a literal xmlns attribute
+        """Add the hub link to the Atom feed."""
         if self._hub is not None:
             _insert_after_self(feed, "link", self._hub)
         return feed

@@ -37,12 +37,15 @@ class HtmlOptions(RendererOptions):
 
 
 class HtmlRenderer(Renderer[HtmlOptions]):
+    """The ``html`` renderer: embeddable fragments, cards, the hub and a preview page."""
+
     name = "html"
     version = "4"
     description = ("Embeddable HTML fragments: one per released part, cards, the hub, "
                    "ketapub.css, a preview page and fragments.json (html/)")
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """A fragment per released part, a card per part, and the series-wide files."""
         jobs = [self.job(f"html/{p.slug}.html", kind="fragment", part=p.part, parts=(p.part,))
                 for p in ctx.released]
         # a card shows what the hub shows (title, summary, date), never the part's text:
@@ -63,6 +66,7 @@ class HtmlRenderer(Renderer[HtmlOptions]):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """One file of ``job.kind``; a heading level outside 1-6 is a :class:`RenderError`."""
         level = self.options(ctx).heading_level
         if not 1 <= level <= 6:
             raise RenderError(job.path, f"heading level {level} is not between 1 and 6")
@@ -95,15 +99,18 @@ class HtmlRenderer(Renderer[HtmlOptions]):
                 "words": i18n.labels(s.language), "level": self.options(ctx).heading_level}
 
     def fragment(self, ctx: RenderContext, part: Part, asset_url: Any) -> str:
+        """The fragment of ``part``, its assets linked through ``asset_url``."""
         return self.render_template(ctx, "html/part.html", **self._common(ctx),
                                     v=view.part_view(ctx, part, asset_url,
                                                    self.options(ctx).heading_level))
 
     def card(self, ctx: RenderContext, part: Part) -> str:
+        """The card of ``part``: title, summary and date, never its text."""
         return self.render_template(ctx, "html/card.html", **self._common(ctx),
                                     v=view.card_view(ctx, part))
 
     def hub(self, ctx: RenderContext) -> str:
+        """The hub: the series table of contents, released parts linked."""
         return self.render_template(ctx, "html/hub.html", **self._common(ctx),
                                     v=view.hub_view(ctx))
 

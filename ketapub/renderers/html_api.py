@@ -33,12 +33,15 @@ MEDIA_TYPE = f"{JSON_LD}; charset=utf-8"
 
 
 class ApiRenderer(Renderer):
+    """The ``api`` renderer: schema.org JSON-LD per released part, the series, the changes."""
+
     name = "api"
     version = "1"
     description = ("Partner API: schema.org MedicalWebPage JSON-LD per released part with "
                    "embeddable modules, the series and a changes list (api/)")
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """A document per released part, and the series and changes lists, served live."""
         jobs = [self.job(embedding.api_part_path(p), kind="part", part=p.part, parts=(p.part,),
                          depends_on=_links(p)) for p in ctx.released]
         jobs += [self.job("api/series.json", kind="series", live=True),
@@ -46,6 +49,7 @@ class ApiRenderer(Renderer):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """One JSON document of ``job.kind``; an unreleased part is a :class:`RenderError`."""
         if job.kind == "part":
             part = ctx.series.get_part(job.part) if job.part is not None else None
             if part is None or not ctx.is_released(part):
@@ -88,6 +92,7 @@ class ApiRenderer(Renderer):
         return out
 
     def series_document(self, ctx: RenderContext) -> dict[str, Any]:
+        """The series as a schema.org ``CreativeWorkSeries``, with its released parts."""
         s = ctx.series
         doc: dict[str, Any] = {
             "@context": "https://schema.org", **html_api_modules.series_node(ctx),
@@ -104,6 +109,7 @@ class ApiRenderer(Renderer):
         return doc
 
     def changes_document(self, ctx: RenderContext) -> dict[str, Any]:
+        """The changes list: each released part's summary, least recently modified first."""
         ordered = sorted(ctx.released, key=lambda p: (ctx.modified(p), p.part))
         return changes_list(ctx.series.title,
                             [self.summary(ctx, p) for p in ordered])

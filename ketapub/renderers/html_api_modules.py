@@ -83,6 +83,7 @@ class ModuleTranslator(view.WebTranslator):
     """A module's HTML: a footnote keeps its number in the part (a module may show note 3 alone)."""
 
     def visit_note(self, node: tree.Note) -> str:
+        """A footnote, numbered as in the part, since a module may show some notes alone."""
         return self.element("li", self.note_body(node), [
             ("id", self.id(f"fn.{node.number}")), ("class", "footnote-item"),
             ("value", str(node.number))]) + "\n"
@@ -148,6 +149,7 @@ def _score(body: str, language: str) -> float | None:
 
 
 def series_node(ctx: RenderContext) -> dict[str, Any]:
+    """The series as the ``isPartOf`` node of every API document."""
     s = ctx.series
     return {"@type": "CreativeWorkSeries", "@id": s.base_url, "name": s.title,
             "url": s.base_url, "inLanguage": s.language}

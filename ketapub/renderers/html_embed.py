@@ -26,15 +26,19 @@ TITLE_LEVEL = 1
 
 
 class EmbedRenderer(Renderer):
+    """The ``embed`` renderer: a standalone, script-free page per released part, for iframes."""
+
     name = "embed"
     version = "1"
     description = "Standalone, script-free page per released part for iframes (embed/)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """A page per released part."""
         return [self.job(embedding.embed_path(p), kind="embed", part=p.part, parts=(p.part,))
                 for p in ctx.released]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """The part's fragment in a page of its own; an unreleased part is a RenderError."""
         part = ctx.series.get_part(job.part) if job.part is not None else None
         if job.kind != "embed" or part is None or not ctx.is_released(part):
             raise RenderError(job.path, f"part {job.part} is not released as of the build")

@@ -66,6 +66,13 @@ class WebTranslator(HtmlTranslator):
     style attributes), lazy images, and the table's header cells as the tree says (a two-way table's
     first column names its rows; an empty header cell is a data cell, never a blank header a screen
     reader would announce).
+
+    Args:
+        ctx: the build's render context.
+        base: the URL relative links resolve against.
+        asset_url: the URL of an asset on the host page.
+        prefix: prepended to every id, so several parts can share one page.
+        heading_offset: levels added to every heading.
     """
 
     def __init__(self, ctx: RenderContext, base: str, asset_url: Callable[[str], str], *,
@@ -75,9 +82,11 @@ class WebTranslator(HtmlTranslator):
         self._asset_url = asset_url
 
     def asset_url(self, path: str) -> str | None:
+        """The URL of an asset as the fragment links it."""
         return self._asset_url(path)
 
     def start(self, tag: str, attrs: Attributes = ()) -> str:
+        """A start tag, each attribute written by :meth:`attribute`."""
         return f"<{tag}" + "".join(self.attribute(k, v) for k, v in attrs) + ">"
 
     def attribute(self, name: str, value: str) -> str:
@@ -87,12 +96,15 @@ class WebTranslator(HtmlTranslator):
         return f' {name}="{self.attr(value)}"'
 
     def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
+        """An image's attributes, loaded lazily so a host page is not slowed."""
         return [*super().image_attrs(node, url), ("loading", "lazy"), ("decoding", "async")]
 
     def cell_tag(self, cell: tree.Cell, head: bool) -> str:
+        """``th`` for a header cell with content; an empty corner is a data cell."""
         return "th" if cell.header and not _blank(cell) else "td"
 
     def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        """A cell's attributes: alignment as a class (no inline style), a header's ``scope``."""
         attrs = list(cell.attrs)
         if cell.align:
             attrs.append(("class", f"ketapub-align-{cell.align}"))
@@ -101,6 +113,7 @@ class WebTranslator(HtmlTranslator):
         return attrs
 
     def visit_block(self, node: tree.Block) -> str:
+        """Raw block HTML; an empty raw ``th`` becomes a ``td``, as a corner cell should."""
         if node.tag == "th" and _blank(node):
             return self.element("td", "", self.raw_attrs(node))
         return super().visit_block(node)
@@ -127,16 +140,19 @@ def web_html(ctx: RenderContext, document: tree.Document, base: str,
 
 
 def time_tag(ctx: RenderContext, value: datetime | date) -> Markup:
+    """A ``<time>`` element: the machine-readable instant, shown in the series language."""
     iso = value.isoformat()
     return Markup('<time datetime="{}">{}</time>').format(iso, ctx.format_date(value))
 
 
 def names(series: Series, editors: bool) -> list[str]:
+    """The authors' names, editors only or everyone else."""
     return [a.name for a in series.authors
             if ("editor" in (a.role or "").lower()) == editors]
 
 
 def list_text(items: list[str], language: str) -> str:
+    """``items`` as a list in running text ("a, b and c") in ``language``."""
     from babel.lists import format_list
 
     from ketapub.i18n import locale_for

@@ -22,19 +22,24 @@ class WebAssets(ItemTranslator):
     """The body's HTML with web links and every image at its web address."""
 
     def asset_url(self, path: str) -> str | None:
+        """The absolute URL of an asset, since a feed reader has no base."""
         return str(self.ctx.web_url(path))
 
 
 class JsonFeedRenderer(Renderer):
+    """The ``jsonfeed`` renderer: a JSON Feed 1.1 of the released parts."""
+
     name = "jsonfeed"
     version = "3"
     description = "JSON Feed 1.1 of the released parts (feed/feed.json)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """One job, served live; it depends on the handouts, whose sizes it lists."""
         deps = tuple(handout_path(p) for p in ctx.released)  # the attachments' sizes
         return [self.job("feed/feed.json", kind="feed", depends_on=deps, live=True)]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """The feed, newest part first, each with its handout as an attachment."""
         s = ctx.series
         items = []
         for part in sorted(ctx.released, key=lambda p: p.publish_at, reverse=True):

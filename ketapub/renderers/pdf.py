@@ -46,12 +46,15 @@ class PdfOptions(RendererOptions):
 
 
 class PdfRenderer(Renderer[PdfOptions]):
+    """The ``pdf`` renderer: handouts, the booklet, branded and large-print variants."""
+
     name = "pdf"
     version = "4"
     description = ("PDF handouts per released part, the series booklet, and branded "
                    "handouts per clinic (pdf/)")
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """Handouts per released part and brand, the booklet, and the variants asked for."""
         released = ctx.released
         brands: list[str | None] = [None, *sorted(b.id for b in ctx.brands())]
         jobs = []
@@ -78,6 +81,7 @@ class PdfRenderer(Renderer[PdfOptions]):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """One PDF, laid out by WeasyPrint or assembled from pieces already laid out."""
         from ketapub.renderers import pdf_engine
 
         large = job.variant in (LARGE_PRINT, PRINT_SHOP_LARGE)

@@ -27,6 +27,7 @@ _CSS_CACHE_MAX = 16
 
 
 def font_config() -> Any:
+    """The process's one WeasyPrint font configuration, made on first use."""
     global _FONT_CONFIG
     if _FONT_CONFIG is None:
         from weasyprint.text.fonts import FontConfiguration

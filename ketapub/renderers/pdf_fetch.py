@@ -47,7 +47,12 @@ def _clean(rel: str) -> str | None:
 
 
 class SafeFetcher(URLFetcher):
-    """A WeasyPrint 70 URL fetcher that serves in-memory assets and built-in files only."""
+    """A WeasyPrint 70 URL fetcher that serves in-memory assets and built-in files only.
+
+    Args:
+        assets: in-memory files by URL path, as (media type, bytes); default none.
+        templates_dir: the built-in templates folder whose files may be fetched; default none.
+    """
 
     def __init__(self, assets: Mapping[str, tuple[str, bytes]] | None = None,
                  templates_dir: Path | None = None) -> None:
@@ -58,6 +63,7 @@ class SafeFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """The bytes of ``url`` if it is a series asset or a built-in file; else refuse it."""
         try:
             media_type, data = self._resolve(url)
         except FetchRefused:

@@ -42,6 +42,7 @@ class PdfDocument:
 
 
 def labels(ctx: RenderContext) -> Mapping[str, str]:
+    """The interface labels in the series language."""
     return i18n.labels(ctx.series.language)
 
 
@@ -110,6 +111,13 @@ class PrintTranslator(HtmlTranslator):
     page 12)" shows it; see "Page numbers in cross-references" in the README. Images are
     served by the safe fetcher under ``ketapub-asset:`` URLs; the notes get a heading. In
     large print (``large_page``: the page size) an SVG figure is sized by ``pdf_figures``.
+
+    Args:
+        ctx: the build's render context.
+        part: the part laid out.
+        booklet: True inside the booklet: ids prefixed, headings a level down, links to pages.
+        large_page: the page size of a large-print handout (figures are sized for it); None
+            for regular print.
     """
 
     def __init__(self, ctx: RenderContext, part: Part, booklet: bool,
@@ -122,14 +130,17 @@ class PrintTranslator(HtmlTranslator):
         self.labels = labels(ctx)
 
     def part_link(self, part: Part, anchor: str | None) -> str:
+        """A link to a part: inside the booklet, to its page; else to the web."""
         if self.booklet:
             return f"#p{part.part}.{anchor}" if anchor else f"#p{part.part}"
         return str(self.ctx.web_link(part, anchor))
 
     def asset_url(self, path: str) -> str | None:
+        """The URL WeasyPrint fetches an asset by (through the series-only fetcher)."""
         return _asset_url(path)
 
     def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
+        """An image's attributes, sized for the large-print page when it is one."""
         attrs = super().image_attrs(node, url)
         asset = self.ctx.series.get_asset(node.asset) if node.asset and self.large_page \
             else None
@@ -141,6 +152,7 @@ class PrintTranslator(HtmlTranslator):
         return attrs
 
     def xref(self, node: tree.CrossReference, part: Part, link: str) -> str:
+        """A ``part:`` link, with the page it goes to in the booklet."""
         t = self.labels
         named = re.search(rf"\b{_part_pattern(t['part'], part.part)}\b", _words(node), re.I)
         pageref = ""
@@ -171,12 +183,14 @@ class PrintTranslator(HtmlTranslator):
         return "th" if cell.header and not blank else "td"
 
     def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
+        """A cell's attributes, with the ``scope`` of a header cell for the tagged PDF."""
         attrs = super().cell_attrs(cell, head)
         if cell.scope and self.cell_tag(cell, head) == "th":
             attrs.append(("scope", cell.scope))
         return attrs
 
     def notes_heading(self) -> str:
+        """The footnotes' heading, a level lower in the booklet."""
         return self.element("h3" if self.booklet else "h2", self.text(self.labels["notes"]),
                             [("class", "notes-title")])
 

@@ -18,6 +18,7 @@ _SHOW = {"Tj", "TJ", "'", '"'}
 
 def mcid_of(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,
           ) -> int | None:
+    """The MCID of a ``BDC`` operator's marked content, or None."""
     if str(instruction.operator) != "BDC" or len(instruction.operands) != 2:
         return None
     props = instruction.operands[1]

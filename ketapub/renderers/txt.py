@@ -18,13 +18,18 @@ MARKS: dict[type[t.Node], str] = {t.Emphasis: "_", t.Strong: "*"}
 
 
 class TextTranslator(LineTranslator):
-    """Paragraphs wrapped to the columns left; links numbered, their URLs listed at the end."""
+    """Paragraphs wrapped to the columns left; links numbered, their URLs listed at the end.
+
+    Args:
+        ctx: the build's render context.
+    """
 
     def __init__(self, ctx: RenderContext) -> None:
         super().__init__(ctx, WIDTH)
         self.links: list[str] = []
 
     def lines(self, text: str) -> str:
+        """``text`` wrapped to the edition's columns."""
         return "\n".join([*wrap(text.strip(), self.columns), ""])
 
     def link(self, text: str, url: str) -> str:
@@ -40,6 +45,7 @@ class TextTranslator(LineTranslator):
 
     # --- blocks --------------------------------------------------------------------------
     def visit_parent(self, node: t.Parent) -> str:  # containers of blocks, and inline markup
+        """A container of blocks with its line prefixes, or inline markup with its marks."""
         if type(node) in PREFIX:
             return self.nested(node.children, PREFIX[type(node)], PREFIX[type(node)])
         if isinstance(node, BLOCKS):  # a definition list: each term, its definition below
@@ -76,60 +82,75 @@ class TextTranslator(LineTranslator):
                          for row in rows[head:])
 
     def visit_heading(self, node: t.Heading) -> str:
+        """A heading, underlined by its level (``=``, ``-``, ``~``)."""
         rule = {1: "=", 2: "-"}.get(self.heading_level(node.level), "~")
         return self.underline(self.visit_all(node.children), rule)
 
     def visit_callout(self, node: t.Callout) -> str:
+        """A callout, with its label in the series language."""
         label = i18n.labels(self.ctx.series.language)[f"callout_{node.kind}"]
         return f"| {label}:\n" + self.visit_parent(node)
 
     def visit_code_block(self, node: t.CodeBlock) -> str:
+        """A code block, indented by four spaces."""
         return "".join(f"    {row}\n" for row in node.text.rstrip("\n").split("\n"))
 
     def visit_notes(self, node: t.Notes) -> str:  # "[N1] text", a hanging indent
+        """The footnotes, as ``[N1] text`` with a hanging indent."""
         return "\n".join(self.nested(n.children, f"[N{n.number}] ", " " * len(f"[N{n.number}] "))
                          for n in node.notes)
 
     # --- inlines -------------------------------------------------------------------------
     def visit_link(self, node: t.Link) -> str:
+        """A web link, as its text and a numbered link (anchors and bare addresses as is)."""
         text = self.visit_all(node.children)
         keep = node.href.startswith("#") or text == node.href  # an anchor, a bare address
         return text if keep else self.link(text, node.href)
 
     def visit_cross_reference(self, node: t.CrossReference) -> str:
+        """A ``part:`` link, as a numbered link; while unreleased, its text and when it comes."""
         text, part = self.visit_all(node.children), self.ctx.series.get_part(node.target)
         if part is None or not self.is_released(node.target):
             return f"{text} ({self.ctx.available(part)})" if part else text
         return self.link(text, self.ctx.web_link(part, node.anchor))
 
     def visit_file_link(self, node: t.FileLink) -> str:
+        """A link to a source file, as a numbered link to its published URL."""
         fragment = f"#{node.fragment}" if node.fragment else ""
         return self.link(self.visit_all(node.children), self.ctx.web_url(node.path) + fragment)
 
     def visit_image(self, node: t.Image) -> str:
+        """An image, as its alt text in brackets, linked to the file."""
         if not node.asset:
             return f"[{node.alt}]"
         return self.link(f"[{node.alt}]", self.ctx.web_url(node.asset))
 
     def visit_soft_break(self, node: t.SoftBreak) -> str:
+        """A soft break, as a space (the edition is re-wrapped)."""
         return " "
 
     def visit_citation(self, node: t.Citation) -> str:
+        """A citation, as ``[R1, R2]``."""
         return "[" + ", ".join(f"R{n}" for _, n in node.refs) + "]"
 
     def visit_note_ref(self, node: t.NoteRef) -> str:
+        """A footnote reference, as ``[N1]``."""
         return f"[N{node.number}]"
 
 
 class TxtRenderer(Renderer):
+    """The ``txt`` renderer: a plain-text edition of each released part, 72 columns."""
+
     name = "txt"
     description = "Plain-text edition of each released part, 72 columns (txt/NN-<slug>.txt)"
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
+        """A file per released part."""
         return [self.job(f"txt/{p.number}-{p.slug}.txt", part=p.part, parts=(p.part,))
                 for p in ctx.released]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
+        """The part as plain text, with its disclaimer, notes, references and links."""
         s, part = ctx.series, next(p for p in ctx.released if p.part == job.part)
         tr, doc = TextTranslator(ctx), ctx.document(part)
         body, notes = tr.blocks(doc.children), tr.visit(doc.notes) if doc.notes else ""
