@@ -129,6 +129,10 @@ def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
 
     Renderer names from a str (``"pdf"``, ``"rss,atom"``) or a sequence of them, in order and
     without repeats; None when ``formats`` is None (every installed renderer).
+
+    Example:
+        >>> format_names(["rss,atom", "pdf", "rss"])
+        ['rss', 'atom', 'pdf']
     """
     if formats is None:
         return None
@@ -678,6 +682,22 @@ def build(
         RendererError: a name in ``formats`` is not installed (``PluginError``: it is
             installed but fails to import).
         BuildError: some artifacts failed; ``error.result`` tells what landed.
+
+    Example:
+        A second build of the same source at the same instant renders nothing:
+
+        >>> import tempfile
+        >>> from ketapub import build, testing
+        >>> series = testing.sample_series()
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     first = build(series, tmp + "/out", formats="jsonfeed,ics", as_of="2025-03-01")
+        ...     again = build(series, tmp + "/out", formats="jsonfeed,ics", as_of="2025-03-01")
+        >>> first.rendered
+        ('feed/feed.json', 'feed/schedule.ics')
+        >>> again.rendered, again.skipped
+        ((), ('feed/feed.json', 'feed/schedule.ics'))
+        >>> str(first.next_release)
+        '2030-01-01 00:00:00+00:00'
     """
     started = time.perf_counter()
     # not the source, /, ~, "", a mount, a folder of someone else's files
@@ -751,6 +771,18 @@ def render(source: Series | str | os.PathLike[str], renderer: str | Sequence[str
     Raises:
         RendererError: a name is not installed, or its plugin fails to import.
         UsageError: no renderer makes ``path``, a bad option or a bad ``as_of``.
+
+    Returns:
+        Each artifact's bytes by its path in the output folder.
+
+    Example:
+        >>> import json
+        >>> from ketapub import render, testing
+        >>> files = render(testing.sample_series(), "jsonfeed", as_of="2025-03-01")
+        >>> list(files)
+        ['feed/feed.json']
+        >>> [item["title"] for item in json.loads(files["feed/feed.json"])["items"]]
+        ['Second part', 'First part']
     """
     setup = resolve(source, formats=renderer, as_of=as_of, registry=registry, strict=False,
                     budget=None, brands=brands, large_print=large_print,

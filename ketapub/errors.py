@@ -32,7 +32,14 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem in the source: where it is and how to fix it."""
+    """One problem in the source: where it is and how to fix it.
+
+    Example:
+        >>> from ketapub import Diagnostic, Severity
+        >>> print(Diagnostic("parts/01-first.md", 3, 7, "image has no alt text; say what "
+        ...                  "it shows", Severity.WARNING))
+        parts/01-first.md:3:7: warning: image has no alt text; say what it shows
+    """
 
     path: str
     line: int

@@ -38,6 +38,16 @@ def resolve_as_of(value: AsOf, tz: ZoneInfo | None = None,
     Raises:
         UsageError: ``value`` is not an ISO 8601 instant, or SOURCE_DATE_EPOCH is not a
             whole number.
+
+    Example:
+        A date alone is its midnight in ``tz``:
+
+        >>> from zoneinfo import ZoneInfo
+        >>> from ketapub import resolve_as_of
+        >>> resolve_as_of("2025-09-01", ZoneInfo("America/New_York")).isoformat()
+        '2025-09-01T04:00:00+00:00'
+        >>> resolve_as_of(None, environ={"SOURCE_DATE_EPOCH": "0"}).isoformat()
+        '1970-01-01T00:00:00+00:00'
     """
     env = os.environ if environ is None else environ
     if value is not None:
@@ -71,6 +81,11 @@ def released(part: Part, as_of: AsOf = None, tz: ZoneInfo | None = None) -> bool
         tz: zone of a naive time or a date alone in ``as_of``; default the zone of the part's
             ``publish_at`` when it is a named zone (the series timezone, for a release written
             without offset), else UTC. Pass ``series.tz`` to match ``build`` exactly.
+
+    Example:
+        >>> from ketapub import released, testing
+        >>> [p.slug for p in testing.sample_series().parts if released(p, "2025-03-01")]
+        ['first', 'second']
     """
     if tz is None and isinstance(part.publish_at.tzinfo, ZoneInfo):
         tz = part.publish_at.tzinfo
@@ -165,6 +180,15 @@ def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
         as_of: the instant, as ``build`` accepts it (datetime, date, ISO 8601 string with or
             without time or offset; a naive one is in the series timezone); default None:
             SOURCE_DATE_EPOCH, else now.
+
+    Example:
+        A cron job or a cache can wait until then:
+
+        >>> from ketapub import next_release, testing
+        >>> next_release(testing.sample_series(), "2025-03-01").isoformat()
+        '2030-01-01T00:00:00+00:00'
+        >>> next_release(testing.sample_series(), "2031-01-01") is None
+        True
     """
     when = _instant(as_of, series.tz)
     upcoming = [p.publish_at for e in series.editions for p in e.parts

@@ -586,6 +586,27 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
             default 1.0.
         websub_hub: the WebSub hub named in the feeds' ``Link`` headers and pinged by
             :meth:`FeedServer.pinger`; default None: the series' ``websub_hub``.
+
+    Returns:
+        The WSGI application; serve it with any WSGI server (``ketapub serve`` uses waitress).
+
+    Example:
+        The feed served before and after a release, from one build, with no rebuild:
+
+        >>> import json, tempfile
+        >>> from datetime import UTC, datetime
+        >>> from ketapub import build, make_app, testing
+        >>> series = testing.sample_series()
+        >>> def titles(app, path):
+        ...     reply = b"".join(app({"PATH_INFO": path}, lambda status, headers: None))
+        ...     return [item["title"] for item in json.loads(reply)["items"]]
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     out = tmp + "/out"
+        ...     _ = build(series, out, formats="jsonfeed", as_of="2025-03-01")
+        ...     early = make_app(series, out, clock=lambda: datetime(2025, 3, 1, tzinfo=UTC))
+        ...     late = make_app(series, out, clock=lambda: datetime(2030, 1, 1, tzinfo=UTC))
+        ...     titles(early, "/feed/feed.json"), titles(late, "/feed/feed.json")
+        (['Second part', 'First part'], ['Third part', 'Second part', 'First part'])
     """
     folder = None if isinstance(source, Series) else Path(source)
     series = source if isinstance(source, Series) else load(source)

@@ -30,9 +30,15 @@ def _escape(match: re.Match[str]) -> str:
 def visible(value: object, *, newlines: bool = False) -> str:
     r"""``value`` with every control character written as an escape.
 
-    ``value`` as text with every C0/C1 control, DEL, bidi control and zero-width space written as an
-    escape (``\x1b``, ``\u202e``). Newlines are escaped too, so one message stays one line, unless
-    ``newlines`` (a traceback, whose lines are its own).
+    Every C0/C1 control, DEL, bidi control and zero-width space becomes an escape (``\x1b``,
+    ``\u202e``). Newlines are escaped too, so one message stays one line, unless ``newlines``
+    (a traceback, whose lines are its own).
+
+    Example:
+        A file name cannot clear the screen or reverse the text after it:
+
+        >>> print(visible("notes\x1b[2J\u202etxt.md"))
+        notes\x1b[2J\u202etxt.md
     """
     pattern = UNSAFE_BUT_NEWLINE if newlines else UNSAFE
     return pattern.sub(_escape, str(value))

@@ -871,13 +871,30 @@ def _ordered_files(src: _Source, folder: str, suffixes: tuple[str, ...]) -> list
 def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) -> Series:
     """Load and validate a source folder.
 
-    Raises :class:`~ketapub.errors.SourceError` listing every problem (with ``strict``,
-    warnings such as missing alt text or removed raw HTML count as errors too). Warnings of
-    a successful load are in ``Series.warnings``.
+    Every problem is found before any is reported, so one run lists them all, each with its
+    file, line and column.
 
     Args:
         source: the folder holding ``series.yaml`` and ``parts/``; default ``"content"``.
         strict: treat warnings as errors; default False.
+
+    Returns:
+        The validated :class:`~ketapub.model.Series`; the load's warnings (missing alt text,
+        removed raw HTML...) are in its ``warnings``.
+
+    Raises:
+        SourceError: the folder has problems; ``diagnostics`` lists every one (with
+            ``strict``, the warnings too).
+
+    Example:
+        >>> import tempfile
+        >>> from ketapub import load, testing
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     series = load(testing.write_sample_series(tmp))
+        >>> series.title
+        'Sample Series'
+        >>> [(p.number, p.slug) for p in series.parts]
+        [('01', 'first'), ('02', 'second'), ('03', 'third')]
     """
     root = Path(source)
     display = str(source).rstrip("/") or "."

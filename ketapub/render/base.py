@@ -444,6 +444,22 @@ class Renderer(ABC, Generic[OptionsT]):
     :mod:`ketapub.render.options`), and reads them with :meth:`options`. Register the
     class under the entry-point group ``ketapub.renderers``. Import heavy libraries inside
     ``render``, not at module level, so planning and no-change rebuilds stay fast.
+
+    Example:
+        A renderer of one file listing the released parts' titles:
+
+        >>> from ketapub import Artifact, Registry, Renderer, render, testing
+        >>> class TitlesRenderer(Renderer):
+        ...     name = "titles"
+        ...     def plan(self, series, ctx):
+        ...         return [self.job("titles.txt")]
+        ...     def render(self, job, ctx):
+        ...         text = ", ".join(p.title for p in ctx.released)
+        ...         return Artifact(job.path, text.encode(), "text/plain", self.name)
+        >>> registry = Registry()
+        >>> registry.register(TitlesRenderer)
+        >>> render(testing.sample_series(), "titles", as_of="2025-03-01", registry=registry)
+        {'titles.txt': b'First part, Second part'}
     """
 
     name: ClassVar[str] = ""

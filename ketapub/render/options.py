@@ -36,6 +36,18 @@ def option(default: Any, help: str) -> Any:
     Args:
         default: its value when nobody sets it (immutable: options are shared by workers).
         help: one line for ``ketapub renderers --options``.
+
+    Returns:
+        A dataclass field carrying ``help``, for a :class:`RendererOptions` subclass.
+
+    Example:
+        >>> from ketapub import RendererOptions, option
+        >>> class SlidesOptions(RendererOptions):
+        ...     columns: int = option(2, "Columns per slide.")
+        >>> SlidesOptions()
+        SlidesOptions(columns=2)
+        >>> SlidesOptions(columns=3).columns
+        3
     """
     return dataclasses.field(default=default, metadata={"help": help})
 
@@ -164,6 +176,16 @@ def parse_settings(settings: Iterable[str]) -> dict[str, dict[str, str]]:
 
     Args:
         settings: ``RENDERER.OPTION=VALUE`` texts.
+
+    Returns:
+        The values, still text, by renderer and option; :func:`make` converts them.
+
+    Raises:
+        UsageError: a setting is not ``RENDERER.OPTION=VALUE``, or sets an option twice.
+
+    Example:
+        >>> parse_settings(["pdf.page_size=Letter", "html.heading_level=3"])
+        {'pdf': {'page_size': 'Letter'}, 'html': {'heading_level': '3'}}
     """
     parsed: dict[str, dict[str, str]] = {}
     for text in settings:

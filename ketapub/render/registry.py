@@ -25,6 +25,20 @@ class Registry:
     Args:
         entries: entry points of the ``ketapub.renderers`` group; default none (use
             :meth:`from_entry_points` for the installed ones).
+
+    Example:
+        A registry of the built-in feed renderers only, for :func:`ketapub.build`'s
+        ``registry``:
+
+        >>> from ketapub import Registry
+        >>> from ketapub.renderers.feeds import AtomRenderer, RssRenderer
+        >>> registry = Registry()
+        >>> for renderer in (RssRenderer, AtomRenderer):
+        ...     registry.register(renderer)
+        >>> registry.names()
+        ['atom', 'rss']
+        >>> registry.get("rss") is RssRenderer
+        True
     """
 
     def __init__(self, entries: Iterable[EntryPoint] = ()):
@@ -155,5 +169,11 @@ def _check_class(obj: object, where: str) -> None:
 
 @functools.cache
 def installed() -> Registry:
-    """The registry of installed renderers (built once per process; takes no arguments)."""
+    """The registry of installed renderers (built once per process; takes no arguments).
+
+    Example:
+        >>> from ketapub import installed
+        >>> {"pdf", "epub", "rss", "atom", "jsonfeed", "html"} <= set(installed().names())
+        True
+    """
     return Registry.from_entry_points()

@@ -1,0 +1,148 @@
+"""The package documents itself: examples that run, and every argument of the API described.
+
+The docstrings are the Python API reference (``help()``, the documentation site), in Google
+style. ruff's pydocstyle rules check their form; this module checks what ruff cannot: that
+each example still gives what it shows, that each public function of ``ketapub`` documents
+every argument, and that each public class documents its constructor's arguments.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+import pydoc
+import re
+from pathlib import Path
+
+import pytest
+
+import ketapub
+
+PACKAGE = Path(ketapub.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+WITH_EXAMPLES = sorted(_module_name(p) for p in PACKAGE.rglob("*.py")
+                       if ">>> " in p.read_text(encoding="utf-8"))
+
+
+def _modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.walk_packages(ketapub.__path__, "ketapub."))
+
+
+def _args_documented(doc: str) -> set[str]:
+    """The names an ``Args:`` section of ``doc`` describes (``a, b: ...`` describes both)."""
+    lines = doc.split("\n")
+    names: set[str] = set()
+    for i, line in enumerate(lines):
+        if line.strip() != "Args:":
+            continue
+        indent = len(line) - len(line.lstrip())
+        item_indent = None
+        for entry in lines[i + 1:]:
+            if not entry.strip():
+                continue
+            here = len(entry) - len(entry.lstrip())
+            if here <= indent:
+                break
+            item_indent = here if item_indent is None else item_indent
+            m = re.match(r"\s*([\w*, ]+?)(?: \(.+?\))?:", entry)
+            if here == item_indent and m:
+                names.update(n.strip().lstrip("*") for n in m.group(1).split(","))
+    return names
+
+
+def _parameters(fn: object) -> list[str]:
+    return [p for p in inspect.signature(fn).parameters if p not in ("self", "cls")]
+
+
+def test_modules_with_examples_are_found():
+    assert "ketapub.build" in WITH_EXAMPLES
+    assert "ketapub.schedule" in WITH_EXAMPLES
+
+
+@pytest.mark.parametrize("name", WITH_EXAMPLES)
+def test_examples_run(name):
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    tests = [t for t in finder.find(module, name) if t.examples]
+    assert tests, f"{name} holds '>>> ' but no example doctest finds"
+    for test in tests:
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
+
+
+def _public_api() -> list[tuple[str, object]]:
+    """Every function of ``ketapub.__all__``, and every public method of its classes."""
+    found: list[tuple[str, object]] = []
+    for name in ketapub.__all__:
+        obj = getattr(ketapub, name)
+        if inspect.isfunction(obj):
+            found.append((name, obj))
+        elif inspect.isclass(obj):
+            for attr, value in vars(obj).items():
+                if attr.startswith("_"):
+                    continue
+                if isinstance(value, classmethod | staticmethod):
+                    value = value.__func__
+                if inspect.isfunction(value):
+                    found.append((f"{name}.{attr}", value))
+    return found
+
+
+def test_every_argument_of_the_api_is_documented():
+    undocumented = {name: missing for name, fn in _public_api()
+                    if (missing := set(_parameters(fn)) - _args_documented(
+                        inspect.getdoc(fn) or ""))}
+    assert not undocumented
+
+
+def test_every_api_function_has_an_example():
+    functions = [n for n in ketapub.__all__ if inspect.isfunction(getattr(ketapub, n))]
+    assert "build" in functions
+    without = [n for n in functions
+               if not re.search(r"^\s*Examples?:\s*\n(?:.*\n)*?\s*>>> ",
+                                inspect.getdoc(getattr(ketapub, n)) or "", re.M)]
+    assert not without
+
+
+def test_help_of_build_documents_its_arguments():
+    text = pydoc.render_doc(ketapub.build, renderer=pydoc.plaintext)
+    assert "README" not in text
+    for section in ("Args:", "Returns:", "Raises:", "Example:"):
+        assert section in text
+    for name in ("source", "out", "formats", "as_of", "budget", "progress", "ahead", "jobs"):
+        assert re.search(rf"^\s+{name}: \S", text, re.M), name
+
+
+def test_every_constructor_argument_is_documented():
+    """A public class with its own ``__init__`` lists its arguments under ``Args:``.
+
+    Google style puts them in the class docstring (pydocstyle's D107 is off for that reason);
+    an ``Args:`` section of ``__init__`` counts too.
+    """
+    undocumented: dict[str, set[str]] = {}
+    for name in _modules():
+        module = importlib.import_module(name)
+        for cls_name, cls in vars(module).items():
+            if (cls_name.startswith("_") or not inspect.isclass(cls)
+                    or cls.__module__ != name or "__init__" not in vars(cls)):
+                continue
+            init = vars(cls)["__init__"]
+            code = getattr(init, "__code__", None)
+            if code is None or code.co_filename != module.__file__:
+                continue  # made by @dataclass: its fields have docstrings of their own
+            documented = (_args_documented(inspect.cleandoc(cls.__doc__ or ""))
+                          | _args_documented(inspect.getdoc(init) or ""))
+            missing = set(_parameters(init)) - documented
+            if missing:
+                undocumented[f"{name}.{cls_name}"] = missing
+    assert not undocumented
