@@ -80,12 +80,17 @@ def test_examples_run(name):
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
 
 
+def _is_function(obj: object) -> bool:
+    """A function, also one wrapped by a cache (``installed``)."""
+    return callable(obj) and not inspect.isclass(obj)
+
+
 def _public_api() -> list[tuple[str, object]]:
     """Every function of ``ketapub.__all__``, and every public method of its classes."""
     found: list[tuple[str, object]] = []
     for name in ketapub.__all__:
         obj = getattr(ketapub, name)
-        if inspect.isfunction(obj):
+        if _is_function(obj):
             found.append((name, obj))
         elif inspect.isclass(obj):
             for attr, value in vars(obj).items():
@@ -106,8 +111,8 @@ def test_every_argument_of_the_api_is_documented():
 
 
 def test_every_api_function_has_an_example():
-    functions = [n for n in ketapub.__all__ if inspect.isfunction(getattr(ketapub, n))]
-    assert "build" in functions
+    functions = [n for n in ketapub.__all__ if _is_function(getattr(ketapub, n))]
+    assert {"build", "installed"} <= set(functions)
     without = [n for n in functions
                if not re.search(r"^\s*Examples?:\s*\n(?:.*\n)*?\s*>>> ",
                                 inspect.getdoc(getattr(ketapub, n)) or "", re.M)]
