@@ -296,7 +296,9 @@ class Reference(_Frozen):
     text: Text
     """The full bibliographic entry, as it should be printed."""
     url: HttpUrl | None = None
+    """Where the work is online; shown as the reference's link."""
     doi: str | None = None
+    """The work's DOI (``10.1000/xyz123``), linked through doi.org when there is no ``url``."""
 
     @field_validator("id")
     @classmethod
@@ -325,8 +327,11 @@ class MedicalReview(_Frozen):
     """Who reviewed the medical content, and when, shown with each part it covers."""
 
     reviewer: Text
+    """Who reviewed the medical content, as printed ("Dr Ana Ruiz")."""
     credentials: Line | None = None
+    """Printed after the name ("MD, Psychiatry")."""
     reviewed_on: date
+    """The review date; the next review is due from it (``review_interval``)."""
 
 
 INTERVAL_RE = re.compile(r"^\s*(\d{1,3})\s*(day|week|month|year)s?\s*\Z", re.IGNORECASE)
@@ -340,7 +345,9 @@ class Interval(_Frozen):
     """
 
     count: Annotated[int, Field(ge=1)]
+    """How many units: 1 or more."""
     unit: Literal["day", "week", "month", "year"]
+    """Days, weeks, or calendar months or years."""
 
     @model_validator(mode="before")
     @classmethod
@@ -426,40 +433,57 @@ class FaqItem(_Frozen):
     """One question of a part's FAQ block, extracted at load time for structured data."""
 
     question: str
+    """The question as plain text: the text of its level-3 heading."""
     answer: str
     """The answer as plain text."""
     anchor: str
+    """The question heading's id, which links to it."""
 
 
 class SourceRef(_Frozen):
     """Where something came from: a path relative to the source folder, and a line."""
 
     path: str
+    """Relative to the source folder, with ``/`` separators."""
     line: int = 1
+    """1-based."""
 
 
 class Asset(_Frozen):
     """A file under the source folder that the series uses (image, logo, cover)."""
 
     path: str
+    """Relative to the source folder (``assets/chart.svg``), as parts name it."""
     media_type: str
+    """From the file name's suffix; the loader checks that the contents are that image."""
     data: bytes = Field(repr=False)
+    """The bytes; an SVG already made inert."""
     sha256: str
+    """The hex sha256 of ``data``, in input hashes: an edited asset re-renders its users."""
 
 
 class PartMeta(_Frozen):
     """The front matter of a part file (the schema of ``parts/*.md``)."""
 
     title: Title
+    """Shown on every format; one line."""
     part: Annotated[int, Field(ge=1)]
+    """The part's number, 1 or more, unique in the series: its order and its file names."""
     slug: PartSlug
+    """The part's file-name and URL form, unique in the series."""
     summary: Text
+    """One paragraph, on one line: the cards, the hub and the ebook show it."""
     publish_at: datetime
     """Release instant. A date alone is 00:00, a naive time is wall-clock, in the series zone."""
     updated_at: datetime | None = None
+    """When the part was last revised; feeds show it once it has come. Same forms as
+    ``publish_at``."""
     tags: tuple[Line, ...] = ()
+    """Subjects: feed categories, ebook subjects, calendar categories."""
     reviewed_by: Line | None = None
+    """Who reviewed this part; without it, the series' ``medical_review`` is shown."""
     reviewed_on: date | None = None
+    """When ``reviewed_by`` reviewed it."""
     next_review: date | None = None
     """When the part's review is next due; overrides the series' ``next_review`` and
     ``review_interval``."""
@@ -474,7 +498,9 @@ class PartMeta(_Frozen):
     changes: tuple[Change, ...] = ()
     """Corrections, each ``{on, note}``; shown as "What changed" once ``on`` has come."""
     references: tuple[Reference, ...] = ()
+    """The works the body cites as ``[@id]``, numbered by first citation."""
     url: HttpUrl | None = None
+    """The part's own public URL; default: ``base_url`` + slug + ``/``."""
     cci: dict[CciItem, CciAnswer] = Field(default_factory=dict)
     """Answers to the CDC Clear Communication Index items ``ketapub cci`` cannot score from
     the text (item number: yes, no or na); see :mod:`ketapub.cci`."""
@@ -543,6 +569,7 @@ class Part(PartMeta):
     """A loaded part: its front matter plus what the loader learned from the body."""
 
     source: SourceRef
+    """The part file, for messages."""
     body: str = Field(repr=False)
     """The Markdown body, exactly as written (never evaluated as a template)."""
     body_line: int
@@ -552,9 +579,11 @@ class Part(PartMeta):
     citation_order: tuple[str, ...] = ()
     """Reference ids in the order they are numbered: first citation first."""
     faq: tuple[FaqItem, ...] = ()
+    """The questions of the body's FAQ block, for structured data."""
     images: tuple[str, ...] = ()
     """Asset paths of the images the body shows."""
     word_count: int = 0
+    """Words in the body, as ``ketapub validate`` reports them."""
     translation_of: str | None = None
     """In a translation: the ``translation_of`` stamp its file gives (see
     :mod:`ketapub.translation_of`); None in the original language."""
@@ -635,15 +664,24 @@ class Brand(_Frozen):
     """A clinic profile (``brands/*.yaml``) for branded handouts."""
 
     id: Slug
+    """What ``--brand ID`` and the folder ``pdf/<id>/`` name the brand by."""
     name: Text
+    """The clinic's name, in the handout's header."""
     phone: Annotated[Line, AfterValidator(_check_no_format_chars)] | None = None
+    """Printed in the contact box, and beside the language-assistance taglines."""
     email: Annotated[str, AfterValidator(_check_no_format_chars)] | None = None
+    """Printed in the contact box."""
     address: Annotated[str, BeforeValidator(lines)] | None = None
     """Postal address; its line breaks are kept (each line normalised like a one-line field)."""
     website: HttpUrl | None = None
+    """Printed in the contact box."""
     logo: RelPath | None = None
+    """An image under the source folder, in the handout's header."""
     accent_color: HexColor | None = None
+    """A CSS hex colour (``#1f6f8b``; 3, 4, 6 or 8 digits) for the clinic's handouts."""
     page_size: PageSize | None = None
+    """The clinic's paper (A4 or Letter), unless the ``page_size`` option is set; default:
+    the series'."""
     languages: tuple[Annotated[str, AfterValidator(_check_tagline_language)], ...] = ()
     """Languages whose free language-assistance tagline the handouts carry (with the phone)."""
 
@@ -681,19 +719,29 @@ class SeriesMeta(_Frozen):
     """The schema of ``series.yaml``."""
 
     title: Title
+    """Shown on every format; one line."""
     slug: Slug | None = None
     """File-name form of the title; derived from the title when absent."""
     subtitle: Annotated[Line, AfterValidator(_check_title)] | None = None
+    """Shown under the title: the booklet's and the ebook's covers, the hub."""
     description: Text
     """One paragraph, on one line whatever the YAML style (see :func:`one_line`)."""
     language: str
     """BCP 47 tag such as ``en``, ``en-US`` or ``es``."""
     base_url: HttpUrl
+    """The series' public web address; part URLs and feed links are made from it
+    (a ``/`` is added when missing)."""
     timezone: str = "UTC"
+    """IANA name (``America/New_York``) in which naive times and dates are read."""
     publisher: Text
+    """Named in the ebook, the feeds, the attribution and the partner API."""
     authors: tuple[Author, ...] = Field(min_length=1)
+    """At least one; credited in the ebook, the feeds and the attribution."""
     identifier: str | None = None
+    """The ebook's and the feeds' stable id; default: a UUID URN derived from
+    ``base_url``."""
     license: Line | None = None
+    """The licence, as text or an SPDX id (``CC-BY-4.0``), in every attribution."""
     license_url: HttpUrl | None = None
     """Where the licence text is, linked from every attribution block. Default: the Creative
     Commons page of a CC licence written as its SPDX id (``CC-BY-4.0``, ``CC0-1.0``), else none
@@ -702,15 +750,19 @@ class SeriesMeta(_Frozen):
     """Who holds the copyright, named in every attribution block and the partner API.
     Default: the ``publisher``."""
     cover: RelPath | None = None
+    """An image under the source folder: the ebook's and the booklet's cover (the ebook
+    generates one without it)."""
     disclaimer: str | None = None
     """Markdown shown on every handout, the ebook's front matter and every fragment."""
     medical_review: MedicalReview | None = None
+    """The review shown with every part that names no reviewer of its own."""
     next_review: date | None = None
     """When every part's review is next due, unless a part says otherwise."""
     review_interval: Interval | None = None
     """``12 months``, ``6 weeks``...: each part's next review is due this long after the
     review date shown with it (its ``reviewed_on``, else ``medical_review.reviewed_on``)."""
     page_size: PageSize = "A4"
+    """The handouts' paper: A4 or Letter (a brand or ``--page-size`` may override)."""
     websub_hub: HttpUrl | None = None
     """A WebSub hub the feeds name with ``rel="hub"`` (``ketapub serve --websub-hub`` pings
     it at each release instant); None: the feeds name no hub."""
@@ -777,8 +829,11 @@ class Series(SeriesMeta):
     """A loaded series: metadata, parts ordered by number, brands ordered by id, assets."""
 
     parts: tuple[Part, ...]
+    """Ordered by number."""
     brands: tuple[Brand, ...] = ()
+    """Ordered by id; brand files with problems are in ``broken_brands`` instead."""
     assets: tuple[Asset, ...] = ()
+    """Every file of the source that the series uses, ordered by path."""
     source_hash: str = ""
     """sha256 over every source file read; identical sources give identical hashes."""
     warnings: tuple[Diagnostic, ...] = Field(default=(), exclude=True, repr=False)
