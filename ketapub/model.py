@@ -472,7 +472,7 @@ class PartMeta(_Frozen):
     slug: PartSlug
     """The part's file-name and URL form, unique in the series."""
     summary: Text
-    """One paragraph, on one line: the cards, the hub and the ebook show it."""
+    """One paragraph, on one line: the feeds, the cards, the hub and the ebook show it."""
     publish_at: datetime
     """Release instant. A date alone is 00:00, a naive time is wall-clock, in the series zone."""
     updated_at: datetime | None = None
