@@ -68,16 +68,24 @@ class BuildResult:
     """What a build made. ``artifacts`` lists every file in the manifest after the build."""
 
     out: Path
+    """The output folder."""
     as_of: datetime
+    """The build instant, aware, in UTC."""
     artifacts: tuple[write.Entry, ...]
+    """Every file of the manifest after the build, this build's or kept."""
     rendered: tuple[str, ...]
+    """Paths rendered by this build."""
     skipped: tuple[str, ...]
     """Not rendered: unchanged, or taken from the state of the embargo area that a build
     ahead of this instant made (``take_from_states``)."""
     removed: tuple[str, ...]
+    """Paths of old outputs this build removed (a scope it covered no longer makes them)."""
     next_release: datetime | None
+    """The next release instant after ``as_of`` (rebuild then), or None."""
     seconds: float
+    """How long the build took."""
     errors: tuple[RenderError, ...] = ()
+    """One per failed artifact; :class:`BuildError` carries this result."""
     warnings: tuple[Any, ...] = field(default=())
     """The load's warnings (:class:`Diagnostic`), then one :class:`PluginError` per installed
     plugin a build of every renderer left out because it fails to import."""

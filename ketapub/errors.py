@@ -42,10 +42,15 @@ class Diagnostic:
     """
 
     path: str
+    """The file: the source folder as given, then the path in it (``content/parts/01-a.md``)."""
     line: int
+    """1-based."""
     column: int
+    """1-based."""
     message: str
+    """What is wrong, and how to fix it."""
     severity: Severity = Severity.ERROR
+    """An error fails the load; a warning fails it only under ``strict``."""
 
     def __str__(self) -> str:
         """``path:line:column: message``, as editors and terminals link it."""

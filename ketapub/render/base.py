@@ -62,17 +62,25 @@ class Job:
     """One artifact to make: where it goes and what it depends on."""
 
     renderer: str
+    """The name of the renderer that planned the job and renders it."""
     path: str
     """Output-relative POSIX path, e.g. ``pdf/01-intro.pdf``."""
     kind: str = ""
+    """What the renderer makes (``"handout"``, ``"feed"``...), for its own dispatch."""
     part: int | None = None
+    """The part the artifact is about, if one."""
     brand: str | None = None
+    """The brand id of a branded artifact, else None."""
     parts: tuple[int, ...] | None = None
     """Parts whose content this artifact shows (None: every part), for incremental builds."""
     depends_on: tuple[str, ...] = ()
     """Paths of other artifacts of the same build whose bytes this one needs (e.g. enclosures)."""
     params: tuple[tuple[str, Any], ...] = ()
+    """Anything else the renderer needs at render time, as (key, value) pairs: hashed,
+    so a change re-renders (read them with :meth:`param`)."""
     input_hash: str = ""
+    """Set by the planner: a hash of everything the bytes depend on; unchanged, the
+    file is kept."""
     variant: str = ""
     """"" for the standard artifact, "large-print" for its large-print twin. With ``renderer``
     and ``brand`` it makes the job's *variant scope*: a build removes an old output only
@@ -117,9 +125,13 @@ class Artifact:
     """A rendered output: its bytes and how to serve them."""
 
     path: str
+    """The job's path: where the bytes go in the output folder."""
     data: bytes = field(repr=False)
+    """The file's bytes."""
     media_type: str
+    """Served as the Content-Type (``application/pdf``)."""
     renderer: str = ""
+    """The name of the renderer that made it."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +139,13 @@ class ArtifactInfo:
     """What a dependent job may know about another artifact of the same build."""
 
     path: str
+    """The artifact's path in the output folder."""
     sha256: str
+    """The hex sha256 of its bytes."""
     bytes: int
+    """Its size (a feed enclosure's ``length``)."""
     media_type: str
+    """Its Content-Type."""
 
 
 @dataclass(frozen=True)
@@ -151,9 +167,14 @@ class RenderContext:
     """Everything a renderer may use: the series, the instant, the options. Nothing else."""
 
     series: Series
+    """The loaded series."""
     as_of: datetime
+    """The build instant (aware, UTC): what is released is decided by it."""
     options: BuildOptions = BuildOptions()
+    """The build's options: brands, large print, template folders, renderer
+    options."""
     deps: Mapping[str, ArtifactInfo] = field(default_factory=dict)
+    """The infos of the artifacts this job ``depends_on``, by path."""
     planned: tuple[str, ...] = ()
     """Every artifact path planned in this build (to know what else is being made)."""
     home: Series | None = None
