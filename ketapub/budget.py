@@ -163,8 +163,19 @@ def load_within(budget: Budget, source: Any, strict: bool = False) -> Any:
     """``ketapub.load(source)`` in a killable worker under ``budget``.
 
     A pathological source must not hang an unattended build or eat its memory before rendering even
-    starts. Raises :class:`~ketapub.errors.SourceError` as :func:`ketapub.load` does, and
-    :class:`~ketapub.errors.KetapubError` when loading overran the budget.
+    starts.
+
+    Args:
+        budget: the seconds and megabytes the load may use.
+        source: the source folder, as :func:`ketapub.load` takes it.
+        strict: treat warnings as errors; default False.
+
+    Returns:
+        The loaded series, as :func:`ketapub.load` returns it.
+
+    Raises:
+        SourceError: the source has problems, as :func:`ketapub.load` raises it.
+        KetapubError: loading overran the budget.
     """
     from ketapub.load import load
 

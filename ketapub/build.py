@@ -405,7 +405,10 @@ def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_dis
 
     Link, rather than render, each job that a state of the previous build's embargo area already
     made (same path and input hash, file intact): a build as of a release instant finds the state it
-    rendered ahead. Returns the jobs left to render.
+    rendered ahead.
+
+    Returns:
+        The jobs left to render.
     """
     made: dict[tuple[str, str], list[write.Entry]] = {}
     for path, entry in sorted(old.items()):
@@ -515,8 +518,10 @@ def settle(outcome: Outcome, old: Mapping[str, write.Entry], covers: Coverage,
     """Put results in plan order and keep the old outputs that stay.
 
     A failed artifact's, and every output of a scope this build did not cover, except in the embargo
-    area a file of a state this build does not have (``states``: the folders it has). Returns the
-    paths removed.
+    area a file of a state this build does not have (``states``: the folders it has).
+
+    Returns:
+        The paths removed.
     """
     order = {j.path: i for i, j in enumerate(planned)}
     outcome.rendered.sort(key=lambda p: order.get(p, len(order)))

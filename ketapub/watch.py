@@ -310,8 +310,10 @@ class Watcher:
     def _land(self, series: Series, phases: Sequence[Sequence[str]]) -> int:
         """Build ``phases`` one after the other.
 
-        Each that changed a file is published (the preview reloads). Returns how many artifacts were
-        rendered.
+        Each that changed a file is published (the preview reloads).
+
+        Returns:
+            How many artifacts were rendered.
         """
         _, before = self.broadcast.current()
         number, rendered, published = before.build, 0, False

@@ -11,7 +11,15 @@ def run_lint(source: str, fmt: str, strict: bool, explain: str | None,
              out: Callable[[str], None]) -> int:
     """Run the linter as the CLI does.
 
-    Returns the exit status (1 on an error; with ``strict`` also on a warning).
+    Args:
+        source: the source folder.
+        fmt: ``"text"`` or ``"json"``.
+        strict: warnings fail the run too.
+        explain: a rule code to explain instead of linting, or None.
+        out: where the report's text goes.
+
+    Returns:
+        The exit status: 1 on an error (with ``strict``, also on a warning), else 0.
     """
     from ketapub.lint import REGISTRY, lint_series
     from ketapub.lint.report import as_json, page, summary

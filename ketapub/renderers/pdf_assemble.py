@@ -468,8 +468,10 @@ def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, inde
     Copy the tagged content of page ``index`` of ``source`` (another tagged PDF, laid out for a page
     of this size) onto ``page``, moved by ``shift`` (points, x right, y up), and its structure
     elements into ``parent``'s kids at index ``at``, so they are read there. Its pagination
-    artifacts (its own page numbers) are left out; its links come along. Returns the structure
-    elements added.
+    artifacts (its own page numbers) are left out; its links come along.
+
+    Returns:
+        The structure elements added.
     """
     stamp = source.pages[index]
     _same_size(page, stamp)
