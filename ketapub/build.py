@@ -572,8 +572,8 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
                  force: bool) -> ahead_states.Ahead:
     """Render the future release states into the embargo area with the build's means.
 
-    Render the future release states into the embargo area (see :mod:`ketapub.ahead`) with the
-    build's renderers, pool and spool, and add them to ``outcome`` and ``spool``.
+    See :mod:`ketapub.ahead`. They are rendered with the build's renderers, pool and spool, and
+    added to ``outcome`` and ``spool``.
     """
     def run(todo: Sequence[Job], sctx: RenderContext, infos: dict[str, ArtifactInfo]
             ) -> tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]:

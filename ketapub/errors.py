@@ -187,8 +187,8 @@ class CaseCollision(KetapubError):
 class YamlProblem(KetapubError):
     """A YAML text the loader refuses, with where.
 
-    A YAML text the loader refuses, at ``line`` and ``column`` of the file (the loader adds the
-    file's name when it reports it).
+    ``line`` and ``column`` are in the file; the loader adds the file's name when it reports the
+    problem.
 
     Args:
         line: the 1-based line in the YAML text.
@@ -226,15 +226,13 @@ class FetchRefused(KetapubError, ValueError):
 class BadQuery(KetapubError, ValueError):
     """A query string ``serve`` cannot answer; it is answered with a 400.
 
-    A query string ``serve`` cannot answer (``?since=`` that is no instant, an oEmbed ``maxwidth``
-    that is no size); the message says what is wrong and how to fix it. Answered with a 400, never a
-    traceback.
+    Such as ``?since=`` that is no instant, or an oEmbed ``maxwidth`` that is no size; the message
+    says what is wrong and how to fix it, never with a traceback.
     """
 
 
 class AssembleError(KetapubError, ValueError):
     """PDFs that cannot be joined or stamped as asked.
 
-    PDFs that cannot be joined or stamped as asked (a name defined twice, a link to a name no piece
-    defines, a stamp of another page size).
+    A name defined twice, a link to a name no piece defines, a stamp of another page size.
     """

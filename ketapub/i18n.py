@@ -1,7 +1,6 @@
 """Dates and small phrases in the series language (Babel).
 
-Dates and small phrases in the series language (Babel), so 'Available Sep 15, 2025' reads naturally
-in every locale and is always in the series timezone.
+So 'Available Sep 15, 2025' reads naturally in every locale and is always in the series timezone.
 """
 
 from __future__ import annotations
@@ -276,8 +275,8 @@ def available(value: datetime, language: str, tz: ZoneInfo) -> str:
 def labels(language: str) -> Mapping[str, str]:
     """The interface labels of a language, with English for any it lacks.
 
-    The interface labels of a language ("es-MX" -> "es"), English filling any key the translation
-    lacks; an unknown language gets English.
+    "es-MX" gets the "es" labels, English filling any key the translation lacks; an unknown language
+    gets English.
     """
     base = language.split("-")[0].split("_")[0].lower()
     return MappingProxyType({**LABELS["en"], **LABELS.get(base, {})})

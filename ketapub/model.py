@@ -46,7 +46,12 @@ class _Frozen(BaseModel):
 
 
 def slugify(text: str) -> str:
-    """File-name form of a title: lowercase ASCII words joined by hyphens."""
+    """File-name form of a title: lowercase ASCII words joined by hyphens.
+
+    Example:
+        >>> slugify("Café: ¿qué es la ketamina?")
+        'cafe-que-es-la-ketamina'
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower())) or "series"
 
@@ -98,11 +103,15 @@ _BREAKS = re.compile("[ \t\n\r\f\v\x85\u2028\u2029]+")
 
 
 def one_line(value: Any) -> Any:
-    """A one-line field as every output shows it.
+    r"""A one-line field as every output shows it.
 
     Runs of spaces and line breaks become one space, none at either end. Feeds, calendars, PDF
     metadata and HTML attributes have no place for a line break, and a folded YAML scalar always
     ends with one.
+
+    Example:
+        >>> one_line("Ketamine\n  and   esketamine\n")
+        'Ketamine and esketamine'
     """
     return _BREAKS.sub(" ", value).strip(" ") if isinstance(value, str) else value
 
@@ -142,9 +151,8 @@ def _check_hex(value: str) -> str:
 def _check_rel_path(value: str) -> str:
     r"""A relative path under the source folder, in one normal form.
 
-    A relative path under the source folder, ``\`` read as ``/``, its names in NFC (the form asset
-    paths take, whatever the file system or the editor used; see
-    :func:`ketapub.markdown.local_path`).
+    ``\`` is read as ``/`` and its names are in NFC: the form asset paths take, whatever the file
+    system or the editor used (see :func:`ketapub.markdown.local_path`).
     """
     if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
         raise ValueError(f"{value!r} must be a relative path under the source folder")
@@ -267,8 +275,13 @@ _CC = re.compile(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)\Z", re.IGNORECASE)
 def creative_commons_url(spdx: str) -> str | None:
     """The Creative Commons page of a CC licence given as its SPDX id, else None.
 
-    The Creative Commons page of a CC licence written as its SPDX id (``CC-BY-4.0`` ->
-    ``https://creativecommons.org/licenses/by/4.0/``; ``CC0-1.0``), else None.
+    Example:
+        >>> creative_commons_url("CC-BY-NC-SA-4.0")
+        'https://creativecommons.org/licenses/by-nc-sa/4.0/'
+        >>> creative_commons_url("CC0-1.0")
+        'https://creativecommons.org/publicdomain/zero/1.0/'
+        >>> creative_commons_url("MIT") is None
+        True
     """
     text = spdx.strip()
     if text.upper() == "CC0-1.0":

@@ -35,8 +35,7 @@ def _counted(start: date | None, interval: Interval | None) -> date | None:
 def due(series: SeriesMeta, part: Part | None) -> date | None:
     """The date ``part``'s review is next due, or None.
 
-    The date ``part``'s review is next due (``part`` None: the series' own), or None when neither
-    the part nor the series gives one.
+    ``part`` None: the series' own. None when neither the part nor the series gives one.
     """
     if part is not None and part.next_review is not None:
         return part.next_review
@@ -128,8 +127,8 @@ def _where(series: Series, part: Part, source: str) -> tuple[str, int, int]:
 def key_position(path: Path, keys: tuple[str, ...]) -> tuple[int, int]:
     """Line and column of the first of ``keys`` written in the YAML at ``path``.
 
-    Line and column of the first of ``keys`` written in the YAML (or front matter) at ``path``,
-    tried in order; (1, 1) when none is.
+    The YAML is a file or a part's front matter; ``keys`` are tried in order; (1, 1) when none is
+    written.
     """
     try:
         text = path.read_text("utf-8")

@@ -161,8 +161,7 @@ _TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
 def audit(raw_html: str) -> list[Removal]:
     """List what :func:`clean_raw` removes from ``raw_html`` or changes in it.
 
-    List what :func:`clean_raw` removes from ``raw_html`` (elements, attributes, URLs) or changes
-    (table spans over the limits).
+    Removed elements, attributes and URLs; changed table spans over the limits.
 
     Parsed by libxml2's HTML parser, which is linear on any input (the standard library's
     parser is quadratic on unterminated tags: 60 KB of ``<a `` took 53 s).

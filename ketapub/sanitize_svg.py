@@ -210,8 +210,8 @@ def _href_problem(element: str, value: str, max_pixels: int) -> str | None:
 def _use_expansion(root: object, limit: int) -> int:
     """How many elements the SVG draws, counted up to a limit.
 
-    How many elements the SVG draws with every ``<use>`` resolved, stopping past ``limit`` (memoised
-    per referenced id, so the count itself is linear).
+    Every ``<use>`` is resolved, and the count stops past ``limit``; it is memoised per referenced
+    id, so counting itself is linear.
     """
     nodes = list(root.iter())  # type: ignore[attr-defined]  # alive, so id() stays theirs
     ids: dict[str, Any] = {}

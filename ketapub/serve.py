@@ -420,8 +420,7 @@ class FeedServer:
     def _read_manifest(self) -> tuple[Any, dict[str, write.Entry], tuple[embargo.State, ...]]:
         """The output's manifest and its future release states, re-read on change.
 
-        The output's manifest and its future release states, re-read only when the file changes (a
-        rebuild).
+        The file changes only with a rebuild, so it is read again only then.
         """
         path = self.out / write.MANIFEST
         try:
@@ -447,8 +446,7 @@ class FeedServer:
     def state(self, now: datetime) -> embargo.State | None:
         """The future release state of the build that holds at ``now``.
 
-        The future release state of the build that holds at ``now`` (None: the public files are what
-        is out).
+        None: the public files are what is out.
         """
         return embargo.current(self._read_manifest()[2], now)
 

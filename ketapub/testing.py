@@ -116,8 +116,7 @@ publish_at: 2030-01-01
 def write_sample_series(dest: str | PathLike[str]) -> Path:
     """Write the sample series' source folder to ``dest`` and return its path.
 
-    Write the sample series' source folder to ``dest`` (created) and return its path, for tests that
-    run the command line or edit the source.
+    ``dest`` is created. For tests that run the command line or edit the source.
 
     Args:
         dest: the folder to create; it must not exist yet or be empty.
@@ -288,8 +287,7 @@ def assert_no_unreleased_text(artifacts: Mapping[str, Artifact] | Iterable[Artif
                               series: Series, as_of: AsOf) -> None:
     """Fail when any artifact shows text of a part not released as of ``as_of``.
 
-    Fail when any artifact shows a phrase of a part not released as of ``as_of`` (see
-    :func:`unreleased_phrases` and :func:`artifact_texts` for what is searched).
+    See :func:`unreleased_phrases` and :func:`artifact_texts` for what is searched.
 
     Args:
         artifacts: what :func:`render_artifacts` returned, or artifacts.

@@ -98,8 +98,8 @@ class Code(Node):
 class Link(Parent):
     """A link to a web address, a relative URL, or an anchor of the same part.
 
-    A link to a web address (http, https, mailto, tel), a relative URL, or an anchor of the same
-    part (``#dosing``; ``href`` then starts with ``#``).
+    A web address is http, https, mailto or tel; an anchor (``#dosing``) has an ``href`` that starts
+    with ``#``.
     """
 
     href: str = ""
@@ -110,8 +110,7 @@ class Link(Parent):
 class FileLink(Parent):
     """A link to a file of the source under ``assets/``.
 
-    A link to a file of the source under ``assets/`` (``assets/consent form.pdf``), which each
-    format writes as that file's published URL.
+    For example ``assets/consent form.pdf``; each format writes it as that file's published URL.
     """
 
     path: str = ""
@@ -177,8 +176,8 @@ class NoteRef(Node):
 class Inline(Parent):
     """Raw inline HTML the author wrote and the sanitiser kept.
 
-    Raw inline HTML the author wrote and the sanitiser kept (``<abbr>``, ``<sub>``, ``<kbd>``,
-    ``<span lang>``): an element of the allowed list, attributes in ``attrs``.
+    ``<abbr>``, ``<sub>``, ``<kbd>``, ``<span lang>``...: an element of the allowed list, its
+    attributes in ``attrs``.
     """
 
     tag: str = "span"
@@ -325,8 +324,7 @@ class Faq(Parent):
 class Block(Parent):
     """Raw block HTML the author wrote and the sanitiser kept.
 
-    Raw block HTML the author wrote and the sanitiser kept (``<div lang>``, ``<details>``,
-    ``<figure>``): an element of the allowed list.
+    ``<div lang>``, ``<details>``, ``<figure>``...: an element of the allowed list.
     """
 
     tag: str = "div"
@@ -357,8 +355,7 @@ class Document(Parent):
 def text_of(node: Node) -> str:
     """The plain text a node shows.
 
-    The plain text a node shows (image alt text included), for headings in a nav, FAQ questions and
-    word counts.
+    Image alt text included; for headings in a nav, FAQ questions and word counts.
     """
     if isinstance(node, Text | Code):
         return node.text

@@ -48,8 +48,8 @@ def http_post(url: str, body: bytes) -> int:
 def ping_body(feed_url: str) -> bytes:
     """The form a publisher sends to a WebSub hub.
 
-    The form a publisher sends (WebSub section 7 leaves it to the hub; this is the widely used
-    ``hub.mode=publish`` form of PubSubHubbub 0.4).
+    WebSub section 7 leaves it to the hub; this is the widely used ``hub.mode=publish`` form of
+    PubSubHubbub 0.4.
     """
     return urllib.parse.urlencode({"hub.mode": "publish", "hub.url": feed_url}).encode()
 
@@ -82,8 +82,8 @@ class Pinger:
     def due(self, now: datetime) -> list[datetime]:
         """Instants the feeds change at, since the last tick, earliest first.
 
-        Instants the feeds change at (releases, expiries and withdrawals, updates and corrections:
-        :func:`ketapub.schedule.instants`) after the last tick and up to ``now``, earliest first.
+        Releases, expiries and withdrawals, updates and corrections
+        (:func:`ketapub.schedule.instants`), after the last tick and up to ``now``.
         """
         return [d for d in schedule.instants(self.series()) if self.last < d <= now]
 

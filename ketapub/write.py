@@ -293,8 +293,8 @@ def _leftovers(out: Path) -> bool:
 def tidy(out: Path) -> None:
     """Remove what killed builds left next to ``out``, at the start of a build.
 
-    Remove what killed builds left next to ``out`` (see :func:`recover`), at the start of a build:
-    one that makes no change never commits, so it would not get to it otherwise.
+    See :func:`recover`. A build that makes no change never commits, so it would not get to them
+    otherwise.
     """
     out = out.absolute()
     if out.is_symlink():
@@ -405,8 +405,7 @@ def commit(out: Path, new: Mapping[str, bytes | Path | Same], entries: Mapping[s
            meta: Mapping[str, Any]) -> None:
     """Make ``out`` hold exactly ``entries``.
 
-    Make ``out`` hold exactly ``entries`` (from ``new``: bytes or a spooled file; else, unchanged,
-    from ``out``).
+    From ``new``: bytes or a spooled file; else, unchanged, from ``out``.
 
     A value of ``new`` is the artifact's bytes, the path of a file :func:`spool` wrote, or
     :class:`Same` (a link to another artifact's file).
@@ -465,9 +464,8 @@ def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same],
           entries: Mapping[str, Entry], old_manifest: Mapping[str, Entry]) -> None:
     """Put every artifact in ``stage``, then what the user put in the output folder.
 
-    Put every artifact in ``stage`` (new bytes, a spooled file, the file already in ``out``, or a
-    link to another artifact once that one is in), then what the user put in the output folder
-    themselves.
+    An artifact is new bytes, a spooled file, the file already in ``out``, or a link to another
+    artifact once that one is in.
     """
     links = sorted(p for p in entries if isinstance(new.get(p), Same))
     for path in sorted(set(entries) - set(links)):
@@ -532,8 +530,7 @@ def _swap(stage: Path, out: Path) -> None:
 def _keep_mode(old: Path, new: Path) -> None:
     """Give ``new`` the mode and owner of ``old``, the file or folder it replaces.
 
-    Give ``new`` the mode and (where the process may) the owner of ``old``, the file or folder it
-    replaces, so a build never widens what the user narrowed (700 stays 700).
+    The owner where the process may; so a build never widens what the user narrowed (700 stays 700).
     """
     try:
         st = os.lstat(old)

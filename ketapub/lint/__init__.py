@@ -98,8 +98,8 @@ def lint_text(body: str, path: str = "part.md", language: str = "en",
               body_line: int = 1) -> LintResult:
     """Lint one Markdown body on its own, without a series.
 
-    Lint one Markdown body on its own (no series: ``part:`` links and citations are not resolved),
-    with its inline ignores: for tests, editors and quick checks.
+    With no series, ``part:`` links and citations are not resolved; the body's inline ignores apply.
+    For tests, editors and quick checks.
     """
     from ketapub import dialect
 

@@ -281,8 +281,7 @@ def _commented_out(model: type[BaseModel], rel: str, pos: yamlpos.Positions,
                    diags: _Collector) -> set[tuple[Any, ...]]:
     """Report each field whose value a ``#`` turned into a YAML comment.
 
-    Report each field whose value a ``#`` turned into a comment (``accent_color: #123456`` is null
-    in YAML, and would pass silently as an absent optional key).
+    ``accent_color: #123456`` is null in YAML, and would pass silently as an absent optional key.
     """
     found: set[tuple[Any, ...]] = set()
     for path, line, col, comment in pos.commented():
@@ -495,9 +494,8 @@ FILE_NAME_KEYS = re.compile(r"^0*(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.(?:md|markdow
 def _identity(rel: str, raw: dict[str, Any]) -> tuple[int | None, str | None]:
     """The number and slug a part is linked by, even when its front matter is invalid.
 
-    The number and slug a part is linked by, from its front matter even when that is invalid
-    elsewhere (else from a file name like ``02-dosing.md``), so one bad key does not also report
-    every link to the part as dangling.
+    From its front matter even when that is invalid elsewhere (else from a file name like
+    ``02-dosing.md``), so one bad key does not also report every link to the part as dangling.
     """
     named = FILE_NAME_KEYS.match(posixpath.basename(rel))
     number = raw.get("part")
@@ -634,8 +632,7 @@ def _disclaimer_links(src: _Source, meta: SeriesMeta | None, text: str | None,
                       pos: yamlpos.Positions) -> list[tuple[str, list[markdown.PartLink]]]:
     """The ``part:`` links of the series disclaimer, located in series.yaml.
 
-    The ``part:`` links of the series disclaimer, located in series.yaml (its links to files under
-    assets/ are checked here).
+    Its links to files under assets/ are checked here.
     """
     if meta is None or not meta.disclaimer or text is None:
         return []

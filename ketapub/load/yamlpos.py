@@ -74,8 +74,7 @@ def _tab_problem(text: str, line: int, col: int, line_offset: int,
                  problem: str) -> YamlProblem | None:
     """A tab where YAML expects spaces, named as such, at the tab itself.
 
-    A tab where YAML expects spaces, named as such (PyYAML says "found character that cannot start
-    any token"), at the tab itself; None when the problem is not a tab.
+    PyYAML says "found character that cannot start any token". None when the problem is not a tab.
     """
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
@@ -118,8 +117,8 @@ def _comment_after(text: str, line: int, col: int) -> tuple[int, str] | None:
 def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
     """Parse one YAML document into plain values and their positions.
 
-    Parse one YAML document into plain values and their positions (``line_offset``: the file line
-    before the document's first; lines of a YamlProblem do not include it).
+    ``line_offset`` is the file line before the document's first; the lines of a YamlProblem do not
+    include it.
     """
     try:
         loader = _Loader(text)

@@ -53,7 +53,12 @@ def _inside(node: tree.Node) -> tuple[tree.Node, ...]:
 
 
 def escape_text(text: str) -> str:
-    """Text as the HTML5 serialiser writes it."""
+    r"""Text as the HTML5 serialiser writes it.
+
+    Example:
+        >>> escape_text("1 < 2 & 3\u00a0mg")
+        '1 &lt; 2 &amp; 3&nbsp;mg'
+    """
     return (text.replace("&", "&amp;").replace("\u00a0", "&nbsp;")
             .replace("<", "&lt;").replace(">", "&gt;"))
 

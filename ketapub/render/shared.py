@@ -78,8 +78,7 @@ class Enclosure:
 def handout_enclosure(ctx: RenderContext, part: Part) -> Enclosure | None:
     """``part``'s unbranded handout as an enclosure, when this build makes it.
 
-    ``part``'s unbranded handout as an enclosure, when the same build makes it (its path is then
-    among ``ctx.deps`` of a job that depends on :func:`handout_path`).
+    Its path is then among ``ctx.deps`` of a job that depends on :func:`handout_path`.
     """
     info = ctx.deps.get(handout_path(part))
     if info is None:

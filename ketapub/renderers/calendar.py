@@ -23,8 +23,7 @@ from ketapub.render.shared import EPOCH, clean
 def event_uid(series: Series, part: Part, kind: str = "release") -> str:
     """A stable, globally unique id for the release event of ``part``.
 
-    A stable, globally unique id for the release event of ``part`` (``kind="end"``: its expiry or
-    withdrawal).
+    ``kind="end"``: the event of its expiry or withdrawal.
     """
     name = f"{series.identifier}#{kind}-{part.slug}"
     return f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@ketapub"

@@ -142,8 +142,7 @@ def reading_level(ctx: RenderContext, part: Part) -> dict[str, Any] | None:
 def _score(body: str, language: str) -> float | None:
     """A body's readability score, computed once per process.
 
-    A body's readability score, once per process (the series, the changes list and the part's own
-    document all show it).
+    The series, the changes list and the part's own document all show it.
     """
     return score_markdown(body, language).value
 

@@ -388,8 +388,7 @@ def resolve_links(pdf: pikepdf.Pdf) -> None:
 def _wrap(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: bytes) -> None:
     """Draw ``stamp`` after the page's content, in the page's initial graphics state.
 
-    Draw ``stamp`` after the page's content, in the page's initial graphics state (WeasyPrint leaves
-    a transformation in force at the end of a page).
+    WeasyPrint leaves a transformation in force at the end of a page.
     """
     page.contents_coalesce()
     body = page.obj.Contents.read_bytes()

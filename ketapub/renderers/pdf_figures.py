@@ -44,8 +44,7 @@ class Fit:
 def large_print_fit(data: bytes, media_type: str, page: str) -> Fit | None:
     """The large-print width of an SVG figure on ``page``, or None.
 
-    The large-print width of an SVG figure on ``page`` (A4 or Letter), or None when it is not an SVG
-    or gives no size.
+    ``page`` is A4 or Letter; None when the figure is not an SVG or gives no size.
     """
     size = svg_size(data) if media_type == "image/svg+xml" else None
     if size is None or page not in PAGES:

@@ -88,8 +88,7 @@ def _asset_url(path: str) -> str:
 def _qr(url: str) -> str:
     """The QR code of ``url`` as an SVG data URL, cached.
 
-    The QR code of ``url`` as an SVG data URL (kept: every clinic's handout of a part shows the same
-    one).
+    Kept: every clinic's handout of a part shows the same one.
     """
     import segno
 
@@ -268,9 +267,9 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
             slots: Mapping[str, str] | None = None) -> PdfDocument:
     """One part as a patient handout, optionally branded, optionally in large print.
 
-    One part as a patient handout, optionally branded for a clinic, optionally in large print (the
-    job's variant, not a build option: one build makes both). ``slots``: the heights (CSS px) to
-    leave empty for the clinic's header and contact box, which ``pdf_brand`` stamps on.
+    Branding and large print are the job's variant, not build options: one build makes both.
+    ``slots``: the heights (CSS px) to leave empty for the clinic's header and contact box, which
+    ``pdf_brand`` stamps on.
     """
     t = labels(ctx)
     url = ctx.series.part_url(part)
@@ -293,9 +292,8 @@ def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand, css_brand
                  large: bool = False) -> tuple[PdfDocument, str]:
     """A clinic's footer note, header and contact box, each laid out on a page of its own.
 
-    A clinic's footer note, header and contact box, each on a page of its own (``pdf/brand.html``),
-    laid out as in its handouts but with the stylesheet of ``css_brand``; and the rule that puts the
-    clinic's own footer note in it.
+    The pieces (``pdf/brand.html``) are laid out as in its handouts but with the stylesheet of
+    ``css_brand``; also returns the rule that puts the clinic's own footer note in it.
     """
     logo = _asset_url(brand.logo) if brand.logo and ctx.series.get_asset(brand.logo) else None
     html = renderer.render_template(ctx, "pdf/brand.html", brand=brand, logo=logo,

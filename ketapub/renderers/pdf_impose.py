@@ -70,7 +70,7 @@ def _unmarked(page: pikepdf.Page) -> bytes:
 def impose(data: bytes) -> bytes:
     """The imposed booklet for the booklet PDF ``data``.
 
-    The imposed booklet for the booklet PDF ``data`` (same metadata, same bytes for the same input).
+    Same metadata, and the same bytes for the same input.
     """
     with pikepdf.open(io.BytesIO(data)) as src, pikepdf.new() as out:
         first = src.pages[0].mediabox

@@ -82,10 +82,10 @@ def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templat
            ) -> tuple[bytes, list[str], bool]:
     """The PDF of ``html`` with ``css``, laid out now or kept from before.
 
-    The PDF of ``html`` with ``css``, its pages' CSS page types, and whether it was laid out now
-    (False: kept from before). ``salted``: :func:`salt` of the assets. ``keep`` False: kept in this
-    process only (a clinic's pieces: one per clinic, a thousand clinics would push every part out of
-    the folder). ``extra_css``: as :func:`pdf_engine.write_pdf_pages` takes it.
+    Also its pages' CSS page types, and whether it was laid out now (False: kept from before).
+    ``salted``: :func:`salt` of the assets. ``keep`` False: kept in this process only (a clinic's
+    pieces: one per clinic, a thousand clinics would push every part out of the folder).
+    ``extra_css``: as :func:`pdf_engine.write_pdf_pages` takes it.
     """
     digest = hashlib.sha256(salted.encode())
     for text in (css, extra_css, html):

@@ -114,8 +114,7 @@ def _utf16(hexdigits: bytes) -> str:
 def _tree(tree: pikepdf.Object | None, key: str) -> list[tuple[pikepdf.Object, pikepdf.Object]]:
     """The (key, value) pairs of a PDF number tree or name tree.
 
-    The (key, value) pairs of a number tree (``/Nums``) or name tree (``/Names``), with its
-    ``/Kids`` followed.
+    A number tree (``/Nums``) or a name tree (``/Names``), its ``/Kids`` followed.
     """
     out: list[tuple[pikepdf.Object, pikepdf.Object]] = []
     todo = [tree] if isinstance(tree, pikepdf.Dictionary) else []

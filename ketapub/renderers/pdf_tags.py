@@ -192,9 +192,8 @@ def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
 def nested_links(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     """Drop link annotations that lie inside another to the same place.
 
-    Drop link annotations that lie inside another to the same place, with their object references in
-    the tree; a Link element inside a Link that is left without an annotation becomes a Span. True
-    if anything changed.
+    Their object references in the tree go too; a Link element inside a Link that is left without an
+    annotation becomes a Span. True if anything changed.
     """
     dropped: set[tuple[int, int]] = set()
     keys: set[int] = set()  # their StructParent keys in the parent tree
@@ -238,8 +237,7 @@ def _drop_parent_keys(pdf: pikepdf.Pdf, keys: set[int]) -> None:
 def _inner_links(annots: pikepdf.Array) -> set[int]:
     """Indexes of the link annotations that lie inside another to the same place.
 
-    Indexes of the link annotations inside another one to the same place (of two equal ones, the
-    later).
+    Of two equal ones, the later.
     """
     links = [(n, _rect(a), _target(a)) for n, a in enumerate(annots)
              if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == "/Link"]
