@@ -149,14 +149,26 @@ def render_artifacts(renderers: RendererLike | Sequence[RendererLike],
                      options: BuildOptions | None = None) -> dict[str, Artifact]:
     """Plan and render as a build would, as of ``as_of``, writing nothing.
 
-    ``{path: Artifact}`` in plan order. The plan is checked as a build checks it (safe paths, no
-    path twice), and a job's dependencies are rendered first so ``ctx.deps`` is filled.
+    The plan is checked as a build checks it (safe paths, no path twice), and a job's
+    dependencies are rendered first so ``ctx.deps`` is filled.
 
     Args:
         renderers: a renderer (class or instance) or a sequence of them, registered or not.
         series: the series; default None: :func:`sample_series`.
         as_of: the instant, as ``ketapub.build`` takes it; default :data:`SAMPLE_AS_OF`.
         options: the build options; default None: ``BuildOptions()``.
+
+    Returns:
+        ``{path: Artifact}`` in plan order.
+
+    Example:
+        >>> from ketapub import testing
+        >>> from ketapub.renderers.jsonfeed import JsonFeedRenderer
+        >>> artifacts = testing.render_artifacts(JsonFeedRenderer)
+        >>> testing.assert_artifact(artifacts, "feed/feed.json").media_type
+        'application/feed+json'
+        >>> testing.assert_no_unreleased_text(artifacts, testing.sample_series(),
+        ...                                   testing.SAMPLE_AS_OF)
     """
     chosen = [renderers] if isinstance(renderers, Renderer | type) else list(renderers)
     by_name = {r.name: r for r in (c() if isinstance(c, type) else c for c in chosen)}
@@ -228,8 +240,8 @@ _WORD_RUN = re.compile(r"[^\W_]+(?: [^\W_]+){3,}")
 def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
     """Phrases of the parts not released as of ``as_of``, to search artifacts for.
 
-    Runs of four or more words of each part not released as of ``as_of`` (or expired or withdrawn by
-    then), taken from its body: what :func:`assert_no_unreleased_text` looks for. A run that a
+    Runs of four or more words of the body of each part not released as of ``as_of`` (or expired
+    or withdrawn by then): what :func:`assert_no_unreleased_text` looks for. A run that a
     released part's body, a title, a summary or the series' own text also holds is left out (it is
     no sign of a leak), and so are titles and summaries, which hubs, cards and calendars show before
     the release.
@@ -247,11 +259,11 @@ def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
 
 
 def artifact_texts(artifact: Artifact) -> dict[str, str]:
-    """The text each artifact shows, by where it is.
+    """The text an artifact shows, by where it is.
 
-    The text an artifact shows, by where it is (its path, or ``path!member`` inside a ZIP container
-    such as an EPUB), entities decoded and whitespace collapsed. Images and PDFs give nothing:
-    search a PDF's text with a PDF library.
+    Where is its path, or ``path!member`` inside a ZIP container such as an EPUB; entities are
+    decoded and whitespace collapsed. Images and PDFs give nothing: search a PDF's text with a
+    PDF library.
 
     Args:
         artifact: any artifact.
