@@ -392,8 +392,7 @@ class RenderContext:
     def document(self, part: Part) -> tree.Document:
         """The sanitised document tree of ``part``'s body, made once per process.
 
-        The document tree of ``part``'s body (made once per process, sanitised), for a
-        :class:`~ketapub.render.translator.Translator` to write.
+        A :class:`~ketapub.render.translator.Translator` writes it in a format.
 
         Ids are the part's own (``dosing``, ``ref.smith``, ``fn.1``); cross-references name
         their target part by number and stay symbolic (released or not is the translator's

@@ -70,7 +70,7 @@ def escape_attr(value: str) -> str:
 
 
 class HtmlTranslator(Translator):
-    """A part (or a short text) as an HTML fragment.
+    r"""A part (or a short text) as an HTML fragment.
 
     Args:
         ctx: the build's :class:`~ketapub.render.base.RenderContext` (None: links and
@@ -78,6 +78,15 @@ class HtmlTranslator(Translator):
         prefix: prepended to every id of the part, so several parts can share one page.
         heading_offset: levels added to every heading (1: ``##`` becomes ``<h3>``).
         language: the series language, for callout labels (default: the context's).
+
+    Example:
+        Two parts can share a page: ids are prefixed and headings moved down a level:
+
+        >>> from ketapub import dialect
+        >>> body = dialect.document("## Dosing\n\nTake *one* tablet.", language="en")
+        >>> print(HtmlTranslator(prefix="p1.", heading_offset=1).visit(body), end="")
+        <h3 id="p1.dosing">Dosing</h3>
+        <p>Take <em>one</em> tablet.</p>
     """
 
     def __init__(self, ctx: Any = None, *, prefix: str = "", heading_offset: int = 0,

@@ -36,6 +36,21 @@ class Translator:
 
     Args:
         ctx: the build's render context (None: a text that needs no series, as in a test).
+
+    Example:
+        A format that writes text in capitals and emphasis between asterisks; every other node
+        falls back to its children:
+
+        >>> from datetime import UTC, datetime
+        >>> from ketapub import RenderContext, testing
+        >>> class Shouting(Translator):
+        ...     def visit_text(self, node):
+        ...         return node.text.upper()
+        ...     def visit_emphasis(self, node):
+        ...         return "*" + self.visit_all(node.children) + "*"
+        >>> ctx = RenderContext(testing.sample_series(), datetime(2025, 3, 1, tzinfo=UTC))
+        >>> Shouting(ctx).visit(ctx.text_document("Ask *your* doctor."))
+        'ASK *YOUR* DOCTOR.'
     """
 
     def __init__(self, ctx: Any = None) -> None:
@@ -43,7 +58,15 @@ class Translator:
 
     # --- dispatch ----------------------------------------------------------------------
     def visit(self, node: tree.Node) -> str:
-        """The text of ``node`` in this format."""
+        """The text of ``node`` in this format.
+
+        Args:
+            node: any node of a document tree.
+
+        Returns:
+            What the first ``visit_`` method along the node class's MRO returns; "" when
+            there is none.
+        """
         for cls in type(node).__mro__:
             method = getattr(self, method_name(cls), None) if cls is not object else None
             if method is not None:
