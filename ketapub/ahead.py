@@ -1,6 +1,6 @@
 """Render every future release state ahead of time, into the embargo area.
 
-See :mod:`ketapub.embargo`. Whatever does not change between states is reused, not rendered again.
+See ``ketapub.embargo``. Whatever does not change between states is reused, not rendered again.
 
 Each state is planned as of its instant with the build's renderers and options, so its
 files are exactly what a build as of that instant would make. Most of them are already

@@ -1,10 +1,10 @@
 """Render budgets: each job runs in its own worker process that is killed when it overruns.
 
 A pathological part (or a renderer bug) must not hang an unattended build or eat the
-machine's memory. With a :class:`Budget`, :class:`BudgetExecutor` forks one process per job,
+machine's memory. With a ``Budget``, ``BudgetExecutor`` forks one process per job,
 waits at most ``seconds`` for its result and caps the memory it may add (``memory_mb``, on
 top of what the worker inherits). A job that overruns is killed and reported as that
-artifact's :class:`~ketapub.errors.RenderError`; the pipeline keeps the artifact's previous
+artifact's ``RenderError``; the pipeline keeps the artifact's previous
 file and lands the rest of the build.
 """
 
@@ -167,14 +167,14 @@ def load_within(budget: Budget, source: Any, strict: bool = False) -> Any:
 
     Args:
         budget: the seconds and megabytes the load may use.
-        source: the source folder, as :func:`ketapub.load` takes it.
+        source: the source folder, as ``ketapub.load()`` takes it.
         strict: treat warnings as errors; default False.
 
     Returns:
-        The loaded series, as :func:`ketapub.load` returns it.
+        The loaded series, as ``ketapub.load()`` returns it.
 
     Raises:
-        SourceError: the source has problems, as :func:`ketapub.load` raises it.
+        SourceError: the source has problems, as ``ketapub.load()`` raises it.
         KetapubError: loading overran the budget.
     """
     from ketapub.load import load

@@ -2,15 +2,15 @@
 
 It sees the renderers only through the Renderer interface:
 
-1. :func:`resolve`: load the source, fix the instant, check the options, pick the renderers;
-2. :func:`plan_build`: ask the renderers for their jobs, with input hashes (``plan.py``);
-3. :func:`skip_unchanged`: keep the artifacts whose input hash and file are unchanged;
-4. :func:`execute`: render the rest (in the caller's executor, in worker processes or here;
-   see ``execute.py``), while :class:`Spool` streams each finished artifact to a folder
+1. ``resolve()``: load the source, fix the instant, check the options, pick the renderers;
+2. ``plan_build()``: ask the renderers for their jobs, with input hashes (``plan.py``);
+3. ``skip_unchanged()``: keep the artifacts whose input hash and file are unchanged;
+4. ``execute()``: render the rest (in the caller's executor, in worker processes or here;
+   see ``execute.py``), while ``Spool`` streams each finished artifact to a folder
    next to the output folder, so memory stays flat for ten files or ten thousand;
-5. with ``ahead``, :func:`ketapub.ahead.render_states`: the same for each future release
+5. with ``ahead``, ``ketapub.ahead.render_states()``: the same for each future release
    state, into the embargo area, reusing every file a state shares with the build;
-6. :func:`commit`: decide what stays and what goes, and swap the new tree in atomically.
+6. ``commit()``: decide what stays and what goes, and swap the new tree in atomically.
 
 A failing job is reported with its path; the others still land, and the failed one keeps
 its previous file, so the output folder always matches its manifest. Each phase gets what
@@ -85,9 +85,9 @@ class BuildResult:
     seconds: float
     """How long the build took."""
     errors: tuple[RenderError, ...] = ()
-    """One per failed artifact; :class:`BuildError` carries this result."""
+    """One per failed artifact; ``BuildError`` carries this result."""
     warnings: tuple[Any, ...] = field(default=())
-    """The load's warnings (:class:`Diagnostic`), then one :class:`PluginError` per installed
+    """The load's warnings (``Diagnostic``), then one ``PluginError`` per installed
     plugin a build of every renderer left out because it fails to import."""
 
     @property
@@ -165,7 +165,7 @@ def select_renderers(formats: str | Iterable[str] | None, registry: Registry | N
     """Renderer instances for ``formats`` (a name, a comma list or a sequence); all when None.
 
     A renderer asked for by name must load. With ``formats=None`` a plugin that fails to
-    load is left out and its :class:`PluginError` appended to ``skipped`` (an error under
+    load is left out and its ``PluginError`` appended to ``skipped`` (an error under
     ``strict``), so one broken third-party plugin does not stop every default build.
     """
     reg = registry or installed()
@@ -182,7 +182,7 @@ def select_renderers(formats: str | Iterable[str] | None, registry: Registry | N
 
 
 SHORTHANDS = {"page_size": ("pdf", "page_size"), "heading_level": ("html", "heading_level")}
-"""Keywords of :func:`build` (and flags of the command line) that set a renderer option."""
+"""Keywords of ``build()`` (and flags of the command line) that set a renderer option."""
 
 
 def options_for(given: Options | None, registry: Registry | None = None, *,
@@ -194,7 +194,7 @@ def options_for(given: Options | None, registry: Registry | None = None, *,
         given: ``{renderer: {option: value}}`` or ``{renderer: OptionsInstance}``.
         registry: where renderers are looked up; default None: the installed ones.
         text: values are text from the command line (``"3"`` for 3) instead of typed.
-        shorthands: ``page_size=`` and ``heading_level=`` (see :data:`SHORTHANDS`); None
+        shorthands: ``page_size=`` and ``heading_level=`` (see ``SHORTHANDS``); None
             means not given.
 
     Raises:
@@ -223,7 +223,7 @@ def options_for(given: Options | None, registry: Registry | None = None, *,
 def build_options(registry: Registry | None = None, *, brands: Sequence[str] = (),
                   large_print: bool = False, templates: Sequence[str | os.PathLike[str]] = (),
                   options: Options | None = None, **shorthands: Any) -> BuildOptions:
-    """The :class:`BuildOptions` of a build or a render, checked (see :func:`options_for`)."""
+    """The ``BuildOptions`` of a build or a render, checked (see ``options_for()``)."""
     return BuildOptions(brands=tuple(sorted(set(brands))), large_print=large_print,
                         templates=tuple(str(Path(t)) for t in templates),
                         renderers=options_for(options, registry, **shorthands))
@@ -293,7 +293,7 @@ def resolve(source: Series | str | os.PathLike[str], *, formats: str | Sequence[
     """Phase 1: load the source, fix the instant, check the options, pick the renderers.
 
     Load ``source`` (under ``budget`` when given), fix the instant, check the options (``options``:
-    the keywords of :func:`build_options`) and pick the renderers.
+    the keywords of ``build_options()``) and pick the renderers.
     """
     if isinstance(source, Series):
         series = source
@@ -572,7 +572,7 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
                  force: bool) -> ahead_states.Ahead:
     """Render the future release states into the embargo area with the build's means.
 
-    See :mod:`ketapub.ahead`. They are rendered with the build's renderers, pool and spool, and
+    See ``ketapub.ahead``. They are rendered with the build's renderers, pool and spool, and
     added to ``outcome`` and ``spool``.
     """
     def run(todo: Sequence[Job], sctx: RenderContext, infos: dict[str, ArtifactInfo]
@@ -640,10 +640,10 @@ def build(
     """Build ``source`` into ``out``: render what changed, then swap it in atomically.
 
     Unchanged artifacts (same input hash, file still there) are skipped; a failed artifact
-    keeps its previous file and the others land, then :class:`BuildError` is raised.
+    keeps its previous file and the others land, then ``BuildError`` is raised.
 
     Args:
-        source: a loaded :class:`Series`, or the path of a source folder to load.
+        source: a loaded ``Series``, or the path of a source folder to load.
         out: the output folder; default ``"output"``.
         formats: renderer names: a name, a comma list (``"rss,atom"``) or a sequence of
             either; default None: every installed renderer, leaving out (with a warning in
@@ -673,10 +673,10 @@ def build(
         registry: where renderer names are looked up; default None: the installed renderers.
         progress: called as ``progress(event, job, done, total)`` with event ``"start"`` or
             ``"done"`` for each job rendered; default None.
-        budget: a :class:`~ketapub.budget.Budget` of seconds and megabytes per render; with it
+        budget: a ``Budget`` of seconds and megabytes per render; with it
             (and no executor) each job renders in its own worker process, stopped and
             reported as a failed artifact when it overruns, and a ``source`` given as a path
-            is loaded in one too (overrunning that is a :class:`KetapubError`, nothing
+            is loaded in one too (overrunning that is a ``KetapubError``, nothing
             written); default None: no limit.
         ahead: also render every future release state into the embargo area
             (``.embargo/<instant>/``, listed under ``embargoed`` in the manifest), so that
@@ -685,11 +685,11 @@ def build(
             paths); default False.
 
     Returns:
-        A :class:`BuildResult`: every artifact in the manifest, what was rendered, skipped
+        A ``BuildResult``: every artifact in the manifest, what was rendered, skipped
         and removed, the next release and the warnings.
 
     Raises:
-        SourceError: ``source`` is a folder with problems (see :func:`ketapub.load`).
+        SourceError: ``source`` is a folder with problems (see ``ketapub.load()``).
         UsageError: an impossible option (unknown brand, an unknown renderer option or a
             value of the wrong type, bad ``as_of``).
         RendererError: a name in ``formats`` is not installed (``PluginError``: it is
@@ -767,16 +767,16 @@ def render(source: Series | str | os.PathLike[str], renderer: str | Sequence[str
     """Render artifacts in memory, touching no disk: ``{path: bytes}`` in plan order.
 
     Args:
-        source: a loaded :class:`Series`, or the path of a source folder to load.
+        source: a loaded ``Series``, or the path of a source folder to load.
         renderer: renderer names: a name, a comma list (``"rss,atom"``) or a sequence.
-        as_of: the instant, as :func:`build` accepts it; default None: SOURCE_DATE_EPOCH,
+        as_of: the instant, as ``build()`` accepts it; default None: SOURCE_DATE_EPOCH,
             else now.
         path: make only this artifact (``"feed/feed.json"``); default None: all of them.
         registry: where renderer names are looked up; default None: the installed renderers.
         brands: brand ids (or ``"all"``) for branded handouts; default none.
         large_print: large-print handouts; default False.
         templates: folders searched for templates before the built-ins; default none.
-        options: each renderer's options, as :func:`build` takes them; default None.
+        options: each renderer's options, as ``build()`` takes them; default None.
         page_size: shorthand for ``options={"pdf": {"page_size": ...}}``; default None.
         heading_level: shorthand for ``options={"html": {"heading_level": ...}}``;
             default None.

@@ -48,7 +48,7 @@ def filtered(body: bytes, start: datetime) -> bytes:
 def apply(series: Series, query: str, body: bytes) -> bytes | Reply:
     """The changes list ``body`` as ``query`` asks for it.
 
-    Filtered by ``since`` when given, else as is; a 400 :class:`Reply` saying what is wrong with a
+    Filtered by ``since`` when given, else as is; a 400 ``Reply`` saying what is wrong with a
     bad ``since``.
     """
     try:

@@ -45,7 +45,7 @@ def say(console: Console, text: object, *, newlines: bool = False) -> None:
     """Print one message.
 
     Content in it (file names, titles, quoted values) may hold terminal escapes or bidi overrides,
-    so every control is shown as an escape (see :mod:`ketapub.terminal`); no rich markup is read
+    so every control is shown as an escape (see ``ketapub.terminal``); no rich markup is read
     from it.
     """
     console.print(visible(text, newlines=newlines), markup=False)
@@ -628,7 +628,7 @@ def watch(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
 
 
 def run() -> None:  # pragma: no cover - console entry point alias
-    """Run the command line (an alias of :func:`main` for console entry points)."""
+    """Run the command line (an alias of ``main()`` for console entry points)."""
     main()
 
 

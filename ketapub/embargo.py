@@ -10,7 +10,7 @@ files are listed under ``embargoed`` in ``manifest.json``, apart from the public
 ``artifacts``.
 
 This module names the folders and reads which state holds at an instant; the rendering is
-in :mod:`ketapub.ahead`.
+in ``ketapub.ahead``.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def future_states(series: Series, as_of: datetime) -> list[State]:
     """The states after ``as_of``, earliest first.
 
     One per distinct instant still to come at which an output changes (a release, an expiry or
-    withdrawal, an update or a correction: :func:`ketapub.schedule.instants`), each with the parts
+    withdrawal, an update or a correction: ``ketapub.schedule.instants()``), each with the parts
     published from that instant on.
     """
     return [State(at, f"{FOLDER}/{stamp(at)}",

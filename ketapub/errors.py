@@ -1,15 +1,15 @@
-"""Every error ketapub raises on purpose, in one hierarchy under :class:`KetapubError`.
+"""Every error ketapub raises on purpose, in one hierarchy under ``KetapubError``.
 
 Errors carry where the problem is, so every message reads ``path:line:column: what``. A
-loader or renderer collects :class:`Diagnostic` values and raises one :class:`SourceError`
+loader or renderer collects ``Diagnostic`` values and raises one ``SourceError``
 holding all of them, so a user fixes every problem in one pass.
 
-- the source: :class:`SourceError`; inside the loader, :class:`YamlProblem` and
-  :class:`SvgError`, which it turns into diagnostics with the file's name;
-- renderers and plugins: :class:`RendererError`, :class:`PluginError`, :class:`TemplateError`,
-  :class:`RenderError`, and :class:`FetchRefused` inside a PDF layout (logged, not raised);
-- a build: :class:`BuildError` (some artifacts failed), :class:`OutputChanged` and
-  :class:`CaseCollision` (the output folder), :class:`UsageError` (the caller's request).
+- the source: ``SourceError``; inside the loader, ``YamlProblem`` and
+  ``SvgError``, which it turns into diagnostics with the file's name;
+- renderers and plugins: ``RendererError``, ``PluginError``, ``TemplateError``,
+  ``RenderError``, and ``FetchRefused`` inside a PDF layout (logged, not raised);
+- a build: ``BuildError`` (some artifacts failed), ``OutputChanged`` and
+  ``CaseCollision`` (the output folder), ``UsageError`` (the caller's request).
 
 The modules that raised them first re-export them (``ketapub.build.BuildError``,
 ``ketapub.write.OutputChanged``, ``ketapub.sanitize.SvgError`` ...), so old imports work.
@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 
 class Severity(StrEnum):
-    """How bad a :class:`Diagnostic` is: an error fails the load, a warning only under strict."""
+    """How bad a ``Diagnostic`` is: an error fails the load, a warning only under strict."""
 
     ERROR = "error"
     WARNING = "warning"
@@ -64,9 +64,9 @@ class Diagnostic:
 
 def restore_error(cls: type[BaseException], args: tuple[Any, ...],
                   state: dict[str, Any]) -> BaseException:
-    """Rebuild a pickled error without calling its ``__init__`` (see :meth:`KetapubError.
+    """Rebuild a pickled error without calling its ``__init__``.
 
-    __reduce__`).
+    See ``KetapubError.__reduce__()``.
     """
     error = cls.__new__(cls, *args)
     error.args = args
@@ -152,7 +152,7 @@ class UsageError(KetapubError):
 
 
 class Outcome(Protocol):
-    """What :class:`BuildError` needs of a build's result (``ketapub.BuildResult`` is one).
+    """What ``BuildError`` needs of a build's result (``ketapub.BuildResult`` is one).
 
     Named here so this module, which every other imports, imports none of them.
     """
@@ -165,10 +165,10 @@ class Outcome(Protocol):
 class BuildError(KetapubError):
     """Some artifacts failed; the others were written.
 
-    ``result`` (the :class:`ketapub.BuildResult`) tells what landed.
+    ``result`` (the ``ketapub.BuildResult``) tells what landed.
 
     Args:
-        result: the build's result (a :class:`~ketapub.BuildResult`): what landed.
+        result: the build's result (a ``BuildResult``): what landed.
     """
 
     def __init__(self, result: Outcome):

@@ -66,7 +66,7 @@ def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
                                                               RenderError | None]:
     """Run ``call``.
 
-    Any failure becomes this artifact's :class:`RenderError`, with the traceback behind it (a
+    Any failure becomes this artifact's ``RenderError``, with the traceback behind it (a
     worker's is chained) in ``detail`` for ``--debug``.
     """
     error: RenderError

@@ -1,6 +1,6 @@
 """The Markdown dialect's public names, where they have always been imported from.
 
-The dialect lives in :mod:`ketapub.dialect`, one module per job; this module re-exports
+The dialect lives in ``ketapub.dialect``, one module per job; this module re-exports
 what callers use. Content is never evaluated as a template.
 """
 

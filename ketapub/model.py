@@ -119,7 +119,7 @@ def one_line(value: Any) -> Any:
 def lines(value: Any) -> Any:
     r"""A field whose line breaks mean something (a postal address).
 
-    Each line made :func:`one_line`, blank lines dropped, lines joined by ``\n``.
+    Each line made ``one_line()``, blank lines dropped, lines joined by ``\n``.
     """
     if not isinstance(value, str):
         return value
@@ -152,7 +152,7 @@ def _check_rel_path(value: str) -> str:
     r"""A relative path under the source folder, in one normal form.
 
     ``\`` is read as ``/`` and its names are in NFC: the form asset paths take, whatever the file
-    system or the editor used (see :func:`ketapub.markdown.local_path`).
+    system or the editor used (see ``ketapub.markdown.local_path()``).
     """
     if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
         raise ValueError(f"{value!r} must be a relative path under the source folder")
@@ -204,7 +204,7 @@ HttpUrl = Annotated[str, AfterValidator(_check_no_format_chars),
 HexColor = Annotated[str, AfterValidator(_check_hex)]
 RelPath = Annotated[str, AfterValidator(_check_rel_path)]
 Line = Annotated[str, BeforeValidator(one_line)]
-"""Free text on one line (see :func:`one_line`)."""
+"""Free text on one line (see ``one_line()``)."""
 Text = Annotated[str, BeforeValidator(one_line), Field(min_length=1)]
 """Required free text on one line, not empty once normalised."""
 PAGE_SIZES = ("A4", "Letter")
@@ -516,7 +516,7 @@ class PartMeta(_Frozen):
     """The part's own public URL; default: ``base_url`` + slug + ``/``."""
     cci: dict[CciItem, CciAnswer] = Field(default_factory=dict)
     """Answers to the CDC Clear Communication Index items ``ketapub cci`` cannot score from
-    the text (item number: yes, no or na); see :mod:`ketapub.cci`."""
+    the text (item number: yes, no or na); see ``ketapub.cci``."""
 
     @field_validator("publish_at", "updated_at", "expires_at", mode="before")
     @classmethod
@@ -738,7 +738,7 @@ class SeriesMeta(_Frozen):
     subtitle: Annotated[Line, AfterValidator(_check_title)] | None = None
     """Shown under the title: the booklet's and the ebook's covers, the hub."""
     description: Text
-    """One paragraph, on one line whatever the YAML style (see :func:`one_line`)."""
+    """One paragraph, on one line whatever the YAML style (see ``one_line()``)."""
     language: str
     """BCP 47 tag such as ``en``, ``en-US`` or ``es``."""
     base_url: HttpUrl

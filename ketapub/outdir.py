@@ -117,7 +117,7 @@ def is_ketapub_manifest(path: Path) -> bool:
 def mount_inside(real: Path) -> Path | None:
     """The first mount point at or under ``real`` (None when there is none).
 
-    OverflowError when ``real`` holds more than :data:`MAX_FOLDERS` folders.
+    OverflowError when ``real`` holds more than ``MAX_FOLDERS`` folders.
 
     Two ways, both bounded: a folder whose ``st_dev`` differs from its parent's, found by a
     walk that never follows symlinks; and the kernel's mount table where it is readable, which

@@ -1,8 +1,8 @@
 """The one rule for output paths: relative, POSIX, normalised, inside the output folder.
 
-Renderers plan paths (checked by :func:`safe_output_path`, which says what is wrong), the
+Renderers plan paths (checked by ``safe_output_path()``, which says what is wrong), the
 server maps URLs onto them, and the writer trusts a manifest's paths only when
-:func:`is_safe_path` accepts them; all three ask the same question here.
+``is_safe_path()`` accepts them; all three ask the same question here.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def is_safe_path(path: object) -> bool:
 
 
 def safe_output_path(path: str) -> str:
-    """``path`` if :func:`is_safe_path` accepts it; else a RenderError saying why."""
+    """``path`` if ``is_safe_path()`` accepts it; else a RenderError saying why."""
     if is_safe_path(path):
         return path
     if not path or "\x00" in path or "\\" in path or path.startswith("/"):

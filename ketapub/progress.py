@@ -19,7 +19,7 @@ from ketapub.terminal import visible
 
 
 class Reporter:
-    """A ``progress`` callback for :func:`ketapub.build` that draws or prints.
+    """A ``progress`` callback for ``ketapub.build()`` that draws or prints.
 
     Args:
         console: where to draw the bar (live on a terminal) or print.

@@ -313,5 +313,5 @@ def score_paragraphs(paragraphs: Iterable[str], language: str = "en") -> Score:
 
 
 def score_markdown(body: str, language: str = "en") -> Score:
-    """The readability of a Markdown body's prose (see :func:`score_paragraphs`)."""
+    """The readability of a Markdown body's prose (see ``score_paragraphs()``)."""
     return score_paragraphs(analyze(body, "", 1).paragraphs, language)

@@ -74,9 +74,9 @@ def uncountable(series: SeriesMeta, parts: tuple[Part, ...] | list[Part]) -> lis
 def check(series: Series, as_of: datetime, source: str) -> list[Diagnostic]:
     """``validate``'s review messages as of ``as_of``.
 
-    A warning from :data:`WARN_DAYS` days before a review is due (it stays a warning under
+    A warning from ``WARN_DAYS`` days before a review is due (it stays a warning under
     ``--strict``), and an overdue review, a warning that ``--strict`` makes an error (see
-    :func:`overdue`). One message per due date and the key that sets it, naming its parts (a
+    ``overdue()``). One message per due date and the key that sets it, naming its parts (a
     series-wide date is reported once).
 
     Args:
@@ -143,5 +143,5 @@ def key_position(path: Path, keys: tuple[str, ...]) -> tuple[int, int]:
 
 
 def overdue(diagnostic: Diagnostic) -> bool:
-    """Whether a message of :func:`check` is an overdue review (an error under strict)."""
+    """Whether a message of ``check()`` is an overdue review (an error under strict)."""
     return diagnostic.message.startswith(OVERDUE)

@@ -159,7 +159,7 @@ _TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9:-]*)")
 
 
 def audit(raw_html: str) -> list[Removal]:
-    """List what :func:`clean_raw` removes from ``raw_html`` or changes in it.
+    """List what ``clean_raw()`` removes from ``raw_html`` or changes in it.
 
     Removed elements, attributes and URLs; changed table spans over the limits.
 
@@ -208,7 +208,7 @@ def audit(raw_html: str) -> list[Removal]:
 
 
 def _attribute_problems(tag: str, attributes: dict[str, str]) -> list[tuple[str, bool]]:
-    """What :func:`clean_raw` does to the attributes of one allowed element.
+    """What ``clean_raw()`` does to the attributes of one allowed element.
 
     (what, whether it is removed rather than changed) for each it removes or changes.
     """
@@ -255,11 +255,11 @@ def _consume(columns: dict[tuple[int, str], list[int]], node: object) -> None:
 
 MARKER_ATTRS = frozenset({"data-ketapub", "data-ketapub-arg", "data-ketapub-lines"})
 """What the dialect marks its own elements with in a body's canonical HTML (what each one
-means, for the document tree). Only :func:`clean_marked` keeps them, never raw HTML."""
+means, for the document tree). Only ``clean_marked()`` keeps them, never raw HTML."""
 
 
 def clean_marked(html: str) -> str:
-    """:func:`clean_output`'s pass over a body's canonical HTML.
+    """``clean_output()``'s pass over a body's canonical HTML.
 
     The same allow-list, plus the dialect's marker attributes.
     """

@@ -250,7 +250,7 @@ def clean_svg(data: bytes, max_pixels: int = 40_000_000,
               max_elements: int = MAX_USE_EXPANSION) -> tuple[bytes, list[tuple[int, str]]]:
     """Make an SVG asset inert; return its new bytes and (line, what) for each kind removed.
 
-    Raises :class:`SvgError` for what cannot be cleaned: not well-formed XML, a root that is
+    Raises ``SvgError`` for what cannot be cleaned: not well-formed XML, a root that is
     not ``<svg>``, any DTD (entities can read files or blow up memory), or more than
     ``max_elements`` elements once ``<use>`` references are expanded.
     """

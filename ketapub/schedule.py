@@ -31,7 +31,7 @@ def resolve_as_of(value: AsOf, tz: ZoneInfo | None = None,
     The clock is read here only, and only when neither ``value`` nor SOURCE_DATE_EPOCH is set.
 
     Args:
-        value: the instant (see :data:`AsOf`); None: SOURCE_DATE_EPOCH, else now.
+        value: the instant (see ``AsOf``); None: SOURCE_DATE_EPOCH, else now.
         tz: zone of a naive date-time or a date alone in ``value``; default UTC.
         environ: where to read SOURCE_DATE_EPOCH; default ``os.environ``.
 
@@ -154,7 +154,7 @@ def instants(series: Series) -> list[datetime]:
 
 
 def next_change(series: Series, as_of: datetime) -> datetime | None:
-    """The first of :func:`instants` after ``as_of`` (None: nothing more is scheduled)."""
+    """The first of ``instants()`` after ``as_of`` (None: nothing more is scheduled)."""
     return next((d for d in instants(series) if d > as_of), None)
 
 
@@ -253,7 +253,7 @@ def modified(part: Part, as_of: datetime) -> datetime:
 def last_modified(series: Series, as_of: datetime) -> datetime | None:
     """The newest content date of the series.
 
-    The newest :func:`modified` instant among published parts, or end instant of an expired or
+    The newest ``modified()`` instant among published parts, or end instant of an expired or
     withdrawn part (taking a part down changes the series too): a content date.
     """
     dates = [modified(p, as_of) for p in released_parts(series, as_of)]

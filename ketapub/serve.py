@@ -15,7 +15,7 @@ a file that shows parts' text waits until all of them are released, and a whole-
 (booklet, ebook) until every part released as of its build is (see ``write.Entry``).
 
 A build made with ``ahead`` also holds every future release state in its embargo area (see
-:mod:`ketapub.embargo`): from a state's instant on, every path is answered from that state's
+``ketapub.embargo``): from a state's instant on, every path is answered from that state's
 folder, whatever renderer made the file, so feeds, cards, fragments, PDFs, the ebook and the
 index all change at the same instant. ``/`` and any path ending in ``/`` answer the folder's
 ``index.html`` (``/`` the preview, ``html/index.html``). Every 404 is ``no-store``, so no
@@ -86,7 +86,7 @@ def _etag(data: bytes) -> str:
 
 
 class FeedServer:
-    """The WSGI application. Build it with :func:`make_app`.
+    """The WSGI application. Build it with ``make_app()``.
 
     Args:
         series: the loaded series.
@@ -121,7 +121,7 @@ class FeedServer:
         self.live: dict[str, str] | None = None if live is None else {
             path: name for path, name in live.items() if self._usable(name)}
         """Path -> renderer of the files rendered per request, when the caller fixes them;
-        None: the jobs the installed renderers plan with ``live`` (see :meth:`live_paths`)."""
+        None: the jobs the installed renderers plan with ``live`` (see ``live_paths()``)."""
         self._declared: tuple[tuple[Any, ...], dict[str, str]] | None = None
         self._plan_failed: set[str] = set()
         self._lock = threading.Lock()
@@ -238,7 +238,7 @@ class FeedServer:
         """The 410 of ``rel`` when it shows only parts expired or withdrawn at ``now``.
 
         A file built before the end (its manifest entry), or one the renderers made for the part
-        before it ended (see :mod:`ketapub.gone`).
+        before it ended (see ``ketapub.gone``).
         """
         series = self.series
         ended = {p.part for p in schedule.ended_parts(series, now)}
@@ -351,7 +351,7 @@ class FeedServer:
         """The files that are rendered live, by path, as of ``now``.
 
         Path -> renderer name of the files rendered as of the request at ``now`` (default: the
-        clock): :attr:`live` when given, else every job an installed renderer plans with
+        clock): ``live`` when given, else every job an installed renderer plans with
         ``Job.live``. Renderers plan by the released parts, so they are asked again when the release
         state or the source changes, never per request.
 
@@ -570,7 +570,7 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
     rebuild; every other file comes from the build's manifest.
 
     Args:
-        source: a loaded :class:`~ketapub.Series`, or a source folder (re-read when its files
+        source: a loaded ``Series``, or a source folder (re-read when its files
             change); default ``"content"``.
         out: the built output folder to serve; default ``"output"``.
         clock: returns the current aware instant; default None: the system clock (inject
@@ -583,7 +583,7 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
         reload_interval: seconds between checks of a source folder for edits; None: never;
             default 1.0.
         websub_hub: the WebSub hub named in the feeds' ``Link`` headers and pinged by
-            :meth:`FeedServer.pinger`; default None: the series' ``websub_hub``.
+            ``FeedServer.pinger()``; default None: the series' ``websub_hub``.
 
     Returns:
         The WSGI application; serve it with any WSGI server (``ketapub serve`` uses waitress).

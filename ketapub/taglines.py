@@ -3,7 +3,7 @@
 A brand lists ``languages``; its handouts then say, in each, that language assistance is
 free and which number to call. The texts come from ``taglines.json`` in this package: the
 HHS sample taglines, never a translation of ketapub's own, so a language is available only
-when a sourced text is (:data:`LANGUAGES`).
+when a sourced text is (``LANGUAGES``).
 """
 
 from __future__ import annotations

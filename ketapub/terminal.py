@@ -2,8 +2,8 @@ r"""Text from a source shown on a terminal: control and bidi characters made vis
 
 A file name, a title or a message quoting content may hold ANSI escapes (``\x1b[2J``),
 other C0/C1 controls or bidi overrides; printed raw they would repaint, retitle or reorder
-what the user reads. Every value the command line prints goes through :func:`visible`, and
-table cells and titles through :func:`cell` (plain :class:`rich.text.Text`, so brackets in
+what the user reads. Every value the command line prints goes through ``visible()``, and
+table cells and titles through ``cell()`` (plain ``rich.text.Text``, so brackets in
 content are never read as rich markup either).
 """
 
@@ -45,7 +45,7 @@ def visible(value: object, *, newlines: bool = False) -> str:
 
 
 def cell(value: object) -> Text:
-    """A table cell or title: :func:`visible` text that rich shows as it is (no markup)."""
+    """A table cell or title: ``visible()`` text that rich shows as it is (no markup)."""
     return Text(visible(value))
 
 

@@ -10,7 +10,7 @@ and one is not, and a way to run the renderer exactly as a build would, without 
     testing.assert_no_unreleased_text(artifacts, testing.sample_series(), testing.SAMPLE_AS_OF)
 
 Only ketapub's runtime dependencies are used, so the module works wherever ketapub does; the
-assertions raise :class:`AssertionError`, which every test runner reports.
+assertions raise ``AssertionError``, which every test runner reports.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SAMPLE_AS_OF = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 UNRELEASED_MARKER = "UNRELEASED SAMPLE TEXT"
 """Words only the sample series' unreleased part 3 contains: no artifact made as of
-:data:`SAMPLE_AS_OF` may show them."""
+``SAMPLE_AS_OF`` may show them."""
 
 _SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" viewBox="0 0 120 60">
 <title>Sample chart</title>
@@ -133,7 +133,7 @@ def write_sample_series(dest: str | PathLike[str]) -> Path:
 def sample_series() -> Series:
     """The sample series, loaded (once per process) by the real loader.
 
-    Three parts, the third unreleased as of :data:`SAMPLE_AS_OF`, with a cross-reference to a
+    Three parts, the third unreleased as of ``SAMPLE_AS_OF``, with a cross-reference to a
     released and to an unreleased part, a citation, a footnote, an image asset, a table and a web
     link.
     """
@@ -154,8 +154,8 @@ def render_artifacts(renderers: RendererLike | Sequence[RendererLike],
 
     Args:
         renderers: a renderer (class or instance) or a sequence of them, registered or not.
-        series: the series; default None: :func:`sample_series`.
-        as_of: the instant, as ``ketapub.build`` takes it; default :data:`SAMPLE_AS_OF`.
+        series: the series; default None: ``sample_series()``.
+        as_of: the instant, as ``ketapub.build`` takes it; default ``SAMPLE_AS_OF``.
         options: the build options; default None: ``BuildOptions()``.
 
     Returns:
@@ -205,7 +205,7 @@ def assert_artifact(artifacts: Mapping[str, Artifact], path: str) -> Artifact:
     """The artifact at ``path``; an AssertionError listing what was made when there is none.
 
     Args:
-        artifacts: what :func:`render_artifacts` returned.
+        artifacts: what ``render_artifacts()`` returned.
         path: the output path expected.
     """
     if path not in artifacts:
@@ -241,7 +241,7 @@ def unreleased_phrases(series: Series, as_of: AsOf) -> dict[int, list[str]]:
     """Phrases of the parts not released as of ``as_of``, to search artifacts for.
 
     Runs of four or more words of the body of each part not released as of ``as_of`` (or expired
-    or withdrawn by then): what :func:`assert_no_unreleased_text` looks for. A run that a
+    or withdrawn by then): what ``assert_no_unreleased_text()`` looks for. A run that a
     released part's body, a title, a summary or the series' own text also holds is left out (it is
     no sign of a leak), and so are titles and summaries, which hubs, cards and calendars show before
     the release.
@@ -299,10 +299,10 @@ def assert_no_unreleased_text(artifacts: Mapping[str, Artifact] | Iterable[Artif
                               series: Series, as_of: AsOf) -> None:
     """Fail when any artifact shows text of a part not released as of ``as_of``.
 
-    See :func:`unreleased_phrases` and :func:`artifact_texts` for what is searched.
+    See ``unreleased_phrases()`` and ``artifact_texts()`` for what is searched.
 
     Args:
-        artifacts: what :func:`render_artifacts` returned, or artifacts.
+        artifacts: what ``render_artifacts()`` returned, or artifacts.
         series: the series they were made from.
         as_of: the instant they were made as of.
     """

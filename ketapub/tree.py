@@ -2,7 +2,7 @@
 
 The dialect parses a body once and sanitises it once; what comes out is this tree. A
 renderer never sees the body's HTML: it walks the tree with a translator
-(:class:`ketapub.render.translator.Translator`) and writes its own format, deciding its
+(``ketapub.render.translator.Translator``) and writes its own format, deciding its
 link, asset, id and numbering policies in methods it overrides.
 
 Nodes are frozen dataclasses (hashable, picklable, comparable), so a tree can travel to a
@@ -13,8 +13,8 @@ Ids in the tree are the part's own (``dosing``, ``ref.smith``, ``fn.1``): a tran
 puts several parts on one page prefixes them (see ``Translator.id``).
 
 The dialect adds no layout whitespace between blocks (a translator lays out its own
-format); whitespace the author wrote in raw HTML stays, as :class:`Text` beside or inside the
-:class:`Block` it belongs to. Raw elements keep their tag as written (``br``, ``hr`` and
+format); whitespace the author wrote in raw HTML stays, as ``Text`` beside or inside the
+``Block`` it belongs to. Raw elements keep their tag as written (``br``, ``hr`` and
 ``wbr`` are void).
 
 Cross-references name their target part by number and stay symbolic: whether the target
@@ -221,14 +221,14 @@ class Callout(Parent):
 
 @dataclass(frozen=True, slots=True)
 class BulletList(Parent):
-    """An unordered list of :class:`ListItem`."""
+    """An unordered list of ``ListItem``."""
 
     tight: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class OrderedList(Parent):
-    """An ordered list of :class:`ListItem` starting at ``start``."""
+    """An ordered list of ``ListItem`` starting at ``start``."""
 
     start: int = 1
     tight: bool = True
@@ -267,7 +267,7 @@ class Cell(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Row(Parent):
-    """A table row of :class:`Cell`."""
+    """A table row of ``Cell``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +284,7 @@ class Table(Node):
     attrs: Attrs = ()
     lines: tuple[int, int] | None = field(default=None, compare=False, repr=False,
                                           kw_only=True)
-    """The body lines of the table, as :attr:`Parent.lines`."""
+    """The body lines of the table, as ``Parent.lines``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +294,7 @@ class Term(Parent):
 
 @dataclass(frozen=True, slots=True)
 class Definition(Parent):
-    """The definition that follows a :class:`Term`."""
+    """The definition that follows a ``Term``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,12 +310,12 @@ class DefinitionList(Parent):
 
 @dataclass(frozen=True, slots=True)
 class FaqItem(Parent):
-    """One question (a level-3 :class:`Heading`, the first child) and its answer."""
+    """One question (a level-3 ``Heading``, the first child) and its answer."""
 
 
 @dataclass(frozen=True, slots=True)
 class Faq(Parent):
-    """The "Frequently asked questions" section: its level-2 heading, then :class:`FaqItem`."""
+    """The "Frequently asked questions" section: its level-2 heading, then ``FaqItem``."""
 
     heading_id: str = ""
 

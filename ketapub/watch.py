@@ -124,12 +124,12 @@ class Watcher:
         source: the source folder.
         out: the output folder (made or updated incrementally).
         as_of: the build instant; default None: now at each rebuild.
-        formats: renderer names, as :func:`ketapub.build` takes them.
-        templates: template folders, as :func:`ketapub.build` takes them.
-        brands: brand ids, as :func:`ketapub.build` takes them.
-        large_print: also the large-print variants, as in :func:`ketapub.build`.
-        options: renderer options, as :func:`ketapub.build` takes them.
-        strict: warnings are errors, as in :func:`ketapub.build`.
+        formats: renderer names, as ``ketapub.build()`` takes them.
+        templates: template folders, as ``ketapub.build()`` takes them.
+        brands: brand ids, as ``ketapub.build()`` takes them.
+        large_print: also the large-print variants, as in ``ketapub.build()``.
+        options: renderer options, as ``ketapub.build()`` takes them.
+        strict: warnings are errors, as in ``ketapub.build()``.
         jobs: worker processes kept warm; 1 renders in this process.
         interval: seconds between polls of the source and templates.
         settle: a change is built once the files stayed unchanged this long (editors save

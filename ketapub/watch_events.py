@@ -1,7 +1,7 @@
 """What ``ketapub watch`` tells open preview pages: its latest state, as server-sent events.
 
-One :class:`Broadcast` holds the state of the last rebuild; each open preview holds one
-``/_ketapub/events`` stream (:func:`event_stream`) that sends the state on connect (so a page
+One ``Broadcast`` holds the state of the last rebuild; each open preview holds one
+``/_ketapub/events`` stream (``event_stream()``) that sends the state on connect (so a page
 loaded just before a rebuild landed still reloads) and again after every rebuild. Nothing here
 is ever written to the output folder: the stream exists only while the watcher runs.
 """
@@ -44,7 +44,7 @@ class State:
 
 
 class Broadcast:
-    """The latest :class:`State`, for any number of listeners in other threads.
+    """The latest ``State``, for any number of listeners in other threads.
 
     Args:
         state: the state to start with; default None: an empty first state.

@@ -3,8 +3,8 @@
 A hub (W3C WebSub) fetches a feed when the publisher pings it and pushes the new items to
 every subscriber at once (Google News and Feedly poll a feed that pings nowhere within the
 hour). The feeds change at each release instant, with no build and no request, so the
-server pings from its own clock: :meth:`Pinger.tick`, called about once a second by
-:meth:`Pinger.run`, posts ``hub.mode=publish`` and ``hub.url=<feed URL>`` once per feed for
+server pings from its own clock: ``Pinger.tick()``, called about once a second by
+``Pinger.run()``, posts ``hub.mode=publish`` and ``hub.url=<feed URL>`` once per feed for
 every release instant that came since the last tick. An instant that had already come when
 the server started is not pinged again (the hub heard of it then, or fetched since).
 """
@@ -83,7 +83,7 @@ class Pinger:
         """Instants the feeds change at, since the last tick, earliest first.
 
         Releases, expiries and withdrawals, updates and corrections
-        (:func:`ketapub.schedule.instants`), after the last tick and up to ``now``.
+        (``ketapub.schedule.instants()``), after the last tick and up to ``now``.
         """
         return [d for d in schedule.instants(self.series()) if self.last < d <= now]
 

@@ -11,7 +11,7 @@ folder and rewritten file of the new tree keeps the mode and owner of the one it
 A lock file next to the output folder serialises commits, so two builds started by cron at
 once cannot mix their trees (it is removed when the commit ends, so nothing of a build stays
 beside the output), and a ``manifest.json`` from elsewhere cannot name a path outside the
-output folder. Which folders may be an output at all is decided in :mod:`ketapub.outdir`.
+output folder. Which folders may be an output at all is decided in ``ketapub.outdir``.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ _REQUIRED = ("path", "sha256", "bytes", "renderer", "input_hash", "media_type")
 
 @dataclass(frozen=True)
 class Same:
-    """A value of :func:`commit`'s ``new``.
+    """A value of ``commit()``'s ``new``.
 
     The file has the bytes of the artifact at ``path`` of this commit (``old``: of the output folder
     as the last build left it), so it is hard-linked, not written again (a handout that is the same
@@ -234,7 +234,7 @@ def recover(out: Path) -> None:
 
     If a build was killed between the two renames of the fallback swap, the output folder is
     missing and the previous tree sits in the hidden ``-old`` sibling: it is put back.
-    Call with the lock held (:func:`commit` does).
+    Call with the lock held (``commit()`` does).
     """
     old = sibling(out, OLD_SUFFIX)
     if not out.exists() and not out.is_symlink() and (old / MANIFEST).is_file():
@@ -293,7 +293,7 @@ def _leftovers(out: Path) -> bool:
 def tidy(out: Path) -> None:
     """Remove what killed builds left next to ``out``, at the start of a build.
 
-    See :func:`recover`. A build that makes no change never commits, so it would not get to them
+    See ``recover()``. A build that makes no change never commits, so it would not get to them
     otherwise.
     """
     out = out.absolute()
@@ -350,7 +350,7 @@ SPOOL_INFIX = ".ketapub-spool-"
 def spool_folder(out: Path) -> Path:
     """A private folder next to ``out`` (same file system) for a build's finished artifacts.
 
-    Its name carries the build's process id, so :func:`recover` can remove the spool of a
+    Its name carries the build's process id, so ``recover()`` can remove the spool of a
     killed build without touching the spool of one still running.
     """
     import tempfile
@@ -362,7 +362,7 @@ def spool_folder(out: Path) -> Path:
 
 
 def _dead_spools(out: Path) -> list[Path]:
-    """Spool folders (named by :func:`spool_folder`) whose build process no longer runs."""
+    """Spool folders (named by ``spool_folder()``) whose build process no longer runs."""
     prefix = f".{out.name}{SPOOL_INFIX}"
     dead = []
     for entry in out.parent.glob(f"{prefix}*"):
@@ -382,7 +382,7 @@ def spool(folder: Path, path: str, data: bytes) -> Path:
     """Write one finished artifact under ``folder`` and return where it went.
 
     A build streams artifacts to a spool folder on the output folder's file system as they
-    finish, instead of holding every artifact's bytes until :func:`commit`, which then moves
+    finish, instead of holding every artifact's bytes until ``commit()``, which then moves
     them into the new tree (pass the returned paths as values of ``new``).
     """
     if not is_safe_path(path):
@@ -407,10 +407,10 @@ def commit(out: Path, new: Mapping[str, bytes | Path | Same], entries: Mapping[s
 
     From ``new``: bytes or a spooled file; else, unchanged, from ``out``.
 
-    A value of ``new`` is the artifact's bytes, the path of a file :func:`spool` wrote, or
-    :class:`Same` (a link to another artifact's file).
+    A value of ``new`` is the artifact's bytes, the path of a file ``spool()`` wrote, or
+    ``Same`` (a link to another artifact's file).
 
-    Raises :class:`OutputChanged` when a file to keep no longer has the hash ``entries``
+    Raises ``OutputChanged`` when a file to keep no longer has the hash ``entries``
     expects (another build committed in between): nothing is changed then.
     """
     out = out.absolute()
@@ -494,7 +494,7 @@ def _fill(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same],
 
 
 def _origin(stage: Path, out: Path, new: Mapping[str, bytes | Path | Same], path: str) -> Path:
-    """The file a :class:`Same` at ``path`` links to, through links to links.
+    """The file a ``Same`` at ``path`` links to, through links to links.
 
     One of the output folder (``old``) or one already in ``stage``.
     """

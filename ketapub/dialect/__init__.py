@@ -1,4 +1,4 @@
-"""The Markdown dialect: from a part body to its document tree (:mod:`ketapub.tree`).
+"""The Markdown dialect: from a part body to its document tree (``ketapub.tree``).
 
 One module per job: ``parser`` (markdown-it and the dialect's plugins), ``safety`` (raw
 HTML and links checked as a body is parsed), ``analysis`` (what a body holds, learnt at

@@ -51,7 +51,7 @@ class Analysis:
     """(src, alt, line, column) of each image."""
     files: list[tuple[str, int, int]] = field(default_factory=list)
     """(href, line, column) of each link to a file of the source (``assets/form.pdf``), the
-    destination as markdown-it normalised it (see :func:`~ketapub.dialect.links.source_file`)."""
+    destination as markdown-it normalised it (see ``source_file()``)."""
     faq: list[tuple[str, str, str]] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     """Prose for readability: paragraphs, list items and terms, without headings or tables."""

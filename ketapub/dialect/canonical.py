@@ -157,7 +157,7 @@ class CanonicalRenderer(RendererHTML):
         return f'<a{_mark("md")} href="{escapeHtml(href)}"{title_attr}>'
 
     def link_close(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-        """A link's end, matching the start that :meth:`link_open` wrote."""
+        """A link's end, matching the start that ``link_open()`` wrote."""
         return self._links.pop() if self._links else "</a>"
 
     def citation(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -14,5 +14,5 @@ def reference_id(prefix: str, ref: str) -> str:
 
 
 def footnote_id(prefix: str, kind: str, name: str) -> str:
-    """``fn.1`` / ``fnref.1`` after ``prefix``, apart from headings as :func:`reference_id`."""
+    """``fn.1`` / ``fnref.1`` after ``prefix``, apart from headings as ``reference_id()``."""
     return f"{prefix}{kind}.{name}"

@@ -35,7 +35,7 @@ def source_file(href: str) -> str | None:
     """The source path of a link to a file under ``assets/``, else None.
 
     The source path a link names when it is a file under ``assets/`` (``assets/form.pdf``, query and
-    fragment dropped, see :func:`local_path`), else None. Such links are checked at load and written
+    fragment dropped, see ``local_path()``), else None. Such links are checked at load and written
     as the file's published URL, the same in every output.
     """
     path = local_path(href)

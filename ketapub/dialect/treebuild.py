@@ -2,8 +2,8 @@
 
 The HTML is parsed once, by html5lib (the HTML5 tree-building rules, as a browser would
 build the author's raw HTML). An element the dialect marked becomes its typed node; an
-element without a marker is the author's raw HTML and becomes :class:`~ketapub.tree.Inline`
-or :class:`~ketapub.tree.Block` with its sanitised attributes in order. Text is kept as
+element without a marker is the author's raw HTML and becomes ``Inline``
+or ``Block`` with its sanitised attributes in order. Text is kept as
 written, whitespace included (the canonical HTML has no layout whitespace of its own).
 """
 
@@ -27,7 +27,7 @@ BLOCK_TAGS = frozenset({
     "hr", "li", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
     "tfoot", "th", "thead", "tr", "ul",
 })
-"""Raw elements that become :class:`~ketapub.tree.Block` (the others are inline)."""
+"""Raw elements that become ``Block`` (the others are inline)."""
 
 
 def build(tokens: Sequence[Token], env: dict[str, Any], policy: canonical.Policy

@@ -1,9 +1,9 @@
 """``ketapub lint``: coded plain-language and accessibility checks of a series' parts.
 
-Each rule (:mod:`ketapub.lint.rule`) has a code, a severity and an explanation; the rules
+Each rule (``ketapub.lint.rule``) has a code, a severity and an explanation; the rules
 walk each part's document tree and report ``path:line:column: KPnnn severity: message``.
 Findings can be ignored inline or in the source's ``.ketapub-lint.toml``
-(:mod:`ketapub.lint.ignores`); ignores that match nothing are reported.
+(``ketapub.lint.ignores``); ignores that match nothing are reported.
 
 The rules are imported here, so importing the package fills the registry.
 """

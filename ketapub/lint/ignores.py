@@ -51,7 +51,7 @@ An ignore (an inline `<!-- ketapub: ignore KPnnn -- reason -->` or an entry of
 so it cannot hide a new problem later."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
-        """Nothing: :func:`apply` reports unused ignores, once it has matched them all."""
+        """Nothing: ``apply()`` reports unused ignores, once it has matched them all."""
         return iter(())  # reported by apply()
 
 

@@ -1,6 +1,6 @@
 """A part as the linter reads it: its document tree, its prose, and where each piece is.
 
-Rules walk the tree (:mod:`ketapub.tree`), the one every renderer writes, so a sentence
+Rules walk the tree (``ketapub.tree``), the one every renderer writes, so a sentence
 the linter reads is a sentence a patient reads. Block nodes carry the body lines they came
 from (``Parent.lines``); a sentence, link or image inside a block is then found in those
 lines by its first words, so messages point at the line and column where it starts.
@@ -29,7 +29,7 @@ def words(text: str) -> list[str]:
 def shown_text(node: tree.Node) -> str:
     """The text a reader reads in the flow of a block.
 
-    Like :func:`tree.text_of`, without image alt text (an image is not part of a sentence).
+    Like ``tree.text_of()``, without image alt text (an image is not part of a sentence).
     """
     if isinstance(node, tree.Text | tree.Code):
         return node.text

@@ -4,7 +4,7 @@ A rule is a small class: a code (``KP101``), a severity, a one-line summary and 
 explanation (the page ``ketapub lint --explain KP101`` prints and ``docs/lint.md`` holds),
 and ``check``, which walks one part and yields findings. Codes come in families, as
 Standard Ebooks' ``se lint`` groups its messages: the hundreds digit says what a rule
-looks at (see :data:`FAMILIES`).
+looks at (see ``FAMILIES``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Finding:
 
 
 class Rule:
-    """A lint rule. Subclasses set the class attributes and implement :meth:`check`."""
+    """A lint rule. Subclasses set the class attributes and implement ``check()``."""
 
     code: ClassVar[str]
     name: ClassVar[str]
@@ -71,7 +71,7 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:
-    """Class decorator: add a rule to :data:`REGISTRY` (a code may be taken once)."""
+    """Class decorator: add a rule to ``REGISTRY`` (a code may be taken once)."""
     if cls.code in REGISTRY:
         raise ValueError(f"lint code {cls.code} is registered twice")
     if cls.code[2:3] not in FAMILIES:

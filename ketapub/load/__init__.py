@@ -1,4 +1,4 @@
-"""Load: read a source folder into a validated :class:`~ketapub.model.Series`."""
+"""Load: read a source folder into a validated ``Series``."""
 
 from ketapub.load.source import load
 

@@ -1,7 +1,7 @@
 """Read a source folder (series.yaml, parts/*.md, brands/*.yaml, assets/) into a Series.
 
 Every problem is collected, with the file, line and column where it is, before one
-:class:`~ketapub.errors.SourceError` is raised; a user fixes all of them in one pass.
+``SourceError`` is raised; a user fixes all of them in one pass.
 Nothing outside the source folder is ever read: paths with ``..``, absolute paths and
 symlinks that lead out are refused.
 """
@@ -403,7 +403,7 @@ def _escaped_glyphs(value: Any, path: tuple[Any, ...], text: str, rel: str,
                     pos: yamlpos.Positions, diags: _Collector) -> None:
     r"""A character no handout font draws, written as a YAML escape (\U0001F600).
 
-    The file's text does not hold it (:meth:`_Source.read_text` reports those), so it is reported at
+    The file's text does not hold it (``_Source.read_text()`` reports those), so it is reported at
     the value.
     """
     if isinstance(value, str):
@@ -425,7 +425,7 @@ def _strip_controls(value: Any, path: tuple[Any, ...], rel: str, pos: yamlpos.Po
                     diags: _Collector) -> Any:
     """Remove control characters from every YAML string, with a warning at each value.
 
-    Flag invisible characters (:data:`INVISIBLE_CHARS`) with a warning too.
+    Flag invisible characters (``INVISIBLE_CHARS``) with a warning too.
     """
     if isinstance(value, str):
         if invisible := "".join(INVISIBLE_CHARS.findall(value)):
@@ -876,7 +876,7 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         strict: treat warnings as errors; default False.
 
     Returns:
-        The validated :class:`~ketapub.model.Series`; the load's warnings (missing alt text,
+        The validated ``Series``; the load's warnings (missing alt text,
         removed raw HTML...) are in its ``warnings``.
 
     Raises:
@@ -962,7 +962,7 @@ def _read_parts(src: _Source, tz: Any) -> list[_PartFile]:
 
 
 def _check_review_dates(src: _Source, series: _SeriesFile, parts: list[Part]) -> None:
-    """A ``review_interval`` needs a review date to count from (see :mod:`ketapub.review_due`).
+    """A ``review_interval`` needs a review date to count from (see ``ketapub.review_due``).
 
     The part's ``reviewed_on`` or the series'.
     """

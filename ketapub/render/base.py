@@ -77,7 +77,7 @@ class Job:
     """Paths of other artifacts of the same build whose bytes this one needs (e.g. enclosures)."""
     params: tuple[tuple[str, Any], ...] = ()
     """Anything else the renderer needs at render time, as (key, value) pairs: hashed,
-    so a change re-renders (read them with :meth:`param`)."""
+    so a change re-renders (read them with ``param()``)."""
     input_hash: str = ""
     """Set by the planner: a hash of everything the bytes depend on; unchanged, the
     file is kept."""
@@ -243,7 +243,7 @@ class RenderContext:
 
     @property
     def last_modified(self) -> datetime | None:
-        """Newest :meth:`modified` instant of a released part: the date feeds and books carry.
+        """Newest ``modified()`` instant of a released part: the date feeds and books carry.
 
         Never after ``as_of``.
         """
@@ -304,7 +304,7 @@ class RenderContext:
     def available(self, part: Part) -> str:
         """"Available 1 September 2025" for an unreleased part, in the series language.
 
-        For an expired or withdrawn part its :meth:`withdrawal` line (so a cross-reference to it
+        For an expired or withdrawn part its ``withdrawal()`` line (so a cross-reference to it
         says why it cannot be read, in every format).
 
         Args:
@@ -334,7 +334,7 @@ class RenderContext:
         return Review(mr.reviewer, mr.credentials, mr.reviewed_on)
 
     def review_due(self, part: Part | None, *, fallback: bool = True) -> date | None:
-        """When the review shown with ``part`` is next due (see :mod:`ketapub.review_due`).
+        """When the review shown with ``part`` is next due (see ``ketapub.review_due``).
 
         With ``fallback`` off, only a due date of the part's own that differs from the series'
         (which a whole-series artifact prints once). ``None`` part: the series'.
@@ -354,8 +354,8 @@ class RenderContext:
         1 September 2026."; "" for neither a review nor a due date.
 
         Args:
-            review: what :meth:`review` returned.
-            due: what :meth:`review_due` returned; default None: no due date.
+            review: what ``review()`` returned.
+            due: what ``review_due()`` returned; default None: no due date.
         """
         t = i18n.labels(self.series.language)
         later = self.format_date(due, "long") if due is not None else None
@@ -368,13 +368,13 @@ class RenderContext:
         return text + (f"; {t['review_due'].format(date=later)}." if later else ".")
 
     def review_line(self, part: Part | None, *, fallback: bool = True) -> str:
-        """:meth:`review_text` of :meth:`review` and :meth:`review_due` of ``part``.
+        """``review_text()`` of ``review()`` and ``review_due()`` of ``part``.
 
         The one line every format prints about its review.
 
         Args:
             part: the part shown, or None for the series as a whole.
-            fallback: as for :meth:`review`; default True.
+            fallback: as for ``review()``; default True.
         """
         return self.review_text(self.review(part, fallback=fallback),
                                 self.review_due(part, fallback=fallback))
@@ -392,7 +392,7 @@ class RenderContext:
     def document(self, part: Part) -> tree.Document:
         """The sanitised document tree of ``part``'s body, made once per process.
 
-        A :class:`~ketapub.render.translator.Translator` writes it in a format.
+        A ``Translator`` writes it in a format.
 
         Ids are the part's own (``dosing``, ``ref.smith``, ``fn.1``); cross-references name
         their target part by number and stay symbolic (released or not is the translator's
@@ -449,7 +449,7 @@ class RenderContext:
         """This context with the infos of the artifacts a job depends on.
 
         Args:
-            deps: path -> :class:`ArtifactInfo` of each finished dependency.
+            deps: path -> ``ArtifactInfo`` of each finished dependency.
         """
         return replace(self, deps=dict(deps))
 
@@ -459,9 +459,9 @@ class Renderer(ABC, Generic[OptionsT]):
 
     Subclasses set ``name`` (the ``--format`` name), optionally ``version`` (bump it when
     output changes so incremental builds re-render) and ``description``, and implement
-    :meth:`plan` and :meth:`render`. A renderer with options names their class as its type
+    ``plan()`` and ``render()``. A renderer with options names their class as its type
     parameter, ``class PdfRenderer(Renderer[PdfOptions])`` (see
-    :mod:`ketapub.render.options`), and reads them with :meth:`options`. Register the
+    ``ketapub.render.options``), and reads them with ``options()``. Register the
     class under the entry-point group ``ketapub.renderers``. Import heavy libraries inside
     ``render``, not at module level, so planning and no-change rebuilds stay fast.
 
@@ -523,7 +523,7 @@ class Renderer(ABC, Generic[OptionsT]):
         """Make one planned artifact. Must be a pure function of (job, ctx).
 
         Args:
-            job: one of the jobs :meth:`plan` returned.
+            job: one of the jobs ``plan()`` returned.
             ctx: the build's context, with ``deps`` filled for ``job.depends_on``.
         """
 
@@ -532,7 +532,7 @@ class Renderer(ABC, Generic[OptionsT]):
 
         Args:
             path: the output-relative POSIX path of the artifact.
-            fields: any other :class:`Job` field (``parts``, ``depends_on``, ``params`` ...).
+            fields: any other ``Job`` field (``parts``, ``depends_on``, ``params`` ...).
         """
         return Job(renderer=self.name, path=path, **fields)
 

@@ -1,7 +1,7 @@
 """What RSS, Atom and JSON Feed share about an item's content, so no feed imports another.
 
 A reader may show several items on one page: every id in an item carries its part's prefix
-(the fragments' ``ketapub-<slug>.``, :func:`~ketapub.render.shared.content_id_prefix`), and
+(the fragments' ``ketapub-<slug>.``, ``content_id_prefix()``), and
 the item's own links (notes, back links, citations, ``#anchor`` links and cross-references
 to a heading of the same part) point at those ids.
 """

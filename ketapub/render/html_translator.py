@@ -1,11 +1,11 @@
 """HTML from a part's document tree: the translator every HTML-based format subclasses.
 
-:class:`HtmlTranslator` writes the HTML the dialect has always produced (markdown-it's
+``HtmlTranslator`` writes the HTML the dialect has always produced (markdown-it's
 markup, then serialised as the sanitiser's HTML5 serialiser writes it: attributes in source
 order, ``&amp; &lt; &gt;`` and U+00A0 as ``&nbsp;`` in text and attributes, ``&quot;`` in
 attributes, void elements without a closing slash, a newline after each block). A format
-changes what it needs by overriding a policy (:meth:`HtmlTranslator.part_link`,
-:meth:`~HtmlTranslator.asset_url`, :meth:`~HtmlTranslator.id` ...) or a ``visit_`` method;
+changes what it needs by overriding a policy (``HtmlTranslator.part_link()``,
+``asset_url()``, ``id()`` ...) or a ``visit_`` method;
 no format patches another's output.
 """
 
@@ -73,7 +73,7 @@ class HtmlTranslator(Translator):
     r"""A part (or a short text) as an HTML fragment.
 
     Args:
-        ctx: the build's :class:`~ketapub.render.base.RenderContext` (None: links and
+        ctx: the build's ``RenderContext`` (None: links and
             dates need no series, as in a test).
         prefix: prepended to every id of the part, so several parts can share one page.
         heading_offset: levels added to every heading (1: ``##`` becomes ``<h3>``).
@@ -216,7 +216,7 @@ class HtmlTranslator(Translator):
         return node.attrs
 
     def visit_link(self, node: tree.Link) -> str:
-        """A web link, its ``href`` through :meth:`link_href`."""
+        """A web link, its ``href`` through ``link_href()``."""
         attrs = [("href", self.link_href(node.href))]
         if node.title:
             attrs.append(("title", node.title))
@@ -385,7 +385,7 @@ class HtmlTranslator(Translator):
         """A cell as the dialect has always written it.
 
         ``th`` in the head, ``td`` in the body, alignment as a style (print and feeds keep that
-        layout; the web fragment and the EPUB follow the table's row headers, see :meth:`cell_tag`).
+        layout; the web fragment and the EPUB follow the table's row headers, see ``cell_tag()``).
         """
         return self.element(self.cell_tag(cell, head), self.visit_all(cell.children),
                             self.cell_attrs(cell, head)) + "\n"

@@ -3,8 +3,8 @@
 In the spirit of MkDocs' ``BasePlugin[Config]``: a renderer names its options class as its
 type parameter, ``class PdfRenderer(Renderer[PdfOptions])``, and reads them typed with
 ``PdfRenderer.options(ctx)``. An options class is a frozen dataclass (made so by
-subclassing :class:`RendererOptions`); each field is one option, its annotation the type,
-and :func:`option` gives its default and one line of help::
+subclassing ``RendererOptions``); each field is one option, its annotation the type,
+and ``option()`` gives its default and one line of help::
 
     class PdfOptions(RendererOptions):
         page_size: PageSize | None = option(None, "A4 or Letter")
@@ -12,7 +12,7 @@ and :func:`option` gives its default and one line of help::
 Values are checked with pydantic against the annotation, so ``Literal``, ``Annotated``
 constraints (``Field(ge=1)``) and validators work: strictly for Python values (an ``int``
 option takes an int, not ``"3"``), from text for the command line (``--set
-html.heading_level=3``). A wrong name or value is a :class:`UsageError` naming the renderer
+html.heading_level=3``). A wrong name or value is a ``UsageError`` naming the renderer
 and the option. Resolved options are hashed into every input hash of their renderer's jobs,
 so changing one re-renders what it may change and nothing else.
 """
@@ -31,14 +31,14 @@ from ketapub.errors import UsageError
 
 
 def option(default: Any, help: str) -> Any:
-    """Declare one option of a :class:`RendererOptions` class.
+    """Declare one option of a ``RendererOptions`` class.
 
     Args:
         default: its value when nobody sets it (immutable: options are shared by workers).
         help: one line for ``ketapub renderers --options``.
 
     Returns:
-        A dataclass field carrying ``help``, for a :class:`RendererOptions` subclass.
+        A dataclass field carrying ``help``, for a ``RendererOptions`` subclass.
 
     Example:
         >>> from ketapub import RendererOptions, option
@@ -178,7 +178,7 @@ def parse_settings(settings: Iterable[str]) -> dict[str, dict[str, str]]:
         settings: ``RENDERER.OPTION=VALUE`` texts.
 
     Returns:
-        The values, still text, by renderer and option; :func:`make` converts them.
+        The values, still text, by renderer and option; ``make()`` converts them.
 
     Raises:
         UsageError: a setting is not ``RENDERER.OPTION=VALUE``, or sets an option twice.

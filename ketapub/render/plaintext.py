@@ -2,8 +2,8 @@
 
 A plain-text edition and a Markdown export lay blocks out the same way: each block is lines
 ending in a newline, blocks are separated by a blank line, and a container (a quotation, a
-list item, a definition) sets its children in by a prefix. :class:`LineTranslator` holds
-that; a format says how a run of inline text becomes lines (:meth:`LineTranslator.lines`)
+list item, a definition) sets its children in by a prefix. ``LineTranslator`` holds
+that; a format says how a run of inline text becomes lines (``LineTranslator.lines()``)
 and writes its own marks.
 """
 
@@ -37,7 +37,7 @@ def wrap(text: str, columns: int) -> list[str]:
 class LineTranslator(Translator):
     """Blocks as lines ending in a newline, a blank line between blocks; inlines as text.
 
-    ``columns`` is the width left for the block being written: :meth:`nested` takes its
+    ``columns`` is the width left for the block being written: ``nested()`` takes its
     prefix off while it writes the children, so a format that wraps wraps inside the indent.
 
     Args:
@@ -57,7 +57,7 @@ class LineTranslator(Translator):
         """``nodes`` as plain-text blocks, or as lines when they are inline content.
 
         ``nodes`` as blocks separated by ``sep`` (a blank line), or, when they are inline content (a
-        tight list item, a table cell), as :meth:`lines` of their text.
+        tight list item, a table cell), as ``lines()`` of their text.
         """
         if not any(isinstance(n, BLOCKS) for n in nodes):
             return self.lines(self.visit_all(nodes))

@@ -2,8 +2,8 @@
 
 Built-in renderers register exactly like third-party ones. Entry points are loaded lazily
 (importing a renderer costs nothing until it is used); a name that two different
-distributions claim is refused, as is a class that is not a :class:`Renderer`. A plugin
-that fails to load is a :class:`PluginError` naming it and its entry point, so a default
+distributions claim is refused, as is a class that is not a ``Renderer``. A plugin
+that fails to load is a ``PluginError`` naming it and its entry point, so a default
 build can skip it with a warning instead of failing because of someone else's typo.
 """
 
@@ -24,10 +24,10 @@ class Registry:
 
     Args:
         entries: entry points of the ``ketapub.renderers`` group; default none (use
-            :meth:`from_entry_points` for the installed ones).
+            ``from_entry_points()`` for the installed ones).
 
     Example:
-        A registry of the built-in feed renderers only, for :func:`ketapub.build`'s
+        A registry of the built-in feed renderers only, for ``ketapub.build()``'s
         ``registry``:
 
         >>> from ketapub import Registry
@@ -66,7 +66,7 @@ class Registry:
         """Add a renderer class by hand (tests, applications); refuses duplicates.
 
         Args:
-            renderer: a :class:`Renderer` subclass with a ``name``.
+            renderer: a ``Renderer`` subclass with a ``name``.
             override: replace a renderer of the same name instead of refusing; default False.
         """
         _check_class(renderer, repr(renderer))
@@ -122,7 +122,7 @@ class Registry:
         return loaded
 
     def create(self, name: str) -> Renderer:
-        """A new instance of the renderer called ``name`` (see :meth:`get`).
+        """A new instance of the renderer called ``name`` (see ``get()``).
 
         Args:
             name: the renderer's name.

@@ -78,7 +78,7 @@ class Enclosure:
 def handout_enclosure(ctx: RenderContext, part: Part) -> Enclosure | None:
     """``part``'s unbranded handout as an enclosure, when this build makes it.
 
-    Its path is then among ``ctx.deps`` of a job that depends on :func:`handout_path`.
+    Its path is then among ``ctx.deps`` of a job that depends on ``handout_path()``.
     """
     info = ctx.deps.get(handout_path(part))
     if info is None:

@@ -6,9 +6,9 @@ differently and the *policies* every format has: where a cross-reference points,
 asset is addressed, how ids are prefixed, at which level a heading lands. No format patches
 another's output.
 
-Each ``visit_<node>`` returns the text for that node; :meth:`Translator.visit` picks the
+Each ``visit_<node>`` returns the text for that node; ``Translator.visit()`` picks the
 method from the node's class name (``CrossReference`` -> ``visit_cross_reference``), and a
-node type without a method falls back to its children (for a :class:`~ketapub.tree.Parent`)
+node type without a method falls back to its children (for a ``Parent``)
 or to nothing, so a format written for today's tree keeps working when a node type is added.
 """
 
@@ -24,7 +24,7 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def method_name(node_type: type[tree.Node]) -> str:
-    """``visit_cross_reference`` for :class:`~ketapub.tree.CrossReference`."""
+    """``visit_cross_reference`` for ``CrossReference``."""
     return "visit_" + _CAMEL.sub("_", node_type.__name__).lower()
 
 
@@ -32,7 +32,7 @@ class Translator:
     """Base of every translator: dispatch, and the policies with neutral defaults.
 
     A subclass is made for one part (or one short text) of one build; ``ctx`` is the
-    build's :class:`~ketapub.render.base.RenderContext` when the translator needs it.
+    build's ``RenderContext`` when the translator needs it.
 
     Args:
         ctx: the build's render context (None: a text that needs no series, as in a test).

@@ -55,7 +55,7 @@ class EpubRenderer(Renderer):
         return [self.job(f"epub/{series.series_slug}.epub", kind="ebook")]
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        """The ebook's bytes; an unwritable book is a :class:`RenderError`."""
+        """The ebook's bytes; an unwritable book is a ``RenderError``."""
         from ketapub.renderers import epub_package
 
         try:

@@ -7,7 +7,7 @@ function of the series and the set of released parts. The item content comes fro
 ``feed/item.html`` template and has every URL made absolute, since a feed reader shows it
 away from the site. When the part's handout PDF is made in the same build, it is attached as
 an enclosure with its true length. Ids inside an item carry the part's prefix
-(:mod:`ketapub.render.feed_items`), so a reader that shows several items on one page has
+(``ketapub.render.feed_items``), so a reader that shows several items on one page has
 no id twice.
 """
 
@@ -300,7 +300,7 @@ class AtomRenderer(_FeedRenderer):
         fe.author({"name": name})
 
     def _enclosure(self, fe: Any, enclosure: Enclosure) -> None:
-        """Written by :meth:`_serialise`: feedgen 1.0 drops the link's length."""
+        """Written by ``_serialise()``: feedgen 1.0 drops the link's length."""
 
     def _serialise(self, fg: Any, entries: list[Item], empty: bool) -> bytes:
         # feedgen 1.0 drops rel/type/length of entry links: write them here.

@@ -5,7 +5,7 @@ and a JSON index.
 
 Fragments are pasted into pages we do not control: one root element, ids prefixed per
 part, absolute URLs, no script but the JSON-LD written here, and a stylesheet whose every
-selector is scoped under ``.ketapub``. Every fragment passes :mod:`ketapub.fragment_policy`
+selector is scoped under ``.ketapub``. Every fragment passes ``ketapub.fragment_policy``
 before it leaves the renderer, whatever template made it.
 """
 
@@ -66,7 +66,7 @@ class HtmlRenderer(Renderer[HtmlOptions]):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        """One file of ``job.kind``; a heading level outside 1-6 is a :class:`RenderError`."""
+        """One file of ``job.kind``; a heading level outside 1-6 is a ``RenderError``."""
         level = self.options(ctx).heading_level
         if not 1 <= level <= 6:
             raise RenderError(job.path, f"heading level {level} is not between 1 and 6")

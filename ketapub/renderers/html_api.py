@@ -49,7 +49,7 @@ class ApiRenderer(Renderer):
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:
-        """One JSON document of ``job.kind``; an unreleased part is a :class:`RenderError`."""
+        """One JSON document of ``job.kind``; an unreleased part is a ``RenderError``."""
         if job.kind == "part":
             part = ctx.series.get_part(job.part) if job.part is not None else None
             if part is None or not ctx.is_released(part):

@@ -31,7 +31,7 @@ def id_prefix(part: Part) -> str:
     """Prefix of every id a part's content carries.
 
     ``ketapub-<slug>.``, as in its feed items (see
-    :func:`~ketapub.render.shared.content_id_prefix`).
+    ``content_id_prefix()``).
     """
     return content_id_prefix(part)
 
@@ -86,7 +86,7 @@ class WebTranslator(HtmlTranslator):
         return self._asset_url(path)
 
     def start(self, tag: str, attrs: Attributes = ()) -> str:
-        """A start tag, each attribute written by :meth:`attribute`."""
+        """A start tag, each attribute written by ``attribute()``."""
         return f"<{tag}" + "".join(self.attribute(k, v) for k, v in attrs) + ">"
 
     def attribute(self, name: str, value: str) -> str:
@@ -134,7 +134,7 @@ def _blank(node: tree.Parent) -> bool:
 def web_html(ctx: RenderContext, document: tree.Document, base: str,
              asset_url: Callable[[str], str], *, prefix: str = "",
              heading_offset: int = 0) -> str:
-    """A document as a fragment of a host page (see :class:`WebTranslator`)."""
+    """A document as a fragment of a host page (see ``WebTranslator``)."""
     return WebTranslator(ctx, base, asset_url, prefix=prefix,
                          heading_offset=heading_offset).visit(document)
 

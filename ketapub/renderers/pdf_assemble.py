@@ -5,15 +5,15 @@ booklet, a handout's body) and joining or stamping the results afterwards is far
 than laying the whole out again for every change, but only if the result stays a tagged
 PDF: a screen reader must meet every piece of content once, in reading order.
 
-:func:`merge` joins documents page after page. The first one is the base (catalog,
+``merge()`` joins documents page after page. The first one is the base (catalog,
 metadata, language, viewer preferences); the structure tree of every other one goes under
 the base's Document element, its pages' and annotations' keys into the parent tree are
 renumbered past the base's, and its IDTree, RoleMap, outlines, named destinations and page
 labels are merged. A name defined twice is an error: a link could no longer say where it
 goes.
 
-:func:`stamp_artifact` lays a page of another PDF over a page as ``/Artifact`` content
-(page numbers, running heads: what a screen reader must skip); :func:`stamp_tagged` copies
+``stamp_artifact()`` lays a page of another PDF over a page as ``/Artifact`` content
+(page numbers, running heads: what a screen reader must skip); ``stamp_tagged()`` copies
 a page's tagged content onto a page, shifted, with its own structure elements put in the
 tree where they are read (a clinic's header and contact box: the logo a Figure with its
 Alt). Both leave the page's own content as it was.
@@ -147,7 +147,7 @@ def _next_key(pdf: pikepdf.Pdf, parents: dict[int, pikepdf.Object]) -> int:
 
 @dataclass
 class _Joined:
-    """What :func:`merge` collects from every document before writing it into the base."""
+    """What ``merge()`` collects from every document before writing it into the base."""
 
     out: pikepdf.Pdf
     document: pikepdf.Dictionary
@@ -359,13 +359,13 @@ def _write_page_labels(pdf: pikepdf.Pdf, labels: list[tuple[int, pikepdf.Object 
 DEST = "ketapub-dest:"
 """A link to a named destination of another document: ``ketapub-dest:p3.dosing``.
 WeasyPrint drops a ``#p3.dosing`` link whose target is not in the document it lays out,
-so a piece links out with this URI and :func:`resolve_links` points it back inside."""
+so a piece links out with this URI and ``resolve_links()`` points it back inside."""
 
 
 def resolve_links(pdf: pikepdf.Pdf) -> None:
-    """Turn links to :data:`DEST` URIs into links to named destinations.
+    """Turn links to ``DEST`` URIs into links to named destinations.
 
-    Every link to a :data:`DEST` URI becomes a link to that named destination, the way WeasyPrint
+    Every link to a ``DEST`` URI becomes a link to that named destination, the way WeasyPrint
     writes an internal link. A destination no document defines is an error.
     """
     dests = _destinations(pdf)

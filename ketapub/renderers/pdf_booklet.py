@@ -1,14 +1,14 @@
 """The booklet assembled from pieces laid out once each, not laid out whole.
 
 Each released part is laid out alone (``booklet.html`` with ``only`` its number) with no
-page-margin content, and kept by :mod:`pdf_layouts`, so an edit of one part lays out that
+page-margin content, and kept by ``pdf_layouts``, so an edit of one part lays out that
 part only. The front matter (cover, contents, about) is laid out once the parts' page counts
 are known, so the contents give real page numbers as text. Page numbers ("Page 3 of 28") and
 running heads depend on where a piece lands, so they are not in the pieces: one stamp
 document of empty pages, laid out with the booklet's own ``@page`` rules, draws them, and
-:func:`pdf_assemble.stamp_artifact` lays each of its pages over the booklet's page as a
+``pdf_assemble.stamp_artifact()`` lays each of its pages over the booklet's page as a
 pagination artifact. Cross-references between parts leave their piece as
-:data:`pdf_assemble.DEST` links and come back as links inside the booklet.
+``pdf_assemble.DEST`` links and come back as links inside the booklet.
 
 Cheaper than laying out each piece with its final page numbers (``counter-reset: page N``):
 that would make every part after an edited one depend on the edit's page count, and the
@@ -69,7 +69,7 @@ def assemblable(css: str) -> bool:
 def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, int] | None:
     """The booklet's PDF, and how many pieces were laid out for it (the rest were kept).
 
-    None when it must be laid out whole (:func:`assemblable`).
+    None when it must be laid out whole (``assemblable()``).
     """
     if not assemblable(pdf_html.booklet(renderer, ctx, large, only="front").css):
         return None

@@ -8,7 +8,7 @@ name), its contact box, the footer note on each page and the accent colour. So:
   contact box;
 - the part is laid out once per page size, print size and pair of piece heights, with empty
   slots of those heights where the pieces go and the accent drawn in a colour no handout
-  uses (:data:`SENTINEL`). Clinics whose pieces are as tall share it: the bench's thousand
+  uses (``SENTINEL``). Clinics whose pieces are as tall share it: the bench's thousand
   generated clinics need two layouts per part;
 - the accent is put in (the sentinel's fill and stroke colour operators rewritten), the
   header and contact box are stamped as tagged content at their slots, with their own
@@ -17,7 +17,7 @@ name), its contact box, the footer note on each page and the accent colour. So:
 
 When the handout cannot be stamped (a ``pdf/handout.html`` of a ``--templates`` folder
 without the slots, a piece that does not fit one page, a translucent accent, which is drawn
-with a transparency state a colour operator cannot carry) :func:`render` says why and returns
+with a transparency state a colour operator cannot carry) ``render()`` says why and returns
 None, and the handout is laid out whole as before.
 """
 

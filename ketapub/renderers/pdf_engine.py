@@ -2,7 +2,7 @@
 
 One ``FontConfiguration`` per worker process and parsed stylesheets cached by their text:
 parsing the CSS and loading the @font-face files once saves a good share of every handout
-after the first. Every document goes through :class:`SafeFetcher`, is tagged (PDF/UA-1),
+after the first. Every document goes through ``SafeFetcher``, is tagged (PDF/UA-1),
 gets no attachments whatever the HTML says, and carries only dates the HTML gives it.
 What WeasyPrint cannot tag right is fixed afterwards with pikepdf (``pdf_tags``).
 """
@@ -104,7 +104,7 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
 
     ``print_shop``: the instant (ISO 8601) to date a print-shop PDF/X-4 with when the HTML
     gives none (PDF/X requires both dates, and WeasyPrint would take the wall clock); the
-    file then carries the 3 mm bleed and crop marks of :data:`pdf_print.CSS`, an sRGB output
+    file then carries the 3 mm bleed and crop marks of ``pdf_print.CSS``, an sRGB output
     intent, and still its tags and PDF/UA-1 claim (``pdf_print.finish``).
     """
     return write_pdf_pages(html, css, assets, templates_dir, print_shop)[0]
@@ -113,9 +113,9 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
 def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
                     templates_dir: Path, print_shop: str | None = None, extra_css: str = "",
                     ) -> tuple[bytes, list[str]]:
-    """Like :func:`write_pdf`, also giving each page's CSS page type.
+    """Like ``write_pdf()``, also giving each page's CSS page type.
 
-    :func:`write_pdf`, and the name of each page's CSS page type ("" for none), which an assembler
+    ``write_pdf()``, and the name of each page's CSS page type ("" for none), which an assembler
     needs to stamp each page as its layout would have drawn it. ``extra_css``: a few rules after
     ``css``, parsed for this document only (``css`` is parsed once per process: a clinic's footer
     note on the stylesheet all clinics share).

@@ -2,7 +2,7 @@
 
 Links are the interesting part. In print a link is dead, so a cross-reference keeps its text
 and gains "(Part 3)" as real text; in the booklet it points inside the document, and a page
-number is for a template to show (see :class:`PrintTranslator`). Images and the brand logo
+number is for a template to show (see ``PrintTranslator``). Images and the brand logo
 are served by the safe fetcher under ``ketapub-asset:`` URLs; the QR code is an SVG data URL.
 """
 

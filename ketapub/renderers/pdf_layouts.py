@@ -9,7 +9,7 @@ the five others.
 Pieces are kept in this process (a few, for a warm process) and in a folder:
 ``KETAPUB_CACHE_DIR`` when set (empty: no folder), else ``$XDG_CACHE_HOME/ketapub`` or
 ``~/.cache/ketapub``. The folder only ever saves time: a missing, unreadable or damaged
-entry is laid out again, the folder is pruned to the newest :data:`KEEP` entries, and
+entry is laid out again, the folder is pruned to the newest ``KEEP`` entries, and
 nothing in an output depends on it.
 """
 
@@ -83,9 +83,9 @@ def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templat
     """The PDF of ``html`` with ``css``, laid out now or kept from before.
 
     Also its pages' CSS page types, and whether it was laid out now (False: kept from before).
-    ``salted``: :func:`salt` of the assets. ``keep`` False: kept in this process only (a clinic's
+    ``salted``: ``salt()`` of the assets. ``keep`` False: kept in this process only (a clinic's
     pieces: one per clinic, a thousand clinics would push every part out of the folder).
-    ``extra_css``: as :func:`pdf_engine.write_pdf_pages` takes it.
+    ``extra_css``: as ``pdf_engine.write_pdf_pages()`` takes it.
     """
     digest = hashlib.sha256(salted.encode())
     for text in (css, extra_css, html):

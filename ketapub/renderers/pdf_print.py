@@ -4,8 +4,8 @@ WeasyPrint (70) writes PDF/X-1a, X-3, X-4 and X-5g; X-4 keeps transparency and R
 output intent, so the booklet's colours need no conversion. It sets TrimBox and a BleedBox up
 to 10 pt outside it and draws crop marks in the outer half of the CSS bleed. The CSS bleed is
 therefore 8 mm (marks from 4 to 8 mm outside the trim, clear of the artwork) and
-:func:`finish` sets the BleedBox to exactly 3 mm outside the TrimBox, the bleed print shops
-ask for. The PDF/X variant writes its own XMP, so :func:`finish` puts PDF/UA-1's back, and
+``finish()`` sets the BleedBox to exactly 3 mm outside the TrimBox, the bleed print shops
+ask for. The PDF/X variant writes its own XMP, so ``finish()`` puts PDF/UA-1's back, and
 replaces the random XMP DocumentID it writes with one derived from the file: the same
 document gives the same bytes.
 """

@@ -33,7 +33,7 @@ class TextTranslator(LineTranslator):
         return "\n".join([*wrap(text.strip(), self.columns), ""])
 
     def link(self, text: str, url: str) -> str:
-        """``text [n]``, ``url`` numbered in :attr:`links` (the same URL keeps its number)."""
+        """``text [n]``, ``url`` numbered in ``links`` (the same URL keeps its number)."""
         if url not in self.links:
             self.links.append(url)
         return f"{text} [{self.links.index(url) + 1}]"
