@@ -1,6 +1,8 @@
-"""The renderer options reference: each installed renderer's declared options (the
-:class:`~ketapub.render.options.RendererOptions` class it names), as ``ketapub renderers
---options`` lists them, with the renderer's own docstring."""
+"""The renderer options reference.
+
+Each installed renderer's declared options (the ``RendererOptions``
+class it names), as ``ketapub renderers --options`` lists them, with the renderer's own docstring.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
-"""The source-format reference: every key of ``series.yaml``, part front matter and brand
-files, read from the pydantic models of :mod:`ketapub.model`.
+"""The source-format reference.
+
+Every key of ``series.yaml``, part front matter and brand files, read from the pydantic models of
+``ketapub.model``.
 
 A field's documentation is the string literal under it in the class body (an attribute
-docstring), read from the source with :mod:`ast` because pydantic keeps no trace of it.
+docstring), read from the source with ``ast`` because pydantic keeps no trace of it.
 Types are shown as the code spells them (``Title``, ``HttpUrl | None``), so the named
 aliases of the model module keep their names, and each alias is explained once from its own
-docstring. Examples come from a real source folder (``content/`` by default)."""
+docstring. Examples come from a real source folder (``content/`` by default).
+"""
 
 from __future__ import annotations
 
@@ -39,8 +42,10 @@ class FieldDoc:
 
 
 def attribute_docs(module: ModuleType) -> dict[str, dict[str, tuple[str, str]]]:
-    """Class name -> field name -> (annotation source, docstring) for every class of
-    ``module``, read from its source; a module-level name's docstring is under ``""``.
+    """The annotation and attribute docstring of every field of every class of ``module``.
+
+    Class name -> field name -> (annotation source, docstring), read from its source; a
+    module-level name's docstring is under ``""``.
 
     Args:
         module: a module whose classes declare fields with annotations.
@@ -78,8 +83,10 @@ def _target(node: ast.stmt, source: str) -> tuple[str | None, str]:
 
 
 class _Unannotate(ast.NodeTransformer):
-    """``Annotated[Line, AfterValidator(...)]`` -> ``Line``: the validators are explained
-    by the docstring, not by their private names."""
+    """``Annotated[Line, AfterValidator(...)]`` -> ``Line``.
+
+    The validators are explained by the docstring, not by their private names.
+    """
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         if isinstance(node.value, ast.Name) and node.value.id == "Annotated":
@@ -90,8 +97,7 @@ class _Unannotate(ast.NodeTransformer):
 
 
 def markdown(doc: str) -> str:
-    """A docstring's reStructuredText roles and literals as Markdown: ``x`` and
-    :func:`x` -> `x`."""
+    """A docstring's reStructuredText roles and double-backtick literals as Markdown code."""
     doc = re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", doc)
     return re.sub(r"``([^`]+)``", r"`\1`", doc)
 
@@ -102,7 +108,7 @@ def fields(kind: type[BaseModel], docs: Mapping[str, Mapping[str, tuple[str, str
 
     Args:
         kind: a pydantic model of the source format.
-        docs: :func:`attribute_docs` of its module.
+        docs: ``attribute_docs()`` of its module.
     """
     out = []
     for name, info in kind.model_fields.items():
@@ -156,8 +162,9 @@ NESTED = (model.Author, model.MedicalReview, model.Reference, model.Withdrawal, 
 
 
 def examples(source: Path) -> dict[str, dict[str, Any]]:
-    """Values written in a real source folder, per document title: the series, the first
-    part (and brand) that sets each key.
+    """Values written in a real source folder, per document title.
+
+    The series, the first part (and brand) that sets each key.
 
     Args:
         source: a series folder (``series.yaml``, ``parts/``, ``brands/``).
@@ -220,8 +227,10 @@ def _type_cell(annotation: str, aliases: Iterable[str]) -> str:
 
 
 def alias_docs(docs: Mapping[str, Mapping[str, tuple[str, str]]]) -> dict[str, str]:
-    """The model module's named types (``Title``, ``HttpUrl``...) with what they accept:
-    their docstring, else the validator their name is built from."""
+    """The model module's named types (``Title``, ``HttpUrl``...) with what they accept.
+
+    What they accept is their docstring, else the validator their name is built from.
+    """
     described = {
         "Slug": "lowercase letters, digits and single hyphens (`spravato-explained`)",
         "PartSlug": "a [Slug](#slug) that is not a name the outputs use "

@@ -1,11 +1,14 @@
-"""The template reference: for every built-in template, what it extends, includes and
-imports, the blocks a template that extends it can override, and the variables it reads.
+"""The template reference.
+
+For every built-in template, what it extends, includes and imports, the blocks a template that
+extends it can override, and the variables it reads.
 
 The names and blocks are read from the templates themselves (Jinja's parser and
-:mod:`jinja2.meta`); only what each variable means is written here, in
-:data:`VARIABLES`. A template that starts using a variable this table does not describe
+``jinja2.meta``); only what each variable means is written here, in
+``VARIABLES``. A template that starts using a variable this table does not describe
 fails the suite (``tests/test_docs_gen.py``) and the docs build, so the page cannot fall
-behind the templates."""
+behind the templates.
+"""
 
 from __future__ import annotations
 
@@ -200,7 +203,7 @@ def undocumented(infos: list[TemplateInfo]) -> list[str]:
     """``template: variable`` for each variable a template reads that has no description.
 
     Args:
-        infos: from :func:`templates`.
+        infos: from ``templates()``.
     """
     return [f"{t.name}: {v}" for t in infos for v in t.variables if describe(t.name, v) is None]
 
