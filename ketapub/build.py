@@ -138,7 +138,7 @@ def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
     Renderer names from a str (``"pdf"``, ``"rss,atom"``) or a sequence of them, in order and
     without repeats; None when ``formats`` is None (every installed renderer).
 
-    Example:
+    Examples:
         >>> format_names(["rss,atom", "pdf", "rss"])
         ['rss', 'atom', 'pdf']
     """
@@ -685,8 +685,7 @@ def build(
             paths); default False.
 
     Returns:
-        A ``BuildResult``: every artifact in the manifest, what was rendered, skipped
-        and removed, the next release and the warnings.
+        What the build made, kept and removed, the next release and the warnings.
 
     Raises:
         SourceError: ``source`` is a folder with problems (see ``ketapub.load()``).
@@ -696,7 +695,7 @@ def build(
             installed but fails to import).
         BuildError: some artifacts failed; ``error.result`` tells what landed.
 
-    Example:
+    Examples:
         A second build of the same source at the same instant renders nothing:
 
         >>> import tempfile
@@ -788,7 +787,7 @@ def render(source: Series | str | os.PathLike[str], renderer: str | Sequence[str
     Returns:
         Each artifact's bytes by its path in the output folder.
 
-    Example:
+    Examples:
         >>> import json
         >>> from ketapub import render, testing
         >>> files = render(testing.sample_series(), "jsonfeed", as_of="2025-03-01")

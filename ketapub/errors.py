@@ -34,7 +34,7 @@ class Severity(StrEnum):
 class Diagnostic:
     """One problem in the source: where it is and how to fix it.
 
-    Example:
+    Examples:
         >>> from ketapub import Diagnostic, Severity
         >>> print(Diagnostic("parts/01-first.md", 3, 7, "image has no alt text; say what "
         ...                  "it shows", Severity.WARNING))

@@ -48,7 +48,7 @@ class _Frozen(BaseModel):
 def slugify(text: str) -> str:
     """File-name form of a title: lowercase ASCII words joined by hyphens.
 
-    Example:
+    Examples:
         >>> slugify("Café: ¿qué es la ketamina?")
         'cafe-que-es-la-ketamina'
     """
@@ -109,7 +109,7 @@ def one_line(value: Any) -> Any:
     metadata and HTML attributes have no place for a line break, and a folded YAML scalar always
     ends with one.
 
-    Example:
+    Examples:
         >>> one_line("Ketamine\n  and   esketamine\n")
         'Ketamine and esketamine'
     """
@@ -275,7 +275,7 @@ _CC = re.compile(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)\Z", re.IGNORECASE)
 def creative_commons_url(spdx: str) -> str | None:
     """The Creative Commons page of a CC licence given as its SPDX id, else None.
 
-    Example:
+    Examples:
         >>> creative_commons_url("CC-BY-NC-SA-4.0")
         'https://creativecommons.org/licenses/by-nc-sa/4.0/'
         >>> creative_commons_url("CC0-1.0")

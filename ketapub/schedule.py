@@ -39,7 +39,7 @@ def resolve_as_of(value: AsOf, tz: ZoneInfo | None = None,
         UsageError: ``value`` is not an ISO 8601 instant, or SOURCE_DATE_EPOCH is not a
             whole number.
 
-    Example:
+    Examples:
         A date alone is its midnight in ``tz``:
 
         >>> from zoneinfo import ZoneInfo
@@ -82,7 +82,7 @@ def released(part: Part, as_of: AsOf = None, tz: ZoneInfo | None = None) -> bool
             ``publish_at`` when it is a named zone (the series timezone, for a release written
             without offset), else UTC. Pass ``series.tz`` to match ``build`` exactly.
 
-    Example:
+    Examples:
         >>> from ketapub import released, testing
         >>> [p.slug for p in testing.sample_series().parts if released(p, "2025-03-01")]
         ['first', 'second']
@@ -181,7 +181,7 @@ def next_release(series: Series, as_of: AsOf = None) -> datetime | None:
             without time or offset; a naive one is in the series timezone); default None:
             SOURCE_DATE_EPOCH, else now.
 
-    Example:
+    Examples:
         A cron job or a cache can wait until then:
 
         >>> from ketapub import next_release, testing

@@ -588,7 +588,7 @@ def make_app(source: Series | str | os.PathLike[str] = "content",
     Returns:
         The WSGI application; serve it with any WSGI server (``ketapub serve`` uses waitress).
 
-    Example:
+    Examples:
         The feed served before and after a release, from one build, with no rebuild:
 
         >>> import json, tempfile

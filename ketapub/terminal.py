@@ -34,7 +34,7 @@ def visible(value: object, *, newlines: bool = False) -> str:
     ``\u202e``). Newlines are escaped too, so one message stays one line, unless ``newlines``
     (a traceback, whose lines are its own).
 
-    Example:
+    Examples:
         A file name cannot clear the screen or reverse the text after it:
 
         >>> print(visible("notes\x1b[2J\u202etxt.md"))

@@ -161,7 +161,7 @@ def render_artifacts(renderers: RendererLike | Sequence[RendererLike],
     Returns:
         ``{path: Artifact}`` in plan order.
 
-    Example:
+    Examples:
         >>> from ketapub import testing
         >>> from ketapub.renderers.jsonfeed import JsonFeedRenderer
         >>> artifacts = testing.render_artifacts(JsonFeedRenderer)

@@ -63,16 +63,17 @@ def _parameters(fn: object) -> list[str]:
     return [p for p in inspect.signature(fn).parameters if p not in ("self", "cls")]
 
 
-def test_docstrings_hold_no_sphinx_roles():
+def test_docstrings_are_written_for_mkdocstrings():
     """Docstrings are Markdown for mkdocstrings and plain text for ``help()``.
 
-    A Sphinx role such as ``:func:`build``` shows there as it is written, so names are
-    written as code: ````build()````. The package's source holds no role anywhere.
+    A Sphinx role such as ``:func:`build``` shows there as it is written, so names are written
+    as code (````build()````); and only an ``Examples:`` section has its ``>>>`` lines shown
+    as code (``Example:`` is read as a note, its lines run together).
     """
-    role = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):`")
+    wrong = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):`|^\s*Example:\s*$")
     found = [f"{p.relative_to(PACKAGE.parent)}:{n}" for p in sorted(PACKAGE.rglob("*.py"))
              for n, line in enumerate(p.read_text(encoding="utf-8").split("\n"), 1)
-             if role.search(line)]
+             if wrong.search(line)]
     assert not found
 
 
@@ -103,7 +104,7 @@ def test_every_api_function_has_an_example():
     functions = [n for n in ketapub.__all__ if _is_function(getattr(ketapub, n))]
     assert {"build", "installed"} <= set(functions)
     without = [n for n in functions
-               if not re.search(r"^\s*Examples?:\s*\n(?:.*\n)*?\s*>>> ",
+               if not re.search(r"^\s*Examples:\s*\n(?:.*\n)*?\s*>>> ",
                                 inspect.getdoc(getattr(ketapub, n)) or "", re.M)]
     assert not without
 
@@ -111,7 +112,7 @@ def test_every_api_function_has_an_example():
 def test_help_of_build_documents_its_arguments():
     text = pydoc.render_doc(ketapub.build, renderer=pydoc.plaintext)
     assert "README" not in text
-    for section in ("Args:", "Returns:", "Raises:", "Example:"):
+    for section in ("Args:", "Returns:", "Raises:", "Examples:"):
         assert section in text
     for name in ("source", "out", "formats", "as_of", "budget", "progress", "ahead", "jobs"):
         assert re.search(rf"^\s+{name}: \S", text, re.M), name

@@ -38,7 +38,7 @@ def document(body: str, *, language: str, citation_order: Iterable[str] = (),
     Returns:
         The tree, cached per process: the same body is parsed once.
 
-    Example:
+    Examples:
         >>> doc = document("## Dosing {#dose}\n\nTake *one*.", language="en")
         >>> [type(node).__name__ for node in doc.children]
         ['Heading', 'Paragraph']

@@ -876,14 +876,13 @@ def load(source: str | os.PathLike[str] = "content", *, strict: bool = False) ->
         strict: treat warnings as errors; default False.
 
     Returns:
-        The validated ``Series``; the load's warnings (missing alt text,
-        removed raw HTML...) are in its ``warnings``.
+        The validated ``Series``; its ``warnings`` hold the load's warnings.
 
     Raises:
         SourceError: the folder has problems; ``diagnostics`` lists every one (with
             ``strict``, the warnings too).
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from ketapub import load, testing
         >>> with tempfile.TemporaryDirectory() as tmp:

@@ -465,7 +465,7 @@ class Renderer(ABC, Generic[OptionsT]):
     class under the entry-point group ``ketapub.renderers``. Import heavy libraries inside
     ``render``, not at module level, so planning and no-change rebuilds stay fast.
 
-    Example:
+    Examples:
         A renderer of one file listing the released parts' titles:
 
         >>> from ketapub import Artifact, Registry, Renderer, render, testing

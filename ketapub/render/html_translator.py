@@ -55,7 +55,7 @@ def _inside(node: tree.Node) -> tuple[tree.Node, ...]:
 def escape_text(text: str) -> str:
     r"""Text as the HTML5 serialiser writes it.
 
-    Example:
+    Examples:
         >>> escape_text("1 < 2 & 3\u00a0mg")
         '1 &lt; 2 &amp; 3&nbsp;mg'
     """
@@ -79,7 +79,7 @@ class HtmlTranslator(Translator):
         heading_offset: levels added to every heading (1: ``##`` becomes ``<h3>``).
         language: the series language, for callout labels (default: the context's).
 
-    Example:
+    Examples:
         Two parts can share a page: ids are prefixed and headings moved down a level:
 
         >>> from ketapub import dialect

@@ -40,7 +40,7 @@ def option(default: Any, help: str) -> Any:
     Returns:
         A dataclass field carrying ``help``, for a ``RendererOptions`` subclass.
 
-    Example:
+    Examples:
         >>> from ketapub import RendererOptions, option
         >>> class SlidesOptions(RendererOptions):
         ...     columns: int = option(2, "Columns per slide.")
@@ -183,7 +183,7 @@ def parse_settings(settings: Iterable[str]) -> dict[str, dict[str, str]]:
     Raises:
         UsageError: a setting is not ``RENDERER.OPTION=VALUE``, or sets an option twice.
 
-    Example:
+    Examples:
         >>> parse_settings(["pdf.page_size=Letter", "html.heading_level=3"])
         {'pdf': {'page_size': 'Letter'}, 'html': {'heading_level': '3'}}
     """

@@ -26,7 +26,7 @@ class Registry:
         entries: entry points of the ``ketapub.renderers`` group; default none (use
             ``from_entry_points()`` for the installed ones).
 
-    Example:
+    Examples:
         A registry of the built-in feed renderers only, for ``ketapub.build()``'s
         ``registry``:
 
@@ -171,7 +171,7 @@ def _check_class(obj: object, where: str) -> None:
 def installed() -> Registry:
     """The registry of installed renderers (built once per process; takes no arguments).
 
-    Example:
+    Examples:
         >>> from ketapub import installed
         >>> {"pdf", "epub", "rss", "atom", "jsonfeed", "html"} <= set(installed().names())
         True

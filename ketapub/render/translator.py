@@ -37,7 +37,7 @@ class Translator:
     Args:
         ctx: the build's render context (None: a text that needs no series, as in a test).
 
-    Example:
+    Examples:
         A format that writes text in capitals and emphasis between asterisks; every other node
         falls back to its children:
 
@@ -64,8 +64,7 @@ class Translator:
             node: any node of a document tree.
 
         Returns:
-            What the first ``visit_`` method along the node class's MRO returns; "" when
-            there is none.
+            What the first ``visit_`` method along the node class's MRO returns, else "".
         """
         for cls in type(node).__mro__:
             method = getattr(self, method_name(cls), None) if cls is not object else None
