@@ -67,6 +67,11 @@ def restore_error(cls: type[BaseException], args: tuple[Any, ...],
     """Rebuild a pickled error without calling its ``__init__``.
 
     See ``KetapubError.__reduce__()``.
+
+    Args:
+        cls: the error's class.
+        args: its ``args``.
+        state: its attributes.
     """
     error = cls.__new__(cls, *args)
     error.args = args

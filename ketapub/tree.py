@@ -356,6 +356,15 @@ def text_of(node: Node) -> str:
     """The plain text a node shows.
 
     Image alt text included; for headings in a nav, FAQ questions and word counts.
+
+    Args:
+        node: any node; a parent gives the text of everything inside it.
+
+    Examples:
+        >>> from ketapub import dialect
+        >>> doc = dialect.document("Take **one** tablet.", language="en")
+        >>> text_of(doc)
+        'Take one tablet.'
     """
     if isinstance(node, Text | Code):
         return node.text
@@ -372,6 +381,15 @@ def walk(node: Node) -> Iterator[Node]:
     """``node`` and every node under it, in document order.
 
     A table's rows and cells, a document's notes after its blocks.
+
+    Args:
+        node: where to start; it comes first.
+
+    Examples:
+        >>> from ketapub import dialect
+        >>> doc = dialect.document("Take *one*.", language="en")
+        >>> [type(n).__name__ for n in walk(doc)]
+        ['Document', 'Paragraph', 'Text', 'Emphasis', 'Text', 'Text']
     """
     yield node
     if isinstance(node, Table):

@@ -123,16 +123,28 @@ class Translator:
 
     # --- policies ----------------------------------------------------------------------
     def is_released(self, target: int) -> bool:
-        """Whether part ``target`` is out as of this build (a cross-reference to it links)."""
+        """Whether part ``target`` is out as of this build (a cross-reference to it links).
+
+        Args:
+            target: the part number a cross-reference names.
+        """
         if self.ctx is None:
             return True
         part = self.ctx.series.get_part(target)
         return part is not None and bool(self.ctx.is_released(part))
 
     def id(self, local: str) -> str:
-        """The id to write for the part's own id ``local`` (``dosing``, ``ref.smith``)."""
+        """The id to write for one of the part's own ids.
+
+        Args:
+            local: the id in the part (``dosing``, ``ref.smith``).
+        """
         return local
 
     def heading_level(self, level: int) -> int:
-        """The level to write for a heading written at ``level``."""
+        """The level to write for a heading.
+
+        Args:
+            level: the level the heading is written at in the Markdown.
+        """
         return level
