@@ -95,30 +95,53 @@ def released(part: Part, as_of: AsOf = None, tz: ZoneInfo | None = None) -> bool
 def ended(part: Part, as_of: datetime) -> bool:
     """Whether ``part`` has expired or been withdrawn as of ``as_of``.
 
-    True when ``part`` has expired or been withdrawn as of ``as_of`` (its end instant has come,
-    exact to the microsecond).
+    Its end instant has come, exact to the microsecond.
+
+    Args:
+        part: a part of a loaded series.
+        as_of: the instant (aware).
     """
     end = part.ends_at
     return end is not None and end <= as_of
 
 
 def published(part: Part, as_of: datetime) -> bool:
-    """True when ``part`` is released and has not ended as of ``as_of``: what outputs show."""
+    """True when ``part`` is released and has not ended as of ``as_of``: what outputs show.
+
+    Args:
+        part: a part of a loaded series.
+        as_of: the instant (aware).
+    """
     return released(part, as_of) and not ended(part, as_of)
 
 
 def released_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
-    """The parts published as of ``as_of`` (released, not expired or withdrawn)."""
+    """The parts published as of ``as_of`` (released, not expired or withdrawn).
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
+    """
     return tuple(p for p in series.parts if published(p, as_of))
 
 
 def unreleased_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
-    """The parts whose release is still to come."""
+    """The parts whose release is still to come.
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
+    """
     return tuple(p for p in series.parts if not released(p, as_of))
 
 
 def ended_parts(series: Series, as_of: datetime) -> tuple[Part, ...]:
-    """The parts expired or withdrawn as of ``as_of``."""
+    """The parts expired or withdrawn as of ``as_of``.
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
+    """
     return tuple(p for p in series.parts if ended(p, as_of))
 
 
@@ -126,6 +149,10 @@ def end_reason(part: Part, language: str) -> str:
     """Why ``part`` ended, for readers.
 
     The withdrawal's reason, else the expiry sentence (whichever instant comes first).
+
+    Args:
+        part: a part that expires or is withdrawn.
+        language: the series language, for the expiry sentence.
     """
     from ketapub.i18n import labels
 
@@ -136,7 +163,12 @@ def end_reason(part: Part, language: str) -> str:
 
 
 def changes(part: Part, as_of: datetime) -> tuple[Change, ...]:
-    """``part``'s corrections whose instant has come, newest first (ties: as written)."""
+    """``part``'s corrections whose instant has come, newest first (ties: as written).
+
+    Args:
+        part: a part of a loaded series.
+        as_of: the instant (aware).
+    """
     shown = [c for c in part.changes if c.on <= as_of]
     return tuple(sorted(shown, key=lambda c: c.on.astimezone(UTC), reverse=True))
 
@@ -146,6 +178,9 @@ def instants(series: Series) -> list[datetime]:
 
     Releases, ends, updates and corrections, sorted, each once. Between two of them every output is
     the same.
+
+    Args:
+        series: a loaded series.
     """
     found = {d.astimezone(UTC) for e in series.editions for p in e.parts
              for d in (p.publish_at, p.ends_at, p.updated_at, *(c.on for c in p.changes))
@@ -154,7 +189,12 @@ def instants(series: Series) -> list[datetime]:
 
 
 def next_change(series: Series, as_of: datetime) -> datetime | None:
-    """The first of ``instants()`` after ``as_of`` (None: nothing more is scheduled)."""
+    """The first of ``instants()`` after ``as_of`` (None: nothing more is scheduled).
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
+    """
     return next((d for d in instants(series) if d > as_of), None)
 
 
@@ -163,6 +203,10 @@ def state(series: Series, as_of: datetime) -> tuple[tuple[int, ...], ...]:
 
     The parts released, ended and updated, and how many corrections each shows. Equal states give
     equal outputs.
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
     """
     return (tuple(p.part for p in series.parts if released(p, as_of)),
             tuple(p.part for p in ended_parts(series, as_of)),
@@ -218,7 +262,12 @@ class Entry:
 
 
 def entries(series: Series, as_of: datetime) -> list[Entry]:
-    """The schedule of every part as of ``as_of``, in the series timezone."""
+    """The schedule of every part as of ``as_of``, in the series timezone.
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
+    """
     from ketapub.review_due import due
 
     return [Entry(p.part, p.slug, p.title, p.publish_at.astimezone(series.tz),
@@ -230,11 +279,15 @@ def entries(series: Series, as_of: datetime) -> list[Entry]:
 def updated(part: Part, as_of: datetime) -> datetime | None:
     """The instant ``part`` was last modified, else None.
 
-    The newest of the part's ``updated_at`` and its corrections' instants that has come, else None.
+    The newest of the part's ``updated_at`` and its corrections' instants that has come.
 
     An ``updated_at`` after ``as_of`` is not yet true (the update is scheduled, or the source
     was edited ahead of time): until then no output says the part was updated, so none
     carries a date after its ``as_of``.
+
+    Args:
+        part: a part of a loaded series.
+        as_of: the instant (aware).
     """
     found = [d for d in (part.updated_at, *(c.on for c in part.changes))
              if d is not None and d <= as_of]
@@ -246,6 +299,10 @@ def modified(part: Part, as_of: datetime) -> datetime:
 
     Its update if one has come, else its release. The one rule behind every "Updated" line and
     modification date of every output.
+
+    Args:
+        part: a part of a loaded series.
+        as_of: the instant (aware).
     """
     return updated(part, as_of) or part.publish_at
 
@@ -255,6 +312,10 @@ def last_modified(series: Series, as_of: datetime) -> datetime | None:
 
     The newest ``modified()`` instant among published parts, or end instant of an expired or
     withdrawn part (taking a part down changes the series too): a content date.
+
+    Args:
+        series: a loaded series.
+        as_of: the instant (aware).
     """
     dates = [modified(p, as_of) for p in released_parts(series, as_of)]
     dates += [p.ends_at for p in ended_parts(series, as_of) if p.ends_at is not None]

@@ -24,27 +24,49 @@ Pop-ups are allowed so that a reader may open a link in a new tab."""
 
 
 def embed_path(part: Part) -> str:
-    """``embed/<slug>.html``: the standalone page of a part for an iframe."""
+    """``embed/<slug>.html``: the standalone page of a part for an iframe.
+
+    Args:
+        part: the part.
+    """
     return f"embed/{part.slug}.html"
 
 
 def fragment_path(part: Part) -> str:
-    """``html/<slug>.html``: the part's fragment."""
+    """``html/<slug>.html``: the part's fragment.
+
+    Args:
+        part: the part.
+    """
     return f"html/{part.slug}.html"
 
 
 def api_part_path(part: Part) -> str:
-    """``api/parts/<slug>.json``: the part in the partner API."""
+    """``api/parts/<slug>.json``: the part in the partner API.
+
+    Args:
+        part: the part.
+    """
     return f"api/parts/{part.slug}.json"
 
 
 def web_url(series: Series, path: str) -> str:
-    """Absolute URL of an output file under ``base_url`` (as ``RenderContext.web_url``)."""
+    """Absolute URL of an output file under ``base_url`` (as ``RenderContext.web_url``).
+
+    Args:
+        series: the series or edition, for its ``base_url`` and output paths.
+        path: an output path as a renderer plans it (``html/ketapub.css``), unescaped.
+    """
     return series.file_url(path)
 
 
 def oembed_url(series: Series, part: Part) -> str:
-    """The oEmbed request for ``part``'s public URL, as discovery links name it."""
+    """The oEmbed request for ``part``'s public URL, as discovery links name it.
+
+    Args:
+        series: the series, for its ``base_url``.
+        part: the part.
+    """
     return (f"{series.base_url}{OEMBED_PATH}?url={quote(series.part_url(part), safe='')}"
             "&format=json")
 
@@ -55,6 +77,12 @@ def iframe(series: Series, part: Part, width: int = EMBED_WIDTH,
 
     The embed page, sandboxed, lazy, titled for screen readers, at most ``width`` wide on a narrow
     screen.
+
+    Args:
+        series: the series.
+        part: the part embedded.
+        width: the width in CSS pixels; default EMBED_WIDTH.
+        height: the height in CSS pixels; default EMBED_HEIGHT.
     """
     return Markup('<iframe src="{src}" title="{title}" width="{w}" height="{h}" '
                   'sandbox="{sandbox}" loading="lazy" referrerpolicy="strict-origin" '
@@ -68,6 +96,10 @@ def part_for_url(series: Series, url: str) -> Part | None:
 
     Its public page, its embed page or its fragment (a ``#fragment`` and a missing final ``/`` are
     ignored); None for any other URL.
+
+    Args:
+        series: the series.
+        url: the URL a consumer gives (an oEmbed ``url``).
     """
     wanted = url.split("#", 1)[0].strip()
     for part in series.parts:
@@ -88,6 +120,11 @@ def embed_codes(series: Series, part: Part, fragment: str) -> dict[str, object]:
 
     The fragment with its stylesheet, the iframe, the feed URLs, and the oEmbed request for its
     discovery link.
+
+    Args:
+        series: the series.
+        part: the part.
+        fragment: the part's HTML fragment, as the ``html`` renderer wrote it.
     """
     css = Markup('<link rel="stylesheet" href="{}">').format(web_url(series, "html/ketapub.css"))
     return {"part": part, "id": f"ketapub-{part.slug}--embed",

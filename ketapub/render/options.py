@@ -97,7 +97,11 @@ def describe(renderer: str, kind: type[RendererOptions]) -> list[OptionInfo]:
 
 
 def type_name(tp: Any) -> str:
-    """A short spelling of an option's type: ``int``, ``A4|Letter``, ``str|None``."""
+    """A short spelling of an option's type: ``int``, ``A4|Letter``, ``str|None``.
+
+    Args:
+        tp: the option's annotation.
+    """
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return type_name(typing.get_args(tp)[0])

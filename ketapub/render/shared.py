@@ -22,7 +22,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def clean(text: str | None) -> str:
-    """Text without the characters that would make the XML ill-formed."""
+    """Text without the characters that would make the XML ill-formed.
+
+    Args:
+        text: any text; None gives "".
+    """
     return _BAD_XML.sub("", text or "")
 
 
@@ -34,6 +38,9 @@ def content_id_prefix(part: Part) -> str:
     keeps us apart from the host page's own ids (``faq``, ...). One prefix for both, so a feed
     item's ``<part URL>#<id>`` names the same element on a public page that embeds the part's
     fragment.
+
+    Args:
+        part: the part whose ids are prefixed.
     """
     return f"ketapub-{part.slug}."
 
@@ -48,12 +55,21 @@ def handout_path(part: Part, brand: str | None = None, large_print: bool = False
     ``pdf/NN-<slug>.pdf``, under ``pdf/<brand>/`` when branded, and in a ``large-print/`` folder
     below that for large print. The feeds attach the unbranded standard one as an enclosure, so they
     ask here for its path.
+
+    Args:
+        part: the part.
+        brand: the brand id of a branded handout; default None: unbranded.
+        large_print: the large-print handout; default False.
     """
     return f"{_folder(brand, large_print)}/{part.number}-{part.slug}.pdf"
 
 
 def booklet_path(large_print: bool = False) -> str:
-    """``pdf/booklet.pdf``, or ``pdf/large-print/booklet.pdf``."""
+    """``pdf/booklet.pdf``, or ``pdf/large-print/booklet.pdf``.
+
+    Args:
+        large_print: the large-print booklet; default False.
+    """
     return f"{_folder(None, large_print)}/booklet.pdf"
 
 
@@ -62,6 +78,9 @@ def imposed_booklet_path(large_print: bool = False) -> str:
 
     ``pdf/booklet-imposed.pdf`` (the booklet laid out to print, fold and staple), or
     ``pdf/large-print/booklet-imposed.pdf``.
+
+    Args:
+        large_print: the large-print booklet; default False.
     """
     return f"{_folder(None, large_print)}/booklet-imposed.pdf"
 
@@ -79,6 +98,10 @@ def handout_enclosure(ctx: RenderContext, part: Part) -> Enclosure | None:
     """``part``'s unbranded handout as an enclosure, when this build makes it.
 
     Its path is then among ``ctx.deps`` of a job that depends on ``handout_path()``.
+
+    Args:
+        ctx: the render context of a job that depends on the handout.
+        part: the part.
     """
     info = ctx.deps.get(handout_path(part))
     if info is None:
@@ -92,5 +115,9 @@ RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku
 
 
 def text_direction(language: str) -> str:
-    """``rtl`` for a language written right to left, else ``ltr`` (every format's ``dir``)."""
+    """``rtl`` for a language written right to left, else ``ltr`` (every format's ``dir``).
+
+    Args:
+        language: a BCP 47 tag; its primary subtag decides.
+    """
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"

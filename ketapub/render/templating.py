@@ -30,7 +30,15 @@ def _autoescape(name: str | None) -> bool:
 @functools.lru_cache(maxsize=64)
 def environment(renderer: str, user_dirs: tuple[str, ...] = (), extra_roots: tuple[str, ...] = (),
                 language: str = "en", timezone: str = "UTC") -> jinja2.Environment:
-    """The (cached, per process) environment for one renderer and template search path."""
+    """The (cached, per process) environment for one renderer and template search path.
+
+    Args:
+        renderer: the renderer's name, in the templates as ``renderer``.
+        user_dirs: the user's template folders, searched first.
+        extra_roots: a third-party renderer's own built-in folders, searched next.
+        language: the series language, for the ``date`` filter.
+        timezone: the series timezone, for the ``date`` filter.
+    """
     for d in user_dirs:
         if not Path(d).is_dir():
             raise TemplateError(f"{d}: template folder not found")
@@ -66,7 +74,13 @@ def _where(exc: BaseException) -> str:
 
 
 def render_template(env: jinja2.Environment, name: str, **values: Any) -> str:
-    """Render ``name``; any template problem becomes a TemplateError naming file and line."""
+    """Render ``name``; any template problem becomes a TemplateError naming file and line.
+
+    Args:
+        env: the environment, from ``environment()``.
+        name: the template's name (``html/part.html``).
+        **values: the template's variables.
+    """
     try:
         return env.get_template(name).render(**values)
     except jinja2.TemplateNotFound as exc:
@@ -77,7 +91,11 @@ def render_template(env: jinja2.Environment, name: str, **values: Any) -> str:
 
 
 def template_files(renderer_dirs: tuple[str, ...]) -> list[Path]:
-    """Every template file that could be used, for the input hash of incremental builds."""
+    """Every template file that could be used, for the input hash of incremental builds.
+
+    Args:
+        renderer_dirs: the template folders in use, before the built-ins.
+    """
     files: list[Path] = []
     for d in (*renderer_dirs, str(builtin_templates_dir())):
         root = Path(d)
