@@ -114,7 +114,11 @@ class Score:
             if self.possible else 0
 
     def numbers(self, how: How) -> list[int]:
-        """Numbers of the items scored the way ``how`` says (from the text, or by the author)."""
+        """Numbers of the items scored the way ``how`` says (from the text, or by the author).
+
+        Args:
+            how: how the items were scored.
+        """
         return [i.number for i in self.items if i.how == how]
 
 
@@ -180,6 +184,10 @@ def automatic(text: PartText, findings: list[Finding]) -> dict[int, tuple[Answer
     """The items scored from the text, with why.
 
     ``findings`` are the part's lint findings after ignores.
+
+    Args:
+        text: the part, as the linter reads it.
+        findings: the part's lint findings after ignores.
     """
     return {7: _item7(findings), 8: _item8(text.document), 15: _item15(text, findings)}
 
@@ -191,7 +199,12 @@ def _point(number: int, answer: Answer | None) -> int:
 
 
 def score(answers: dict[int, Answer], auto: dict[int, tuple[Answer, str]]) -> Score:
-    """Score the Index from the front matter's answers and the automatic items."""
+    """Score the Index from the front matter's answers and the automatic items.
+
+    Args:
+        answers: the front matter's ``cci`` answers, by item number.
+        auto: what ``automatic()`` scored, by item number.
+    """
     got: dict[int, tuple[Answer | None, How, str]] = {}
     for n in ITEMS:
         if n in answers:
@@ -224,6 +237,13 @@ def score(answers: dict[int, Answer], auto: dict[int, tuple[Answer, str]]) -> Sc
 
 def score_part(series: Series, part: Part, text: PartText | None = None,
                findings: list[Finding] | None = None) -> Score:
-    """The Index of one part (``findings``: its lint findings after ignores)."""
+    """The Index of one part (``findings``: its lint findings after ignores).
+
+    Args:
+        series: the loaded series.
+        part: one of its parts.
+        text: the part as the linter reads it; default None: read here.
+        findings: the part's lint findings after ignores; default None: none.
+    """
     text = text or part_text(series, part, part.source.path)
     return score(dict(part.cci), automatic(text, findings or []))

@@ -29,7 +29,16 @@ def _find(part: str, source: str) -> tuple[str, int]:
 
 
 def run_cci(part: str, source: str, out: Callable[[str], None]) -> int:
-    """Print one part's Clear Communication Index; returns the exit status."""
+    """Print one part's Clear Communication Index.
+
+    Args:
+        part: a part number or a part file.
+        source: the source folder.
+        out: where the report's lines go.
+
+    Returns:
+        The exit status.
+    """
     from ketapub import cci
     from ketapub.lint import lint_series, part_text, shown_path
     from ketapub.load import load

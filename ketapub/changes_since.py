@@ -23,6 +23,10 @@ PATH = "api/changes.json"
 def since(series: Series, query: str) -> datetime | None:
     """The ``since`` instant of ``query`` (naive: the series timezone), None when absent.
 
+    Args:
+        series: the series (its timezone).
+        query: the request's query string.
+
     Raises:
         BadQuery: ``since`` is empty or not an ISO 8601 date or date-time.
     """
@@ -38,7 +42,12 @@ def since(series: Series, query: str) -> datetime | None:
 
 
 def filtered(body: bytes, start: datetime) -> bytes:
-    """The changes list ``body`` with only the items modified at or after ``start``."""
+    """The changes list ``body`` with only the items modified at or after ``start``.
+
+    Args:
+        body: the changes list, as built (JSON).
+        start: the earliest modification instant kept.
+    """
     data = json.loads(body)
     items = [e["item"] for e in data["itemListElement"]
              if datetime.fromisoformat(e["item"]["dateModified"]) >= start]
@@ -50,6 +59,11 @@ def apply(series: Series, query: str, body: bytes) -> bytes | Reply:
 
     Filtered by ``since`` when given, else as is; a 400 ``Reply`` saying what is wrong with a
     bad ``since``.
+
+    Args:
+        series: the series (its timezone).
+        query: the request's query string.
+        body: the changes list, as built (JSON).
     """
     try:
         start = since(series, query)

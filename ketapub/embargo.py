@@ -43,7 +43,11 @@ class State:
                 "released": list(self.released)}
 
     def path(self, rel: str) -> str:
-        """Where the state keeps the file served at ``rel``."""
+        """Where the state keeps the file served at ``rel``.
+
+        Args:
+            rel: the file's public path.
+        """
         return f"{self.folder}/{rel}"
 
 
@@ -51,9 +55,14 @@ def entry_fields(job: Job, released: tuple[int, ...],
                  editions: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, Any]:
     """What ``serve`` waits for before it hands ``job``'s file out (see ``write.Entry``).
 
-    The parts it shows, or for a whole-series file the parts out as of its build or state
-    (``released`` in the original, ``editions[language]`` in a translation), and the
-    edition whose schedule those numbers follow.
+    The parts it shows, or for a whole-series file the parts out as of its build or state,
+    and the edition whose schedule those numbers follow.
+
+    Args:
+        job: the planned job.
+        released: the parts of the original out as of the build or the state.
+        editions: the same for each translation, by language (``edition_releases()``);
+            default None: none.
     """
     shows = job.shows
     if job.edition:
@@ -73,6 +82,9 @@ def stamp(instant: datetime) -> str:
 
     Its instant in UTC, ISO 8601 basic format (no colons, which some file systems refuse),
     microseconds only when the instant has them.
+
+    Args:
+        instant: the state's instant (aware).
     """
     utc = instant.astimezone(UTC)
     micro = f".{utc.microsecond:06d}" if utc.microsecond else ""
@@ -85,6 +97,10 @@ def future_states(series: Series, as_of: datetime) -> list[State]:
     One per distinct instant still to come at which an output changes (a release, an expiry or
     withdrawal, an update or a correction: ``ketapub.schedule.instants()``), each with the parts
     published from that instant on.
+
+    Args:
+        series: a loaded series.
+        as_of: the build instant (aware).
     """
     return [State(at, f"{FOLDER}/{stamp(at)}",
                   tuple(p.part for p in schedule.released_parts(series, at)))
@@ -92,7 +108,11 @@ def future_states(series: Series, as_of: datetime) -> list[State]:
 
 
 def is_embargo_path(path: object) -> bool:
-    """True for ``.embargo/<stamp>/<safe path>``: a file of the embargo area."""
+    """True for ``.embargo/<stamp>/<safe path>``: a file of the embargo area.
+
+    Args:
+        path: any value read from a manifest.
+    """
     if not isinstance(path, str) or not path.startswith(FOLDER + "/"):
         return False
     parts = path.split("/", 2)
@@ -105,6 +125,9 @@ def read_states(data: object) -> tuple[State, ...]:
 
     The states listed in a manifest's ``ahead`` (empty when absent or malformed), in order of their
     instants.
+
+    Args:
+        data: the manifest's ``ahead`` value, as read.
     """
     if not isinstance(data, list):
         return ()
@@ -128,6 +151,10 @@ def current(states: tuple[State, ...], now: datetime) -> State | None:
     """The state that holds at ``now``.
 
     The latest one whose instant has come (None: none has, and the public files are what is out).
+
+    Args:
+        states: the states, earliest first.
+        now: the instant of the request (aware).
     """
     held = [s for s in states if s.at <= now]
     return held[-1] if held else None

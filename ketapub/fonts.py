@@ -16,5 +16,9 @@ def font_dir() -> Path:
 
 
 def font_file(style: str = "Regular") -> Path:
-    """``Regular``, ``Bold``, ``Italic`` or ``BoldItalic``."""
+    """The packaged Atkinson Hyperlegible file of one style.
+
+    Args:
+        style: ``Regular``, ``Bold``, ``Italic`` or ``BoldItalic``; default ``Regular``.
+    """
     return font_dir() / f"AtkinsonHyperlegible-{style}.ttf"

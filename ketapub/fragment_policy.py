@@ -83,7 +83,12 @@ class _Checker(HTMLParser):
 
 
 def fragment_problems(html: str, root: str) -> list[str]:
-    """Why ``html`` is not an inert fragment with the single root element ``root``."""
+    """Why ``html`` is not an inert fragment with the single root element ``root``.
+
+    Args:
+        html: the fragment.
+        root: the one element it must be (``article``).
+    """
     checker = _Checker()
     checker.feed(html)
     checker.close()
@@ -99,6 +104,10 @@ def absolute_links(html: str, base: str) -> str:
     For a user's template, whose markup ketapub does not write: a feed reader shows an item
     away from the site, so a relative link the template wrote must still lead somewhere.
     What ketapub writes itself is absolute already.
+
+    Args:
+        html: HTML a user's template wrote.
+        base: the URL relative links resolve against.
     """
     import lxml.html
 

@@ -33,7 +33,11 @@ class Fallback:
     """Extra @font-face descriptors."""
 
     def path(self, name: str) -> Path:
-        """The path of the font file ``name`` in this family's package."""
+        """The path of the font file ``name`` in this family's package.
+
+        Args:
+            name: a file name of the family (``NotoSans-Regular.ttf``).
+        """
         return _package_dir(self.family) / name
 
 
@@ -108,7 +112,11 @@ def _fallback_cmap(fallback: Fallback) -> frozenset[int]:
 
 
 def fallbacks_for(chars: Iterable[str]) -> tuple[Fallback, ...]:
-    """The fallback families some of ``chars`` need (none when Atkinson has them all)."""
+    """The fallback families some of ``chars`` need (none when Atkinson has them all).
+
+    Args:
+        chars: the characters a handout shows.
+    """
     primary = _primary()
     missing = {c for c in chars if ord(c) not in primary and not _silent(c)}
     wanted: list[Fallback] = []
@@ -124,12 +132,21 @@ def fallbacks_for(chars: Iterable[str]) -> tuple[Fallback, ...]:
 
 
 def drawable_by(fallback: Fallback, char: str) -> bool:
-    """Whether ``fallback`` itself has a glyph for ``char``."""
+    """Whether ``fallback`` itself has a glyph for ``char``.
+
+    Args:
+        fallback: a fallback family.
+        char: one character.
+    """
     return ord(char) in _fallback_cmap(fallback)
 
 
 def drawable(char: str) -> bool:
-    """Whether some handout font has a glyph for ``char`` (or it draws nothing)."""
+    """Whether some handout font has a glyph for ``char`` (or it draws nothing).
+
+    Args:
+        char: one character.
+    """
     code = ord(char)
     if code in _primary() or _silent(char):
         return True
@@ -140,6 +157,9 @@ def undrawable(text: str) -> Iterator[tuple[int, int, list[str]]]:
     """(line, column, characters) for each line holding characters no handout font can draw.
 
     The column of the first, every distinct one in order, 1-based.
+
+    Args:
+        text: a text to check, such as a part file's.
     """
     primary = _primary()
     if all(ord(c) in primary for c in set(text)):
@@ -151,7 +171,11 @@ def undrawable(text: str) -> Iterator[tuple[int, int, list[str]]]:
 
 
 def message(chars: list[str]) -> str:
-    """The diagnostic for characters no handout font draws, and how to fix it."""
+    """The diagnostic for characters no handout font draws, and how to fix it.
+
+    Args:
+        chars: the characters of one line no handout font draws, first first.
+    """
     first, *more = chars
     name = unicodedata.name(first, "unnamed character")
     also = (" (and " + ", ".join(f"U+{ord(c):04X}" for c in more[:8])
@@ -165,6 +189,9 @@ def font_face_css(fallbacks: Iterable[Fallback]) -> str:
     """@font-face rules for ``fallbacks`` and the font stacks that use them.
 
     Appended to a handout's stylesheet only when its text needs them.
+
+    Args:
+        fallbacks: the families a handout needs (``fallbacks_for()``).
     """
     chosen = tuple(fallbacks)
     if not chosen:
@@ -185,7 +212,11 @@ def font_face_css(fallbacks: Iterable[Fallback]) -> str:
 
 
 def font_path(name: str) -> Path | None:
-    """The file of a fallback font by its bare name (for the PDF fetcher)."""
+    """The file of a fallback font by its bare name (for the PDF fetcher).
+
+    Args:
+        name: the font file's name, as the stylesheet's ``ketapub-font:`` URL gives it.
+    """
     for fallback in FALLBACKS:
         for _, file_name in fallback.files:
             if file_name == name:

@@ -36,7 +36,11 @@ class Gone:
         return f"{self.title}\n{self.line}\n"
 
     def html(self, language: str) -> str:
-        """The 410 page as a small HTML document in ``language``."""
+        """The 410 page as a small HTML document in ``language``.
+
+        Args:
+            language: the series language (the page's ``lang``).
+        """
         return (f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n'
                 f'<meta charset="utf-8">\n<title>{escape(self.title)}</title>\n</head>\n'
                 f"<body>\n<h1>{escape(self.title)}</h1>\n<p>{escape(self.line)}</p>\n"
@@ -44,7 +48,13 @@ class Gone:
 
 
 def gone(series: Series, part: Part, as_of: datetime) -> Gone:
-    """The 410 of ``part``, ended as of ``as_of``."""
+    """The 410 of ``part``, ended as of ``as_of``.
+
+    Args:
+        series: the loaded series.
+        part: a part that has ended.
+        as_of: the instant of the request (aware).
+    """
     ctx = RenderContext(series=series, as_of=as_of)
     title = i18n.labels(series.language)["gone"].format(title=part.title)
     return Gone(part, title, ctx.withdrawal(part))
@@ -54,6 +64,10 @@ def ended_shows(shows: tuple[int, ...] | None, ended: set[int]) -> int | None:
     """The part that makes a file showing ``shows`` gone (the first), or None.
 
     A file is gone when it shows parts and all of them have ended.
+
+    Args:
+        shows: the parts the file shows (None: every part).
+        ended: the parts that have ended.
     """
     if not shows or not set(shows) <= ended:
         return None
@@ -66,6 +80,13 @@ def planned_paths(series: Series, registry: Registry, options: BuildOptions,
 
     Path -> ended part of every file the renderers planned just before each part that has ended as
     of ``as_of`` ended, when that file shows only ended parts.
+
+    Args:
+        series: the loaded series.
+        registry: where the renderers are looked up.
+        options: the build's options.
+        names: the renderers to ask.
+        as_of: the instant of the request (aware).
     """
     ended = {p.part for p in schedule.ended_parts(series, as_of)}
     found: dict[str, int] = {}

@@ -30,6 +30,9 @@ def query_params(query: str) -> dict[str, str]:
 
     Values are percent-decoded but ``+`` stays ``+``: it is the sign of a UTC offset (``+02:00``)
     far more often than a space in what these endpoints take (dates, URLs, numbers).
+
+    Args:
+        query: the query string, without its ``?``.
     """
     found: dict[str, str] = {}
     for item in query.split("&"):

@@ -241,13 +241,21 @@ bodies become, per language; English for any other."""
 
 
 def quotes(language: str) -> tuple[str, str, str, str]:
-    """Opening and closing quotes, outer then inner, for ``language`` (English's by default)."""
+    """Opening and closing quotes, outer then inner, for ``language`` (English's by default).
+
+    Args:
+        language: a BCP 47 tag; its primary subtag decides.
+    """
     return QUOTES.get(language.split("-")[0].split("_")[0].lower(), QUOTES["en"])
 
 
 @functools.cache
 def locale_for(language: str) -> Locale:
-    """The Babel locale of a language tag, else of its primary language, else English."""
+    """The Babel locale of a language tag, else of its primary language, else English.
+
+    Args:
+        language: a BCP 47 tag (``es-MX``).
+    """
     try:
         return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -259,7 +267,14 @@ def locale_for(language: str) -> Locale:
 
 def format_date(value: date | datetime, language: str, tz: ZoneInfo | None = None,
                 style: str = "medium") -> str:
-    """A date in the series language; datetimes are first moved to the series timezone."""
+    """A date in the series language; datetimes are first moved to the series timezone.
+
+    Args:
+        value: a date, or an aware datetime.
+        language: the series language.
+        tz: the series timezone; default None: a datetime's own.
+        style: a Babel date format (``short``, ``medium``, ``long``); default ``medium``.
+    """
     if isinstance(value, datetime) and tz is not None:
         value = value.astimezone(tz)
     day = value.date() if isinstance(value, datetime) else value
@@ -267,7 +282,13 @@ def format_date(value: date | datetime, language: str, tz: ZoneInfo | None = Non
 
 
 def available(value: datetime, language: str, tz: ZoneInfo) -> str:
-    """'Available Sep 15, 2025' in the series language."""
+    """'Available Sep 15, 2025' in the series language.
+
+    Args:
+        value: the release instant (aware).
+        language: the series language.
+        tz: the series timezone.
+    """
     return labels(language)["available"].format(date=format_date(value, language, tz))
 
 
@@ -277,6 +298,9 @@ def labels(language: str) -> Mapping[str, str]:
 
     "es-MX" gets the "es" labels, English filling any key the translation lacks; an unknown language
     gets English.
+
+    Args:
+        language: a BCP 47 tag.
     """
     base = language.split("-")[0].split("_")[0].lower()
     return MappingProxyType({**LABELS["en"], **LABELS.get(base, {})})

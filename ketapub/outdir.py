@@ -36,9 +36,16 @@ def check_output(out: str | os.PathLike[str], source: str | os.PathLike[str] | N
                  error: type[KetapubError] = KetapubError) -> None:
     """Refuse an output folder that a build must not replace.
 
-    Refuse an ``-o`` a build must not replace (see the module docstring), or one that is or holds
-    the ``source`` folder or the current directory; ``error`` is raised with a message that says why
-    and what to do instead.
+    One the module docstring lists, or one that is or holds the ``source`` folder or the current
+    directory. The message says why, and what to do instead.
+
+    Args:
+        out: the output folder asked for (``-o``).
+        source: the source folder, when the build reads one.
+        error: the error class to raise (the CLI's usage error, for example).
+
+    Raises:
+        KetapubError: (of class ``error``) the folder must not be replaced.
     """
     raw = os.fspath(out)
     if raw == "":
@@ -70,6 +77,11 @@ def check_contents(real: Path, error: type[KetapubError] = KetapubError,
     """Refuse a folder that holds files but no ketapub manifest, or is or holds a mount point.
 
     ``real`` is the output folder (it may not exist yet).
+
+    Args:
+        real: the output folder (it may not exist yet).
+        error: the error class to raise.
+        shown: how to name the folder in the message; default: ``real``.
     """
     shown = str(real) if shown is None else shown
     real = Path(os.path.realpath(real))  # the mount table names resolved paths
@@ -96,6 +108,9 @@ def is_ketapub_manifest(path: Path) -> bool:
 
     A regular file holding a JSON object with ``"generator": "ketapub"``, or (an older build's) only
     ketapub's keys and artifacts.
+
+    Args:
+        path: the file to read.
     """
     try:
         st = os.lstat(path)
@@ -117,11 +132,15 @@ def is_ketapub_manifest(path: Path) -> bool:
 def mount_inside(real: Path) -> Path | None:
     """The first mount point at or under ``real`` (None when there is none).
 
-    OverflowError when ``real`` holds more than ``MAX_FOLDERS`` folders.
-
     Two ways, both bounded: a folder whose ``st_dev`` differs from its parent's, found by a
     walk that never follows symlinks; and the kernel's mount table where it is readable, which
     also shows a bind mount of a folder of the same file system.
+
+    Args:
+        real: a folder, its symbolic links resolved.
+
+    Raises:
+        OverflowError: ``real`` holds more than ``MAX_FOLDERS`` folders.
     """
     try:
         root = os.lstat(real)
@@ -221,6 +240,11 @@ def check_output_location(out: Path, source: Path | None = None,
 
     A build replaces its output folder as a whole, which would move those away (and leave a shell
     standing in a folder that is no longer there).
+
+    Args:
+        out: the output folder.
+        source: the source folder, when the build reads one.
+        error: the error class to raise.
     """
     target = Path(os.path.realpath(out))
     try:

@@ -25,6 +25,9 @@ def is_safe_path(path: object) -> bool:
 
     True for a normalised relative POSIX path that stays inside the output folder and names nothing
     hidden (no segment-leading dot at the top).
+
+    Args:
+        path: any value, from a renderer or a manifest.
     """
     if not isinstance(path, str) or not path or "\x00" in path or "\\" in path:
         return False
@@ -35,7 +38,11 @@ def is_safe_path(path: object) -> bool:
 
 
 def safe_output_path(path: str) -> str:
-    """``path`` if ``is_safe_path()`` accepts it; else a RenderError saying why."""
+    """``path`` if ``is_safe_path()`` accepts it; else a RenderError saying why.
+
+    Args:
+        path: the path a renderer planned.
+    """
     if is_safe_path(path):
         return path
     if not path or "\x00" in path or "\\" in path or path.startswith("/"):

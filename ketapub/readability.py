@@ -62,7 +62,11 @@ class Formula:
     """What the limit stands for, for the warning."""
 
     def band(self, value: float) -> str:
-        """The label of the band ``value`` falls in ("" below the lowest)."""
+        """The label of the band ``value`` falls in ("" below the lowest).
+
+        Args:
+            value: a score of this formula.
+        """
         label = ""
         for b in self.bands:
             if value >= b.floor:
@@ -70,11 +74,19 @@ class Formula:
         return label
 
     def too_hard(self, value: float) -> bool:
-        """Whether ``value`` is harder to read than this formula's limit allows."""
+        """Whether ``value`` is harder to read than this formula's limit allows.
+
+        Args:
+            value: a score of this formula.
+        """
         return value < self.limit if self.higher_is_easier else value > self.limit
 
     def describe(self, value: float) -> str:
-        """``Szigriszt-Pazos 68.2 (INFLESZ: bastante fácil; warns below 55)``."""
+        """``Szigriszt-Pazos 68.2 (INFLESZ: bastante fácil; warns below 55)``.
+
+        Args:
+            value: a score of this formula.
+        """
         if not self.higher_is_easier:
             return f"{self.name} {value:.1f} (warns above {self.limit:g})"
         return (f"{self.name} {value:.1f} ({self.scale}: {self.band(value)}; "
@@ -119,12 +131,20 @@ FORMULAS: dict[str, Formula] = {
 
 
 def primary_language(tag: str) -> str:
-    """``es`` for ``es-MX``: formulas belong to a language, not a region."""
+    """``es`` for ``es-MX``: formulas belong to a language, not a region.
+
+    Args:
+        tag: a BCP 47 tag (``_`` taken as ``-``).
+    """
     return tag.replace("_", "-").split("-", 1)[0].lower()
 
 
 def formula_for(language: str) -> Formula | None:
-    """The formula for a BCP 47 language tag, or None where the language has none here."""
+    """The formula for a BCP 47 language tag, or None where the language has none here.
+
+    Args:
+        language: a BCP 47 tag.
+    """
     return FORMULAS.get(primary_language(language))
 
 
@@ -155,7 +175,11 @@ def _number(w: str) -> int:
 
 
 def syllables(word: str) -> int:
-    """English syllables: the CMU dictionary's count, else vowel groups."""
+    """English syllables: the CMU dictionary's count, else vowel groups.
+
+    Args:
+        word: one English word.
+    """
     w = word.lower().replace("’", "'").strip("'-")
     known = _dictionary().get(w) or _dictionary().get(w.replace("'", ""))
     if known:
@@ -181,6 +205,9 @@ def syllables_es(word: str) -> int:
     One per vowel nucleus, where two strong vowels side by side are two nuclei (hiatus: le-er,
     a-é-re-o, pa-ís) and a weak vowel with any other is one (diphthong: cui-da-do, a-gua); ``y`` is
     a vowel only at the end.
+
+    Args:
+        word: one Spanish word (digits are read as the number).
     """
     w = word.lower().replace("’", "'")
     if w.isdigit():
@@ -228,7 +255,11 @@ def _groups_syllables(word: str, language: str) -> int:
 
 
 def syllable_counter(language: str) -> Callable[[str], int]:
-    """A syllable counter for ``language``: Spanish rules, vowel groups, else English."""
+    """A syllable counter for ``language``: Spanish rules, vowel groups, else English.
+
+    Args:
+        language: a BCP 47 tag.
+    """
     lang = primary_language(language)
     if lang == "es":
         return syllables_es
@@ -299,7 +330,12 @@ class Score:
 
 
 def score_paragraphs(paragraphs: Iterable[str], language: str = "en") -> Score:
-    """Count words, sentences and syllables of prose paragraphs in ``language``."""
+    """Count words, sentences and syllables of prose paragraphs in ``language``.
+
+    Args:
+        paragraphs: the prose, one paragraph per text.
+        language: a BCP 47 tag; default ``en``.
+    """
     count = syllable_counter(language)
     words = sentences = syl = 0
     for text in paragraphs:
@@ -313,5 +349,10 @@ def score_paragraphs(paragraphs: Iterable[str], language: str = "en") -> Score:
 
 
 def score_markdown(body: str, language: str = "en") -> Score:
-    """The readability of a Markdown body's prose (see ``score_paragraphs()``)."""
+    """The readability of a Markdown body's prose (see ``score_paragraphs()``).
+
+    Args:
+        body: a part's Markdown body.
+        language: a BCP 47 tag; default ``en``.
+    """
     return score_paragraphs(analyze(body, "", 1).paragraphs, language)

@@ -22,6 +22,10 @@ def review_date(series: SeriesMeta, part: Part | None) -> date | None:
     """The review date an interval counts from.
 
     The part's ``reviewed_on``, else the series' (None: no date to count from).
+
+    Args:
+        series: the series (or its metadata).
+        part: a part, or None for the series itself.
     """
     if part is not None and part.reviewed_on is not None:
         return part.reviewed_on
@@ -36,6 +40,10 @@ def due(series: SeriesMeta, part: Part | None) -> date | None:
     """The date ``part``'s review is next due, or None.
 
     ``part`` None: the series' own. None when neither the part nor the series gives one.
+
+    Args:
+        series: the series (or its metadata).
+        part: a part, or None for the series itself.
     """
     if part is not None and part.next_review is not None:
         return part.next_review
@@ -49,8 +57,11 @@ def due(series: SeriesMeta, part: Part | None) -> date | None:
 def own_due(series: SeriesMeta, part: Part) -> date | None:
     """``part``'s review due date when it differs from the series', else None.
 
-    ``part``'s due date when it differs from the series' (for a whole-series artifact, which prints
-    the series' once), else None.
+    For a whole-series artifact, which prints the series' due date once.
+
+    Args:
+        series: the series (or its metadata).
+        part: a part of it.
     """
     mine = due(series, part)
     return mine if mine != due(series, None) else None
@@ -60,6 +71,10 @@ def uncountable(series: SeriesMeta, parts: tuple[Part, ...] | list[Part]) -> lis
     """Parts whose ``review_interval`` (their own or the series') has no review date to count from.
 
     A source error, since no due date can be shown.
+
+    Args:
+        series: the series (or its metadata).
+        parts: its parts.
     """
     found = []
     for p in parts:
@@ -129,6 +144,10 @@ def key_position(path: Path, keys: tuple[str, ...]) -> tuple[int, int]:
 
     The YAML is a file or a part's front matter; ``keys`` are tried in order; (1, 1) when none is
     written.
+
+    Args:
+        path: the YAML file or part file.
+        keys: the keys to look for, in order.
     """
     try:
         text = path.read_text("utf-8")
@@ -143,5 +162,9 @@ def key_position(path: Path, keys: tuple[str, ...]) -> tuple[int, int]:
 
 
 def overdue(diagnostic: Diagnostic) -> bool:
-    """Whether a message of ``check()`` is an overdue review (an error under strict)."""
+    """Whether a message of ``check()`` is an overdue review (an error under strict).
+
+    Args:
+        diagnostic: a message of ``check()``.
+    """
     return diagnostic.message.startswith(OVERDUE)

@@ -66,6 +66,9 @@ def url_is_safe(url: str) -> bool:
 
     An ``http(s):`` URL must go on with ``//`` (``https:example.org`` is a typo that browsers read
     differently, and the fragment check of HTML outputs refuses it).
+
+    Args:
+        url: a URL as the author wrote it.
     """
     squeezed = _CONTROL.sub("", url)
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*):", squeezed)
@@ -86,7 +89,11 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 
 
 def clean_raw(html: str) -> str:
-    """Clean an author's raw HTML block with the raw allow-list."""
+    """Clean an author's raw HTML block with the raw allow-list.
+
+    Args:
+        html: the raw HTML block.
+    """
     return nh3.clean(
         html,
         tags=set(RAW_TAGS),
@@ -100,7 +107,11 @@ def clean_raw(html: str) -> str:
 
 
 def clean_output(html: str) -> str:
-    """Final pass over a rendered body: only what the renderer itself may emit survives."""
+    """Final pass over a rendered body: only what the renderer itself may emit survives.
+
+    Args:
+        html: the rendered body.
+    """
     return nh3.clean(
         html,
         tags=set(OUTPUT_TAGS),
@@ -139,6 +150,10 @@ def clamp_span(attr: str, value: str) -> str:
 
     Leading zeros do not count (``0000000007`` is 7), and only ASCII digits do (``int`` refuses
     ``²``, which ``isdigit`` accepts).
+
+    Args:
+        attr: ``colspan`` or ``rowspan``.
+        value: the attribute's value as written.
     """
     digits, limit = value.strip().lstrip("0"), _SPAN_LIMITS[attr]
     if not (digits.isascii() and digits.isdigit()):
@@ -165,6 +180,9 @@ def audit(raw_html: str) -> list[Removal]:
 
     Parsed by libxml2's HTML parser, which is linear on any input (the standard library's
     parser is quadratic on unterminated tags: 60 KB of ``<a `` took 53 s).
+
+    Args:
+        raw_html: the raw HTML the author wrote.
     """
     from lxml import etree
 
@@ -262,6 +280,9 @@ def clean_marked(html: str) -> str:
     """``clean_output()``'s pass over a body's canonical HTML.
 
     The same allow-list, plus the dialect's marker attributes.
+
+    Args:
+        html: a body's canonical HTML, with the dialect's marks.
     """
     return nh3.clean(
         html,

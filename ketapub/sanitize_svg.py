@@ -145,6 +145,11 @@ def css_is_local(css_text: str, *, stylesheet: bool = False) -> bool:
     document: no ``@import``, no at-rule but ``@media``, ``url()`` only to ``#id``, no
     ``image-set()`` and the like. Read by tinycss2, so escapes and odd quoting cannot hide a URL
     from the check.
+
+    Args:
+        css_text: the CSS.
+        stylesheet: ``css_text`` is a whole stylesheet (a ``<style>`` element), not a declaration
+            list or a value; default False.
     """
     import tinycss2
     import tinycss2.ast as css
@@ -250,9 +255,15 @@ def clean_svg(data: bytes, max_pixels: int = 40_000_000,
               max_elements: int = MAX_USE_EXPANSION) -> tuple[bytes, list[tuple[int, str]]]:
     """Make an SVG asset inert; return its new bytes and (line, what) for each kind removed.
 
-    Raises ``SvgError`` for what cannot be cleaned: not well-formed XML, a root that is
-    not ``<svg>``, any DTD (entities can read files or blow up memory), or more than
-    ``max_elements`` elements once ``<use>`` references are expanded.
+    Args:
+        data: the SVG file's bytes.
+        max_pixels: the largest width times height it may declare.
+        max_elements: the most elements it may draw once ``<use>`` references are expanded.
+
+    Raises:
+        SvgError: it cannot be cleaned: not well-formed XML, a root that is not ``<svg>``, any
+            DTD (entities can read files or blow up memory), or more than ``max_elements``
+            elements once ``<use>`` references are expanded.
     """
     from lxml import etree
 
@@ -374,7 +385,11 @@ def _attribute_problem(element: str, attr: str, value: str, max_pixels: int) -> 
 
 
 def drop_element(node: object) -> None:
-    """Remove an lxml node but keep its tail text in place (also used for EPUB bodies)."""
+    """Remove an lxml node but keep its tail text in place (also used for EPUB bodies).
+
+    Args:
+        node: the lxml element to remove.
+    """
     parent = node.getparent()  # type: ignore[attr-defined]
     if parent is None:
         return

@@ -34,6 +34,10 @@ def visible(value: object, *, newlines: bool = False) -> str:
     ``\u202e``). Newlines are escaped too, so one message stays one line, unless ``newlines``
     (a traceback, whose lines are its own).
 
+    Args:
+        value: anything; its ``str()`` is shown.
+        newlines: keep line breaks as they are; default False.
+
     Examples:
         A file name cannot clear the screen or reverse the text after it:
 
@@ -45,7 +49,11 @@ def visible(value: object, *, newlines: bool = False) -> str:
 
 
 def cell(value: object) -> Text:
-    """A table cell or title: ``visible()`` text that rich shows as it is (no markup)."""
+    """A table cell or title: ``visible()`` text that rich shows as it is (no markup).
+
+    Args:
+        value: anything; its ``str()`` is shown.
+    """
     return Text(visible(value))
 
 
@@ -55,6 +63,9 @@ def json_visible(text: str) -> str:
     ``json.dumps(..., ensure_ascii=False)`` escapes only C0; the others are allowed raw in
     JSON strings, and a terminal obeys them. Outside strings JSON holds none of them, so the
     result is the same JSON value.
+
+    Args:
+        text: JSON text.
     """
     return re.sub(f"[\x7f-\x9f{BIDI_CONTROLS}{INVISIBLE}]",
                   lambda m: f"\\u{ord(m.group()):04x}", text)

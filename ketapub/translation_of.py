@@ -22,6 +22,9 @@ def normalize_body(body: str) -> str:
 
     Leading and trailing blank lines (empty or only spaces and tabs) removed, and with them the
     final newline.
+
+    Args:
+        body: a part body.
     """
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and not lines[0].strip(" \t"):
@@ -32,7 +35,11 @@ def normalize_body(body: str) -> str:
 
 
 def body_digest(body: str) -> str:
-    """The stamp of a part body (the Markdown after the front matter)."""
+    """The stamp of a part body (the Markdown after the front matter).
+
+    Args:
+        body: the body, as ``part_body()`` gives it.
+    """
     return hashlib.sha256(normalize_body(body).encode("utf-8")).hexdigest()[:DIGITS]
 
 
@@ -41,6 +48,9 @@ def part_body(text: str) -> str:
 
     What follows the closing line of its front matter (``---`` or ``...``), or the whole text when
     it has no front matter.
+
+    Args:
+        text: the whole part file.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first, _, rest = text.partition("\n")
@@ -51,5 +61,9 @@ def part_body(text: str) -> str:
 
 
 def file_digest(text: str) -> str:
-    """The stamp to write in ``translation_of`` for the part file whose text is ``text``."""
+    """The stamp to write in ``translation_of`` for the part file whose text is ``text``.
+
+    Args:
+        text: the whole English part file.
+    """
     return body_digest(part_body(text))
