@@ -79,6 +79,10 @@ class Sources:
         An entry with ``job``'s bytes and how to put them at ``here`` (None: they are there
         already), or None when the job must be rendered. The file already in place first (nothing to
         write), then one of this build, then another of the last.
+
+        Args:
+            job: a job of a state.
+            here: where the state keeps the file.
         """
         key = (job.path, job.input_hash)
         olds = [e for e in self.old.get(key, []) if e.path == here and self.intact(e.path)]
@@ -101,6 +105,15 @@ def render_states(renderers: Sequence[Renderer], ctx: RenderContext,
     ``public`` holds the build's own entries (the files every state may link to), ``old``
     the previous manifest (unchanged states are taken from it), ``run`` renders what is
     left. With ``force`` every state is rendered again, as the public files are.
+
+    Args:
+        renderers: the build's renderers.
+        ctx: the build's render context.
+        public: the build's own entries, which every state may link to.
+        old: the previous manifest's entries; unchanged states are taken from it.
+        intact: whether a file of the output folder still has the bytes the old manifest lists.
+        run: renders the jobs left.
+        force: render every state again, as ``build(force=True)`` asks.
     """
     result = Ahead(states=future_states(ctx.series, ctx.as_of))
     sources = Sources({} if force else public, {} if force else old, intact)

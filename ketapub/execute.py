@@ -31,8 +31,16 @@ Finish = Callable[[Job, Artifact | None, RenderError | None], None]
 
 
 def render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
-    """Render ``job`` and check what came back (top-level, so picklable). A translation's
-    job is rendered as the original's, in the context of its edition (see ``Job.edition``)."""
+    """Render ``job`` and check what came back (top-level, so picklable).
+
+    A translation's job is rendered as the original's, in the context of its edition (see
+    ``Job.edition``).
+
+    Args:
+        renderer: the renderer that planned ``job``.
+        job: the job.
+        ctx: the render context.
+    """
     asked = job
     if job.edition:
         ctx = ctx.for_edition(job.edition)
@@ -68,6 +76,10 @@ def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
 
     Any failure becomes this artifact's ``RenderError``, with the traceback behind it (a
     worker's is chained) in ``detail`` for ``--debug``.
+
+    Args:
+        job: the job ``call`` renders.
+        call: renders it.
     """
     error: RenderError
     cause: Exception
@@ -147,6 +159,10 @@ class Runner:
 
         When interrupted (Ctrl-C, SIGTERM), ``stop`` ends the pool's workers at once; without it,
         jobs in flight are cancelled.
+
+        Args:
+            todo: the jobs to render.
+            stop: ends the pool's workers at once; default None: cancel the jobs in flight instead.
         """
         self.queue = _Queue.of(todo)
         try:
@@ -204,10 +220,16 @@ class Pool:
     @classmethod
     def choose(cls, executor: Executor | None, jobs: int | None, budget: Budget | None,
                todo: int) -> Pool:
-        """The caller's ``executor``.
+        """The pool to render in.
 
-        Else a budgeted pool under ``budget``; else worker processes when ``jobs`` (None: one per
-        core) and the work are more than one.
+        The caller's ``executor``; else a budgeted pool under ``budget``; else worker processes
+        when ``jobs`` (None: one per core) and the work are more than one; else this process.
+
+        Args:
+            executor: the caller's executor, or None.
+            jobs: worker processes (None: one per core).
+            budget: the per-job budget, or None.
+            todo: how many jobs there are to render.
         """
         workers = jobs if jobs is not None else (os.cpu_count() or 1)
         if executor is not None:  # of unknown size (Dask): a wide window

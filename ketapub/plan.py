@@ -69,7 +69,12 @@ def _part_hashes(series: Series) -> dict[int, str]:
 
 
 def linked_parts(series: Series, text: str) -> set[int]:
-    """Numbers of the parts that ``text`` (a body, the disclaimer) links to with ``part:``."""
+    """Numbers of the parts that ``text`` (a body, the disclaimer) links to with ``part:``.
+
+    Args:
+        series: the loaded series.
+        text: Markdown or the HTML made from it.
+    """
     found: set[int] = set()
     for key in _PART_REF.findall(html.unescape(text)):
         target = series.get_part(int(key)) if key.isdigit() else series.get_part(key)
@@ -223,11 +228,16 @@ class _Hasher:
 
 
 def plan(renderers: Sequence[Renderer], ctx: RenderContext) -> list[Job]:
-    """Jobs of every renderer for every language edition (the original first, then each
-    translation by language), in a stable order, with input hashes filled in.
+    """Jobs of every renderer for every language edition, with input hashes filled in.
 
-    A translation is planned and hashed by the same renderers in its own context, then its
-    jobs move to the edition's paths (see :meth:`Series.output_path`)."""
+    The original first, then each translation by language, in a stable order. A translation
+    is planned and hashed by the same renderers in its own context, then its jobs move to the
+    edition's paths (see ``Series.output_path()``).
+
+    Args:
+        renderers: the build's renderers.
+        ctx: the render context.
+    """
     jobs: list[Job] = []
     home = ctx.home or ctx.series
     for series in home.editions:

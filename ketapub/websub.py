@@ -34,7 +34,18 @@ TIMEOUT = 10.0
 
 
 def http_post(url: str, body: bytes) -> int:
-    """POST ``body`` as an HTML form to ``url``; the status (a failure raises OSError)."""
+    """POST ``body`` as an HTML form to ``url``.
+
+    Args:
+        url: the hub's URL.
+        body: the form, URL-encoded.
+
+    Returns:
+        The HTTP status.
+
+    Raises:
+        OSError: the hub could not be reached.
+    """
     request = urllib.request.Request(
         url, data=body, method="POST",
         headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -50,6 +61,9 @@ def ping_body(feed_url: str) -> bytes:
 
     WebSub section 7 leaves it to the hub; this is the widely used ``hub.mode=publish`` form of
     PubSubHubbub 0.4.
+
+    Args:
+        feed_url: the public URL of the feed that changed.
     """
     return urllib.parse.urlencode({"hub.mode": "publish", "hub.url": feed_url}).encode()
 
@@ -84,6 +98,9 @@ class Pinger:
 
         Releases, expiries and withdrawals, updates and corrections
         (``ketapub.schedule.instants()``), after the last tick and up to ``now``.
+
+        Args:
+            now: the instant of this tick (aware).
         """
         return [d for d in schedule.instants(self.series()) if self.last < d <= now]
 
@@ -111,12 +128,24 @@ class Pinger:
             return len(urls)
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
-        """Tick every ``interval`` seconds until ``stop`` is set."""
+        """Tick every ``interval`` seconds until ``stop`` is set.
+
+        Args:
+            stop: set to end the loop.
+            interval: seconds between ticks; default 1.0.
+        """
         while not stop.wait(interval):
             self.tick()
 
     def start(self, interval: float = 1.0) -> Callable[[], None]:
-        """Run in a daemon thread; returns what stops it."""
+        """Run in a daemon thread.
+
+        Args:
+            interval: seconds between ticks; default 1.0.
+
+        Returns:
+            What stops it.
+        """
         stop = threading.Event()
         thread = threading.Thread(target=self.run, args=(stop, interval),
                                   name="ketapub-websub", daemon=True)

@@ -52,13 +52,24 @@ class LintResult:
 
 
 def shown_path(folder: str, rel: str) -> str:
-    """A file of the source as messages show it: under the folder as the user named it."""
+    """A file of the source as messages show it: under the folder as the user named it.
+
+    Args:
+        folder: the source folder as the user named it.
+        rel: the file's path under it.
+    """
     folder = folder.rstrip("/")
     return f"{folder}/{rel}" if folder not in ("", ".") else rel
 
 
 def part_text(series: Series, part: Part, path: str) -> PartText:
-    """``part`` as the rules read it (its tree is the renderers' tree)."""
+    """``part`` as the rules read it (its tree is the renderers' tree).
+
+    Args:
+        series: the loaded series.
+        part: one of its parts.
+        path: the part file as messages show it.
+    """
     from ketapub.render.base import RenderContext
 
     doc = RenderContext(series, _EPOCH).document(part)
@@ -66,7 +77,11 @@ def part_text(series: Series, part: Part, path: str) -> PartText:
 
 
 def lint_part(text: PartText) -> list[Finding]:
-    """Every rule's findings in one part, before ignores."""
+    """Every rule's findings in one part, before ignores.
+
+    Args:
+        text: the part, as ``part_text()`` reads it.
+    """
     return [f for rule in REGISTRY.values() for f in rule.check(text)]
 
 
@@ -75,6 +90,10 @@ def lint_series(series: Series, source: str) -> LintResult:
 
     ``source`` is its folder as given by the user (messages show paths under it). Ignores are
     applied, unused ones reported.
+
+    Args:
+        series: the loaded series.
+        source: its folder as the user gave it; messages show paths under it.
     """
     found: list[tuple[Finding, str]] = []
     every_ignore: list[ignores.Ignore] = []
@@ -100,6 +119,12 @@ def lint_text(body: str, path: str = "part.md", language: str = "en",
 
     With no series, ``part:`` links and citations are not resolved; the body's inline ignores apply.
     For tests, editors and quick checks.
+
+    Args:
+        body: the Markdown body.
+        path: the file name findings show; default ``part.md``.
+        language: the language whose word lists apply; default ``en``.
+        body_line: the file line the body starts at; default 1.
     """
     from ketapub import dialect
 

@@ -94,7 +94,12 @@ class Ignore:
     used: set[str] = field(default_factory=set)
 
     def covers(self, finding: Finding, rel: str) -> bool:
-        """Whether this ignore excuses ``finding`` in the part file ``rel``."""
+        """Whether this ignore excuses ``finding`` in the part file ``rel``.
+
+        Args:
+            finding: a finding before ignores.
+            rel: the path of its part file relative to the source folder.
+        """
         if finding.code not in self.codes:
             return False
         if self.glob is not None:
@@ -124,7 +129,11 @@ def _codes(spec: str) -> tuple[tuple[str, ...], str | None, str | None]:
 
 
 def inline(part: PartText) -> tuple[list[Ignore], list[Finding]]:
-    """The inline ignores of a part, and the problems of malformed ones."""
+    """The inline ignores of a part, and the problems of malformed ones.
+
+    Args:
+        part: the part, as the rules read it.
+    """
     tokens, _ = parser.parse(part.body)
     blocks = sorted({(t.map[0], t.map[1]) for t in tokens if t.map and t.level == 0
                      and t.type != "html_block"})
@@ -172,6 +181,10 @@ def from_file(root: Path, shown: str) -> tuple[list[Ignore], list[Finding]]:
     """The entries of the source's ignore file (none when there is no file), and its problems.
 
     ``shown`` is the file's path as messages show it.
+
+    Args:
+        root: the source folder.
+        shown: the ignore file's path as messages show it.
     """
     path = root / FILE
     if not path.is_file():
@@ -231,6 +244,10 @@ def apply(findings: Iterable[tuple[Finding, str]], ignores: list[Ignore]
     """(kept findings, KP901 findings for ignores that matched nothing).
 
     ``findings`` are (finding, part path relative to the source folder).
+
+    Args:
+        findings: each finding with its part's path relative to the source folder.
+        ignores: every ignore, inline and from the file; those that match are marked used.
     """
     kept: list[Finding] = []
     for finding, rel in findings:

@@ -22,7 +22,11 @@ _PLAIN_WORD = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> list[str]:
-    """The words of a text."""
+    """The words of a text.
+
+    Args:
+        text: any text.
+    """
     return WORD.findall(text)
 
 
@@ -30,6 +34,9 @@ def shown_text(node: tree.Node) -> str:
     """The text a reader reads in the flow of a block.
 
     Like ``tree.text_of()``, without image alt text (an image is not part of a sentence).
+
+    Args:
+        node: a node of the part's tree.
     """
     if isinstance(node, tree.Text | tree.Code):
         return node.text
@@ -118,7 +125,11 @@ class PartText:
 
     # --- places -----------------------------------------------------------------------
     def start_of(self, lines: tuple[int, int] | None) -> tuple[int, int]:
-        """(file line, column) where a block starts: its first non-blank character."""
+        """(file line, column) where a block starts: its first non-blank character.
+
+        Args:
+            lines: the block's body lines ``[start, end)``; None: the body's start.
+        """
         if lines is None:
             return self.body_line, 1
         line0 = min(lines[0], max(len(self.lines) - 1, 0))
@@ -132,6 +143,12 @@ class PartText:
         (file line, column) of ``text`` in a block, found by its first words (so the Markdown around
         them, typographic quotes and line breaks do not matter); from just after ``after`` (the file
         line and column of the previous find) when given; the block's start when not found.
+
+        Args:
+            lines: the block's body lines ``[start, end)``; None: the body's start.
+            text: the text to find, as the tree shows it.
+            after: the (file line, column) of the previous find in the block, to search after it;
+                default None: from the block's start.
         """
         if lines is None:
             return self.start_of(lines)

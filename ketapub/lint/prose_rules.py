@@ -25,7 +25,11 @@ class Sentence:
 
 
 def each_sentence(part: PartText) -> Iterator[tuple[list[Sentence], tuple[int, int]]]:
-    """The sentences of each passage of ``part``, placed, with where the passage starts."""
+    """The sentences of each passage of ``part``, placed, with where the passage starts.
+
+    Args:
+        part: the part, as the rules read it.
+    """
     for passage in part.passages():
         found: list[Sentence] = []
         cursor = None

@@ -15,7 +15,11 @@ from ketapub.lint.rule import FAMILIES, Rule
 
 
 def as_json(result: LintResult) -> str:
-    """The findings for CI: one object, findings sorted by place."""
+    """The findings for CI: one object, findings sorted by place.
+
+    Args:
+        result: what ``lint_series()`` found.
+    """
     return json.dumps({
         "findings": [{"path": f.path, "line": f.line, "column": f.column, "code": f.code,
                       "severity": str(f.severity), "message": f.message,
@@ -27,13 +31,21 @@ def as_json(result: LintResult) -> str:
 
 
 def summary(result: LintResult) -> str:
-    """``3 errors, 1 warning``: the last line of a text report."""
+    """``3 errors, 1 warning``: the last line of a text report.
+
+    Args:
+        result: what ``lint_series()`` found.
+    """
     e, w = result.errors, result.warnings
     return f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
 
 
 def page(rule: Rule) -> str:
-    """A code's page, as ``--explain`` prints it and the docs show it."""
+    """A code's page, as ``--explain`` prints it and the docs show it.
+
+    Args:
+        rule: the rule of the code.
+    """
     tag = ", a heuristic" if rule.heuristic else ""
     return (f"{rule.code} {rule.name} ({rule.severity}{tag})\n\n{rule.summary}\n\n"
             f"{rule.explanation.strip()}\n")

@@ -58,11 +58,21 @@ class Rule:
     """True when the rule guesses (passive voice): a finding may be wrong."""
 
     def check(self, part: PartText) -> Iterator[Finding]:
-        """Yield this rule's findings in ``part``; every rule overrides it."""
+        """Yield this rule's findings in ``part``; every rule overrides it.
+
+        Args:
+            part: the part, as ``ketapub.lint.part_text()`` reads it.
+        """
         raise NotImplementedError
 
     def finding(self, part: PartText, at: tuple[int, int], message: str) -> Finding:
-        """A finding of this rule at ``at`` (file line, column) of ``part``."""
+        """A finding of this rule at ``at`` (file line, column) of ``part``.
+
+        Args:
+            part: the part.
+            at: (file line, column) of the finding.
+            message: what is wrong, and how to fix it.
+        """
         return Finding(part.path, at[0], at[1], self.code, self.severity, message)
 
 

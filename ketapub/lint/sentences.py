@@ -13,7 +13,12 @@ _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)")
 
 
 def split(text: str, abbreviations: frozenset[str]) -> Iterator[str]:
-    """The sentences of ``text``, stripped, in order."""
+    """The sentences of ``text``, stripped, in order.
+
+    Args:
+        text: a passage's text.
+        abbreviations: lowercase words after which a full stop ends no sentence.
+    """
     start = 0
     for match in _END.finditer(text):
         before = text[start:match.start()]

@@ -81,7 +81,11 @@ def _texts(data: dict[str, Any], table: str, key: str = "texts") -> tuple[str, .
 
 @functools.cache
 def for_language(language: str) -> Words:
-    """The word lists of a language tag (``en-US`` reads ``en.toml``)."""
+    """The word lists of a language tag (``en-US`` reads ``en.toml``).
+
+    Args:
+        language: a BCP 47 tag.
+    """
     lang = language.split("-")[0].lower()
     try:
         raw = resources.files(DATA).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
