@@ -114,7 +114,13 @@ class Coverage:
     @classmethod
     def of(cls, renderers: Iterable[str], options: BuildOptions, planned: Iterable[Job]
            ) -> Coverage:
-        """The scopes of a build of ``renderers`` with ``options`` that planned ``planned``."""
+        """The scopes of a build of ``renderers`` with ``options`` that planned ``planned``.
+
+        Args:
+            renderers: the names of the renderers that ran.
+            options: the build's options (its brands and large print).
+            planned: every job planned.
+        """
         return cls(frozenset(renderers), frozenset(options.brands), options.large_print,
                    frozenset((j.renderer, j.variant) for j in planned))
 
@@ -137,6 +143,9 @@ def format_names(formats: str | Iterable[str] | None) -> list[str] | None:
 
     Renderer names from a str (``"pdf"``, ``"rss,atom"``) or a sequence of them, in order and
     without repeats; None when ``formats`` is None (every installed renderer).
+
+    Args:
+        formats: a name, a comma list, a sequence of either, or None.
 
     Examples:
         >>> format_names(["rss,atom", "pdf", "rss"])
@@ -167,6 +176,12 @@ def select_renderers(formats: str | Iterable[str] | None, registry: Registry | N
     A renderer asked for by name must load. With ``formats=None`` a plugin that fails to
     load is left out and its ``PluginError`` appended to ``skipped`` (an error under
     ``strict``), so one broken third-party plugin does not stop every default build.
+
+    Args:
+        formats: a name, a comma list, a sequence of either, or None for all.
+        registry: where names are looked up; default None: the installed renderers.
+        strict: a plugin that fails to load is an error; default False.
+        skipped: where to append the errors of the plugins left out; default None.
     """
     reg = registry or installed()
     names = format_names(formats)
@@ -223,7 +238,16 @@ def options_for(given: Options | None, registry: Registry | None = None, *,
 def build_options(registry: Registry | None = None, *, brands: Sequence[str] = (),
                   large_print: bool = False, templates: Sequence[str | os.PathLike[str]] = (),
                   options: Options | None = None, **shorthands: Any) -> BuildOptions:
-    """The ``BuildOptions`` of a build or a render, checked (see ``options_for()``)."""
+    """The ``BuildOptions`` of a build or a render, checked (see ``options_for()``).
+
+    Args:
+        registry: where renderer names are looked up; default None: the installed ones.
+        brands: brand ids (or ``"all"``); default none.
+        large_print: the large-print variants too; default False.
+        templates: template folders, first wins; default none.
+        options: each renderer's options, as ``build()`` takes them; default None.
+        **shorthands: ``page_size`` and ``heading_level``, as ``build()`` takes them.
+    """
     return BuildOptions(brands=tuple(sorted(set(brands))), large_print=large_print,
                         templates=tuple(str(Path(t)) for t in templates),
                         renderers=options_for(options, registry, **shorthands))
@@ -235,6 +259,11 @@ def check_brands(series: Series, renderers: Sequence[Renderer], options: BuildOp
     Refuse brands the build asks for that the source lacks, and a broken brand file
     (``Series.broken_brands``) when these renderers would make branded output for it: only then is
     it an error, so one clinic's typo blocks no other output.
+
+    Args:
+        series: the loaded series.
+        renderers: the build's renderers.
+        options: the build's options (its brands).
     """
     wanted = options.brands
     broken = [b for b in series.broken_brands if "all" in wanted or b.id in wanted]
@@ -294,6 +323,15 @@ def resolve(source: Series | str | os.PathLike[str], *, formats: str | Sequence[
 
     Load ``source`` (under ``budget`` when given), fix the instant, check the options (``options``:
     the keywords of ``build_options()``) and pick the renderers.
+
+    Args:
+        source: a loaded series, or a source folder.
+        formats: the renderers, as ``build()`` takes them.
+        as_of: the instant, as ``build()`` takes it.
+        registry: where renderer names are looked up; None: the installed ones.
+        strict: warnings are errors.
+        budget: the budget to load the source under; None: no limit.
+        **options: the keywords of ``build_options()``.
     """
     if isinstance(source, Series):
         series = source
@@ -316,6 +354,9 @@ def plan_build(setup: Setup) -> tuple[list[Job], RenderContext]:
 
     Every job with its input hash, and the context the renderers render with (it knows every planned
     path).
+
+    Args:
+        setup: what ``resolve()`` made.
     """
     ctx = RenderContext(series=setup.series, as_of=setup.as_of, options=setup.options)
     planned = plan(setup.renderers, ctx)
@@ -346,7 +387,11 @@ class OnDisk:
         self.known: dict[str, bool] = {}
 
     def intact(self, path: str) -> bool:
-        """Whether the file at ``path`` still has the size and sha256 the old manifest lists."""
+        """Whether the file at ``path`` still has the size and sha256 the old manifest lists.
+
+        Args:
+            path: an output path the old manifest lists.
+        """
         if path not in self.known:
             entry = self.old[path]
             try:
@@ -383,6 +428,13 @@ def skip_unchanged(planned: Sequence[Job], old: Mapping[str, write.Entry], on_di
 
     Record each job whose input hash and file are unchanged as skipped (its entry kept, its scope
     and embargo refreshed); return the jobs left to render.
+
+    Args:
+        planned: every job planned.
+        old: the old manifest's entries.
+        on_disk: checks the old files' bytes.
+        outcome: where skipped jobs are recorded.
+        force: skip nothing.
     """
     todo = []
     for job in planned:
@@ -406,6 +458,13 @@ def take_from_states(todo: Sequence[Job], old: Mapping[str, write.Entry], on_dis
     Link, rather than render, each job that a state of the previous build's embargo area already
     made (same path and input hash, file intact): a build as of a release instant finds the state it
     rendered ahead.
+
+    Args:
+        todo: the jobs left to render.
+        old: the old manifest's entries, embargo area included.
+        on_disk: checks the old files' bytes.
+        outcome: where the linked jobs are recorded.
+        spool: where the links go.
 
     Returns:
         The jobs left to render.
@@ -456,7 +515,13 @@ class Spool:
         """Spools of the future states, discarded with this one."""
 
     def finish(self, job: Job, artifact: Artifact | None, error: RenderError | None) -> None:
-        """Take one finished job: spool its artifact, or record its error, and report progress."""
+        """Take one finished job: spool its artifact, or record its error, and report progress.
+
+        Args:
+            job: the job.
+            artifact: what it made, or None.
+            error: why it failed, or None.
+        """
         if artifact is not None:
             self._keep(job, artifact)
         elif error is not None:
@@ -496,6 +561,14 @@ def execute(todo: Sequence[Job], renderers: Sequence[Renderer], ctx: RenderConte
     """Render ``todo`` in ``pool``, handing each finished job to ``spool``.
 
     Interrupted (Ctrl-C, SIGTERM) or failing to spool, it leaves nothing behind: the spool goes.
+
+    Args:
+        todo: the jobs to render.
+        renderers: the build's renderers.
+        ctx: the render context.
+        spool: takes each finished job.
+        pool: where to render.
+        progress: the build's progress callback, or None.
     """
     if progress:
         for job in todo:
@@ -520,6 +593,14 @@ def settle(outcome: Outcome, old: Mapping[str, write.Entry], covers: Coverage,
     A failed artifact's, and every output of a scope this build did not cover, except in the embargo
     area a file of a state this build does not have (``states``: the folders it has).
 
+    Args:
+        outcome: where the build stands.
+        old: the old manifest's entries.
+        covers: the scopes this build covered.
+        planned: every job planned.
+        out: the output folder.
+        states: the embargo folders of the states this build has; default none.
+
     Returns:
         The paths removed.
     """
@@ -542,6 +623,14 @@ def commit(out: Path, outcome: Outcome, old: Mapping[str, write.Entry], on_disk:
     """Swap the new tree in when anything changed (files, entries or the manifest).
 
     A re-rendered file with the bytes already there is linked, not rewritten.
+
+    Args:
+        out: the output folder.
+        outcome: where the build stands.
+        old: the old manifest's entries.
+        on_disk: checks the old files' bytes.
+        spool: the finished artifacts' files.
+        meta: the manifest's own keys.
     """
     entries = outcome.entries
     for path in list(spool.files):  # same bytes as the file already there: link, don't rewrite
@@ -574,6 +663,18 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
 
     See ``ketapub.ahead``. They are rendered with the build's renderers, pool and spool, and
     added to ``outcome`` and ``spool``.
+
+    Args:
+        setup: what ``resolve()`` made.
+        ctx: the build's render context.
+        outcome: where the build stands.
+        old: the old manifest's entries.
+        on_disk: checks the old files' bytes.
+        spool: the build's spool.
+        executor: the caller's executor, or None.
+        jobs: worker processes, as ``build()`` takes them.
+        budget: the per-job budget, or None.
+        force: render every state again.
     """
     def run(todo: Sequence[Job], sctx: RenderContext, infos: dict[str, ArtifactInfo]
             ) -> tuple[dict[str, tuple[write.Entry, Path]], list[RenderError]]:

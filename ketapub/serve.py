@@ -196,7 +196,11 @@ class FeedServer:
         return None if hub is None else str(hub)
 
     def feed_urls(self, now: datetime | None = None) -> list[str]:
-        """Public URLs of the live feeds (what a hub is pinged for and fetches)."""
+        """Public URLs of the live feeds (what a hub is pinged for and fetches).
+
+        Args:
+            now: the instant; default None: the server's clock.
+        """
         live = self.live_paths(now)
         return sorted(self.series.base_url + quote(path, safe="/")
                       for path, name in live.items() if name in websub.FEED_RENDERERS)
@@ -219,6 +223,10 @@ class FeedServer:
 
         What pings the hub at each release instant, by this server's clock (None when no hub is
         set). Start it with ``.start()``.
+
+        Args:
+            post: sends a ping; default: an HTTP POST.
+            log: where sent pings and failures are reported; default None: nowhere.
         """
         hub = self.hub
         if hub is None:
@@ -358,6 +366,10 @@ class FeedServer:
         A renderer that fails to import or to plan declares nothing (its built files are
         served under their embargo like any other); a planning failure is written once to
         ``errors`` (the request's ``wsgi.errors``) when given.
+
+        Args:
+            now: the instant of the request; default None: the server's clock.
+            errors: a stream for a planning failure (the request's ``wsgi.errors``); default None.
         """
         if self.live is not None:
             return self.live
@@ -447,6 +459,9 @@ class FeedServer:
         """The future release state of the build that holds at ``now``.
 
         None: the public files are what is out.
+
+        Args:
+            now: the instant of the request (aware).
         """
         return embargo.current(self._read_manifest()[2], now)
 
@@ -455,6 +470,9 @@ class FeedServer:
 
         The public files until the first future state of the build comes, then that state's folder
         (its entries name where the file lies).
+
+        Args:
+            now: the instant of the request (aware).
         """
         _, manifest, states = self._read_manifest()
         state = embargo.current(states, now)

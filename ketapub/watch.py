@@ -57,6 +57,10 @@ def signature(roots: Sequence[Path], skip: Path | None = None) -> Signature:
     Cheap to take ten times a second, and any save changes it. Hidden files and folders (an editor's
     swap files, the build's staging folders) and the folder ``skip`` (the output, when it lies
     inside the source) are left out: writing them is no edit.
+
+    Args:
+        roots: the folders to look at (the source, the template folders).
+        skip: a folder left out, such as the output inside the source; default None.
     """
     skipped = os.path.realpath(skip) if skip is not None else None
     found = []
@@ -97,6 +101,9 @@ def warm_pool(workers: int) -> ProcessPoolExecutor:
 
     They are forked by a fork server, not by this process: the preview's server threads are running
     when a pool is replaced.
+
+    Args:
+        workers: how many processes.
     """
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_worker,
                                mp_context=multiprocessing.get_context("forkserver"))
@@ -162,6 +169,10 @@ class Watcher:
 
         The preview at ``/``, its events, else the output folder as ``serve`` serves it (feeds live,
         manifest files only).
+
+        Args:
+            environ: the WSGI environment.
+            start_response: the WSGI callable.
         """
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -227,7 +238,11 @@ class Watcher:
         return now[0] != before[0], now[1] != before[1]
 
     def run(self, stop: threading.Event | None = None) -> None:
-        """Poll and rebuild until ``stop`` is set (or Ctrl-C / SIGTERM)."""
+        """Poll and rebuild until ``stop`` is set (or Ctrl-C / SIGTERM).
+
+        Args:
+            stop: set to end the loop; default None: run until interrupted.
+        """
         while stop is None or not stop.is_set():
             found = self.changed()
             if found is None:
@@ -269,6 +284,10 @@ class Watcher:
         The fragments (what the preview shows first), the other renderers that wait for no page
         layout, then the layout renderers. A renderer whose jobs depend on files of a later phase
         moves to that phase (the feeds list the handouts).
+
+        Args:
+            series: the loaded series.
+            names: the renderers to build with.
         """
         rank = {n: 0 if n in FIRST else 2 if n in LAYOUT else 1 for n in names}
         if len(set(rank.values())) > 1:
@@ -289,6 +308,10 @@ class Watcher:
         """Load the source and build what changed, publishing each phase as it lands.
 
         A failure is reported and published instead, and the last good build stays.
+
+        Args:
+            templates: the templates changed too: start from fresh Jinja environments and
+                workers; default False.
         """
         started = time.perf_counter()
         try:
@@ -361,6 +384,13 @@ def serve_watch(watcher: Watcher, host: str, port: int, threads: int,
     """Run ``watcher`` with its preview served by waitress until Ctrl-C or SIGTERM.
 
     The workers and the server are stopped on the way out.
+
+    Args:
+        watcher: the watcher.
+        host: the address to listen on.
+        port: the port to listen on.
+        threads: the server's threads (each open preview holds one for its events).
+        ready: called with the preview's URL once it is served.
     """
     import waitress
 

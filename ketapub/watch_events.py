@@ -57,7 +57,11 @@ class Broadcast:
         self._closed = False
 
     def publish(self, state: State) -> None:
-        """Make ``state`` current and wake every waiting preview."""
+        """Make ``state`` current and wake every waiting preview.
+
+        Args:
+            state: the new state.
+        """
         with self._cond:
             self._state, self._version = state, self._version + 1
             self._cond.notify_all()
@@ -71,6 +75,10 @@ class Broadcast:
         """The state once its version is past ``seen`` (or the same one after ``timeout`` seconds).
 
         None once closed.
+
+        Args:
+            seen: the version the caller has.
+            timeout: the longest wait, in seconds.
         """
         with self._cond:
             self._cond.wait_for(lambda: self._closed or self._version != seen, timeout)
@@ -94,6 +102,10 @@ def event_stream(broadcast: Broadcast, heartbeat: float = HEARTBEAT) -> Iterator
 
     ``hello`` with the current state, then ``reload`` or ``build-error`` after each rebuild, until
     the broadcast closes.
+
+    Args:
+        broadcast: where the states come from.
+        heartbeat: seconds between keep-alive comments; default HEARTBEAT.
     """
     version, state = broadcast.current()
     yield b"retry: 500\n" + _frame("hello", state)

@@ -120,7 +120,11 @@ def _pdfs(entries: list[write.Entry]) -> list[Markup]:
 
 
 def epub_spine(data: bytes | Path) -> list[tuple[str, str]]:
-    """(document, title) of each item of an EPUB's spine, in reading order."""
+    """(document, title) of each item of an EPUB's spine, in reading order.
+
+    Args:
+        data: the EPUB's bytes, or its path.
+    """
     with zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data)) as z:
         container = etree.fromstring(z.read("META-INF/container.xml"), _XML)
         rootfile = container.find(".//{*}rootfile")
@@ -144,7 +148,12 @@ def epub_spine(data: bytes | Path) -> list[tuple[str, str]]:
 
 
 def feed_titles(entry: write.Entry, data: bytes) -> list[str]:
-    """The item titles of an RSS, Atom or JSON feed, in its order."""
+    """The item titles of an RSS, Atom or JSON feed, in its order.
+
+    Args:
+        entry: the feed's manifest entry (its renderer says which format).
+        data: the feed's bytes.
+    """
     if entry.renderer == "jsonfeed":
         return [str(i.get("title", "")) for i in json.loads(data).get("items", [])]
     root = etree.fromstring(data, _XML)
@@ -197,7 +206,13 @@ def _section(title: str, items: Iterable[Markup], *, listed: bool = False) -> Ma
 
 
 def page(out: Path, title: str, state: State) -> bytes:
-    """The preview page of the build in ``out`` as of ``state``."""
+    """The preview page of the build in ``out`` as of ``state``.
+
+    Args:
+        out: the output folder.
+        title: the series title.
+        state: the watcher's current state.
+    """
     manifest = write.read_manifest(out)
     entries = sorted(manifest.values(), key=lambda e: e.path)
     pdfs = _pdfs(entries)

@@ -102,7 +102,11 @@ class Same:
 
 
 def managed_path(path: object) -> bool:
-    """A path a manifest may list: a public one, or one of the embargo area."""
+    """A path a manifest may list: a public one, or one of the embargo area.
+
+    Args:
+        path: any value read from a manifest or planned.
+    """
     return is_safe_path(path) or is_embargo_path(path)
 
 
@@ -114,6 +118,9 @@ def read_manifest(out: Path) -> dict[str, Entry]:
     An entry without ``parts`` (a manifest older than that field) counts as a whole-series
     file built as of the manifest's ``as_of_released``, the safe reading for ``serve``.
     The files of the embargo area (``embargoed``) are read too, under their own paths.
+
+    Args:
+        out: the output folder.
     """
     try:
         data = json.loads((out / MANIFEST).read_text("utf-8"))
@@ -147,6 +154,10 @@ def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
 
     The public files under ``artifacts``; the embargo area's, when there are any, apart under
     ``embargoed`` (a partner reading the list sees only what is out).
+
+    Args:
+        entries: every artifact of the build, public and embargoed.
+        meta: the build's own keys (``as_of``, ``next_release``...).
     """
     ordered = sorted(entries, key=lambda e: e.path)
     body = {"generator": "ketapub", **meta,
@@ -158,7 +169,11 @@ def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
 
 
 def sha256(data: bytes) -> str:
-    """The hex sha256 of ``data``, as the manifest lists it."""
+    """The hex sha256 of ``data``, as the manifest lists it.
+
+    Args:
+        data: the bytes.
+    """
     return hashlib.sha256(data).hexdigest()
 
 
@@ -225,7 +240,12 @@ def _user_files(out: Path) -> Iterator[str]:
 
 
 def sibling(out: Path, suffix: str) -> Path:
-    """A hidden sibling of ``out``, on the same file system, so renames are atomic."""
+    """A hidden sibling of ``out``, on the same file system, so renames are atomic.
+
+    Args:
+        out: the output folder.
+        suffix: what tells the siblings apart (``.ketapub-stage``).
+    """
     return out.parent / f".{out.name}{suffix}"
 
 
@@ -235,6 +255,9 @@ def recover(out: Path) -> None:
     If a build was killed between the two renames of the fallback swap, the output folder is
     missing and the previous tree sits in the hidden ``-old`` sibling: it is put back.
     Call with the lock held (``commit()`` does).
+
+    Args:
+        out: the output folder.
     """
     old = sibling(out, OLD_SUFFIX)
     if not out.exists() and not out.is_symlink() and (old / MANIFEST).is_file():
@@ -256,6 +279,9 @@ def remove_tree(path: Path) -> None:
 
     Unlike ``shutil.rmtree`` it never enters a folder on another file system (a mount point:
     removing its files would empty that file system), and a file it cannot remove only stays.
+
+    Args:
+        path: what to remove.
     """
     try:
         top = os.lstat(path)
@@ -295,6 +321,9 @@ def tidy(out: Path) -> None:
 
     See ``recover()``. A build that makes no change never commits, so it would not get to them
     otherwise.
+
+    Args:
+        out: the output folder.
     """
     out = out.absolute()
     if out.is_symlink():
@@ -312,6 +341,9 @@ def locked(out: Path) -> Iterator[None]:
     The holder unlinks the lock file before it lets go, so none is left beside the output;
     a builder that was waiting on the unlinked file then finds it gone (or another in its
     place) and locks afresh, so two holders never lock different files at once.
+
+    Args:
+        out: the output folder.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     path = sibling(out, LOCK_SUFFIX)
@@ -352,6 +384,9 @@ def spool_folder(out: Path) -> Path:
 
     Its name carries the build's process id, so ``recover()`` can remove the spool of a
     killed build without touching the spool of one still running.
+
+    Args:
+        out: the output folder.
     """
     import tempfile
 
@@ -379,11 +414,19 @@ def _dead_spools(out: Path) -> list[Path]:
 
 
 def spool(folder: Path, path: str, data: bytes) -> Path:
-    """Write one finished artifact under ``folder`` and return where it went.
+    """Write one finished artifact under ``folder``.
 
     A build streams artifacts to a spool folder on the output folder's file system as they
     finish, instead of holding every artifact's bytes until ``commit()``, which then moves
     them into the new tree (pass the returned paths as values of ``new``).
+
+    Args:
+        folder: the build's spool folder.
+        path: the artifact's output path.
+        data: its bytes.
+
+    Returns:
+        Where it went.
     """
     if not is_safe_path(path):
         raise ValueError(f"{path!r} is not a safe output path")
@@ -410,8 +453,15 @@ def commit(out: Path, new: Mapping[str, bytes | Path | Same], entries: Mapping[s
     A value of ``new`` is the artifact's bytes, the path of a file ``spool()`` wrote, or
     ``Same`` (a link to another artifact's file).
 
-    Raises ``OutputChanged`` when a file to keep no longer has the hash ``entries``
-    expects (another build committed in between): nothing is changed then.
+    Args:
+        out: the output folder.
+        new: by path, the bytes, the spooled file or ``Same`` of each artifact to write.
+        entries: by path, every artifact the folder must hold.
+        meta: the manifest's own keys.
+
+    Raises:
+        OutputChanged: a file to keep no longer has the hash ``entries`` expects (another
+            build committed in between); nothing is changed then.
     """
     out = out.absolute()
     if out.is_symlink():  # the user's own link to where the site lives: swap there
@@ -570,6 +620,10 @@ def check_output_folder(out: Path, error: type[KetapubError] = KetapubError) -> 
     """Refuse an output path that is something other than a folder.
 
     The swap would put the build in its place and the file would be lost.
+
+    Args:
+        out: the output folder.
+        error: the error class to raise.
     """
     if out.exists() and not out.is_dir():
         raise error(f"{out}: exists and is not a folder; give -o a folder (new or made by "
@@ -581,6 +635,9 @@ def check_case_collisions(paths: Iterable[str]) -> None:
 
     On a case-insensitive file system (macOS, Windows, many USB drives) one would silently overwrite
     the other.
+
+    Args:
+        paths: every planned output path.
     """
     seen: dict[str, str] = {}
     for path in paths:
