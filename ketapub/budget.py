@@ -108,7 +108,13 @@ class BudgetExecutor(Executor):
         self._mp: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run ``fn(*args, **kwargs)`` in a worker process of its own, under the budget."""
+        """Run ``fn(*args, **kwargs)`` in a worker process of its own, under the budget.
+
+        Args:
+            fn: a picklable callable.
+            *args: its positional arguments.
+            **kwargs: its keyword arguments.
+        """
         return self._threads.submit(self._run, fn, args, kwargs)
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -150,7 +156,12 @@ class BudgetExecutor(Executor):
         raise error
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Stop taking jobs; without ``wait``, kill the running workers now."""
+        """Stop taking jobs; without ``wait``, kill the running workers now.
+
+        Args:
+            wait: wait for the running calls; default True.
+            cancel_futures: cancel the calls not started yet; default False.
+        """
         if not wait:
             with self._lock:
                 for proc in list(self._live):

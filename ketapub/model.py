@@ -48,6 +48,9 @@ class _Frozen(BaseModel):
 def slugify(text: str) -> str:
     """File-name form of a title: lowercase ASCII words joined by hyphens.
 
+    Args:
+        text: a title.
+
     Examples:
         >>> slugify("Café: ¿qué es la ketamina?")
         'cafe-que-es-la-ketamina'
@@ -61,6 +64,10 @@ def parse_instant(value: Any, tz: ZoneInfo) -> datetime:
 
     A date alone means 00:00 of that day and a time without offset means that wall-clock
     time, both in ``tz`` (the series timezone).
+
+    Args:
+        value: a date, a datetime, or an ISO 8601 string.
+        tz: the series timezone.
     """
     if isinstance(value, datetime):
         result = value
@@ -109,6 +116,9 @@ def one_line(value: Any) -> Any:
     metadata and HTML attributes have no place for a line break, and a folded YAML scalar always
     ends with one.
 
+    Args:
+        value: the field's value; anything but text is returned as it is.
+
     Examples:
         >>> one_line("Ketamine\n  and   esketamine\n")
         'Ketamine and esketamine'
@@ -120,6 +130,9 @@ def lines(value: Any) -> Any:
     r"""A field whose line breaks mean something (a postal address).
 
     Each line made ``one_line()``, blank lines dropped, lines joined by ``\n``.
+
+    Args:
+        value: the field's value; anything but text is returned as it is.
     """
     if not isinstance(value, str):
         return value
@@ -214,6 +227,9 @@ def page_size_name(value: Any) -> Any:
     """The canonical spelling of a page size written in any case (``letter`` -> ``Letter``).
 
     Anything else unchanged, for the validator to refuse.
+
+    Args:
+        value: the field's value.
     """
     if isinstance(value, str):
         return {p.lower(): p for p in PAGE_SIZES}.get(value.strip().lower(), value)
@@ -274,6 +290,9 @@ _CC = re.compile(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)\Z", re.IGNORECASE)
 
 def creative_commons_url(spdx: str) -> str | None:
     """The Creative Commons page of a CC licence given as its SPDX id, else None.
+
+    Args:
+        spdx: the licence as written (``CC-BY-4.0``).
 
     Examples:
         >>> creative_commons_url("CC-BY-NC-SA-4.0")
@@ -374,7 +393,11 @@ class Interval(_Frozen):
         return {"count": int(m.group(1)), "unit": m.group(2).lower()}
 
     def after(self, start: date) -> date:
-        """The date this interval after ``start``."""
+        """The date this interval after ``start``.
+
+        Args:
+            start: the date counted from.
+        """
         if self.unit in ("day", "week"):
             return start + timedelta(days=self.count * (7 if self.unit == "week" else 1))
         months = self.count * (12 if self.unit == "year" else 1)

@@ -254,7 +254,13 @@ _NO_SERIES = Policy(parts={}, assets=frozenset(), citations={})
 
 
 def analyze(body: str, path: str, first_line: int) -> Analysis:
-    """Learn what a body contains and what is wrong with it (lines are file lines)."""
+    """Learn what a body contains and what is wrong with it (lines are file lines).
+
+    Args:
+        body: a part's Markdown body.
+        path: the part file, for diagnostics.
+        first_line: the file line the body starts at.
+    """
     tokens, env = parse(body)
     analyzer = _Analyzer(path, first_line, body.split("\n"))
     analyzer.raw_html(env)

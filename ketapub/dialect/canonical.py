@@ -54,7 +54,11 @@ def _mark(kind: str, arg: Any = None, tok: Token | None = None) -> str:
 
 
 def forged(raw: str) -> bool:
-    """True when raw HTML names a marker attribute (HTML folds attribute names to lower case)."""
+    """True when raw HTML names a marker attribute (HTML folds attribute names to lower case).
+
+    Args:
+        raw: a piece of raw HTML.
+    """
     return MARK in raw.lower()
 
 
@@ -63,6 +67,9 @@ Rule = Callable[[Sequence[Token], int, Any, Any], str]
 
 class CanonicalRenderer(RendererHTML):
     """markdown-it's renderer with the dialect's marked-up rules and no layout newlines.
+
+    Each rule is a method named for a token type, called as markdown-it calls its rules,
+    ``rule(tokens, idx, options, env)``, and returns the HTML of ``tokens[idx]``.
 
     Args:
         policy: the parts, anchors, assets and citations of the series.
@@ -293,5 +300,12 @@ def _tight_list(tokens: Sequence[Token], idx: int) -> bool:
 
 
 def render(tokens: Sequence[Token], policy: Policy, options: Any, env: Any) -> str:
-    """The canonical HTML of parsed tokens (to be sanitised, then built into a tree)."""
+    """The canonical HTML of parsed tokens (to be sanitised, then built into a tree).
+
+    Args:
+        tokens: markdown-it's tokens of a body.
+        policy: the parts, anchors, assets and citations of the series.
+        options: markdown-it's render options.
+        env: the parser's env.
+    """
     return CanonicalRenderer(policy).render(tokens, options, env)

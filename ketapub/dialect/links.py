@@ -16,6 +16,9 @@ def link_is_valid(url: str) -> bool:
 
     ``part:``, or safe once percent-decoded too (``jav%09ascript:`` must not pass as a relative
     link).
+
+    Args:
+        url: a link destination as written.
     """
     return url.startswith("part:") or (sanitize.url_is_safe(url)
                                        and sanitize.url_is_safe(unquote(url)))
@@ -27,6 +30,9 @@ def local_path(href: str) -> str:
     Query and fragment dropped, percent escapes decoded and the name NFC-normalised. markdown-it
     writes ``café.png`` as ``caf%C3%A9.png``, and an editor may save the é as e + U+0301 (NFD):
     every spelling names the one asset, whose path is the NFC form of its name.
+
+    Args:
+        href: an image or link destination.
     """
     return unicodedata.normalize("NFC", unquote(href.split("#", 1)[0].split("?", 1)[0]))
 
@@ -37,6 +43,9 @@ def source_file(href: str) -> str | None:
     The source path a link names when it is a file under ``assets/`` (``assets/form.pdf``, query and
     fragment dropped, see ``local_path()``), else None. Such links are checked at load and written
     as the file's published URL, the same in every output.
+
+    Args:
+        href: a link destination.
     """
     path = local_path(href)
     return path if path.startswith("assets/") and len(path) > len("assets/") else None

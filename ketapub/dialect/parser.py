@@ -38,6 +38,9 @@ def heading_slug(text: str) -> str:
 
     Accents are dropped, not the letters that carry them ("¿Qué tan rápido?" -> ``que-tan-rapido``),
     so a heading in Spanish or French gets a readable anchor.
+
+    Args:
+        text: the heading's text.
     """
     folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower())
                      if not unicodedata.combining(c))
@@ -46,7 +49,11 @@ def heading_slug(text: str) -> str:
 
 
 def text_of(inline: Token) -> str:
-    """The plain text of an inline token (image alt text included), stripped."""
+    """The plain text of an inline token (image alt text included), stripped.
+
+    Args:
+        inline: an ``inline`` token.
+    """
     parts: list[str] = []
     for child in inline.children or []:
         if child.type in ("text", "code_inline"):
@@ -202,7 +209,11 @@ def _structure(state: StateCore) -> None:
 
 
 def new_parser(**options: Any) -> MarkdownIt:
-    """A parser of the dialect (``options``: markdown-it's, e.g. ``typographer``)."""
+    """A parser of the dialect (``options``: markdown-it's, e.g. ``typographer``).
+
+    Args:
+        **options: markdown-it's options, such as ``typographer``.
+    """
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, **options})
     md.enable("table").enable("strikethrough")
     md.use(footnote_plugin).use(deflist_plugin)
@@ -229,13 +240,20 @@ def typographic_parser(language: str) -> MarkdownIt:
     Straight quotes in text made typographic in the series language ("dose" -> “dose”; never in
     code, URLs or raw HTML). markdown-it's other typographic replacements stay off: "(c)" in a list
     is not ©.
+
+    Args:
+        language: the series language, for its quotes.
     """
     md = new_parser(typographer=True, quotes=list(i18n.quotes(language)))
     return md.enable("smartquotes")
 
 
 def parse(body: str) -> tuple[list[Token], dict[str, Any]]:
-    """Tokens of a body for analysis (no typography), and the parser's env."""
+    """Tokens of a body for analysis (no typography), and the parser's env.
+
+    Args:
+        body: a part's Markdown body.
+    """
     env: dict[str, Any] = {}
     return parser().parse(body, env), env
 
@@ -245,6 +263,10 @@ def parsed(body: str, language: str) -> tuple[list[Token], dict[str, Any]]:
     """Tokens of a body as rendered, parsed once per process.
 
     Every renderer and view of a part renders the same tokens (no render rule changes them).
+
+    Args:
+        body: a part's Markdown body.
+        language: the series language, for its quotes.
     """
     env: dict[str, Any] = {}
     tokens = typographic_parser(language).parse(body, env)
@@ -261,6 +283,10 @@ def typographic(text: str, language: str) -> str:
     """Plain text (a title, a summary) with the quotes part bodies get: "it's" -> "it’s".
 
     Nothing else in it is read as Markdown: no emphasis, escapes or entities.
+
+    Args:
+        text: the plain text.
+        language: the series language, for its quotes.
     """
     (line,) = _quotes_only(language).parseInline(text)
     return "".join(t.content for t in line.children or ())

@@ -31,6 +31,9 @@ def unsafe_links(content: str) -> list[tuple[int, str, str]]:
 
     (line within ``content``, scheme, destination) of each link a reader could not follow safely,
     seen through entity, percent and whitespace obfuscation (``jav&#x09;ascript:``).
+
+    Args:
+        content: raw HTML or Markdown.
     """
     found = []
     for m in LINK_DEST.finditer(content):
@@ -53,6 +56,10 @@ def raw_depth(env: MutableMapping[str, Any], pieces: Sequence[tuple[int, str]]) 
     Depth is measured on the tree an HTML parser builds from the body's raw HTML in order,
     so stray end tags (``<div></p>``) close nothing, as in a browser; counting tags did.
     ``pieces`` are (body line, raw HTML); the first element past the limit is located.
+
+    Args:
+        env: the parser's env; ``too_deep`` is set in it.
+        pieces: (line, text) of each piece of raw HTML, in order.
     """
     if not pieces:
         return
@@ -113,7 +120,11 @@ def _raw_inline(tok: Token, removed: Found, changed: Found) -> list[tuple[int, s
 
 
 def sanitize_raw(state: StateCore) -> None:
-    """Core rule: clean raw HTML where it stands, remembering what was removed and where."""
+    """Core rule: clean raw HTML where it stands, remembering what was removed and where.
+
+    Args:
+        state: markdown-it's core state.
+    """
     removed: Found = state.env.setdefault("removed", [])
     changed: Found = state.env.setdefault("changed", [])
     pieces: list[tuple[int, str]] = []

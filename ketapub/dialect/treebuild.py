@@ -32,7 +32,13 @@ BLOCK_TAGS = frozenset({
 
 def build(tokens: Sequence[Token], env: dict[str, Any], policy: canonical.Policy
           ) -> tree.Document:
-    """The tree of parsed tokens: written as canonical HTML, sanitised once, parsed once."""
+    """The tree of parsed tokens: written as canonical HTML, sanitised once, parsed once.
+
+    Args:
+        tokens: markdown-it's tokens of a body.
+        env: the parser's env.
+        policy: the parts, anchors, assets and citations of the series.
+    """
     html = canonical.render(tokens, policy, {"xhtmlOut": False}, dict(env))
     return parse(sanitize.clean_marked(html), raw=any(map(_raw, tokens)))
 
@@ -44,7 +50,12 @@ def _raw(tok: Token) -> bool:
 
 
 def parse(html: str, raw: bool = True) -> tree.Document:
-    """The tree of sanitised canonical HTML; ``raw`` False says it holds no raw HTML."""
+    """The tree of sanitised canonical HTML; ``raw`` False says it holds no raw HTML.
+
+    Args:
+        html: sanitised canonical HTML.
+        raw: whether it may hold raw HTML (parsed by html5lib then); default True.
+    """
     fragment = None if raw else wellformed.parse(html)
     if fragment is None:
         fragment = html5lib.HTMLParser(namespaceHTMLElements=False).parseFragment(html)

@@ -21,7 +21,11 @@ _ATTR = re.compile(r'([a-z][a-z0-9-]*)="([^"]*)"')
 
 
 def parse(text: str) -> Element | None:
-    """The fragment's tree when every element is closed in order, else None."""
+    """The fragment's tree when every element is closed in order, else None.
+
+    Args:
+        text: sanitised canonical HTML without raw HTML.
+    """
     root = Element("DOCUMENT_FRAGMENT")
     stack, last, pos = [root], None, 0  # last: the element whose tail text goes on
     for m in _PIECE.finditer(text):

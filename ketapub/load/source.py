@@ -701,7 +701,11 @@ def _twins_message(rel: str, twins: list[str]) -> str:
 
 
 def contrast_on_white(hex_colour: str) -> float:
-    """WCAG 2 contrast ratio of a CSS hex colour (alpha blended onto white) against white."""
+    """WCAG 2 contrast ratio of a CSS hex colour (alpha blended onto white) against white.
+
+    Args:
+        hex_colour: a CSS hex colour (``#1f6f8b``; 3, 4, 6 or 8 digits).
+    """
     digits = hex_colour.lstrip("#")
     if len(digits) in (3, 4):
         digits = "".join(c * 2 for c in digits)

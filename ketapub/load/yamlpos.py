@@ -41,7 +41,11 @@ class Positions:
                       key=lambda c: (c[1], c[2]))
 
     def of_value(self, path: Path) -> tuple[int, int]:
-        """(line, column) of the value at ``path``, else of its nearest written parent."""
+        """(line, column) of the value at ``path``, else of its nearest written parent.
+
+        Args:
+            path: the keys and indexes down to the value.
+        """
         for n in range(len(path), -1, -1):
             pos = self.values.get(path[:n])
             if pos:
@@ -49,7 +53,11 @@ class Positions:
         return 1 + self.line_offset, 1
 
     def of_key(self, path: Path) -> tuple[int, int]:
-        """(line, column) of the key at ``path``, else of its value."""
+        """(line, column) of the key at ``path``, else of its value.
+
+        Args:
+            path: the keys and indexes down to the key.
+        """
         pos = self.keys.get(path)
         if pos:
             return pos[0] + self.line_offset, pos[1]
@@ -119,6 +127,10 @@ def parse(text: str, line_offset: int = 0) -> tuple[Any, Positions]:
 
     ``line_offset`` is the file line before the document's first; the lines of a YamlProblem do not
     include it.
+
+    Args:
+        text: the YAML text.
+        line_offset: the file line before the document's first; default 0.
     """
     try:
         loader = _Loader(text)

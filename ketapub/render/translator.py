@@ -32,7 +32,8 @@ class Translator:
     """Base of every translator: dispatch, and the policies with neutral defaults.
 
     A subclass is made for one part (or one short text) of one build; ``ctx`` is the
-    build's ``RenderContext`` when the translator needs it.
+    build's ``RenderContext`` when the translator needs it. Every ``visit_<node>`` method
+    takes the node it writes, of the class its name says, and returns its text.
 
     Args:
         ctx: the build's render context (None: a text that needs no series, as in a test).
