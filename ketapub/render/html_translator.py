@@ -55,6 +55,9 @@ def _inside(node: tree.Node) -> tuple[tree.Node, ...]:
 def escape_text(text: str) -> str:
     r"""Text as the HTML5 serialiser writes it.
 
+    Args:
+        text: the text.
+
     Examples:
         >>> escape_text("1 < 2 & 3\u00a0mg")
         '1 &lt; 2 &amp; 3&nbsp;mg'
@@ -64,7 +67,11 @@ def escape_text(text: str) -> str:
 
 
 def escape_attr(value: str) -> str:
-    """An attribute value as the HTML5 serialiser writes it (between double quotes)."""
+    """An attribute value as the HTML5 serialiser writes it (between double quotes).
+
+    Args:
+        value: the attribute's value.
+    """
     return (value.replace("&", "&amp;").replace("\u00a0", "&nbsp;").replace('"', "&quot;")
             .replace("<", "&lt;").replace(">", "&gt;"))
 
@@ -122,19 +129,38 @@ class HtmlTranslator(Translator):
 
     # --- serialisation (a subclass writing another syntax overrides these) ------------
     def text(self, text: str) -> str:
-        """``text`` escaped for an element's content."""
+        """``text`` escaped for an element's content.
+
+        Args:
+            text: the text.
+        """
         return escape_text(text)
 
     def attr(self, value: str) -> str:
-        """``value`` escaped for an attribute between double quotes."""
+        """``value`` escaped for an attribute between double quotes.
+
+        Args:
+            value: the attribute's value.
+        """
         return escape_attr(value)
 
     def start(self, tag: str, attrs: Attributes = ()) -> str:
-        """A start tag with ``attrs`` in their order."""
+        """A start tag with ``attrs`` in their order.
+
+        Args:
+            tag: the element's name.
+            attrs: (name, value) pairs.
+        """
         return f"<{tag}" + "".join(f' {k}="{self.attr(v)}"' for k, v in attrs) + ">"
 
     def element(self, tag: str, content: str, attrs: Attributes = ()) -> str:
-        """``<tag attrs>content</tag>`` (a void element has no content and no end tag)."""
+        """``<tag attrs>content</tag>`` (a void element has no content and no end tag).
+
+        Args:
+            tag: the element's name.
+            content: its content, written already.
+            attrs: (name, value) pairs.
+        """
         if tag in VOID_ELEMENTS:
             return self.start(tag, attrs)
         return self.start(tag, attrs) + content + f"</{tag}>"
@@ -149,33 +175,64 @@ class HtmlTranslator(Translator):
         return min(6, level + self.heading_offset)
 
     def part_link(self, part: Part, anchor: str | None) -> str:
-        """The href of a cross-reference to released ``part`` (and a heading in it)."""
+        """The href of a cross-reference to released ``part`` (and a heading in it).
+
+        Args:
+            part: the part linked to.
+            anchor: a heading id in it, or None.
+        """
         return str(self.ctx.web_link(part, anchor))
 
     def unreleased(self, part: Part | None, children: str) -> str:
-        """A cross-reference to a part not out yet: its text, then "(Available <date>)"."""
+        """A cross-reference to a part not out yet: its text, then "(Available <date>)".
+
+        Args:
+            part: the part linked to, or None when the series has no such part.
+            children: the link's text, written already.
+        """
         suffix = f" ({self.ctx.available(part)})" if part is not None else ""
         return self.element("span", children, [("class", "xref-unreleased")]) + self.text(suffix)
 
     def asset_url(self, path: str) -> str | None:
-        """The URL of series asset ``path`` in an ``src`` (None: show the alt text)."""
+        """The URL of series asset ``path`` in an ``src`` (None: show the alt text).
+
+        Args:
+            path: the asset's path in the source (``assets/chart.svg``).
+        """
         return path
 
     def file_url(self, path: str, fragment: str | None) -> str:
-        """The href of a link to a file under ``assets/``: its published URL."""
+        """The href of a link to a file under ``assets/``: its published URL.
+
+        Args:
+            path: the file's path in the source.
+            fragment: the link's ``#fragment``, or None.
+        """
         url = str(self.ctx.web_url(path)) if self.ctx is not None else path
         return url + ("#" + fragment if fragment is not None else "")
 
     def link_href(self, href: str) -> str:
-        """The href of an ordinary link (``#anchor`` of the part gets the id prefix)."""
+        """The href of an ordinary link (``#anchor`` of the part gets the id prefix).
+
+        Args:
+            href: the link's destination as the tree holds it.
+        """
         return "#" + self.id(href[1:]) if href.startswith("#") and self.prefix else href
 
     def citation_href(self, ref_id: str) -> str:
-        """The href of a citation of reference ``ref_id``: the part's own reference list."""
+        """The href of a citation of reference ``ref_id``: the part's own reference list.
+
+        Args:
+            ref_id: the reference's id.
+        """
         return "#" + self.id("ref." + ref_id)
 
     def callout_title(self, kind: str) -> str:
-        """The title of a callout of ``kind`` ("Note", "Warning") in the series language."""
+        """The title of a callout of ``kind`` ("Note", "Warning") in the series language.
+
+        Args:
+            kind: the callout's kind (``note``, ``warning``...).
+        """
         return i18n.labels(self.language)[f"callout_{kind}"]
 
     # --- inlines -----------------------------------------------------------------------
@@ -212,7 +269,11 @@ class HtmlTranslator(Translator):
         return self.element(node.tag, self.visit_all(node.children), self.raw_attrs(node))
 
     def raw_attrs(self, node: tree.Parent) -> tuple[tuple[str, str], ...]:
-        """The attributes an author's raw element kept (a format may rewrite URLs)."""
+        """The attributes an author's raw element kept (a format may rewrite URLs).
+
+        Args:
+            node: a raw element of the tree.
+        """
         return node.attrs
 
     def visit_link(self, node: tree.Link) -> str:
@@ -237,7 +298,13 @@ class HtmlTranslator(Translator):
             ("href", self.part_link(part, node.anchor)), *node.attrs, ("class", "xref")]))
 
     def xref(self, node: tree.CrossReference, part: Part, link: str) -> str:
-        """A released cross-reference's markup, ``link`` its ``<a>`` (print adds "(Part 3)")."""
+        """A released cross-reference's markup, ``link`` its ``<a>`` (print adds "(Part 3)").
+
+        Args:
+            node: the cross-reference.
+            part: the part it links to.
+            link: its ``<a>``, written already.
+        """
         return link
 
     def visit_removed_link(self, node: tree.RemovedLink) -> str:
@@ -252,7 +319,12 @@ class HtmlTranslator(Translator):
         return self.element("img", "", self.image_attrs(node, url))
 
     def image_attrs(self, node: tree.Image, url: str) -> list[tuple[str, str]]:
-        """The attributes of an ``<img>``; a format adds its own (size, loading)."""
+        """The attributes of an ``<img>``; a format adds its own (size, loading).
+
+        Args:
+            node: the image.
+            url: its URL, from ``asset_url()``.
+        """
         attrs = [("src", url), ("alt", node.alt)]
         if node.title:
             attrs.append(("title", node.title))
@@ -272,15 +344,28 @@ class HtmlTranslator(Translator):
         return self.element("span", f"[{links}]", [("class", "citation")])
 
     def reference_label(self, number: int) -> str:
-        """What a screen reader says for a citation's link ("Reference 1")."""
+        """What a screen reader says for a citation's link ("Reference 1").
+
+        Args:
+            number: the reference's number.
+        """
         return i18n.labels(self.language)["reference_n"].format(n=number)
 
     def note_label(self, number: int) -> str:
-        """What a screen reader says for a footnote marker's link ("Note 1")."""
+        """What a screen reader says for a footnote marker's link ("Note 1").
+
+        Args:
+            number: the note's number.
+        """
         return i18n.labels(self.language)["note_n"].format(n=number)
 
     def note_ref_id(self, number: int, sub: int) -> str:
-        """The id of a footnote reference (``sub``: which of several to the same note)."""
+        """The id of a footnote reference (``sub``: which of several to the same note).
+
+        Args:
+            number: the note's number.
+            sub: which reference to it (0: the first).
+        """
         return self.id(f"fnref.{number}" + (f".{sub}" if sub else ""))
 
     def visit_note_ref(self, node: tree.NoteRef) -> str:
@@ -289,7 +374,11 @@ class HtmlTranslator(Translator):
         return self.element("sup", link, [("class", "footnote-ref")])
 
     def note_ref_attrs(self, node: tree.NoteRef) -> list[tuple[str, str]]:
-        """The attributes of a footnote reference's link."""
+        """The attributes of a footnote reference's link.
+
+        Args:
+            node: the footnote reference.
+        """
         return [("href", "#" + self.id(f"fn.{node.number}")),
                 ("id", self.note_ref_id(node.number, node.sub)),
                 ("aria-label", self.note_label(node.number))]
@@ -335,6 +424,11 @@ class HtmlTranslator(Translator):
 
         The newlines are markdown-it's: one after the opening tag unless text follows, and
         one before a list, table, definition list or rule that follows bare text.
+
+        Args:
+            tag: ``li`` or ``dd``.
+            children: the item's blocks.
+            tight: whether its list is tight.
         """
         if not children:
             return self.element(tag, "") + "\n"
@@ -376,7 +470,13 @@ class HtmlTranslator(Translator):
         return self.element("table", out, node.attrs) + "\n"
 
     def rows(self, table: tree.Table, rows: tuple[tree.Row, ...], head: bool) -> str:
-        """Table rows, as ``<tr>`` elements of header or data cells."""
+        """Table rows, as ``<tr>`` elements of header or data cells.
+
+        Args:
+            table: the table.
+            rows: its head or body rows.
+            head: whether they are the head rows.
+        """
         return "".join(self.element("tr", "\n" + "".join(
             self.cell(table, c, head) for c in row.children if isinstance(c, tree.Cell)),
             row.attrs) + "\n" for row in rows)
@@ -386,16 +486,31 @@ class HtmlTranslator(Translator):
 
         ``th`` in the head, ``td`` in the body, alignment as a style (print and feeds keep that
         layout; the web fragment and the EPUB follow the table's row headers, see ``cell_tag()``).
+
+        Args:
+            table: the table.
+            cell: the cell.
+            head: whether it is in a head row.
         """
         return self.element(self.cell_tag(cell, head), self.visit_all(cell.children),
                             self.cell_attrs(cell, head)) + "\n"
 
     def cell_tag(self, cell: tree.Cell, head: bool) -> str:
-        """``th`` in the head, else ``td``; a format may also use the cell's own header flag."""
+        """``th`` in the head, else ``td``; a format may also use the cell's own header flag.
+
+        Args:
+            cell: the cell.
+            head: whether it is in a head row.
+        """
         return "th" if head else "td"
 
     def cell_attrs(self, cell: tree.Cell, head: bool) -> list[tuple[str, str]]:
-        """A cell's attributes, its alignment as an inline style."""
+        """A cell's attributes, its alignment as an inline style.
+
+        Args:
+            cell: the cell.
+            head: whether it is in a head row.
+        """
         attrs = list(cell.attrs)
         if cell.align:
             attrs.append(("style", f"text-align:{cell.align}"))
@@ -422,7 +537,11 @@ class HtmlTranslator(Translator):
                             self.faq_attrs(node)) + "\n"
 
     def faq_attrs(self, node: tree.Faq) -> list[tuple[str, str]]:
-        """The FAQ section's attributes; a format may label it by its heading."""
+        """The FAQ section's attributes; a format may label it by its heading.
+
+        Args:
+            node: the FAQ section.
+        """
         return [("class", "faq")]
 
     def visit_faq_item(self, node: tree.FaqItem) -> str:
@@ -449,17 +568,30 @@ class HtmlTranslator(Translator):
         return self.element("hr", "", [("class", "footnotes-sep")]) + "\n" + section + "\n"
 
     def backrefs(self, note: tree.Note) -> str:
-        """`` <a>↩︎</a>`` back to each reference to ``note``."""
+        """`` <a>↩︎</a>`` back to each reference to ``note``.
+
+        Args:
+            note: the footnote.
+        """
         return "".join(" " + self.element("a", BACKREF, self.backref_attrs(note, sub))
                        for sub in range(max(note.refs, 1)))
 
     def backref_attrs(self, note: tree.Note, sub: int) -> list[tuple[str, str]]:
-        """The attributes of a footnote's back-link to reference ``sub``."""
+        """The attributes of a footnote's back-link to reference ``sub``.
+
+        Args:
+            note: the footnote.
+            sub: which reference the link goes back to (0: the first).
+        """
         return [("href", "#" + self.note_ref_id(note.number, sub)),
                 ("class", "footnote-backref")]
 
     def note_body(self, note: tree.Note) -> str:
-        """The note's blocks, the back-links at the end of its last paragraph."""
+        """The note's blocks, the back-links at the end of its last paragraph.
+
+        Args:
+            note: the footnote.
+        """
         kids = note.children
         if kids and isinstance(kids[-1], tree.Paragraph):
             last = kids[-1]

@@ -23,13 +23,22 @@ BLOCKS: tuple[type[t.Node], ...] = (
 
 
 def width(text: str) -> int:
-    """Columns ``text`` takes in a monospaced font (wide characters two, combining marks none)."""
+    """Columns ``text`` takes in a monospaced font (wide characters two, combining marks none).
+
+    Args:
+        text: the text.
+    """
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else not unicodedata.combining(c)
                for c in text)
 
 
 def wrap(text: str, columns: int) -> list[str]:
-    r"""Lines of at most ``columns`` (a longer word, such as a URL, stays whole); ``\n`` kept."""
+    r"""Lines of at most ``columns`` (a longer word, such as a URL, stays whole); ``\n`` kept.
+
+    Args:
+        text: the text.
+        columns: the width (at least 20 are used).
+    """
     return [line for piece in text.split("\n") for line in textwrap.wrap(
         piece, max(columns, 20), break_long_words=False, break_on_hyphens=False) or [""]]
 
@@ -50,7 +59,11 @@ class LineTranslator(Translator):
         self.columns = columns
 
     def lines(self, text: str) -> str:
-        """A run of inline text as lines; default: one line."""
+        """A run of inline text as lines; default: one line.
+
+        Args:
+            text: inline text, written already.
+        """
         return text.strip() + "\n"
 
     def blocks(self, nodes: tuple[t.Node, ...], sep: str = "\n") -> str:
@@ -58,13 +71,24 @@ class LineTranslator(Translator):
 
         ``nodes`` as blocks separated by ``sep`` (a blank line), or, when they are inline content (a
         tight list item, a table cell), as ``lines()`` of their text.
+
+        Args:
+            nodes: the nodes.
+            sep: what goes between blocks; default a newline, which makes a blank line.
         """
         if not any(isinstance(n, BLOCKS) for n in nodes):
             return self.lines(self.visit_all(nodes))
         return sep.join(self.visit(n) for n in nodes)
 
     def nested(self, nodes: tuple[t.Node, ...], first: str, rest: str, sep: str = "\n") -> str:
-        """``nodes`` as blocks set in by ``rest``, the first line after ``first`` instead."""
+        """``nodes`` as blocks set in by ``rest``, the first line after ``first`` instead.
+
+        Args:
+            nodes: the nodes.
+            first: the first line's prefix (a list mark).
+            rest: the other lines' prefix.
+            sep: what goes between blocks, as in ``blocks()``.
+        """
         self.columns -= len(rest)
         try:
             rows = self.blocks(nodes, sep).rstrip("\n").split("\n")
@@ -74,7 +98,11 @@ class LineTranslator(Translator):
                        for i, row in enumerate(rows))
 
     def item_marks(self, node: t.BulletList | t.OrderedList) -> list[tuple[str, str]]:
-        """(first-line prefix, following-lines prefix) of each item: ``- `` or ``3. ``."""
+        """(first-line prefix, following-lines prefix) of each item: ``- `` or ``3. ``.
+
+        Args:
+            node: the list.
+        """
         marks = ([f"{node.start + i}. " for i in range(len(node.children))]
                  if isinstance(node, t.OrderedList) else ["- "] * len(node.children))
         return [(mark, " " * len(mark)) for mark in marks]

@@ -24,7 +24,11 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def method_name(node_type: type[tree.Node]) -> str:
-    """``visit_cross_reference`` for ``CrossReference``."""
+    """``visit_cross_reference`` for ``CrossReference``.
+
+    Args:
+        node_type: a node class of ``ketapub.tree``.
+    """
     return "visit_" + _CAMEL.sub("_", node_type.__name__).lower()
 
 
