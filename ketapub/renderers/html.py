@@ -99,18 +99,33 @@ class HtmlRenderer(Renderer[HtmlOptions]):
                 "words": i18n.labels(s.language), "level": self.options(ctx).heading_level}
 
     def fragment(self, ctx: RenderContext, part: Part, asset_url: Any) -> str:
-        """The fragment of ``part``, its assets linked through ``asset_url``."""
+        """The fragment of ``part``, its assets linked through ``asset_url``.
+
+        Args:
+            ctx: the render context.
+            part: a released part.
+            asset_url: the URL of an asset on the host page.
+        """
         return self.render_template(ctx, "html/part.html", **self._common(ctx),
                                     v=view.part_view(ctx, part, asset_url,
                                                    self.options(ctx).heading_level))
 
     def card(self, ctx: RenderContext, part: Part) -> str:
-        """The card of ``part``: title, summary and date, never its text."""
+        """The card of ``part``: title, summary and date, never its text.
+
+        Args:
+            ctx: the render context.
+            part: any part of the series.
+        """
         return self.render_template(ctx, "html/card.html", **self._common(ctx),
                                     v=view.card_view(ctx, part))
 
     def hub(self, ctx: RenderContext) -> str:
-        """The hub: the series table of contents, released parts linked."""
+        """The hub: the series table of contents, released parts linked.
+
+        Args:
+            ctx: the render context.
+        """
         return self.render_template(ctx, "html/hub.html", **self._common(ctx),
                                     v=view.hub_view(ctx))
 
@@ -119,6 +134,9 @@ class HtmlRenderer(Renderer[HtmlOptions]):
 
         Every fragment with the stylesheet, images from local copies (``assets/...`` next to it) so
         the preview works offline.
+
+        Args:
+            ctx: the render context.
         """
         fragments = [Markup(self.fragment(ctx, p, lambda path: quote(path, safe="/")))
                      for p in ctx.released]
@@ -130,7 +148,13 @@ class HtmlRenderer(Renderer[HtmlOptions]):
                                     embeds=embeds)
 
     def index_json(self, ctx: RenderContext) -> dict[str, Any]:
-        """For partners who integrate programmatically; paths are relative to this file."""
+        """``html/fragments.json``, for partners who integrate programmatically.
+
+        Its paths are relative to the file itself.
+
+        Args:
+            ctx: the render context.
+        """
         s = ctx.series
         nxt, modified = ctx.next_release, ctx.last_modified
         items = []

@@ -65,7 +65,13 @@ class ApiRenderer(Renderer):
 
     # --- documents ----------------------------------------------------------------------
     def part_document(self, ctx: RenderContext, part: Part, path: str = "") -> dict[str, Any]:
-        """``part`` as a schema.org ``MedicalWebPage`` (see the module docstring)."""
+        """``part`` as a schema.org ``MedicalWebPage`` (see the module docstring).
+
+        Args:
+            ctx: the render context.
+            part: a released part.
+            path: the document's output path, for errors; default: the part's.
+        """
         content = html_api_modules.page(self, ctx, part)
         for html, root in [(content.html, "article"), *((m.html, "section")
                                                        for m in content.modules)]:
@@ -82,7 +88,12 @@ class ApiRenderer(Renderer):
         return doc
 
     def summary(self, ctx: RenderContext, part: Part) -> dict[str, Any]:
-        """What the series and the changes list say of a released part."""
+        """What the series and the changes list say of a released part.
+
+        Args:
+            ctx: the render context.
+            part: a released part.
+        """
         doc = self.part_document(ctx, part)
         keep = ("@type", "@id", "url", "name", "description", "position", "inLanguage",
                 "datePublished", "dateModified", "lastReviewed", "contentHash")
@@ -92,7 +103,11 @@ class ApiRenderer(Renderer):
         return out
 
     def series_document(self, ctx: RenderContext) -> dict[str, Any]:
-        """The series as a schema.org ``CreativeWorkSeries``, with its released parts."""
+        """The series as a schema.org ``CreativeWorkSeries``, with its released parts.
+
+        Args:
+            ctx: the render context.
+        """
         s = ctx.series
         doc: dict[str, Any] = {
             "@context": "https://schema.org", **html_api_modules.series_node(ctx),
@@ -109,14 +124,23 @@ class ApiRenderer(Renderer):
         return doc
 
     def changes_document(self, ctx: RenderContext) -> dict[str, Any]:
-        """The changes list: each released part's summary, least recently modified first."""
+        """The changes list: each released part's summary, least recently modified first.
+
+        Args:
+            ctx: the render context.
+        """
         ordered = sorted(ctx.released, key=lambda p: (ctx.modified(p), p.part))
         return changes_list(ctx.series.title,
                             [self.summary(ctx, p) for p in ordered])
 
 
 def changes_list(title: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The changes list of ``items`` (already in order): an ascending ``ItemList``."""
+    """The changes list of ``items`` (already in order): an ascending ``ItemList``.
+
+    Args:
+        title: the series title.
+        items: the parts' summaries, in order.
+    """
     return {
         "@context": "https://schema.org",
         "@type": "ItemList",
@@ -129,7 +153,11 @@ def changes_list(title: str, items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def dump(data: Any) -> bytes:
-    """JSON as every API file is written: sorted keys, two-space indent, UTF-8."""
+    """JSON as every API file is written: sorted keys, two-space indent, UTF-8.
+
+    Args:
+        data: the document.
+    """
     return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 

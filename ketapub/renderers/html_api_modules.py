@@ -57,6 +57,10 @@ def split(document: tree.Document, title: str) -> list[Module]:
     """The lead, each ``##`` section and the FAQ of ``document``, in order.
 
     Blank text between blocks belongs to no module; a lead of nothing but blank text is no module.
+
+    Args:
+        document: the part's document tree.
+        title: the part's title, which names the lead.
     """
     groups: list[tuple[str, str | None, str, list[tree.Node]]] = [("lead", None, title, [])]
     for node in document.children:
@@ -90,7 +94,14 @@ class ModuleTranslator(view.WebTranslator):
 
 
 def module_html(renderer: Renderer, ctx: RenderContext, part: Part, module: Module) -> str:
-    """``module`` as a fragment of its own (``templates/api/module.html``)."""
+    """``module`` as a fragment of its own (``templates/api/module.html``).
+
+    Args:
+        renderer: the API renderer, for its templates.
+        ctx: the render context.
+        part: the part.
+        module: one of its modules.
+    """
     s = ctx.series
     document = ctx.document(part)
     used = {n.number for node in module.nodes for n in tree.walk(node)
@@ -112,7 +123,13 @@ def module_html(renderer: Renderer, ctx: RenderContext, part: Part, module: Modu
 
 
 def part_html(renderer: Renderer, ctx: RenderContext, part: Part) -> str:
-    """The part's whole fragment, as ``html/<slug>.html`` has it by default."""
+    """The part's whole fragment, as ``html/<slug>.html`` has it by default.
+
+    Args:
+        renderer: the API renderer, for its templates.
+        ctx: the render context.
+        part: the part.
+    """
     s = ctx.series
     return renderer.render_template(
         ctx, "html/part.html", lang=s.language, dir=view.text_direction(s.language),
@@ -125,6 +142,10 @@ def reading_level(ctx: RenderContext, part: Part) -> dict[str, Any] | None:
 
     The part's reading level by the formula of the series language, as a schema.org ``DefinedTerm``
     for ``educationalLevel`` (None: no formula for the language).
+
+    Args:
+        ctx: the render context.
+        part: the part.
     """
     language = ctx.series.language
     formula = formula_for(language)
@@ -148,14 +169,24 @@ def _score(body: str, language: str) -> float | None:
 
 
 def series_node(ctx: RenderContext) -> dict[str, Any]:
-    """The series as the ``isPartOf`` node of every API document."""
+    """The series as the ``isPartOf`` node of every API document.
+
+    Args:
+        ctx: the render context.
+    """
     s = ctx.series
     return {"@type": "CreativeWorkSeries", "@id": s.base_url, "name": s.title,
             "url": s.base_url, "inLanguage": s.language}
 
 
 def page(renderer: Renderer, ctx: RenderContext, part: Part) -> Content:
-    """``part`` as the API shows it."""
+    """``part`` as the API shows it.
+
+    Args:
+        renderer: the API renderer, for its templates.
+        ctx: the render context.
+        part: a released part.
+    """
     s = ctx.series
     url = s.part_url(part)
     modules = tuple(Module(m.position, m.kind, m.anchor, m.name, m.nodes,
@@ -199,6 +230,9 @@ def content_hash(doc: dict[str, Any]) -> str:
 
     ``doc`` without its ``contentHash`` and ``encoding`` (links to other files of the build), as
     compact JSON with sorted keys. It changes exactly when something a partner shows changes.
+
+    Args:
+        doc: the part's document.
     """
     canonical = {k: v for k, v in doc.items() if k not in ("contentHash", "encoding")}
     blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

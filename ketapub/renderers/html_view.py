@@ -32,6 +32,9 @@ def id_prefix(part: Part) -> str:
 
     ``ketapub-<slug>.``, as in its feed items (see
     ``content_id_prefix()``).
+
+    Args:
+        part: the part.
     """
     return content_id_prefix(part)
 
@@ -41,6 +44,10 @@ def own_id(part: Part, name: str) -> str:
 
     ``ketapub-<slug>--name``, never produced by content (its ids hold a ``.`` right after the slug,
     and no slug holds ``--``).
+
+    Args:
+        part: the part.
+        name: what the element is (``embed``, ``title``...).
     """
     return f"ketapub-{part.slug}--{name}"
 
@@ -50,6 +57,9 @@ def script_json(value: Any) -> Markup:
 
     ``<``, ``>``, ``&`` and line separators escaped, so no string from content can close the element
     or open a comment.
+
+    Args:
+        value: what to serialise.
     """
     text = json.dumps(value, ensure_ascii=False, indent=2)
     for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
@@ -90,7 +100,12 @@ class WebTranslator(HtmlTranslator):
         return f"<{tag}" + "".join(self.attribute(k, v) for k, v in attrs) + ">"
 
     def attribute(self, name: str, value: str) -> str:
-        """`` name="value"``; a relative href made absolute (and escaped as Jinja would)."""
+        """`` name="value"``; a relative href made absolute (and escaped as Jinja would).
+
+        Args:
+            name: the attribute's name.
+            value: its value.
+        """
         if name == "href" and not value.startswith("#") and not _has_scheme(value):
             return f' {name}="{escape(urljoin(self.base, value))}"'
         return f' {name}="{self.attr(value)}"'
@@ -134,25 +149,49 @@ def _blank(node: tree.Parent) -> bool:
 def web_html(ctx: RenderContext, document: tree.Document, base: str,
              asset_url: Callable[[str], str], *, prefix: str = "",
              heading_offset: int = 0) -> str:
-    """A document as a fragment of a host page (see ``WebTranslator``)."""
+    """A document as a fragment of a host page (see ``WebTranslator``).
+
+    Args:
+        ctx: the render context.
+        document: the document tree.
+        base: the URL relative links resolve against.
+        asset_url: the URL of an asset on the host page.
+        prefix: prepended to every id; default none.
+        heading_offset: levels added to every heading; default 0.
+    """
     return WebTranslator(ctx, base, asset_url, prefix=prefix,
                          heading_offset=heading_offset).visit(document)
 
 
 def time_tag(ctx: RenderContext, value: datetime | date) -> Markup:
-    """A ``<time>`` element: the machine-readable instant, shown in the series language."""
+    """A ``<time>`` element: the machine-readable instant, shown in the series language.
+
+    Args:
+        ctx: the render context.
+        value: a date or an aware datetime.
+    """
     iso = value.isoformat()
     return Markup('<time datetime="{}">{}</time>').format(iso, ctx.format_date(value))
 
 
 def names(series: Series, editors: bool) -> list[str]:
-    """The authors' names, editors only or everyone else."""
+    """The authors' names, editors only or everyone else.
+
+    Args:
+        series: the series.
+        editors: the editors' names (True) or the other authors' (False).
+    """
     return [a.name for a in series.authors
             if ("editor" in (a.role or "").lower()) == editors]
 
 
 def list_text(items: list[str], language: str) -> str:
-    """``items`` as a list in running text ("a, b and c") in ``language``."""
+    """``items`` as a list in running text ("a, b and c") in ``language``.
+
+    Args:
+        items: the texts.
+        language: a BCP 47 tag.
+    """
     from babel.lists import format_list
 
     from ketapub.i18n import locale_for
@@ -166,6 +205,12 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
 
     The part's title is a heading of ``heading_level`` (the renderer's option), its sections below
     it.
+
+    Args:
+        ctx: the render context.
+        part: a released part.
+        asset_url: the URL of an asset on the host page.
+        heading_level: the HTML level of the part's title; default 2.
     """
     s = ctx.series
     words = i18n.labels(s.language)
@@ -212,7 +257,13 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
 
 
 def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> dict[str, Any]:
-    """schema.org Article (+ MedicalWebPage review, + FAQPage) for one part."""
+    """schema.org Article (+ MedicalWebPage review, + FAQPage) for one part.
+
+    Args:
+        ctx: the render context.
+        part: a released part.
+        asset_url: the URL of an asset on the host page.
+    """
     s = ctx.series
     url = s.part_url(part)
     article: dict[str, Any] = {
@@ -264,7 +315,12 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
 
 
 def disclaimer(ctx: RenderContext, asset_url: Callable[[str], str]) -> Markup:
-    """The series disclaimer, which every fragment shows ("" when the series has none)."""
+    """The series disclaimer, which every fragment shows ("" when the series has none).
+
+    Args:
+        ctx: the render context.
+        asset_url: the URL of an asset on the host page.
+    """
     s = ctx.series
     if not s.disclaimer:
         return Markup("")
@@ -272,7 +328,12 @@ def disclaimer(ctx: RenderContext, asset_url: Callable[[str], str]) -> Markup:
 
 
 def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
-    """A listing card: title, summary, "Part N of M", and a link only once released."""
+    """A listing card: title, summary, "Part N of M", and a link only once released.
+
+    Args:
+        ctx: the render context.
+        part: any part of the series.
+    """
     s = ctx.series
     released = ctx.is_released(part)
     return {
@@ -290,7 +351,11 @@ def card_view(ctx: RenderContext, part: Part) -> dict[str, Any]:
 
 
 def hub_view(ctx: RenderContext) -> dict[str, Any]:
-    """The series table of contents: every part, released ones linked."""
+    """The series table of contents: every part, released ones linked.
+
+    Args:
+        ctx: the render context.
+    """
     s = ctx.series
     words = i18n.labels(s.language)
     entries = []

@@ -21,17 +21,30 @@ ALIGN = {"left": ":--", "center": ":-:", "right": "--:"}
 
 
 def escape(text: str) -> str:
-    """``text`` with every character Markdown could read as syntax backslash-escaped."""
+    """``text`` with every character Markdown could read as syntax backslash-escaped.
+
+    Args:
+        text: plain text.
+    """
     return SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
 def escape_lines(text: str) -> str:
-    """Also escape what would start a list, a heading underline or a quote at a line's start."""
+    """Also escape what would start a list, a heading underline or a quote at a line's start.
+
+    Args:
+        text: text ``escape()`` made.
+    """
     return LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
 
 
 def destination(url: str, title: str | None = None) -> str:
-    """``(url "title")`` of a link or an image, the characters that end it encoded."""
+    """``(url "title")`` of a link or an image, the characters that end it encoded.
+
+    Args:
+        url: the URL.
+        title: the link's title, or None.
+    """
     url = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
     quoted = title.replace("\\", "\\\\").replace('"', '\\"') if title else ""
     return f'({url} "{quoted}")' if title else f"({url})"

@@ -33,13 +33,23 @@ class TextTranslator(LineTranslator):
         return "\n".join([*wrap(text.strip(), self.columns), ""])
 
     def link(self, text: str, url: str) -> str:
-        """``text [n]``, ``url`` numbered in ``links`` (the same URL keeps its number)."""
+        """``text [n]``, ``url`` numbered in ``links`` (the same URL keeps its number).
+
+        Args:
+            text: the link's text, written already.
+            url: where it goes.
+        """
         if url not in self.links:
             self.links.append(url)
         return f"{text} [{self.links.index(url) + 1}]"
 
     def underline(self, text: str, rule: str) -> str:
-        """A heading: ``text`` over a line of ``rule`` as wide as its widest line."""
+        """A heading: ``text`` over a line of ``rule`` as wide as its widest line.
+
+        Args:
+            text: the heading's text, written already.
+            rule: the character of the line under it.
+        """
         rows = wrap(text.strip(), self.columns)
         return "\n".join([*rows, rule * max(map(width, rows)), ""])
 
@@ -75,7 +85,12 @@ class TextTranslator(LineTranslator):
         return "\n".join([*out[:n], *rule, *out[n:], ""])
 
     def stacked(self, rows: Sequence[Sequence[tuple[str, object]]], head: int) -> str:
-        """Each body row as lines "header: cell", for a table wider than the page."""
+        """Each body row as lines "header: cell", for a table wider than the page.
+
+        Args:
+            rows: every row, as (text, cell) pairs, head rows first.
+            head: how many head rows there are.
+        """
         heads = [text + ": " if text else "" for text, _ in rows[0]] if head else []
         return "\n".join("".join(line + "\n" for i, (text, _) in enumerate(row) for line in
                                  wrap((heads[i] if i < len(heads) else "") + text, self.columns))
