@@ -32,7 +32,11 @@ def languages() -> tuple[str, ...]:
 
 
 def unknown_message(code: str) -> str:
-    """The diagnostic for a language without a shipped tagline."""
+    """The diagnostic for a language without a shipped tagline.
+
+    Args:
+        code: the language code asked for.
+    """
     return (f"no language-assistance tagline for {code!r}; use one of "
             f"{', '.join(languages())} (only languages with a published sample text are "
             "shipped)")

@@ -97,7 +97,11 @@ class _Unannotate(ast.NodeTransformer):
 
 
 def markdown(doc: str) -> str:
-    """A docstring's reStructuredText roles and double-backtick literals as Markdown code."""
+    """A docstring's reStructuredText roles and double-backtick literals as Markdown code.
+
+    Args:
+        doc: a docstring.
+    """
     doc = re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", doc)
     return re.sub(r"``([^`]+)``", r"`\1`", doc)
 
@@ -230,6 +234,9 @@ def alias_docs(docs: Mapping[str, Mapping[str, tuple[str, str]]]) -> dict[str, s
     """The model module's named types (``Title``, ``HttpUrl``...) with what they accept.
 
     What they accept is their docstring, else the validator their name is built from.
+
+    Args:
+        docs: what ``attribute_docs()`` read of ``ketapub.model``.
     """
     described = {
         "Slug": "lowercase letters, digits and single hyphens (`spravato-explained`)",

@@ -69,6 +69,11 @@ def defines(passage_text: str, match: re.Match[str], term: Term | None = None) -
 
     "TERM (a ...)", "TERM is a ...", "TERM, a ...", "TERM: ...", "a drug called TERM", "... (TERM)",
     "TERM. This means ...", "... past psychosis. Psychosis means ...".
+
+    Args:
+        passage_text: the passage's text.
+        match: where the term occurs in it.
+        term: the term, for the next sentence's check; default None: that check is skipped.
     """
     # a closing quote may sit between the term and what explains it: "active placebo," a ...
     after = re.sub(r"^([,.:]?)[\"'”’]", r"\1", passage_text[match.end():])

@@ -22,6 +22,10 @@ def attribution(ctx: RenderContext, part: Part | None) -> tuple[Markup, ...]:
 
     A part not yet released (a card) gets no link to its page and no review date: a card
     shows only what the hub shows before the release.
+
+    Args:
+        ctx: the render context.
+        part: the part, or None for the series as a whole.
     """
     s = ctx.series
     words = i18n.labels(s.language)

@@ -46,6 +46,10 @@ def item_values(ctx: RenderContext, translator: ItemTranslator) -> dict[str, Any
     The reference list the citations link to (its texts written as the body's text is), its heading,
     the ids' prefix, and the corrections shown as of the build ("What changed": a feed's modified
     date says when, this says what).
+
+    Args:
+        ctx: the render context.
+        translator: the item's translator (its part and id prefix).
     """
     part = translator.part
     references = tuple((n, ref.model_copy(update={"text": Markup(translator.text(ref.text))}))

@@ -21,9 +21,15 @@ from ketapub.render.shared import EPOCH, clean
 
 
 def event_uid(series: Series, part: Part, kind: str = "release") -> str:
-    """A stable, globally unique id for the release event of ``part``.
+    """A stable, globally unique id for an event of ``part``.
 
     ``kind="end"``: the event of its expiry or withdrawal.
+
+    Args:
+        series: the series (its identifier).
+        part: the part.
+        kind: ``release``, or ``end`` for the part's expiry or withdrawal; default
+            ``release``.
     """
     name = f"{series.identifier}#{kind}-{part.slug}"
     return f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@ketapub"

@@ -67,7 +67,11 @@ class EpubRenderer(Renderer):
 
 
 def part_href(part: Part) -> str:
-    """The ebook file of ``part``, linked from the contents and from other parts."""
+    """The ebook file of ``part``, linked from the contents and from other parts.
+
+    Args:
+        part: the part.
+    """
     return f"part-{part.number}.xhtml"
 
 
@@ -76,12 +80,19 @@ def id_prefix(part: Part) -> str:
 
     Body ids get a per-part prefix so they never meet the ids the templates add (which hold no
     ``.``).
+
+    Args:
+        part: the part.
     """
     return f"p{part.part}."
 
 
 def marc_role(role: str | None) -> str | None:
-    """The MARC relator code of an author's role, "aut" for none, None for unknown."""
+    """The MARC relator code of an author's role, "aut" for none, None for unknown.
+
+    Args:
+        role: the author's role as written, or None.
+    """
     if role is None:
         return "aut"  # a listed author with no role is an author
     return MARC_ROLES.get(role.strip().lower())

@@ -60,6 +60,12 @@ def wrap(text: str, font: Any, width: int, max_lines: int) -> list[str]:
 
     A word wider than a line is cut, and text beyond ``max_lines`` ends in an ellipsis. Work stops
     once the lines are full, so it is linear in what is shown, whatever the length of ``text``.
+
+    Args:
+        text: the text.
+        font: the Pillow font it is drawn in.
+        width: the line width, in pixels.
+        max_lines: the most lines shown.
     """
     lines: list[str] = []
 
@@ -93,7 +99,13 @@ def _u(x: float) -> int:
 
 
 def cover_png(title: str, subtitle: str | None, publisher: str) -> bytes:
-    """The generated cover: title, subtitle and publisher on a plain page, as a PNG."""
+    """The generated cover: title, subtitle and publisher on a plain page, as a PNG.
+
+    Args:
+        title: the series title.
+        subtitle: its subtitle, or None.
+        publisher: the publisher's name.
+    """
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (WIDTH, HEIGHT), PAPER)

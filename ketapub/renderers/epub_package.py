@@ -93,7 +93,11 @@ def _book(pkg: Package) -> object:
 
 
 def write(pkg: Package) -> bytes:
-    """The finished, reproducible EPUB."""
+    """The finished, reproducible EPUB.
+
+    Args:
+        pkg: everything the book holds.
+    """
     from ebooklib import epub
 
     modified = pkg.modified.astimezone(UTC)
@@ -131,7 +135,13 @@ def _split_prefixes(value: str) -> list[str]:
 
 
 def repack(data: bytes, when: datetime, language: str) -> bytes:
-    """Re-zip with fixed order, timestamps and attributes; ``mimetype`` first, uncompressed."""
+    """Re-zip with fixed order, timestamps and attributes; ``mimetype`` first, uncompressed.
+
+    Args:
+        data: the EPUB ebooklib wrote.
+        when: the timestamp of every member.
+        language: the book's language, stated on the package's root.
+    """
     src = zipfile.ZipFile(io.BytesIO(data))
     names = src.namelist()
     first = ["mimetype", "META-INF/container.xml", OPF_PATH]

@@ -90,7 +90,11 @@ class XhtmlTranslator(HtmlTranslator):
             ("epub:type", "footnotes")]) + "\n"
 
     def aside(self, note: tree.Note) -> str:
-        """A note as a footnote aside, its number as a label before its first paragraph."""
+        """A note as a footnote aside, its number as a label before its first paragraph.
+
+        Args:
+            note: the footnote.
+        """
         body = self.note_body(note)
         first = note.children[0] if note.children else None
         if isinstance(first, tree.Paragraph) or (isinstance(first, tree.Block)
@@ -127,12 +131,22 @@ class XhtmlTranslator(HtmlTranslator):
 
 
 def body_xhtml(translator: XhtmlTranslator, document: tree.Document) -> str:
-    """A document tree as XHTML markup to place inside an XHTML ``<body>``."""
+    """A document tree as XHTML markup to place inside an XHTML ``<body>``.
+
+    Args:
+        translator: the translator of the part.
+        document: the document tree.
+    """
     return translator.visit(document)
 
 
 def check_document(data: bytes, name: str) -> Any:
-    """Parse a finished content document as XML; a problem names the document."""
+    """Parse a finished content document as XML; a problem names the document.
+
+    Args:
+        data: the content document's bytes.
+        name: its file name in the book.
+    """
     from lxml import etree
 
     from ketapub.errors import RenderError
@@ -144,7 +158,11 @@ def check_document(data: bytes, name: str) -> Any:
 
 
 def headings(doc: Any) -> list[Heading]:
-    """The ``h2`` sections of a parsed content document, in order."""
+    """The ``h2`` sections of a parsed content document, in order.
+
+    Args:
+        doc: the parsed content document.
+    """
     out = []
     for h in doc.iter(f"{{{XHTML_NS}}}h2"):
         hid = h.get("id")

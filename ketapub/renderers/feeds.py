@@ -117,7 +117,12 @@ def _uri_escape(url: str) -> str:
 
 
 def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
-    """The released parts as feed items, newest first (ties: higher part number first)."""
+    """The released parts as feed items, newest first (ties: higher part number first).
+
+    Args:
+        renderer: the feed renderer, for its templates.
+        ctx: the render context.
+    """
     from markupsafe import Markup
 
     s = ctx.series

@@ -40,7 +40,11 @@ class TombstoneExtension(BaseExtension):  # type: ignore[misc]  # feedgen is unt
         self.tombstones: list[Tombstone] = []
 
     def add(self, tombstone: Tombstone) -> None:
-        """Announce that the entry ``tombstone.ref`` is deleted."""
+        """Announce that the entry ``tombstone.ref`` is deleted.
+
+        Args:
+            tombstone: the deleted entry.
+        """
         self.tombstones.append(tombstone)
 
     def extend_ns(self) -> dict[str, str]:

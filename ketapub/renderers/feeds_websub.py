@@ -26,7 +26,11 @@ class WebSubExtension(BaseExtension):  # type: ignore[misc]
         self._hub: str | None = None
 
     def hub(self, href: str | None = None) -> str | None:
-        """Set the hub's URL when ``href`` is given; return the one set (None: no link)."""
+        """Set the hub's URL when ``href`` is given, and return the one set (None: no link).
+
+        Args:
+            href: the hub's URL; default None: only read it.
+        """
         if href is not None:
             if not href.startswith(("https://", "http://")):
                 raise ValueError(f"WebSub hub {href!r} is not an http(s) URL")
@@ -70,6 +74,11 @@ def _insert_after_self(parent: Any, tag: str, href: str) -> None:
 
 
 def add_hub(fg: Any, href: str) -> None:
-    """Register the extension on feedgen ``fg`` and set its hub."""
+    """Register the extension on feedgen ``fg`` and set its hub.
+
+    Args:
+        fg: the feedgen ``FeedGenerator``.
+        href: the hub's URL.
+    """
     fg.register_extension(NAMESPACE, WebSubExtension, WebSubEntryExtension, atom=True, rss=True)
     getattr(fg, NAMESPACE).hub(href)
