@@ -23,8 +23,6 @@ from ketapub.render.shared import EPOCH, clean
 def event_uid(series: Series, part: Part, kind: str = "release") -> str:
     """A stable, globally unique id for an event of ``part``.
 
-    ``kind="end"``: the event of its expiry or withdrawal.
-
     Args:
         series: the series (its identifier).
         part: the part.
