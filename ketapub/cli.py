@@ -47,6 +47,11 @@ def say(console: Console, text: object, *, newlines: bool = False) -> None:
     Content in it (file names, titles, quoted values) may hold terminal escapes or bidi overrides,
     so every control is shown as an escape (see ``ketapub.terminal``); no rich markup is read
     from it.
+
+    Args:
+        console: stdout's or stderr's console.
+        text: the message; its ``str()`` is printed.
+        newlines: keep its line breaks (a traceback); default False.
     """
     console.print(visible(text, newlines=newlines), markup=False)
 
@@ -158,6 +163,11 @@ def default_source(_ctx: click.Context | None = None, _param: object = None,
 
     SOURCE as given, else the current folder when it holds series.yaml (a user working inside a
     series folder), else ``content``.
+
+    Args:
+        _ctx: click's context (unused).
+        _param: click's parameter (unused).
+        value: SOURCE as given, or None.
     """
     if value is not None:
         return value

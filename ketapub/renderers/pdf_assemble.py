@@ -44,12 +44,20 @@ _CATEGORIES = ("/Font", "/XObject", "/ExtGState", "/Shading", "/ColorSpace", "/P
 
 
 def open_pdf(data: bytes) -> pikepdf.Pdf:
-    """``data`` opened with pikepdf (close it, or use it in a ``with``)."""
+    """``data`` opened with pikepdf (close it, or use it in a ``with``).
+
+    Args:
+        data: the PDF's bytes.
+    """
     return pikepdf.open(io.BytesIO(data))
 
 
 def save(pdf: pikepdf.Pdf) -> bytes:
-    """The bytes of ``pdf``, with a file ID derived from its content (same input, same bytes)."""
+    """The bytes of ``pdf``, with a file ID derived from its content (same input, same bytes).
+
+    Args:
+        pdf: the PDF.
+    """
     if "/ID" in pdf.trailer:
         del pdf.trailer.ID  # qpdf keeps an existing ID: the base document's, not ours
     out = io.BytesIO()
@@ -104,7 +112,11 @@ def _struct_root(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
 
 
 def document_element(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
-    """The Document element every top-level structure element of ``pdf`` hangs from."""
+    """The Document element every top-level structure element of ``pdf`` hangs from.
+
+    Args:
+        pdf: a tagged PDF.
+    """
     document = _struct_root(pdf).K[0]
     if not isinstance(document, pikepdf.Dictionary):  # _struct_root made it one
         raise AssembleError("the structure tree has no Document element")
@@ -165,8 +177,11 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
 
     The first document is the base: its catalog, metadata and language are the result's.
 
-    ``nest_outline``: the bookmarks of the other documents go under the base's last
-    top-level bookmark (a booklet's parts under its title, as one layout nests them).
+    Args:
+        documents: tagged PDFs, the base first.
+        nest_outline: put the bookmarks of the other documents under the base's last
+            top-level bookmark (a booklet's parts under its title, as one layout nests them);
+            default False.
     """
     if not documents:
         raise AssembleError("nothing to merge")
@@ -367,6 +382,9 @@ def resolve_links(pdf: pikepdf.Pdf) -> None:
 
     Every link to a ``DEST`` URI becomes a link to that named destination, the way WeasyPrint
     writes an internal link. A destination no document defines is an error.
+
+    Args:
+        pdf: the assembled PDF.
     """
     dests = _destinations(pdf)
     for number, page in enumerate(pdf.pages, start=1):
@@ -427,6 +445,12 @@ def stamp_artifact(pdf: pikepdf.Pdf, page: pikepdf.Page, stamp: pikepdf.Page,
 
     Lay ``stamp`` (a page of the same size, of any PDF) over ``page`` as one Form XObject inside
     ``/Artifact`` marked content of type ``kind``; its own marks are dropped.
+
+    Args:
+        pdf: the PDF being assembled.
+        page: its page to stamp.
+        stamp: a page of the same size, of any PDF.
+        kind: the artifact's type; default ``/Pagination``.
     """
     _same_size(page, stamp)
     form = pdf.make_stream(pikepdf.unparse_content_stream(list(_unmarked(stamp))))
@@ -464,10 +488,17 @@ def stamp_tagged(pdf: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Pdf, inde
                  ) -> list[pikepdf.Dictionary]:
     """Copy a tagged page of another PDF onto ``page``, with its structure elements.
 
-    Copy the tagged content of page ``index`` of ``source`` (another tagged PDF, laid out for a page
-    of this size) onto ``page``, moved by ``shift`` (points, x right, y up), and its structure
-    elements into ``parent``'s kids at index ``at``, so they are read there. Its pagination
-    artifacts (its own page numbers) are left out; its links come along.
+    The structure elements go into ``parent``'s kids at index ``at``, so they are read there.
+    Its pagination artifacts (its own page numbers) are left out; its links come along.
+
+    Args:
+        pdf: the PDF being assembled.
+        page: its page to copy onto.
+        source: another tagged PDF, laid out for a page of this size.
+        index: the 0-based page of ``source`` to copy.
+        parent: the structure element the copied elements go under.
+        at: their index among ``parent``'s kids.
+        shift: (x right, y up) in points to move the content by; default (0, 0).
 
     Returns:
         The structure elements added.

@@ -62,6 +62,9 @@ def assemblable(css: str) -> bool:
     False when the stylesheet asks for the page of a target in another piece (the README's "(Part 3,
     page 12)" in ``pdf/custom.css``): only a layout of the whole booklet knows it. The built-in
     stylesheet asks only in the contents, whose numbers the assembler gives.
+
+    Args:
+        css: the booklet's stylesheet.
     """
     return _COMMENT.sub("", css).count("target-counter(") <= 1
 
@@ -70,6 +73,11 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
     """The booklet's PDF, and how many pieces were laid out for it (the rest were kept).
 
     None when it must be laid out whole (``assemblable()``).
+
+    Args:
+        renderer: the PDF renderer.
+        ctx: the render context.
+        large: the large-print booklet.
     """
     if not assemblable(pdf_html.booklet(renderer, ctx, large, only="front").css):
         return None

@@ -92,7 +92,15 @@ def _anchors(pdf: pikepdf.Pdf, *names: str) -> list[tuple[int, float, float]] | 
 
 def render(renderer: Renderer, ctx: RenderContext, part: Part, brand: Brand,
            large: bool) -> bytes | None:
-    """The branded handout, stamped; None (and why, logged) when it must be laid out."""
+    """The branded handout, stamped; None (and why, logged) when it must be laid out.
+
+    Args:
+        renderer: the PDF renderer.
+        ctx: the render context.
+        part: a released part.
+        brand: the clinic.
+        large: the large-print handout.
+    """
     if brand.accent_color and len(brand.accent_color) in (5, 9):
         return _fallback(part, brand, "its accent colour is translucent")
     assets = pdf_html._assets(ctx)

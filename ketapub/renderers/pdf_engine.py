@@ -69,7 +69,12 @@ def _quiet_weasyprint() -> None:
 
 
 def stylesheet(css: str, templates_dir: Path) -> Any:
-    """The parsed stylesheet for ``css`` (cached per process by its text)."""
+    """The parsed stylesheet for ``css`` (cached per process by its text).
+
+    Args:
+        css: the stylesheet's text.
+        templates_dir: the built-in templates folder, its base URL.
+    """
     from weasyprint import CSS
 
     key = hashlib.sha256(css.encode("utf-8")).hexdigest()
@@ -102,10 +107,16 @@ def write_pdf(html: str, css: str, assets: Mapping[str, tuple[str, bytes]],
 
     A URL the fetcher refuses is logged by it (``ketapub.pdf``) and left out of the document.
 
-    ``print_shop``: the instant (ISO 8601) to date a print-shop PDF/X-4 with when the HTML
-    gives none (PDF/X requires both dates, and WeasyPrint would take the wall clock); the
-    file then carries the 3 mm bleed and crop marks of ``pdf_print.CSS``, an sRGB output
-    intent, and still its tags and PDF/UA-1 claim (``pdf_print.finish``).
+    Args:
+        html: the document.
+        css: its stylesheet.
+        assets: in-memory files by URL path, as (media type, bytes).
+        templates_dir: the built-in templates folder, whose files may be fetched.
+        print_shop: for a print-shop PDF/X-4, the instant (ISO 8601) to date it with when the
+            HTML gives none (PDF/X requires both dates, and WeasyPrint would take the wall
+            clock); the file then carries the 3 mm bleed and crop marks of
+            ``pdf_print.CSS``, an sRGB output intent, and still its tags and PDF/UA-1 claim
+            (``pdf_print.finish``). Default None: a screen PDF.
     """
     return write_pdf_pages(html, css, assets, templates_dir, print_shop)[0]
 
@@ -115,10 +126,17 @@ def write_pdf_pages(html: str, css: str, assets: Mapping[str, tuple[str, bytes]]
                     ) -> tuple[bytes, list[str]]:
     """Like ``write_pdf()``, also giving each page's CSS page type.
 
-    ``write_pdf()``, and the name of each page's CSS page type ("" for none), which an assembler
-    needs to stamp each page as its layout would have drawn it. ``extra_css``: a few rules after
-    ``css``, parsed for this document only (``css`` is parsed once per process: a clinic's footer
-    note on the stylesheet all clinics share).
+    An assembler needs the page types ("" for none) to stamp each page as its layout would
+    have drawn it.
+
+    Args:
+        html: the document.
+        css: its stylesheet, parsed once per process.
+        assets: in-memory files by URL path, as (media type, bytes).
+        templates_dir: the built-in templates folder, whose files may be fetched.
+        print_shop: as ``write_pdf()`` takes it.
+        extra_css: a few rules after ``css``, parsed for this document only (a clinic's
+            footer note on the stylesheet all clinics share); default none.
     """
     from weasyprint import CSS, HTML
 

@@ -45,6 +45,11 @@ def large_print_fit(data: bytes, media_type: str, page: str) -> Fit | None:
     """The large-print width of an SVG figure on ``page``, or None.
 
     ``page`` is A4 or Letter; None when the figure is not an SVG or gives no size.
+
+    Args:
+        data: the figure's bytes.
+        media_type: its media type.
+        page: the page size, A4 or Letter.
     """
     size = svg_size(data) if media_type == "image/svg+xml" else None
     if size is None or page not in PAGES:
@@ -66,6 +71,9 @@ def svg_size(data: bytes) -> tuple[float, float] | None:
 
     Its root's ``width`` and ``height``, else its viewBox (scaled to a given width or height, as a
     browser does).
+
+    Args:
+        data: the SVG's bytes.
     """
     root = _ROOT.search(data[:4096])
     if root is None:

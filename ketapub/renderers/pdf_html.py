@@ -42,7 +42,11 @@ class PdfDocument:
 
 
 def labels(ctx: RenderContext) -> Mapping[str, str]:
-    """The interface labels in the series language."""
+    """The interface labels in the series language.
+
+    Args:
+        ctx: the render context.
+    """
     return i18n.labels(ctx.series.language)
 
 
@@ -52,7 +56,11 @@ def _part_pattern(label: str, number: int) -> str:
 
 
 def css_string(text: str) -> str:
-    """A CSS string literal: every character outside plain ASCII text escaped."""
+    """A CSS string literal: every character outside plain ASCII text escaped.
+
+    Args:
+        text: the text.
+    """
     out = []
     for ch in text:
         if ch.isascii() and (ch.isalnum() or ch in " .,:;!?-_()'/&+#@%*=[]{}|~^$"):
@@ -66,6 +74,11 @@ def page_size(renderer: Renderer, ctx: RenderContext, brand: Brand | None) -> st
     """The page size of a handout: the option, else the brand's, else the series'.
 
     The ``page_size`` option of ``renderer`` first, then the brand, then the series (A4 by default).
+
+    Args:
+        renderer: the PDF renderer, for its options.
+        ctx: the render context.
+        brand: the clinic, or None.
     """
     chosen = getattr(renderer.options(ctx), "page_size", None)
     size = chosen or (brand.page_size if brand else None) or ctx.series.page_size
@@ -268,8 +281,15 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
     """One part as a patient handout, optionally branded, optionally in large print.
 
     Branding and large print are the job's variant, not build options: one build makes both.
-    ``slots``: the heights (CSS px) to leave empty for the clinic's header and contact box, which
-    ``pdf_brand`` stamps on.
+
+    Args:
+        renderer: the PDF renderer, for its templates and options.
+        ctx: the render context.
+        part: a released part.
+        brand: the clinic, or None for the unbranded handout.
+        large: the large-print handout; default False.
+        slots: the heights (CSS px) to leave empty for the clinic's header and contact box,
+            which ``pdf_brand`` stamps on; default None: no slots.
     """
     t = labels(ctx)
     url = ctx.series.part_url(part)
@@ -294,6 +314,14 @@ def brand_pieces(renderer: Renderer, ctx: RenderContext, brand: Brand, css_brand
 
     The pieces (``pdf/brand.html``) are laid out as in its handouts but with the stylesheet of
     ``css_brand``; also returns the rule that puts the clinic's own footer note in it.
+
+    Args:
+        renderer: the PDF renderer, for its templates.
+        ctx: the render context.
+        brand: the clinic.
+        css_brand: a stand-in of ``brand``'s shape, whose stylesheet every clinic of that
+            shape shares.
+        large: for the large-print handouts; default False.
     """
     logo = _asset_url(brand.logo) if brand.logo and ctx.series.get_asset(brand.logo) else None
     html = renderer.render_template(ctx, "pdf/brand.html", brand=brand, logo=logo,
@@ -316,8 +344,13 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False,
             ) -> PdfDocument:
     """The whole series: cover, contents with page numbers, released parts, back matter.
 
-    ``only``: one piece of it, laid out alone (``"front"``: cover, contents and about; a
-    part's number: that part), with ``pages`` the first page of each part in the whole.
+    Args:
+        renderer: the PDF renderer, for its templates and options.
+        ctx: the render context.
+        large: the large-print booklet; default False.
+        only: one piece of it, laid out alone: ``"front"`` (cover, contents and about) or a
+            part's number; default None: the whole booklet.
+        pages: with ``only``, the first page of each part in the whole; default None.
     """
     s = ctx.series
     entries = []

@@ -26,6 +26,9 @@ def sheet_order(pages: int) -> list[tuple[int | None, int | None]]:
     """(left, right) 1-based page numbers of each sheet side, front then back per sheet.
 
     None for a blank padding page. For 8 pages: 8|1, 2|7, 6|3, 4|5.
+
+    Args:
+        pages: the booklet's page count.
     """
     total = -(-pages // 4) * 4
 
@@ -71,6 +74,9 @@ def impose(data: bytes) -> bytes:
     """The imposed booklet for the booklet PDF ``data``.
 
     Same metadata, and the same bytes for the same input.
+
+    Args:
+        data: the booklet PDF.
     """
     with pikepdf.open(io.BytesIO(data)) as src, pikepdf.new() as out:
         first = src.pages[0].mediabox

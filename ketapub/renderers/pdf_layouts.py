@@ -47,6 +47,9 @@ def salt(assets: Mapping[str, tuple[str, bytes]]) -> str:
     """What a layout depends on besides its HTML and CSS.
 
     The assets it may show, the bundled fonts and the versions of the code that lays it out.
+
+    Args:
+        assets: in-memory files by URL path, as (media type, bytes).
     """
     digest = hashlib.sha256(_code())
     for path in sorted(assets):
@@ -83,9 +86,17 @@ def layout(html: str, css: str, assets: Mapping[str, tuple[str, bytes]], templat
     """The PDF of ``html`` with ``css``, laid out now or kept from before.
 
     Also its pages' CSS page types, and whether it was laid out now (False: kept from before).
-    ``salted``: ``salt()`` of the assets. ``keep`` False: kept in this process only (a clinic's
-    pieces: one per clinic, a thousand clinics would push every part out of the folder).
-    ``extra_css``: as ``pdf_engine.write_pdf_pages()`` takes it.
+
+    Args:
+        html: the document.
+        css: its stylesheet.
+        assets: in-memory files by URL path, as (media type, bytes).
+        templates_dir: the built-in templates folder.
+        salted: ``salt()`` of the assets.
+        keep: keep the layout on disk for other processes; False: in this process only (a
+            clinic's pieces: one per clinic, a thousand clinics would push every part out of
+            the folder). Default True.
+        extra_css: as ``pdf_engine.write_pdf_pages()`` takes it; default none.
     """
     digest = hashlib.sha256(salted.encode())
     for text in (css, extra_css, html):

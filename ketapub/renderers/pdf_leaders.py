@@ -26,6 +26,10 @@ def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
     """Every leader among ``elems`` (the reachable structure elements) made an artifact.
 
     True if anything changed.
+
+    Args:
+        pdf: the PDF.
+        elems: its reachable structure elements.
     """
     candidates = _candidates(elems)
     leaders: dict[tuple[int, int], pikepdf.Dictionary] = {}

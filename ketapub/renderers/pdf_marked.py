@@ -18,7 +18,11 @@ _SHOW = {"Tj", "TJ", "'", '"'}
 
 def mcid_of(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,
           ) -> int | None:
-    """The MCID of a ``BDC`` operator's marked content, or None."""
+    """The MCID of a ``BDC`` operator's marked content, or None.
+
+    Args:
+        instruction: a content stream instruction.
+    """
     if str(instruction.operator) != "BDC" or len(instruction.operands) != 2:
         return None
     props = instruction.operands[1]
@@ -27,7 +31,12 @@ def mcid_of(instruction: pikepdf.ContentStreamInstruction | pikepdf.ContentStrea
 
 
 def texts(page: pikepdf.Page, wanted: set[int]) -> dict[int, str]:
-    """The text each wanted MCID's marked content shows (MCIDs that show none left out)."""
+    """The text each wanted MCID's marked content shows (MCIDs that show none left out).
+
+    Args:
+        page: the page.
+        wanted: the MCIDs to read.
+    """
     if not wanted:
         return {}
     fonts = _Fonts(page)
@@ -128,10 +137,18 @@ def _tree(tree: pikepdf.Object | None, key: str) -> list[tuple[pikepdf.Object, p
 
 
 def number_tree(tree: pikepdf.Object | None) -> dict[int, pikepdf.Object]:
-    """The entries of a number tree (Nums and Kids), by key."""
+    """The entries of a number tree (Nums and Kids), by key.
+
+    Args:
+        tree: the tree's root, or None.
+    """
     return {int(key): value for key, value in _tree(tree, "/Nums")}
 
 
 def name_tree(tree: pikepdf.Object | None) -> dict[bytes, pikepdf.Object]:
-    """The entries of a name tree (Names and Kids), by name."""
+    """The entries of a name tree (Names and Kids), by name.
+
+    Args:
+        tree: the tree's root, or None.
+    """
     return {bytes(key): value for key, value in _tree(tree, "/Names")}

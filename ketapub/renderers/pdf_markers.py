@@ -21,7 +21,11 @@ _NOTE = re.compile(r"(?:^|\.)fn\.(\d+)$")
 
 
 def space_markers(pdf: pikepdf.Pdf) -> bool:
-    """Every footnote marker given the ActualText " N". True if anything changed."""
+    """Every footnote marker given the ActualText " N". True if anything changed.
+
+    Args:
+        pdf: the PDF.
+    """
     parents = _annotation_parents(pdf)
     changed = False
     for page in pdf.pages:

@@ -34,6 +34,9 @@ def finish(data: bytes) -> bytes:
 
     ``data`` with a BleedBox 3 mm outside each TrimBox, the PDF/UA-1 identification and a DocumentID
     that depends on the document only.
+
+    Args:
+        data: a print-shop PDF WeasyPrint wrote.
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
         digest = hashlib.sha256()

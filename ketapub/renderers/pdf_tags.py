@@ -70,7 +70,11 @@ def _page_parents(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Array]:
 
 
 def finish(data: bytes) -> bytes:
-    """``data`` with the fixes of this module; a PDF that needs none comes back as is."""
+    """``data`` with the fixes of this module; a PDF that needs none comes back as is.
+
+    Args:
+        data: a PDF WeasyPrint wrote.
+    """
     with pikepdf.open(io.BytesIO(data)) as pdf:
         elems = _reachable_elems(pdf)
         changed = artifact_margins(pdf, elems)
@@ -90,7 +94,12 @@ def finish(data: bytes) -> bytes:
 
 
 def figure_bboxes(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
-    """Every Figure's layout BBox in points from the bottom of its page. True if changed."""
+    """Every Figure's layout BBox in points from the bottom of its page. True if changed.
+
+    Args:
+        pdf: the PDF.
+        elems: its reachable structure elements.
+    """
     changed = False
     for elem in elems:
         attrs = elem.get("/A")
@@ -109,7 +118,12 @@ def figure_bboxes(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
 
 
 def list_bodies(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
-    """Every LI's kids other than Lbl and LBody moved into a new LBody. True if changed."""
+    """Every LI's kids other than Lbl and LBody moved into a new LBody. True if changed.
+
+    Args:
+        pdf: the PDF.
+        elems: its reachable structure elements.
+    """
     changed = False
     for li in elems:
         if li.S != "/LI" or "/K" not in li:
@@ -143,7 +157,11 @@ def _wrap_body(pdf: pikepdf.Pdf, li: pikepdf.Dictionary, kids: list[pikepdf.Obje
 
 
 def header_scopes(elems: list[pikepdf.Dictionary]) -> bool:
-    """Every TH without a Scope gets Row or Column. True if anything changed."""
+    """Every TH without a Scope gets Row or Column. True if anything changed.
+
+    Args:
+        elems: the reachable structure elements.
+    """
     changed = False
     for row in elems:
         if row.S != "/TR":
@@ -194,6 +212,10 @@ def nested_links(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
 
     Their object references in the tree go too; a Link element inside a Link that is left without an
     annotation becomes a Span. True if anything changed.
+
+    Args:
+        pdf: the PDF.
+        elems: its reachable structure elements.
     """
     dropped: set[tuple[int, int]] = set()
     keys: set[int] = set()  # their StructParent keys in the parent tree
@@ -299,6 +321,10 @@ def artifact_margins(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
 
     Every piece of marked content that the structure tree does not reach (``elems``) marked as a
     pagination artifact instead. True if anything changed.
+
+    Args:
+        pdf: the PDF.
+        elems: its reachable structure elements.
     """
     reachable = {elem.objgen for elem in elems}
     parents = _page_parents(pdf)
