@@ -57,10 +57,10 @@ def render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
 
 
 def _render_job(blob: bytes, job: Job, deps: dict[str, ArtifactInfo]) -> Artifact:
-    """Worker entry point.
+    """Render one job in a worker process.
 
-    The job, its dependencies' infos, and the build's renderers and context as pickled once by the
-    parent.
+    The build's renderers and context come as ``blob``, pickled once by the parent; the job and
+    its dependencies' infos come with each call.
     """
     renderers, ctx = pickle.loads(blob)
     return render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
@@ -72,7 +72,7 @@ def _reraise(exc: BaseException) -> Artifact:
 
 def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
                                                               RenderError | None]:
-    """Run ``call``.
+    """Run ``call``, which renders ``job``, and catch its failure.
 
     Any failure becomes this artifact's ``RenderError``, with the traceback behind it (a
     worker's is chained) in ``detail`` for ``--debug``.

@@ -1,4 +1,4 @@
-"""Live serving.
+"""Live serving: the output folder, with the feeds evaluated at each request.
 
 A WSGI application that serves a built output folder, with the feeds evaluated as of each request,
 so a part appears in every feed at its release instant without a rebuild (and never a second

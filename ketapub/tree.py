@@ -151,7 +151,7 @@ class Image(Node):
 
 @dataclass(frozen=True, slots=True)
 class Citation(Node):
-    """``[@smith; @jones]``.
+    """A citation, ``[@smith; @jones]``.
 
     The cited reference ids with their numbers in the part's list, in the order written (references
     unknown to the part are left out at load).

@@ -81,7 +81,7 @@ def signature(roots: Sequence[Path], skip: Path | None = None) -> Signature:
 
 
 def _warm_worker() -> None:
-    """Worker start.
+    """Prepare a preview worker before it is needed.
 
     The signal rules of a build's workers, then WeasyPrint imported and its fonts configured, so the
     first handout after an edit pays neither.
@@ -165,7 +165,7 @@ class Watcher:
 
     # --- what the preview server asks -----------------------------------------------------
     def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """WSGI.
+        """The preview server, a WSGI application.
 
         The preview at ``/``, its events, else the output folder as ``serve`` serves it (feeds live,
         manifest files only).
@@ -268,7 +268,7 @@ class Watcher:
         self.broadcast.publish(State(state.build, tuple(problems)))
 
     def _renew_templates(self) -> None:
-        """Templates changed.
+        """Start from fresh Jinja environments after a template changed.
 
         Jinja environments are cached per process (in this one and in every worker), so drop this
         process's and start fresh workers.

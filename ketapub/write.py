@@ -150,7 +150,7 @@ def _numbers(value: object) -> tuple[int, ...] | None:
 
 
 def manifest_bytes(entries: Iterable[Entry], meta: Mapping[str, Any]) -> bytes:
-    """The manifest.
+    """The manifest's bytes.
 
     The public files under ``artifacts``; the embargo area's, when there are any, apart under
     ``embargoed`` (a partner reading the list sees only what is out).

@@ -1,4 +1,4 @@
-"""The dialect's parser.
+"""The dialect's parser: CommonMark with ketapub's extensions.
 
 CommonMark + tables, strikethrough, footnotes, definition lists, and ketapub's plugins (``[@id]``
 citations, ``{#id}`` heading anchors, ``[!NOTE]`` callouts, the FAQ block), with raw HTML cleaned as
