@@ -39,3 +39,23 @@ def make_source(root: Path, parts: dict[str, str] | None = None, series: str = S
         else:
             path.write_text(data, "utf-8")
     return root
+
+
+def code_lines(source: str) -> list[str]:
+    """The lines of Python ``source`` outside its docstrings.
+
+    A size limit on a module is about its code: documenting a name must not push it over.
+    """
+    import ast
+
+    inside: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for i, stmt in enumerate(body):
+            if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                    and isinstance(stmt.value.value, str)
+                    and (i == 0 or isinstance(body[i - 1], ast.AnnAssign | ast.Assign))):
+                inside.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return [line for n, line in enumerate(source.splitlines(), 1) if n not in inside]

@@ -17,6 +17,7 @@ from ketapub import Artifact, Job, Registry, RenderContext, Renderer, RendererEr
 from ketapub.errors import TemplateError
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.templating import environment, render_template
+from tests.helpers import code_lines
 
 PLUGIN = '''
 from ketapub import Artifact, Job, RenderContext, Renderer, Series
@@ -171,7 +172,7 @@ def test_autoescape_covers_xhtml_opf_ncx_and_strict_undefined(tmp_path: Path) ->
 
 def test_plugin_example_is_small() -> None:
     source = Path(ketapub.__file__).parent / "renderers" / "jsonfeed.py"
-    lines = [ln for ln in source.read_text().splitlines() if ln.strip()]
-    assert len(lines) <= 60
+    lines = [ln for ln in code_lines(source.read_text()) if ln.strip()]
+    assert len(lines) <= 60  # its docstrings do not count: they explain the example
     assert "from ketapub import" in source.read_text()
     assert textwrap.dedent("import ketapub.render") not in source.read_text()
