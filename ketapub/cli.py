@@ -341,8 +341,10 @@ def validate(source: str, strict: bool, as_of: str | None = None) -> None:
 
 
 def _readability_table(series: Series) -> list[tuple[Any, str]]:
-    """Print one language's table of parts and readability; return the parts over the
-    formula's limit with the reason."""
+    """Print one language's table of parts and readability.
+
+    Return the parts over the formula's limit with the reason.
+    """
     from ketapub.readability import formula_for, score_markdown
 
     formula = formula_for(series.language)
@@ -386,8 +388,10 @@ def _review_warnings(series: Any, source: str, as_of: str | None,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (ISO 8601 instants).")
 @_guard
 def schedule(source: str, as_of: str | None, as_json: bool) -> None:
-    """Show each part's release instant and status, and the next release; a series with
-    translations shows each language's schedule after the original's."""
+    """Show each part's release instant and status, and the next release.
+
+    A series with translations shows each language's schedule after the original's.
+    """
     from ketapub.load import load
 
     series = load(source)

@@ -72,7 +72,12 @@ def entry_fields(job: Job, released: tuple[int, ...],
 
 
 def edition_releases(series: Series, at: datetime) -> dict[str, tuple[int, ...]]:
-    """The parts of each translation of ``series`` published at ``at``, by language."""
+    """The parts of each translation of ``series`` published at ``at``, by language.
+
+    Args:
+        series: the loaded series.
+        at: the instant (aware).
+    """
     return {e.language: tuple(p.part for p in schedule.released_parts(e, at))
             for e in series.translations}
 

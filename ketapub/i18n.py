@@ -307,9 +307,15 @@ def labels(language: str) -> Mapping[str, str]:
 
 
 def language_name(language: str, in_language: str | None = None) -> str:
-    """The name of ``language`` written in ``in_language`` (default: in itself, as a
-    language switch shows it: "English", "Español"), first letter capitalised; the tag
-    itself when Babel does not know it."""
+    """The name of ``language``, as a language switch shows it.
+
+    Written in ``in_language`` (default: in itself: "English", "Español"), first letter
+    capitalised; the tag itself when Babel does not know it.
+
+    Args:
+        language: the language's BCP 47 tag.
+        in_language: the language to write the name in; default None: ``language`` itself.
+    """
     try:
         name = Locale.parse(language.replace("-", "_")).get_display_name(
             locale_for(in_language or language))

@@ -622,7 +622,7 @@ class Part(PartMeta):
     """Words in the body, as ``ketapub validate`` reports them."""
     translation_of: str | None = None
     """In a translation: the ``translation_of`` stamp its file gives (see
-    :mod:`ketapub.translation_of`); None in the original language."""
+    ``ketapub.translation_of``); None in the original language."""
 
     @property
     def number(self) -> str:
@@ -647,9 +647,11 @@ def _check_stamp(value: str) -> str:
 
 
 class TranslationMeta(_Frozen):
-    """The front matter of a translated part (``translations/<lang>/NN-slug.md``): the
-    text a reader sees in that language. Everything else (number, references, review,
-    withdrawal, corrections) is the original part's."""
+    """The front matter of a translated part (``translations/<lang>/NN-slug.md``).
+
+    The text a reader sees in that language. Everything else (number, references, review,
+    withdrawal, corrections) is the original part's.
+    """
 
     title: Title
     summary: Text
@@ -674,8 +676,10 @@ class TranslationMeta(_Frozen):
 
 
 class SeriesTranslationMeta(_Frozen):
-    """``translations/<lang>/series.yaml``: the series' text in that language; every other
-    key is inherited from ``series.yaml``."""
+    """``translations/<lang>/series.yaml``.
+
+    The series' text in that language; every other key is inherited from ``series.yaml``.
+    """
 
     title: Title
     subtitle: Annotated[Line, AfterValidator(_check_title)] | None = None
@@ -839,9 +843,15 @@ class SeriesMeta(_Frozen):
 
 
 def edition_path(language: str, path: str) -> str:
-    """``path`` of an original output moved to the ``language`` edition: the language
-    becomes a folder under the top folder (``feed/es/rss.xml``), except an ebook, whose
-    name takes it before the extension (``epub/x.es.epub``): one folder of ebooks."""
+    """``path`` of an original output moved to the ``language`` edition.
+
+    The language becomes a folder under the top folder (``feed/es/rss.xml``), except an ebook, whose
+    name takes it before the extension (``epub/x.es.epub``): one folder of ebooks.
+
+    Args:
+        language: the edition's language.
+        path: the original output's path.
+    """
     top, sep, rest = path.partition("/")
     if not sep:
         return f"{language}/{path}"
@@ -852,7 +862,12 @@ def edition_path(language: str, path: str) -> str:
 
 
 def original_path(language: str, path: str) -> str:
-    """The inverse of :func:`edition_path`."""
+    """The inverse of ``edition_path()``.
+
+    Args:
+        language: the edition's language.
+        path: the edition's output path.
+    """
     top, _, rest = path.partition("/")
     if top == language:
         return rest
@@ -909,8 +924,9 @@ class Series(SeriesMeta):
         return creative_commons_url(self.license or "")
 
     def part_url(self, part: Part) -> str:
-        """The public web URL of a part: its own ``url``, else ``base_url`` + slug (in a
-        translation ``base_url`` + language + slug).
+        """The public web URL of a part.
+
+        Its own ``url``, else ``base_url`` + slug (in a translation ``base_url`` + language + slug).
 
         Args:
             part: a part of this series.
@@ -921,9 +937,10 @@ class Series(SeriesMeta):
         return f"{self.base_url}{folder}{part.slug}/"
 
     def output_path(self, path: str) -> str:
-        """Where an output of this edition goes: ``path`` itself in the original language;
-        in a translation ``pdf/x.pdf`` becomes ``pdf/es/x.pdf`` (every top folder alike)
-        and ``epub/x.epub`` becomes ``epub/x.es.epub``.
+        """Where an output of this edition goes.
+
+        ``path`` itself in the original language; in a translation ``pdf/x.pdf`` becomes
+        ``pdf/es/x.pdf`` (every top folder alike) and ``epub/x.epub`` becomes ``epub/x.es.epub``.
 
         Args:
             path: the output path a renderer plans, as for the original.
@@ -933,7 +950,7 @@ class Series(SeriesMeta):
         return edition_path(self.language, path)
 
     def file_url(self, path: str) -> str:
-        """Absolute URL of this edition's output ``path`` (see :meth:`output_path`).
+        """Absolute URL of this edition's output ``path`` (see ``output_path()``).
 
         Args:
             path: an output path as a renderer plans it, unescaped.

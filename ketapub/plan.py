@@ -139,9 +139,11 @@ def _ends(ctx: RenderContext) -> tuple[list[int], dict[int, int]]:
 
 
 def _other_editions(ctx: RenderContext) -> dict[int, list[Any]]:
-    """What a file may show of the other language editions of each part ("This page in:
-    English | Español", hreflang): by part number, each edition's URL for it and whether
-    it is out there."""
+    """The other language editions of each part, as a file may show them.
+
+    "This page in: English | Español", hreflang: by part number, each edition's URL for it and
+    whether it is out there.
+    """
     found: dict[int, list[Any]] = {}
     for e in ctx.editions:
         if e.language != ctx.series.language:

@@ -46,8 +46,17 @@ class Edition:
 
 def read(src: _Source, series_meta: Any, originals: list[_PartFile], tz: ZoneInfo,
          want: Any) -> list[Edition]:
-    """Every language folder under ``translations/``, ordered by language; problems go to
-    ``src.diags``. ``originals`` are the loaded part files, ``want`` loads an image."""
+    """Every language folder under ``translations/``, ordered by language.
+
+    Problems go to ``src.diags``.
+
+    Args:
+        src: the source being loaded; problems go to its diagnostics.
+        series_meta: the original's ``series.yaml``, validated (None when invalid).
+        originals: the loaded part files of the original.
+        tz: the series timezone.
+        want: loads an image the edition names.
+    """
     root = src.root / FOLDER
     if not root.is_dir():
         return []
@@ -184,8 +193,11 @@ def _check_slugs(src: _Source, translated: list[_PartFile]) -> None:
 
 def _check_links(src: _Source, translated: list[_PartFile], originals: list[_PartFile]
                  ) -> None:
-    """A translation's ``part:`` links name parts of its language (by number, or by the
-    slug in that language); an untranslated part is named as the original is."""
+    """Check a translation's ``part:`` links against the parts of its language.
+
+    They name parts by number, or by the slug in that language; an untranslated part is named
+    as the original is.
+    """
     from ketapub.load.source import _check_links as check
 
     have = {f.number for f in translated}
@@ -229,8 +241,14 @@ def _stamp_position(src: _Source, rel: str) -> tuple[int, int]:
 
 
 def views(original: Series, editions: list[Edition]) -> tuple[Series, ...]:
-    """Each edition as a whole :class:`Series` in its language: the original's metadata
-    with the edition's text, and the parts translated into it."""
+    """Each edition as a whole ``Series`` in its language.
+
+    The original's metadata with the edition's text, and the parts translated into it.
+
+    Args:
+        original: the loaded original series.
+        editions: what ``read()`` found.
+    """
     out = []
     for ed in editions:
         if ed.meta is None:

@@ -98,7 +98,7 @@ class Job:
     """The language of the edition this job belongs to when it is a translation (``es``);
     "" for the original. Its ``path`` and ``depends_on`` are then the edition's output
     paths (``pdf/es/...``); the renderer is handed the job with the original's paths and a
-    context of that edition (see :func:`ketapub.editions.render_job`), so a renderer never
+    context of that edition (see ``ketapub.editions.render_job()``), so a renderer never
     deals with languages."""
 
     @property
@@ -425,8 +425,10 @@ class RenderContext:
         return (self.home or self.series).editions
 
     def for_edition(self, language: str) -> RenderContext:
-        """The context of the ``language`` edition: its series, the same instant and options,
-        the planned paths and dependencies as that edition's renderers name them.
+        """The context of the ``language`` edition.
+
+        Its series, the same instant and options, the planned paths and dependencies as that
+        edition's renderers name them.
 
         Args:
             language: the edition's language tag; the original's gives the original context.
