@@ -399,7 +399,7 @@ def schedule(source: str, as_of: str | None, as_json: bool) -> None:
     nxt = sched.next_release(series, when)
     nxt_change = sched.next_change(series, when)
     if as_json:
-        data = {
+        data: dict[str, Any] = {
             "series": series.title,
             "timezone": series.timezone,
             "as_of": when.isoformat(),

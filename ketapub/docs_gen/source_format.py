@@ -174,24 +174,17 @@ def examples(source: Path) -> dict[str, dict[str, Any]]:
         source: a series folder (``series.yaml``, ``parts/``, ``brands/``).
     """
     found: dict[str, dict[str, Any]] = {d.title: {} for d in DOCUMENTS}
-    series = yaml.safe_load((source / "series.yaml").read_text("utf-8")) or {}
-    found["series.yaml"].update(series)
-    for path in sorted((source / "parts").glob("*.md")):
-        text = path.read_text("utf-8")
-        m = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
-        meta = yaml.safe_load(m.group(1)) if m else {}
-        for key, value in (meta or {}).items():
-            found["Part front matter"].setdefault(key, value)
-    for path in sorted((source / "brands").glob("*.yaml")):
-        for key, value in (yaml.safe_load(path.read_text("utf-8")) or {}).items():
-            found["Brand files"].setdefault(key, value)
-    for path in sorted((source / "translations").glob("*/series.yaml")):
-        for key, value in (yaml.safe_load(path.read_text("utf-8")) or {}).items():
-            found["Translated series.yaml"].setdefault(key, value)
-    for path in sorted((source / "translations").glob("*/*.md")):
-        m = re.match(r"---\n(.*?)\n---\n", path.read_text("utf-8"), re.DOTALL)
-        for key, value in ((yaml.safe_load(m.group(1)) if m else {}) or {}).items():
-            found["Translated part front matter"].setdefault(key, value)
+    sources = (("series.yaml", [source / "series.yaml"], _yaml_file),
+               ("Part front matter", sorted((source / "parts").glob("*.md")), _front_matter),
+               ("Brand files", sorted((source / "brands").glob("*.yaml")), _yaml_file),
+               ("Translated series.yaml", sorted((source / "translations").glob("*/series.yaml")),
+                _yaml_file),
+               ("Translated part front matter", sorted((source / "translations").glob("*/*.md")),
+                _front_matter))
+    for title, paths, read in sources:
+        for path in paths:
+            for key, value in read(path).items():
+                found[title].setdefault(key, value)
     for kind in NESTED:  # the first item of a list of them, or the mapping itself
         found.setdefault(kind.__name__, {})
     for values in list(found.values()):
@@ -204,9 +197,20 @@ def examples(source: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-_NESTED_KEYS = {"authors": model.Author, "medical_review": model.MedicalReview,
-                "references": model.Reference, "withdrawn": model.Withdrawal,
-                "changes": model.Change}
+def _yaml_file(path: Path) -> dict[str, Any]:
+    value = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None
+    return value if isinstance(value, dict) else {}
+
+
+def _front_matter(path: Path) -> dict[str, Any]:
+    m = re.match(r"---\n(.*?)\n---\n", path.read_text("utf-8"), re.DOTALL)
+    value = yaml.safe_load(m.group(1)) if m else None
+    return value if isinstance(value, dict) else {}
+
+
+_NESTED_KEYS: dict[str, type[BaseModel]] = {
+    "authors": model.Author, "medical_review": model.MedicalReview,
+    "references": model.Reference, "withdrawn": model.Withdrawal, "changes": model.Change}
 
 
 def _nested_for(key: str) -> type[BaseModel] | None:

@@ -162,10 +162,9 @@ def inspect_template(name: str, source: str, env: jinja2.Environment | None = No
     ast = (env or environment("docs")).parse(source)
     extends = tuple(str(n.template.value) for n in ast.find_all(nodes.Extends)
                     if isinstance(n.template, nodes.Const))
-    includes = tuple(dict.fromkeys(
-        str(n.template.value) for n in ast.find_all((nodes.Include, nodes.Import,
-                                                     nodes.FromImport))
-        if isinstance(n.template, nodes.Const)))
+    named = (getattr(n, "template", None) for n in ast.find_all((nodes.Include, nodes.Import,
+                                                                 nodes.FromImport)))
+    includes = tuple(dict.fromkeys(str(t.value) for t in named if isinstance(t, nodes.Const)))
     imported = {n.target for n in ast.find_all(nodes.Import)}
     found = jinja2.meta.find_undeclared_variables(ast) - imported
     return TemplateInfo(
@@ -208,6 +207,23 @@ def undocumented(infos: list[TemplateInfo]) -> list[str]:
     return [f"{t.name}: {v}" for t in infos for v in t.variables if describe(t.name, v) is None]
 
 
+def _section(t: TemplateInfo) -> list[str]:
+    """One template's section of the page."""
+    out = [f"### `{t.name}`", ""]
+    facts = [f"{what} " + ", ".join(f"`{x}`" for x in names)
+             for what, names in (("extends", t.extends), ("includes", t.includes),
+                                 ("blocks", t.blocks), ("macros", t.macros)) if names]
+    said = "; ".join(facts) + "."
+    out += [said[0].upper() + said[1:] if facts else
+            "No blocks or macros." if t.variables else
+            "A plain file: no blocks, macros or variables.", ""]
+    if t.variables:
+        out += ["| variable | meaning |", "| --- | --- |"]
+        out += [f"| `{v}` | {describe(t.name, v)} |" for v in t.variables]
+        out.append("")
+    return out
+
+
 def page(infos: list[TemplateInfo] | None = None) -> str:
     """The reference page, Markdown; raises ``ValueError`` naming any undocumented variable.
 
@@ -235,22 +251,5 @@ def page(infos: list[TemplateInfo] | None = None) -> str:
     for folder in sorted({t.name.split("/", 1)[0] for t in infos}):
         out += [f"## `{folder}/`", ""]
         for t in (t for t in infos if t.name.startswith(folder + "/")):
-            out += [f"### `{t.name}`", ""]
-            facts = []
-            if t.extends:
-                facts.append("extends " + ", ".join(f"`{x}`" for x in t.extends))
-            if t.includes:
-                facts.append("includes " + ", ".join(f"`{x}`" for x in t.includes))
-            if t.blocks:
-                facts.append("blocks " + ", ".join(f"`{b}`" for b in t.blocks))
-            if t.macros:
-                facts.append("macros " + ", ".join(f"`{m}`" for m in t.macros))
-            said = "; ".join(facts) + "."
-            out += [said[0].upper() + said[1:] if facts else
-                    "No blocks or macros." if t.variables else
-                    "A plain file: no blocks, macros or variables.", ""]
-            if t.variables:
-                out += ["| variable | meaning |", "| --- | --- |"]
-                out += [f"| `{v}` | {describe(t.name, v)} |" for v in t.variables]
-                out.append("")
+            out += _section(t)
     return "\n".join(out).rstrip() + "\n"
