@@ -66,6 +66,8 @@ LABELS: dict[str, dict[str, str]] = {
         "embed_fragment": "HTML fragment, with its stylesheet",
         "embed_iframe": "iframe (or give the part’s URL to an oEmbed consumer)",
         "embed_feeds": "Feeds of the series (RSS, Atom, JSON Feed)",
+        # the line that links a part's other language versions
+        "this_page_in": "This page in:", "languages": "Languages",
         # the ebook's schema:accessibilitySummary
         "a11y_summary": "This ebook has a table of contents, headings in a logical order, text "
                         "alternatives for every image, footnotes as linked notes with links back "
@@ -116,6 +118,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embed_fragment": "Fragmento HTML, con su hoja de estilos",
         "embed_iframe": "iframe (o dé la URL de la parte a un consumidor de oEmbed)",
         "embed_feeds": "Canales de la serie (RSS, Atom, JSON Feed)",
+        "this_page_in": "Esta página en:", "languages": "Idiomas",
         "a11y_summary": "Este libro electrónico tiene un índice, encabezados en un orden "
                         "lógico, texto alternativo para cada imagen, notas enlazadas con enlaces "
                         "de vuelta al texto y un diseño adaptable, de modo que los sistemas de "
@@ -166,6 +169,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embed_fragment": "Fragment HTML, avec sa feuille de style",
         "embed_iframe": "iframe (ou donnez l’URL de la partie à un client oEmbed)",
         "embed_feeds": "Flux de la série (RSS, Atom, JSON Feed)",
+        "this_page_in": "Cette page en\u00a0:", "languages": "Langues",
         "a11y_summary": "Ce livre numérique comporte une table des matières, des titres dans "
                         "un ordre logique, une alternative textuelle pour chaque image, des notes "
                         "liées avec des liens de retour vers le texte et une mise en page "
@@ -217,6 +221,7 @@ LABELS: dict[str, dict[str, str]] = {
         "embed_fragment": "HTML-Fragment mit seinem Stylesheet",
         "embed_iframe": "iframe (oder geben Sie die URL des Teils einem oEmbed-Client)",
         "embed_feeds": "Feeds der Reihe (RSS, Atom, JSON Feed)",
+        "this_page_in": "Diese Seite auf:", "languages": "Sprachen",
         "a11y_summary": "Dieses E-Book hat ein Inhaltsverzeichnis, Überschriften in logischer "
                         "Reihenfolge, Textalternativen für jedes Bild, verlinkte Fußnoten mit "
                         "Rücksprung in den Text und kein festes Layout, sodass Lesesysteme "

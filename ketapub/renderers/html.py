@@ -23,6 +23,7 @@ from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series,
 from ketapub.fragment_policy import fragment_problems
 from ketapub.model import Part
 from ketapub.render import embedding
+from ketapub.render.alternates import edition_alternates
 from ketapub.render.options import RendererOptions, option
 from ketapub.renderers import html_view as view
 
@@ -145,7 +146,8 @@ class HtmlRenderer(Renderer[HtmlOptions]):
                   for p in ctx.released]
         return self.render_template(ctx, "html/index.html", **self._common(ctx),
                                     hub=Markup(self.hub(ctx)), cards=cards, fragments=fragments,
-                                    embeds=embeds)
+                                    embeds=embeds,
+                                    alternates=edition_alternates(ctx, "html/index.html"))
 
     def index_json(self, ctx: RenderContext) -> dict[str, Any]:
         """``html/fragments.json``, for partners who integrate programmatically.

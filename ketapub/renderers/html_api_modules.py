@@ -21,6 +21,7 @@ from markupsafe import Markup
 from ketapub import i18n, markdown, tree
 from ketapub.model import Part
 from ketapub.readability import formula_for, score_markdown
+from ketapub.render.alternates import part_alternates
 from ketapub.render.attribution import attribution
 from ketapub.render.base import RenderContext, Renderer
 from ketapub.renderers import html_view as view
@@ -211,6 +212,7 @@ def page(renderer: Renderer, ctx: RenderContext, part: Part) -> Content:
         node["license"] = s.license_link or s.license
     if part.tags:
         node["keywords"] = list(part.tags)
+    node.update(view.translation_links(part_alternates(ctx, part), "MedicalWebPage"))
     level = reading_level(ctx, part)
     if level is not None:
         node["educationalLevel"] = level

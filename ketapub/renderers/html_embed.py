@@ -6,7 +6,8 @@ its attribution block. The page is self-contained and inert, so it works in an i
 sandboxed with no permissions: the stylesheet is inline, there is no script (its own
 Content-Security-Policy forbids any), images come from ``base_url`` only, and the part's
 title is the page's ``h1``. Its head names the part's public page as canonical and carries
-the oEmbed discovery link.
+the oEmbed discovery link, and the hreflang links to the part's embed page in every language
+it is out in (:mod:`ketapub.render.alternates`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from markupsafe import Markup
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, i18n
 from ketapub.fragment_policy import fragment_problems
 from ketapub.render import embedding
+from ketapub.render.alternates import part_alternates
 from ketapub.renderers import html_view as view
 
 HTML = "text/html; charset=utf-8"
@@ -56,5 +58,6 @@ class EmbedRenderer(Renderer):
             ctx, "embed/page.html", **common, part=part, fragment=Markup(fragment),
             css=Markup(self.render_template(ctx, "html/ketapub.css")),
             canonical=s.part_url(part), oembed=embedding.oembed_url(s, part),
+            alternates=part_alternates(ctx, part, embedding.embed_path),
             origin=f"{base.scheme}://{base.netloc}")
         return Artifact(job.path, page.encode("utf-8"), HTML, self.name)

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from ketapub import i18n, markdown, tree
 from ketapub.model import Part, Series
+from ketapub.render.alternates import Alternate, part_alternates
 from ketapub.render.attribution import attribution
 from ketapub.render.base import RenderContext
 from ketapub.render.html_translator import Attributes, HtmlTranslator
@@ -253,6 +254,7 @@ def part_view(ctx: RenderContext, part: Part, asset_url: Callable[[str], str],
         "disclaimer": disclaimer(ctx, asset_url),
         "attribution": attribution(ctx, part),
         "jsonld": script_json(jsonld(ctx, part, asset_url)),
+        "languages": part_alternates(ctx, part),
     }
 
 
@@ -289,6 +291,7 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
         article["license"] = s.license
     if part.images:
         article["image"] = [asset_url(p) for p in part.images]
+    article.update(translation_links(part_alternates(ctx, part), "Article", "#article"))
     graph: list[dict[str, Any]] = [article]
     rev = ctx.review(part)
     if rev:
@@ -312,6 +315,26 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
                            for q in part.faq],
         })
     return {"@context": "https://schema.org", "@graph": graph}
+
+
+def translation_links(languages: tuple[Alternate, ...], kind: str,
+                      anchor: str = "") -> dict[str, Any]:
+    """schema.org's links between language versions of a part: on the original,
+    ``workTranslation`` (each translation out); on a translation, ``translationOfWork`` (the
+    original, when out). Each names the other version's node as its own JSON-LD does (its
+    ``kind``, ``@id`` = its page + ``anchor``) with its page as ``url``; {} when none."""
+    current = next((a for a in languages if a.current), None)
+    if current is None:
+        return {}
+
+    def node(a: Alternate) -> dict[str, Any]:
+        return {"@type": kind, "@id": a.url + anchor, "url": a.url, "inLanguage": a.language}
+
+    if current.original:
+        others = [node(a) for a in languages if not a.current]
+        return {"workTranslation": others} if others else {}
+    original = next((a for a in languages if a.original), None)
+    return {"translationOfWork": node(original)} if original else {}
 
 
 def disclaimer(ctx: RenderContext, asset_url: Callable[[str], str]) -> Markup:
