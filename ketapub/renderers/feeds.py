@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 from ketapub import Artifact, Job, RenderContext, Renderer, RenderError, Series, schedule
 from ketapub.fragment_policy import absolute_links
+from ketapub.render.alternates import Alternate, edition_alternates, part_alternates
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.feed_items import ItemTranslator, item_values
 from ketapub.render.html_translator import Attributes
@@ -47,6 +48,8 @@ class Item:
     updated: datetime
     tags: tuple[str, ...]
     enclosure: Enclosure | None
+    languages: tuple[Alternate, ...] = ()
+    """The part's page in every language it is out in, this one included; () for none."""
 
 
 class FeedHtml(ItemTranslator):
@@ -144,7 +147,7 @@ def items(renderer: Renderer, ctx: RenderContext) -> list[Item]:
             content_html=_item_html(renderer, ctx, html, url),
             published=part.publish_at.astimezone(UTC), updated=ctx.modified(part).astimezone(UTC),
             tags=tuple(clean(t) for t in part.tags if clean(t).strip()),
-            enclosure=enclosure))
+            enclosure=enclosure, languages=part_alternates(ctx, part)))
     return result
 
 
@@ -185,6 +188,7 @@ class _FeedRenderer(Renderer):
         if s.websub_hub:  # WebSub discovery: feedgen's link() refuses rel="hub"
             add_hub(fg, str(s.websub_hub))
         fg.link(href=s.base_url, rel="alternate")  # last: feedgen's RSS <link> is the last one
+        self._languages(fg, ctx, job.path)
         fg.language(s.language)
         for a in s.authors:  # Atom only: RSS <author> must be an e-mail address
             fg.author({"name": clean(a.name)})
@@ -225,6 +229,9 @@ class _FeedRenderer(Renderer):
             self._enclosure(fe, item.enclosure)
 
     # --- where RSS and Atom differ: each format overrides these -------------------------
+    def _languages(self, fg: Any, ctx: RenderContext, path: str) -> None:
+        """Link this feed in the other languages: RSS 2.0 has no field for it."""
+
     def _tombstones(self, fg: Any, ctx: RenderContext) -> None:
         """Announce expired and withdrawn parts: RSS has no way to (the item just leaves)."""
 
@@ -282,6 +289,13 @@ class AtomRenderer(_FeedRenderer):
     def _logo(self, fg: Any, url: str) -> None:
         fg.logo(url)  # Atom takes any image as logo
 
+    def _languages(self, fg: Any, ctx: RenderContext, path: str) -> None:
+        """A ``link rel="alternate" hreflang`` to each other edition's Atom feed (every
+        edition makes one, whatever it has released)."""
+        for a in edition_alternates(ctx, path):
+            if not a.current:
+                fg.link(href=a.url, rel="alternate", type=self.media_type, hreflang=a.language)
+
     def _tombstones(self, fg: Any, ctx: RenderContext) -> None:
         """Add an ``at:deleted-entry`` (RFC 6721) per expired or withdrawn part.
 
@@ -318,13 +332,21 @@ class AtomRenderer(_FeedRenderer):
                 entry.remove(link)
             at = list(entry).index(entry.find(f"{ns}content")) + 1
             links = [{"rel": "alternate", "type": "text/html", "href": item.id}]
+            # the part's page in each other language, then its own again with its language:
+            # readers take the first alternate (SimplePie, gofeed) or the last (feedparser,
+            # Liferea) as the entry's link, and both must find the entry's own page
+            links += [{"rel": "alternate", "type": "text/html", "hreflang": a.language,
+                       "href": a.url} for a in item.languages if not a.current]
+            links += [{"rel": "alternate", "type": "text/html", "hreflang": a.language,
+                       "href": a.url} for a in item.languages if a.current]
             if item.enclosure is not None:
                 e = item.enclosure
                 links.append({"rel": "enclosure", "type": e.media_type, "href": e.url,
                               "length": str(e.length)})
             for offset, attrs in enumerate(links):
                 el = entry.makeelement(f"{ns}link", {k: attrs[k] for k in
-                                                     ("rel", "type", "href", "length")
+                                                     ("rel", "type", "hreflang", "href",
+                                                      "length")
                                                      if k in attrs})
                 entry.insert(at + offset, el)
         return _tostring(root)

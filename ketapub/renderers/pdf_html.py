@@ -21,9 +21,10 @@ from markupsafe import Markup
 
 from ketapub import RenderContext, Renderer, i18n, taglines, tree
 from ketapub.model import Brand, Part
+from ketapub.render.alternates import part_alternates
 from ketapub.render.base import builtin_templates_dir
 from ketapub.render.html_translator import HtmlTranslator
-from ketapub.render.shared import text_direction
+from ketapub.render.shared import handout_path, text_direction
 from ketapub.renderers.pdf_fetch import ASSET
 from ketapub.renderers.pdf_figures import large_print_fit
 
@@ -303,7 +304,7 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part,
         url=url, qr=_qr(url),
         qr_alt=t["qr_alt"].format(url=url), review=ctx.review_line(part),
         total=len(ctx.series.parts), taglines=_taglines(brand), slots=slots,
-        **_common(ctx))
+        languages=part_alternates(ctx, part, handout_path), **_common(ctx))
     return PdfDocument(html, _css(renderer, ctx, brand, booklet=False, large=large), _assets(ctx),
                        builtin_templates_dir())
 
