@@ -39,7 +39,7 @@ from ketapub.render.builtin import builtin_templates_dir
 from ketapub.schedule import AsOf
 from ketapub.serve import FeedServer, make_app
 from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
-from ketapub.watch_preview import CSP, page
+from ketapub.watch_preview import CSP, page, preview_editions
 
 LAYOUT = frozenset({"pdf"})
 """Renderers that lay out pages (seconds per artifact): they run last, in the warm workers."""
@@ -188,7 +188,7 @@ class Watcher:
         if path == "/":
             _, state = self.broadcast.current()
             title = self.series.title if self.series is not None else str(self.source)
-            body = page(self.out, title, state)
+            body = page(self.out, title, state, preview_editions(self.series))
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
                                       ("Content-Length", str(len(body))),
                                       ("Cache-Control", "no-store"),

@@ -25,7 +25,8 @@ from urllib.parse import quote
 from lxml import etree
 from markupsafe import Markup
 
-from ketapub import write
+from ketapub import i18n, write
+from ketapub.model import Series
 from ketapub.watch_events import EVENTS_PATH, State
 
 EMBEDDED_PDFS = 12
@@ -198,6 +199,43 @@ def _feeds(out: Path, entries: list[write.Entry]) -> list[Markup]:
     return shown
 
 
+def preview_editions(series: Series | None) -> tuple[tuple[str, str, bool], ...]:
+    """Each language edition's fragments preview page, for :func:`page` to link.
+
+    (language, path of the page, is the original) per edition of a translated series; ()
+    for an untranslated one.
+
+    Args:
+        series: the series being watched; None before its first load.
+    """
+    if series is None or len(series.editions) < 2:
+        return ()
+    return tuple((e.language, e.output_path("html/index.html"), e.original_language is None)
+                 for e in series.editions)
+
+
+def _languages(entries: list[write.Entry],
+               editions: Iterable[tuple[str, str, bool]]) -> tuple[Markup, Markup]:
+    """The head's hreflang links and a visible line to each language's preview page.
+
+    Only the pages this build made; the original is also x-default.
+    """
+    made = {e.path: e for e in entries}
+    shown = [(lang, made[path], original) for lang, path, original in editions
+             if path in made]
+    if len(shown) < 2:
+        return Markup(""), Markup("")
+    head = Markup("").join(
+        Markup('<link rel="alternate" hreflang="{}" href="{}">').format(
+            code, _url(e.path))
+        for lang, e, original in shown for code in ((lang, "x-default") if original else (lang,)))
+    line = Markup(" | ").join(
+        Markup('<a href="{}" lang="{}" hreflang="{}">{}</a>').format(
+            _url(e.path), lang, lang, i18n.language_name(lang.split("-")[0]))
+        for lang, e, _ in shown)
+    return head, Markup('<p id="ketapub-languages">Fragments preview in: {}</p>').format(line)
+
+
 def _section(title: str, items: Iterable[Markup], *, listed: bool = False) -> Markup:
     body = Markup("").join(items)
     if listed:
@@ -205,13 +243,16 @@ def _section(title: str, items: Iterable[Markup], *, listed: bool = False) -> Ma
     return Markup('<section class="watch-section"><h2>{}</h2>{}</section>').format(title, body)
 
 
-def page(out: Path, title: str, state: State) -> bytes:
+def page(out: Path, title: str, state: State,
+         editions: Iterable[tuple[str, str, bool]] = ()) -> bytes:
     """The preview page of the build in ``out`` as of ``state``.
 
     Args:
         out: the output folder.
         title: the series title.
         state: the watcher's current state.
+        editions: the language editions' preview pages (:func:`preview_editions`); default
+            (): none linked.
     """
     manifest = write.read_manifest(out)
     entries = sorted(manifest.values(), key=lambda e: e.path)
@@ -225,6 +266,8 @@ def page(out: Path, title: str, state: State) -> bytes:
     css = next((e for e in entries if e.path == "html/ketapub.css"), None)
     head = Markup('<link rel="stylesheet" href="{}">').format(
         _url(css.path, css.sha256)) if css else Markup("")
+    alternates, languages = _languages(entries, editions)
+    head += alternates
     body = Markup("").join([
         _section("HTML fragments", _fragments(out, entries)),
         _section("PDF handouts and booklet", embedded),
@@ -241,7 +284,7 @@ def page(out: Path, title: str, state: State) -> bytes:
     html = Markup('<!DOCTYPE html>\n<html lang="en" data-build="{}"><head><meta charset="utf-8">'
                   '<meta name="viewport" content="width=device-width, initial-scale=1">'
                   '<title>{}: preview</title><link rel="icon" href="data:,">{}{}</head>'
-                  '<body>{}<header><h1>{}: preview</h1><p id="ketapub-status">{}</p></header>'
-                  '<main>{}</main>{}</body></html>\n').format(
-        state.build, title, head, STYLE, overlay, title, status, body, SCRIPT)
+                  '<body>{}<header><h1>{}: preview</h1><p id="ketapub-status">{}</p>{}'
+                  '</header><main>{}</main>{}</body></html>\n').format(
+        state.build, title, head, STYLE, overlay, title, status, languages, body, SCRIPT)
     return str(html).encode("utf-8")
