@@ -171,7 +171,7 @@ def test_json_ld_links_each_translation_and_its_original(series, out):
 def test_the_line_names_languages_in_themselves(out):
     fragment = html.fromstring((out / "html/es/spravato-explained.html").read_text("utf-8"))
     nav = fragment.find_class("ketapub-languages")[0]
-    assert nav.get("aria-label") == "Idiomas"
+    assert nav.get("aria-label") == "Idiomas: Spravato (esketamina) explicado"  # one per part
     assert " ".join(nav.text_content().split()) == "Esta página en: English | Español"
 
 
