@@ -200,7 +200,7 @@ def _feeds(out: Path, entries: list[write.Entry]) -> list[Markup]:
 
 
 def preview_editions(series: Series | None) -> tuple[tuple[str, str, bool], ...]:
-    """Each language edition's fragments preview page, for :func:`page` to link.
+    """Each language edition's fragments preview page, for ``page`` to link.
 
     (language, path of the page, is the original) per edition of a translated series; ()
     for an untranslated one.
@@ -251,7 +251,7 @@ def page(out: Path, title: str, state: State,
         out: the output folder.
         title: the series title.
         state: the watcher's current state.
-        editions: the language editions' preview pages (:func:`preview_editions`); default
+        editions: the language editions' preview pages (``preview_editions()``); default
             (): none linked.
     """
     manifest = write.read_manifest(out)

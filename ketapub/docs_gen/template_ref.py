@@ -87,6 +87,9 @@ VARIABLES: dict[str, dict[str, str]] = {
                   "iframe, feed URLs)",
         "fragments": "the preview page's fragments, one per released part",
         "hub": "the preview page's hub (rendered `html/hub.html`)",
+        "alternates": "the page in every language it is out in, itself included, for "
+                      "hreflang links (`Alternate`: language, name, url, current, "
+                      "original); empty for an untranslated series",
     },
     "md": {
         "destination": "a function: a link destination escaped for Markdown",
@@ -111,6 +114,9 @@ VARIABLES: dict[str, dict[str, str]] = {
         "url": "the part's public URL (printed, and in the QR code)",
         "qr": "the QR code of the URL, an SVG data URL",
         "qr_alt": "the QR code's alt text",
+        "languages": "the handout in every language its part is out in, for the \"This "
+                     "page in\" line (`Alternate`: language, name, url, current); empty "
+                     "when it is out in one language only",
         "total": "the number of parts in the series (\"Part 2 of 6\")",
         "cover": "the booklet cover image's URL (none without `cover`)",
         "entries": "the booklet's parts: `part`, `released`, `body`, `available`, "

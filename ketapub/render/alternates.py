@@ -19,9 +19,11 @@ from ketapub.render.base import RenderContext
 
 @dataclass(frozen=True)
 class Alternate:
-    """One language version of a part: its language, its name in itself ("Español"), the
-    URL of the linked file, whether it is the file's own language, whether it is the
-    original (``x-default``)."""
+    """One language version of a part (or of a whole-edition file) that a file links.
+
+    Its language, its name in itself ("Español"), the URL of the linked file, whether it is
+    the file's own language, whether it is the original (``x-default``).
+    """
 
     language: str
     name: str
@@ -33,8 +35,14 @@ class Alternate:
 
 
 def names(editions: tuple[Series, ...]) -> dict[str, str]:
-    """Each edition's language named in itself, without its region ("English" for en-US)
-    unless two editions share the language (then "Português (Brasil)" and "... (Portugal)")."""
+    """Each edition's language named in itself, by language tag.
+
+    Without its region ("English" for en-US) unless two editions share the language (then
+    "Português (Brasil)" and "Português (Portugal)"): a reader picks a language, not a country.
+
+    Args:
+        editions: the series' editions, original first.
+    """
     bases = [e.language.replace("_", "-").split("-")[0] for e in editions]
     return {e.language: i18n.language_name(e.language if bases.count(base) > 1 else base)
             for e, base in zip(editions, bases, strict=True)}
@@ -46,8 +54,10 @@ def _url(edition: Series, part: Part, where: Callable[[Part], str] | None) -> st
 
 def part_alternates(ctx: RenderContext, part: Part,
                     where: Callable[[Part], str] | None = None) -> tuple[Alternate, ...]:
-    """Every edition's version of ``part`` that is out as of the build, original first then
-    by language, the current edition's included; () when fewer than two are out.
+    """Every edition's version of ``part`` that is out as of the build.
+
+    Original first then by language, the current edition's included; () when fewer than two
+    are out.
 
     Args:
         ctx: the context of the edition that writes the file.
@@ -70,9 +80,10 @@ def part_alternates(ctx: RenderContext, part: Part,
 
 
 def edition_alternates(ctx: RenderContext, path: str) -> tuple[Alternate, ...]:
-    """The whole-edition file at ``path`` (a preview page, a feed) in every edition, original
-    first, the current one included; () for an untranslated series. Every edition makes
-    such a file, whatever it has released yet.
+    """The whole-edition file at ``path`` (a preview page, a feed) in every edition.
+
+    Original first, the current one included; () for an untranslated series. Every edition
+    makes such a file, whatever it has released yet.
 
     Args:
         ctx: the context of the edition that writes the file.

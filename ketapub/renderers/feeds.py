@@ -290,8 +290,10 @@ class AtomRenderer(_FeedRenderer):
         fg.logo(url)  # Atom takes any image as logo
 
     def _languages(self, fg: Any, ctx: RenderContext, path: str) -> None:
-        """A ``link rel="alternate" hreflang`` to each other edition's Atom feed (every
-        edition makes one, whatever it has released)."""
+        """A ``link rel="alternate" hreflang`` to each other edition's Atom feed.
+
+        Every edition makes one, whatever it has released.
+        """
         for a in edition_alternates(ctx, path):
             if not a.current:
                 fg.link(href=a.url, rel="alternate", type=self.media_type, hreflang=a.language)

@@ -7,7 +7,7 @@ sandboxed with no permissions: the stylesheet is inline, there is no script (its
 Content-Security-Policy forbids any), images come from ``base_url`` only, and the part's
 title is the page's ``h1``. Its head names the part's public page as canonical and carries
 the oEmbed discovery link, and the hreflang links to the part's embed page in every language
-it is out in (:mod:`ketapub.render.alternates`).
+it is out in (``ketapub.render.alternates``).
 """
 
 from __future__ import annotations

@@ -319,10 +319,18 @@ def jsonld(ctx: RenderContext, part: Part, asset_url: Callable[[str], str]) -> d
 
 def translation_links(languages: tuple[Alternate, ...], kind: str,
                       anchor: str = "") -> dict[str, Any]:
-    """schema.org's links between language versions of a part: on the original,
-    ``workTranslation`` (each translation out); on a translation, ``translationOfWork`` (the
-    original, when out). Each names the other version's node as its own JSON-LD does (its
-    ``kind``, ``@id`` = its page + ``anchor``) with its page as ``url``; {} when none."""
+    """schema.org's links between the language versions of a part.
+
+    On the original, ``workTranslation`` (each translation out); on a translation,
+    ``translationOfWork`` (the original, when out). Each names the other version's node as
+    its own JSON-LD does (its ``kind``, ``@id`` = its page + ``anchor``) with its page as
+    ``url``; {} when none.
+
+    Args:
+        languages: what ``part_alternates()`` gave.
+        kind: the schema.org type of the node in the other version's JSON-LD.
+        anchor: what its ``@id`` adds to its page's URL (``#article``); default "".
+    """
     current = next((a for a in languages if a.current), None)
     if current is None:
         return {}
