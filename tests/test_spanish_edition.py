@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,9 @@ def test_each_part_has_a_current_spanish_translation(name: str) -> None:
 
 
 def test_changing_one_english_paragraph_makes_only_that_translation_stale(
-        content_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content_copy = tmp_path / "content"  # with its translations (conftest's copy has none)
+    shutil.copytree(CONTENT, content_copy)
     spec = importlib.util.spec_from_file_location(
         "translation_of_tool", CONTENT.parent / "tools" / "translation_of.py")
     assert spec is not None and spec.loader is not None
