@@ -23,10 +23,12 @@ import pytest
 from lxml import etree
 
 import ketapub
+from ketapub.i18n import LABELS
 from tests.conftest import CONTENT_AS_OF, SINK, SINK_AS_OF
 from tests.tools import NODE_MODULES, chromium, epubcheck
 
 ALL_OUT = "2025-10-01T00:00:00+00:00"  # every part of the example series is out
+SPANISH = "epub/clinical-science-of-ketamine-therapy.es.epub"
 NS = {
     "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
     "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
@@ -52,13 +54,16 @@ def xml(data: bytes) -> etree._Element:
 
 
 @pytest.fixture(scope="module")
-def books(content_series, sink_series, tmp_path_factory) -> dict[str, Path]:
-    """The three books the issue names, written once for the validators."""
+def books(content_series, content_editions, sink_series, tmp_path_factory) -> dict[str, Path]:
+    """The three books the issue names and the Spanish edition of the example (two parts
+    still to come), written once for the validators."""
     out = tmp_path_factory.mktemp("epub")
     made = {
         "content": make(content_series, CONTENT_AS_OF),
         "content-all": make(content_series, ALL_OUT),
         "sink": make(sink_series, SINK_AS_OF),
+        "content-es": ketapub.render(content_editions, "epub", as_of=CONTENT_AS_OF,
+                                     path=SPANISH)[SPANISH],
     }
     paths = {}
     for name, data in made.items():
@@ -75,6 +80,11 @@ def sink(books) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def content(books) -> dict[str, bytes]:
     return entries(books["content"].read_bytes())
+
+
+@pytest.fixture(scope="module")
+def spanish(books) -> dict[str, bytes]:
+    return entries(books["content-es"].read_bytes())
 
 
 def xhtml_docs(files: dict[str, bytes]) -> dict[str, etree._Element]:
@@ -96,23 +106,24 @@ def run_ace(book: Path, outdir: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def validated(books, tmp_path_factory) -> dict[tuple[str, str], object]:
-    """EPUBCheck on each book and Ace on two, once each, side by side."""
+    """EPUBCheck on each book and Ace on three, once each, side by side."""
     out = tmp_path_factory.mktemp("ace")
     with ThreadPoolExecutor(max_workers=3) as pool:
         runs = {("epubcheck", n): pool.submit(epubcheck, p) for n, p in books.items()}
-        runs |= {("ace", n): pool.submit(run_ace, books[n], out / n) for n in ("sink", "content")}
+        runs |= {("ace", n): pool.submit(run_ace, books[n], out / n)
+                 for n in ("sink", "content", "content-es")}
         return {key: f.result() for key, f in runs.items()}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["content", "content-all", "sink"])
+@pytest.mark.parametrize("name", ["content", "content-all", "sink", "content-es"])
 def test_epubcheck_reports_nothing(validated, name):
     result = validated["epubcheck", name]
     assert (result.fatals, result.errors, result.warnings) == (0, 0, 0), result.output
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["content", "sink"])
+@pytest.mark.parametrize("name", ["content", "sink", "content-es"])
 def test_ace_by_daisy_finds_no_violations(validated, name):
     data = validated["ace", name]
     found = [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"])
@@ -354,15 +365,53 @@ def test_heading_structure(book, sink, content):
             assert after <= before + 1, f"{name}: h{before} then h{after}"
 
 
-@pytest.mark.parametrize("book", ["sink", "content"])
-def test_language_on_every_document(book, sink, content, sink_series, content_series):
-    files = {"sink": sink, "content": content}[book]
-    lang = {"sink": sink_series, "content": content_series}[book].language
+@pytest.mark.parametrize("book", ["sink", "content", "content-es"])
+def test_language_on_every_document(book, sink, content, spanish, sink_series,
+                                    content_series):
+    files = {"sink": sink, "content": content, "content-es": spanish}[book]
+    lang = {"sink": sink_series.language, "content": content_series.language,
+            "content-es": "es"}[book]
     docs = xhtml_docs(files)
     assert len(docs) >= 6
     for name, doc in docs.items():
         assert (doc.get("lang"), doc.get(XML_LANG)) == (lang, lang), name
+        # no element inside says another language
+        assert {e.get("lang") for e in doc.iter() if e.get("lang")} == {lang}, name
+        assert {e.get(XML_LANG) for e in doc.iter() if e.get(XML_LANG)} == {lang}, name
     assert xml(files["EPUB/toc.ncx"]).get(XML_LANG) == lang
+    opf = xml(files[OPF])
+    assert opf.get(XML_LANG) == lang
+    assert opf.xpath("//dc:language/text()", namespaces=NS) == [lang]
+
+
+def test_spanish_nav_and_landmarks_say_spanish_labels(spanish, content_editions):
+    es = LABELS["es"]
+    nav = xml(spanish["EPUB/nav.xhtml"])
+    assert nav.xpath("//x:title/text()", namespaces=NS) == [es["contents"]]
+    assert nav.xpath("//x:nav[@epub:type='toc']/x:h1/text()", namespaces=NS) == [
+        es["contents"]]
+    assert nav.xpath("//x:nav[@epub:type='landmarks']/x:h2/text()", namespaces=NS) == [
+        es["landmarks"]]
+    marks = {a.get(EPUB_TYPE): a.text
+             for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)}
+    edition = content_editions.edition("es")
+    assert marks == {"cover": es["cover"], "titlepage": es["titlepage"],
+                     "toc": es["contents"], "bodymatter": es["start"]}
+    (toc,) = nav.xpath("//x:nav[@epub:type='toc']", namespaces=NS)
+    top = [" ".join("".join(a.itertext()).split())
+           for a in toc.xpath("x:ol/x:li/x:a", namespaces=NS)]
+    released = [p for p in edition.parts if p.part <= 4]
+    assert top == [es["titlepage"], es["notice"],
+                   *(f"{es['part'].format(n=p.part)}: {p.title}" for p in released),
+                   es["coming_soon"]]
+    (upcoming,) = nav.xpath("//x:section[@class='toc-upcoming']", namespaces=NS)
+    items = [" ".join("".join(li.itertext()).split())
+             for li in upcoming.xpath(".//x:li", namespaces=NS)]
+    assert items == ["Parte 5: La ketamina para el dolor crónico (Disponible el 8 sept 2025)",
+                     "Parte 6: La experiencia del paciente: unir la ciencia con uno mismo "
+                     "(Disponible el 15 sept 2025)"]
+    ncx = xml(spanish["EPUB/toc.ncx"])
+    assert ncx.xpath("//ncx:docTitle/ncx:text/text()", namespaces=NS) == [edition.title]
 
 
 def test_images_are_packaged_with_alt_text(sink, content):
