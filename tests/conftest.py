@@ -16,6 +16,7 @@ CONTENT = ROOT / "content"
 SINK = ROOT / "tests" / "fixtures" / "kitchen-sink"
 # Parts 1-4 of the example are out, 5 and 6 are scheduled (Part 6: Sep 15, 2025).
 CONTENT_AS_OF = "2025-09-01T12:00:00-04:00"
+CONTENT_ALL_OUT = "2030-01-01T00:00:00+00:00"  # every part of the example is out
 # Parts 1-2 of the kitchen sink are out, part 3 is scheduled for 2030.
 SINK_AS_OF = "2025-06-01T00:00:00+00:00"
 
@@ -72,6 +73,23 @@ def sink_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (out / "manifest.json").is_file():  # a build lands whole or not at all
             result = ketapub.build(SINK, out, as_of=SINK_AS_OF, brands=["all"])
             assert result.ok and len(result.rendered) > 15
+    return out
+
+
+@pytest.fixture(scope="session")
+def content_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build of the example series in English and Spanish (every format, every
+    brand, every part out), made once per test run like ``sink_build`` and shared by the
+    PDF/UA checks and the Spanish edition's checks. Read only."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    out = root / "shared-content-build"
+    with open(root / "shared-content-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "manifest.json").is_file():
+            result = ketapub.build(CONTENT, out, as_of=CONTENT_ALL_OUT, brands=["all"], jobs=2)
+            assert result.ok, result.errors
     return out
 
 
