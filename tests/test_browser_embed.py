@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 import ketapub
+from ketapub.model import edition_path
 from ketapub.render import embedding
-from tests.conftest import SINK, SINK_AS_OF
+from tests.conftest import CONTENT, CONTENT_AS_OF, SINK, SINK_AS_OF
 from tests.test_browser_html import AXE, Visit, _Quiet, outside
 from tests.test_browser_html import browser as browser  # the module's one browser
 
@@ -60,21 +61,46 @@ def sites(tmp_path_factory) -> Iterator[SimpleNamespace]:
         '<link rel="icon" href="data:,"></head><body><main><h1>Partner news</h1>\n'
         f"{frames}\n</main></body></html>\n")
     partner, partner_origin = _serve(host_root)
-    yield SimpleNamespace(origin=origin, partner=partner_origin, released=released)
+    # The example's Spanish edition on a site of its own (its origin is its base_url too).
+    content_root = tmp_path_factory.mktemp("content-site")
+    content_site, content_origin = _serve(content_root)
+    content_src = content_root.parent / "content-src"
+    shutil.copytree(CONTENT, content_src)
+    yaml = content_src / "series.yaml"
+    yaml.write_text(yaml.read_text().replace('"https://learn.example.org/ketamine/"',
+                                             f'"{content_origin}/"'))
+    assert ketapub.build(content_src, content_root, formats=["html", "embed"],
+                         as_of=CONTENT_AS_OF).ok
+    spanish = ketapub.load(content_src).edition("es")
+    assert spanish is not None
+    spanish_out = [p for p in spanish.parts
+                   if (content_root / edition_path("es", embedding.embed_path(p))).exists()]
+    assert len(spanish_out) == 4
+    yield SimpleNamespace(origin=origin, partner=partner_origin, released=released,
+                          pages={"sink": [(origin, embedding.embed_path(p), p.title)
+                                          for p in released],
+                                 "content-es": [(content_origin,
+                                                 edition_path("es", embedding.embed_path(p)),
+                                                 p.title) for p in spanish_out]})
     site.shutdown()
     partner.shutdown()
+    content_site.shutdown()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_embed_page_alone_is_accessible_quiet_and_self_contained(browser, sites, scheme):
-    for part in sites.released:
-        visit = Visit(browser, f"{sites.origin}/{embedding.embed_path(part)}", scheme)
+@pytest.mark.parametrize("edition", ["sink", "content-es"])
+def test_embed_page_alone_is_accessible_quiet_and_self_contained(browser, sites, scheme,
+                                                                 edition):
+    for origin, path, title in sites.pages[edition]:
+        visit = Visit(browser, f"{origin}/{path}", scheme)
         try:
             assert visit.errors == []
-            assert outside(visit.requests, sites.origin) == []
+            assert outside(visit.requests, origin) == []
             assert visit.page.evaluate(
                 "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
-            assert visit.page.locator("h1").inner_text() == part.title
+            assert visit.page.locator("h1").inner_text() == title
+            if edition == "content-es":
+                assert visit.page.locator("html").get_attribute("lang") == "es"
             assert axe(visit.page) == []
             with pytest.raises(PlaywrightError, match="Content Security Policy"):
                 visit.page.add_script_tag(content="document.title = 'script ran'")

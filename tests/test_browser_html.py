@@ -172,12 +172,18 @@ def test_preview_page_is_accessible_quiet_and_self_contained(browser, site, sche
         visit.close()
 
 
-def test_example_series_preview_fits_a_phone_and_has_no_axe_violations(browser, site):
+@pytest.mark.parametrize("edition", ["html", "html/es"])
+def test_example_series_preview_fits_a_phone_and_has_no_axe_violations(browser, site, edition):
+    """The preview page holds every fragment, card and the hub of its language."""
     origin, _ = site
-    visit = Visit(browser, f"{origin}/content/html/index.html", "dark", width=375)
+    visit = Visit(browser, f"{origin}/content/{edition}/index.html", "dark", width=375)
     try:
         assert visit.errors == [] and outside(visit.requests, origin) == []
+        assert visit.page.locator("html").get_attribute("lang") == (
+            "es" if edition.endswith("/es") else "en-US")
         assert visit.page.locator(".ketapub-part").count() == 4
+        assert visit.page.locator(".ketapub-card").count() == 6
+        assert visit.page.locator(".ketapub-hub").count() == 1
         wider = visit.page.evaluate("""() => [...document.querySelectorAll('.ketapub')]
             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className)""")
         assert wider == [], "fragment content wider than the fragment on a phone"

@@ -481,24 +481,40 @@ def test_a_template_that_adds_script_is_refused(tmp_path, sink_series):
 # --- validity: the Nu HTML Checker, one JVM run for every file ------------------------------
 
 
-def test_nu_html_checker_finds_no_errors(tmp_path, sink_html, content_html):
+def test_nu_html_checker_finds_no_errors(tmp_path, sink_html, content_html, content_editions):
+    """The fragments, cards, hub and preview of both example editions and the kitchen sink,
+    and the Spanish embed pages."""
     vnu = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
     assert vnu.is_file(), "vnu-jar is missing; run `make test`, which installs it"
+    made = ketapub.render(content_editions, "html,embed", as_of=CONTENT_AS_OF)
+    spanish = {path.replace("/es/", "/", 1): data for path, data in made.items()
+               if path.startswith("html/es/")}
     files: list[Path] = []
-    for name, out in (("sink", sink_html), ("content", content_html)):
+    for name, out, lang in (("sink", sink_html, "en"), ("content", content_html, "en"),
+                            ("content-es", spanish, "es")):
         index = tmp_path / f"{name}-index.html"
         index.write_bytes(out["html/index.html"])
         files.append(index)
         for path, text in sorted(fragments_of(out).items()):
             wrapped = tmp_path / f"{name}-{path.replace('/', '_')}"
-            wrapped.write_text('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                               f"<title>{path}</title></head><body><main>\n{text}</main>"
-                               "</body></html>\n", encoding="utf-8")
+            wrapped.write_text(f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset='
+                               f'"utf-8"><title>{path}</title></head><body><main>\n{text}'
+                               "</main></body></html>\n", encoding="utf-8")
             files.append(wrapped)
-    proc = subprocess.run([*java(), "-jar", str(vnu), "--errors-only",
-                           *map(str, files)], capture_output=True, text=True, timeout=240)
+    embeds = []
+    for path, data in sorted(made.items()):
+        if path.startswith("embed/es/"):
+            embeds.append(tmp_path / f"content-es-{path.replace('/', '_')}")
+            embeds[-1].write_bytes(data)
+    # The checker's CSS parser predates cascade layers (CSS Cascade 5, in every browser
+    # since 2022): it calls the embed page's @layer unknown, which is its gap, not ours.
+    proc = subprocess.run([*java(), "-jar", str(vnu), "--errors-only", "--filterpattern",
+                           ".*CSS: Unrecognized at-rule “@layer”.*", *map(str, files),
+                           *map(str, embeds)], capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    assert len(files) >= 16
+    assert len(files) >= 16 and len(embeds) == 4
+    # the Spanish preview, its four released parts, six cards and the hub
+    assert len([f for f in files if f.name.startswith("content-es-")]) == 12
 
 
 def test_note_markers_are_raised_numbers_and_citations_stay_bracketed(sink_html):
