@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ketapub import glyphs
-from ketapub.renderers import pdf_lang, pdf_tags
+from ketapub.renderers import pdf_actual_text, pdf_lang, pdf_tags
 from ketapub.renderers.pdf_fetch import SafeFetcher
 
 _FONT_CONFIG: Any = None
@@ -34,6 +34,7 @@ def font_config() -> Any:
 
         _quiet_weasyprint()
         pdf_lang.install()
+        pdf_actual_text.install()
         _FONT_CONFIG = FontConfiguration()
         _remove_at_exit(_FONT_CONFIG)
     return _FONT_CONFIG
