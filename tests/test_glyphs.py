@@ -109,6 +109,8 @@ def test_arabic_extracts_as_written(handouts: dict[str, Path]) -> None:
     first = "ضغط الدم هو قوة الدم على جدران الشرايين"
     assert first in source and title in text and first in text
     assert text.index(title) < text.index(first) < text.index(LAST_LINE["ar"])
+    # an address reads left to right on a right-to-left page (its slash stays at its end)
+    assert "https://example.org/ar/daght/" in text
     for lang in FALLBACK:
         with pikepdf.open(handouts[lang]) as doc:
             spans = sum(page.Contents.read_bytes().count(b"/ActualText") for page in doc.pages)
