@@ -129,7 +129,14 @@ def test_the_translation_keeps_the_dialect_features_in_place(pair: tuple[str, st
     assert len(TABLE_ROW.findall(es)) == len(TABLE_ROW.findall(en))
     a, b = analyze(en, "en.md", 1), analyze(es, "es.md", 1)
     assert len(b.faq) == len(a.faq) >= 2  # "Preguntas frecuentes" is a FAQ block too
-    assert [i[0] for i in b.images] == [i[0] for i in a.images]
+    # the same figures, each with its labels translated (assets/es/ beside assets/)
+    assert [i[0] for i in b.images] == [i[0].replace("assets/", "assets/es/", 1)
+                                        for i in a.images]
+    for image, *_ in b.images:
+        original = (CONTENT / image.replace("assets/es/", "assets/", 1)).read_text("utf-8")
+        translated = (CONTENT / image).read_text("utf-8")
+        assert translated.count("<text") >= original.count("<text") - 2
+        assert "Li et al., 2010" in translated and "Ketamine" not in translated
     for (_, alt_en, *_), (_, alt_es, *_) in zip(a.images, b.images, strict=True):
         assert alt_es and alt_es != alt_en  # the figure's alt text is translated
 
