@@ -215,6 +215,9 @@ def main() -> None:
 @click.option("--ahead", is_flag=True, help="Also render each future release state into the "
               "hidden .embargo/ folder, so 'ketapub serve' switches every file at the instant.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True, help="Also say why a branded handout or the "
+              "booklet was laid out whole instead of stamped or assembled, and how much of "
+              "the booklet was laid out again.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Stop any one render that takes longer (it fails; the "
               "rest of the build lands).")
@@ -226,7 +229,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
           large_print: bool, settings: tuple[str, ...], page_size: str | None,
           heading_level: int | None, force: bool, quiet: bool, timeout: float | None = None,
-          memory_limit: int | None = None, ahead: bool = False) -> None:
+          memory_limit: int | None = None, ahead: bool = False, verbose: bool = False) -> None:
     """Build SOURCE into the output folder.
 
     SOURCE defaults to the current folder when it holds series.yaml, else content/.
@@ -238,6 +241,7 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     from ketapub.outdir import check_output
     from ketapub.progress import Reporter
     from ketapub.render.options import parse_settings
+    from ketapub.worker_log import shown
 
     check_output(out, source, UsageError)  # before any work
     shorthands = [f"pdf.page_size={page_size}"] if page_size else []
@@ -251,7 +255,8 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     skipped: list[PluginError] = []  # installed plugins that fail to import: warned, left out
     chosen = [r.name for r in select_renderers(formats or None, strict=strict, skipped=skipped)]
     _print_warnings(skipped)
-    with Reporter(err, enabled=not quiet) as reporter:
+    told = shown(lambda line: say(err, line)) if verbose else contextlib.nullcontext()
+    with told, Reporter(err, enabled=not quiet) as reporter:
         result = run_build(series, out, formats=chosen, as_of=as_of,
                            templates=templates, brands=brands, jobs=jobs, strict=strict,
                            large_print=large_print, options=dict(options), force=force,

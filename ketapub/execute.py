@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import pickle
 import signal
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
+from ketapub import worker_log
 from ketapub.budget import Budget, BudgetExecutor
 from ketapub.errors import KetapubError, RenderError
 from ketapub.model import original_path
@@ -56,14 +58,26 @@ def render_one(renderer: Renderer, job: Job, ctx: RenderContext) -> Artifact:
     return artifact
 
 
-def _render_job(blob: bytes, job: Job, deps: dict[str, ArtifactInfo]) -> Artifact:
+def _render_job(blob: bytes, job: Job, deps: dict[str, ArtifactInfo],
+                ) -> tuple[Artifact, list[logging.LogRecord]]:
     """Render one job in a worker process.
 
     The build's renderers and context come as ``blob``, pickled once by the parent; the job and
-    its dependencies' infos come with each call.
+    its dependencies' infos come with each call. What the job logged comes back with its
+    artifact (`ketapub.worker_log`).
     """
     renderers, ctx = pickle.loads(blob)
-    return render_one(renderers[job.renderer], job, ctx.with_deps(deps) if deps else ctx)
+    with worker_log.captured() as records:
+        artifact = render_one(renderers[job.renderer], job,
+                              ctx.with_deps(deps) if deps else ctx)
+    return artifact, records
+
+
+def _unpacked(future: Future[tuple[Artifact, list[logging.LogRecord]]]) -> Artifact:
+    """A worker's artifact, its log records replayed here."""
+    artifact, records = future.result()
+    worker_log.replay(records)
+    return artifact
 
 
 def _reraise(exc: BaseException) -> Artifact:
@@ -151,7 +165,7 @@ class Runner:
         self.infos, self.finish = infos, finish
         self.blob = (None if pool is None
                      else pickle.dumps((renderers, ctx), protocol=pickle.HIGHEST_PROTOCOL))
-        self.inflight: dict[Future[Artifact], Job] = {}
+        self.inflight: dict[Future[tuple[Artifact, list[logging.LogRecord]]], Job] = {}
         self.queue = _Queue({}, {})
 
     def run(self, todo: Sequence[Job], stop: Callable[[], None] | None = None) -> None:
@@ -200,7 +214,7 @@ class Runner:
         finished, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
         for future in sorted(finished, key=lambda f: self.queue.order[self.inflight[f].path]):
             job = self.inflight.pop(future)
-            self._settle(job, future.result)
+            self._settle(job, functools.partial(_unpacked, future))
             del future  # its bytes are spooled: let them go
 
     def _settle(self, job: Job, call: Callable[[], Artifact]) -> None:

@@ -18,6 +18,7 @@ stamp document is only empty pages.
 from __future__ import annotations
 
 import html as markup
+import logging
 import re
 from collections.abc import Mapping
 
@@ -44,6 +45,9 @@ _HREF = re.compile(r'(?<![\w-])href="#([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
 _TRUNCATE = SandboxedEnvironment()
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
+log = logging.getLogger("ketapub.pdf")
+_WHICH = {False: "booklet", True: "large-print booklet"}
+"""The booklet as ``--verbose`` names it."""
 
 
 def _linked_out(html: str) -> str:
@@ -79,7 +83,11 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
         ctx: the render context.
         large: the large-print booklet.
     """
+    which = _WHICH[large]
     if not assemblable(pdf_html.booklet(renderer, ctx, large, only="front").css):
+        log.info("%s: laid out whole, not assembled: the stylesheet asks for the page number "
+                 "of a target in another part (target-counter), which only a layout of the "
+                 "whole booklet knows", which)
         return None
     assets = pdf_html._assets(ctx)
     salted = pdf_layouts.salt(assets)
@@ -127,6 +135,8 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
                     f"{len(booklet.pages)}")
             for page, stamp in zip(booklet.pages, stamp_pdf.pages, strict=True):
                 pdf_assemble.stamp_artifact(booklet, page, stamp)
+            log.info("%s: assembled from %d parts, the front matter and the page stamps; "
+                     "%d layouts made now, the rest kept from earlier", which, len(parts), laid)
             return pdf_assemble.save(booklet), laid
 
 
