@@ -199,6 +199,9 @@ def main() -> None:
               help="Also make branded handouts for this clinic profile, or all of them.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core).")
+@click.option("--dask-scheduler", metavar="ADDRESS", default=None,
+              help="Render on the workers of this Dask cluster (tcp://host:8786, as 'dask "
+              "scheduler' prints it) instead of local processes; needs the dask extra.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--large-print", is_flag=True, help="Also make large-print handouts and booklet "
               "(body 16 pt or more) under pdf/large-print/ and pdf/<brand>/large-print/.")
@@ -229,7 +232,8 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
           templates: tuple[str, ...], brands: tuple[str, ...], jobs: int | None, strict: bool,
           large_print: bool, settings: tuple[str, ...], page_size: str | None,
           heading_level: int | None, force: bool, quiet: bool, timeout: float | None = None,
-          memory_limit: int | None = None, ahead: bool = False, verbose: bool = False) -> None:
+          memory_limit: int | None = None, ahead: bool = False, verbose: bool = False,
+          dask_scheduler: str | None = None) -> None:
     """Build SOURCE into the output folder.
 
     SOURCE defaults to the current folder when it holds series.yaml, else content/.
@@ -256,11 +260,18 @@ def build(source: str, out: str, formats: tuple[str, ...], as_of: str | None,
     chosen = [r.name for r in select_renderers(formats or None, strict=strict, skipped=skipped)]
     _print_warnings(skipped)
     told = shown(lambda line: say(err, line)) if verbose else contextlib.nullcontext()
-    with told, Reporter(err, enabled=not quiet) as reporter:
-        result = run_build(series, out, formats=chosen, as_of=as_of,
-                           templates=templates, brands=brands, jobs=jobs, strict=strict,
-                           large_print=large_print, options=dict(options), force=force,
-                           progress=reporter, budget=budget, ahead=ahead)
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if dask_scheduler:
+            from ketapub.dask_executor import connect
+
+            executor = stack.enter_context(connect(dask_scheduler))
+        with told, Reporter(err, enabled=not quiet) as reporter:
+            result = run_build(series, out, formats=chosen, as_of=as_of,
+                               templates=templates, brands=brands, jobs=jobs, strict=strict,
+                               large_print=large_print, options=dict(options), force=force,
+                               progress=reporter, budget=budget, ahead=ahead,
+                               executor=executor)
     if not quiet:
         _summary(result, out, series.tz)
 

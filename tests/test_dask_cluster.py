@@ -23,8 +23,11 @@ from pathlib import Path
 import cloudpickle
 import distributed
 import pytest
+from click.testing import CliRunner
 
 import ketapub
+from ketapub import dask_executor
+from ketapub.cli import main
 from tests.conftest import ROOT
 from tests.helpers import make_source, part
 
@@ -91,23 +94,50 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_branded_handouts_on_a_dask_cluster_have_the_bytes_of_a_local_build(
         cluster: str, tmp_path: Path) -> None:
+    """The cluster build goes through the command line (``build --dask-scheduler``), which
+    connects its own ``distributed.Client``."""
     src = _source(tmp_path / "src", BRANDS)
-    kwargs = {"as_of": AS_OF, "formats": ["pdf"], "brands": ["all"]}
     # the workers cannot import this test module: send _worker_state by value
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     with distributed.Client(cluster, timeout=120) as client:
         client.wait_for_workers(2, timeout=120)
         started = time.perf_counter()
-        on_dask = ketapub.build(src, tmp_path / "dask", executor=client.get_executor(),
-                                **kwargs)
+        made = CliRunner().invoke(main, [
+            "build", str(src), "-o", str(tmp_path / "dask"), "--as-of", AS_OF, "--format",
+            "pdf", "--brand", "all", "--quiet", "--dask-scheduler", cluster])
         seconds = time.perf_counter() - started
+        assert made.exit_code == 0, made.output
         state = client.run(_worker_state)
-    branded = [p for p in on_dask.rendered if p.startswith("pdf/clinic-")]
+    on_dask = tree(tmp_path / "dask")
+    branded = [p for p in on_dask if p.startswith("pdf/clinic-")]
     assert len(branded) == 2 * BRANDS
     # both workers are processes of their own (not this one), and both laid out PDFs
     assert len(state) == 2 and {pid for pid, _ in state.values()} - {os.getpid()}
     assert all(laid_out for _, laid_out in state.values()), state
-    local = ketapub.build(src, tmp_path / "local", jobs=2, **kwargs)
-    assert sorted(local.rendered) == sorted(on_dask.rendered)
-    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    local = ketapub.build(src, tmp_path / "local", jobs=2, as_of=AS_OF, formats=["pdf"],
+                          brands=["all"])
+    assert local.ok and sorted(local.rendered) == sorted(
+        p for p in on_dask if p.startswith("pdf/"))
+    assert on_dask == tree(tmp_path / "local")
     print(f"{len(branded)} branded handouts on 2 Dask workers in {seconds:.1f} s")
+
+
+def test_a_scheduler_that_does_not_answer_is_named_with_what_to_check() -> None:
+    with pytest.raises(ketapub.KetapubError) as caught, \
+            dask_executor.connect("tcp://127.0.0.1:9", timeout=0.5):
+        pass
+    assert str(caught.value).startswith(
+        "ketapub: cannot reach the Dask scheduler at tcp://127.0.0.1:9 (Timed out")
+    assert "check that 'dask scheduler' runs there" in str(caught.value)
+
+
+def test_without_distributed_the_option_says_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    src = _source(tmp_path / "src", 1)
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(tmp_path / "o"),
+                                       "--dask-scheduler", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2, result.output
+    assert ("ketapub: --dask-scheduler tcp://127.0.0.1:8786: the 'distributed' package is not "
+            "installed; install ketapub's dask extra") in result.output
+    assert not (tmp_path / "o").exists()
