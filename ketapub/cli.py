@@ -574,14 +574,23 @@ def _options_table(reg: Any, failed: dict[str, PluginError]) -> Table:
 @click.option("--websub-hub", default=None, metavar="URL",
               help="WebSub hub to ping at each release instant (default: the series' "
               "websub_hub, if set).")
+@click.option("--watch", "watching", is_flag=True, help="Build, preview and rebuild on each "
+              "edit instead: 'ketapub watch' with these options (see it for the others).")
 @_guard
 def serve(source: str, out: str, host: str, port: int, templates: tuple[str, ...],
-          threads: int, websub_hub: str | None = None) -> None:
+          threads: int, websub_hub: str | None = None, watching: bool = False) -> None:
     """Serve the output folder.
 
     Feeds are evaluated at each request, so a part appears the instant it is released, with no
     rebuild.
     """
+    if watching:
+        if websub_hub is not None:
+            raise UsageError("--websub-hub: a watched preview pings no hub; serve the "
+                             "built folder without --watch to ping one")
+        click.get_current_context().invoke(watch, source=source, out=out, host=host,
+                                           port=port, templates=templates)
+        return
     import waitress
 
     from ketapub.serve import make_app

@@ -7,6 +7,7 @@ in order inside one test, since each builds on the state the previous one left.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -30,6 +31,7 @@ from ketapub.watch import Watcher, signature
 from ketapub.watch_events import EVENTS_PATH, Broadcast, State, event_stream
 from ketapub.watch_preview import CSP, epub_spine, page
 from tests.conftest import CONTENT, ROOT
+from tests.helpers import make_source, part
 from tests.tools import chromium
 
 AS_OF = "2025-08-20T00:00:00-04:00"  # parts 1 and 2 of the example are out
@@ -82,19 +84,28 @@ class Events:
 
 
 class Watch:
-    """A ``ketapub watch`` process; ``log`` collects what it prints."""
+    """A ``ketapub watch`` process (``command``: how it is asked for) in a process group of
+    its own, so :meth:`stop` ends its workers too; ``log`` collects what it prints."""
 
-    def __init__(self, src: Path, out: Path, templates: Path):
+    def __init__(self, src: Path, out: Path, templates: Path,
+                 command: tuple[str, ...] = ("watch", "--as-of", AS_OF, "--jobs", "2")):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ketapub.cli", "watch", str(src), "-o", str(out),
-             "--as-of", AS_OF, "--port", "0", "--jobs", "2", "--templates", str(templates)],
+            [sys.executable, "-m", "ketapub.cli", *command[:1], str(src), "-o", str(out),
+             *command[1:], "--port", "0", "--templates", str(templates)],
             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-            env={**os.environ, "COLUMNS": "200"})
+            env={**os.environ, "COLUMNS": "200"}, start_new_session=True)
         self.log: list[str] = []
         self.ready = threading.Event()
         self.port = 0
         threading.Thread(target=self._read, daemon=True).start()
-        assert self.ready.wait(240), "\n".join(self.log)
+        assert self.ready.wait(240) and self.port, "\n".join(self.log)
+
+    def stop(self) -> None:
+        """Kill the process and whatever it started (a failed test may leave it running
+        with its worker processes and fork server)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -104,6 +115,7 @@ class Watch:
             if found:
                 self.port = int(found.group(1))
                 self.ready.set()
+        self.ready.set()  # it exited before serving: no need to wait longer
 
     def get(self, path: str) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -138,9 +150,7 @@ def watching(tmp_path_factory: pytest.TempPathFactory):
     try:
         yield watch, src, out, templates
     finally:
-        if watch.proc.poll() is None:
-            watch.proc.kill()
-            watch.proc.wait()
+        watch.stop()
 
 
 def test_watch_rebuilds_an_edit_reloads_the_preview_shows_errors_and_stops_on_sigterm(
@@ -290,6 +300,31 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_serve_watch_is_ketapub_watch(tmp_path: Path) -> None:
+    """``serve --watch`` starts the same warm preview (with its worker processes) and stops
+    as it does, leaving none behind."""
+    src = make_source(tmp_path / "src", {"01-one.md": part(1, "one", "Watched text.\n")})
+    (tmp_path / "templates").mkdir()
+    watch = Watch(src, tmp_path / "out", tmp_path / "templates",
+                  ("serve", "--watch"))
+    try:
+        status, body = watch.get("/")
+        assert status == 200 and "EventSource" in body.decode("utf-8")
+        assert b"Watched text." in watch.get("/html/one.html")[1]
+        assert any(line.startswith("ketapub watch: preview at http://127.0.0.1:")
+                   for line in watch.log), watch.log
+        children = _children(watch.proc.pid)
+        assert children  # the warm workers (and the fork server)
+        watch.proc.send_signal(signal.SIGTERM)
+        assert watch.proc.wait(30) == 0
+        deadline = time.monotonic() + 10
+        while [pid for pid in children if _alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)]
+    finally:
+        watch.stop()
 
 
 def test_preview_page_escapes_problems_and_reads_outputs(tmp_path: Path,
