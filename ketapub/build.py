@@ -44,7 +44,7 @@ from ketapub.errors import (
     SourceError,
     UsageError,
 )
-from ketapub.execute import Pool, Runner, render_one
+from ketapub.execute import Pool, Runner, page_layouts, render_one
 from ketapub.load import load
 from ketapub.model import Brand, Series
 from ketapub.outdir import check_output
@@ -685,7 +685,8 @@ def render_ahead(setup: Setup, ctx: RenderContext, outcome: Outcome,
         state_spool = Spool(spool.out, state_outcome, None, len(todo))
         spool.others.append(state_spool)
         execute(todo, setup.renderers, sctx, state_spool,
-                Pool.choose(executor, jobs, budget, len(todo)), None)
+                Pool.choose(executor, jobs, budget, len(todo),
+                            page_layouts(todo, setup.renderers)), None)
         made = {path: (state_outcome.entries[path], file)
                 for path, file in state_spool.files.items() if isinstance(file, Path)}
         return made, state_outcome.errors
@@ -830,7 +831,8 @@ def build(
     spool = Spool(out_path, outcome, progress, len(planned))
     if not force:
         todo = take_from_states(todo, old, on_disk, outcome, spool)
-    execute(todo, setup.renderers, ctx, spool, Pool.choose(executor, jobs, budget, len(todo)),
+    execute(todo, setup.renderers, ctx, spool,
+            Pool.choose(executor, jobs, budget, len(todo), page_layouts(todo, setup.renderers)),
             progress)
     try:
         states = (render_ahead(setup, ctx, outcome, old, on_disk, spool, executor, jobs,

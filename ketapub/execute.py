@@ -18,7 +18,7 @@ import pickle
 import signal
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
@@ -222,6 +222,31 @@ class Runner:
         self.queue.ended(job)
 
 
+FEW_LAYOUTS = 2
+"""A build with at most this many jobs that lay out pages renders in its own process: a
+worker imports WeasyPrint and configures fonts before its first layout (about 1 s), as long
+as two handouts take to lay out, and each worker pays it. A one-part edit (its handout and
+its piece of the booklet) is a quarter faster here than in two workers."""
+
+
+def page_layouts(todo: Sequence[Job], renderers: Iterable[Renderer]) -> int | None:
+    """Count the jobs of ``todo`` that lay out pages.
+
+    None when a job is a plugin's: its renderer may count on a worker process of its own,
+    so the build keeps its workers.
+
+    Args:
+        todo: the jobs to render.
+        renderers: the build's renderers.
+    """
+    by_name = {r.name: r for r in renderers}
+    mine = [by_name.get(j.renderer) for j in todo]
+    if not all(r is not None and type(r).__module__.startswith("ketapub.renderers.")
+               for r in mine):
+        return None
+    return sum(1 for r in mine if r is not None and r.lays_out_pages)
+
+
 @dataclass
 class Pool:
     """Where a build's jobs render: the caller's executor, one of ours, or None (here)."""
@@ -233,24 +258,28 @@ class Pool:
 
     @classmethod
     def choose(cls, executor: Executor | None, jobs: int | None, budget: Budget | None,
-               todo: int) -> Pool:
+               todo: int, layouts: int | None = None) -> Pool:
         """The pool to render in.
 
         The caller's ``executor``; else a budgeted pool under ``budget``; else worker processes
-        when ``jobs`` (None: one per core) and the work are more than one; else this process.
+        when ``jobs`` (None: one per core) and the work are more than one, unless the work is
+        at most ``FEW_LAYOUTS`` page layouts; else this process.
 
         Args:
             executor: the caller's executor, or None.
             jobs: worker processes (None: one per core).
             budget: the per-job budget, or None.
             todo: how many jobs there are to render.
+            layouts: how many of them lay out pages, when every job is a built-in
+                renderer's (``page_layouts()``); None: unknown.
         """
         workers = jobs if jobs is not None else (os.cpu_count() or 1)
         if executor is not None:  # of unknown size (Dask): a wide window
             return cls(executor, False, max(64, 2 * workers))
         if budget is not None and todo:
             return cls(BudgetExecutor(budget, min(workers, todo)), True, 2 * workers)
-        if workers > 1 and todo > 1:
+        few = layouts is not None and layouts <= FEW_LAYOUTS
+        if workers > 1 and todo > 1 and not few:
             return cls(ProcessPoolExecutor(max_workers=min(workers, todo),
                                            initializer=_worker_signals), True, 2 * workers)
         return cls(None, False, 1)

@@ -103,8 +103,11 @@ def _cmap(path: Path) -> frozenset[int]:
 
 @functools.cache
 def _primary() -> frozenset[int]:
-    """Atkinson Hyperlegible's code points, once per process: :func:`undrawable` asks for
-    each character of a text that has one it lacks (47,000 asks for the example series)."""
+    """Atkinson Hyperlegible's code points, read once per process.
+
+    ``undrawable()`` asks for each character of a text that has one it lacks (47,000 asks
+    for the example series).
+    """
     from ketapub.fonts import font_file
 
     return _cmap(font_file("Regular"))

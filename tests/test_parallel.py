@@ -7,6 +7,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import ketapub
+from ketapub import execute
+from ketapub.execute import page_layouts
+from ketapub.render.registry import installed
 from tests.conftest import SINK, SINK_AS_OF
 
 
@@ -79,3 +82,34 @@ def test_a_pool_that_serves_two_builds_gives_each_its_own_options(tmp_path: Path
             assert tree(out) == {"manifest.json": (out / "manifest.json").read_bytes(),
                                  **ketapub.render(SINK, "html", heading_level=level,
                                                   as_of=SINK_AS_OF)}
+
+
+class _Plugin(ketapub.Renderer):
+    """A renderer from outside ketapub: its jobs keep worker processes of their own."""
+
+    name = "plugin-in-test"
+
+    def plan(self, series: ketapub.Series, ctx: ketapub.RenderContext) -> list[ketapub.Job]:
+        return []
+
+    def render(self, job: ketapub.Job, ctx: ketapub.RenderContext) -> ketapub.Artifact:
+        return ketapub.Artifact(job.path, b"", "text/plain", self.name)
+
+
+def test_a_build_with_few_page_layouts_renders_here_unless_a_plugin_is_in_it() -> None:
+    reg = installed()
+    pdf, feed, plugin = reg.create("pdf"), reg.create("jsonfeed"), _Plugin()
+    edit = [ketapub.Job("pdf", "pdf/03.pdf"), ketapub.Job("pdf", "pdf/booklet.pdf"),
+            ketapub.Job("jsonfeed", "feed/feed.json")]
+    full = [*edit, ketapub.Job("pdf", "pdf/04.pdf")]
+    assert page_layouts(edit, [pdf, feed]) == 2 == execute.FEW_LAYOUTS
+    assert page_layouts(full, [pdf, feed]) == 3
+    here = execute.Pool.choose(None, 2, None, len(edit), page_layouts(edit, [pdf, feed]))
+    assert here.executor is None
+    with_plugin = [*edit, ketapub.Job("plugin-in-test", "x.txt")]
+    for todo in (full, with_plugin):
+        pool = execute.Pool.choose(None, 2, None, len(todo),
+                                   page_layouts(todo, [pdf, feed, plugin]))
+        assert isinstance(pool.executor, ProcessPoolExecutor)
+        pool.close()
+    assert page_layouts(with_plugin, [pdf, feed, plugin]) is None

@@ -491,6 +491,10 @@ class Renderer(ABC, Generic[OptionsT]):
     """Extra built-in template folders a third-party renderer ships (after user folders)."""
     options_class: ClassVar[type[RendererOptions]] = NoOptions
     """The options this renderer declares; set from ``Renderer[MyOptions]``."""
+    lays_out_pages: ClassVar[bool] = False
+    """True when each job lays out pages with an engine a worker process imports first
+    (WeasyPrint): a build with few such jobs renders in its own process instead of paying
+    that import in each worker (see `ketapub.execute.Pool.choose()`)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Take a subclass's options class from its ``Renderer[Options]`` base."""

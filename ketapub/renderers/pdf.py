@@ -50,6 +50,7 @@ class PdfRenderer(Renderer[PdfOptions]):
 
     name = "pdf"
     version = "4"
+    lays_out_pages = True
     description = ("PDF handouts per released part, the series booklet, and branded "
                    "handouts per clinic (pdf/)")
 
