@@ -95,10 +95,13 @@ def test_a_signal_stops_workers_removes_the_spool_and_keeps_the_previous_output(
     before = _tree(out)
     # thirteen PDFs on two workers: seconds of rendering, signalled in the middle
     workers: set[int] = set()
+    # an empty layout cache: with the pieces other tests laid out, the build could end
+    # before the signal lands
+    cold = {**os.environ, "KETAPUB_CACHE_DIR": str(tmp_path / "layout-cache")}
     proc = subprocess.Popen(
         [*_ketapub(), "build", str(CONTENT), "-o", str(out), "--format", "pdf,jsonfeed",
          "--brand", "all", "--as-of", CONTENT_AS_OF, "--jobs", "2", "--force", "-q"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=cold)
     try:
         _wait_for("the worker processes", lambda: len(_descendants(proc.pid)) >= 2)
         _wait_for("a first spooled artifact", lambda: any(
