@@ -87,6 +87,13 @@ def _wait_for(what: str, check, seconds: float = 90) -> None:  # type: ignore[no
         time.sleep(0.02)
 
 
+def _as_from_a_shell() -> None:
+    """In the child: Ctrl-C with its default meaning, as a shell starts a command. A process
+    that inherits SIGINT ignored (from a test runner, a service manager) never sees it, and
+    Python then installs no KeyboardInterrupt for it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_stops_workers_removes_the_spool_and_keeps_the_previous_output(
         tmp_path: Path, signum: int, status: int) -> None:
@@ -101,7 +108,8 @@ def test_a_signal_stops_workers_removes_the_spool_and_keeps_the_previous_output(
     proc = subprocess.Popen(
         [*_ketapub(), "build", str(CONTENT), "-o", str(out), "--format", "pdf,jsonfeed",
          "--brand", "all", "--as-of", CONTENT_AS_OF, "--jobs", "2", "--force", "-q"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=cold)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=cold,
+        preexec_fn=_as_from_a_shell)
     try:
         _wait_for("the worker processes", lambda: len(_descendants(proc.pid)) >= 2)
         _wait_for("a first spooled artifact", lambda: any(
