@@ -95,6 +95,7 @@ def _read_edition(src: _Source, lang: str, series_meta: Any, originals: list[_Pa
                                  loaded[1], src.diags)
     by_name = {f.rel.rpartition("/")[2]: f for f in originals}
     translated: list[_PartFile] = []
+    stamps: dict[str, tuple[int, int]] = {}
     for rel in _ordered_files(src, folder, (".md", ".markdown")):
         name = rel.rpartition("/")[2]
         original = by_name.get(name)
@@ -102,7 +103,7 @@ def _read_edition(src: _Source, lang: str, series_meta: Any, originals: list[_Pa
             src.diags.add(rel, 1, 1, f"no part parts/{name} to translate; name a translation "
                           "after its original part's file (parts/NN-slug.md)")
             continue
-        found = _read_part(src, rel, original, tz)
+        found = _read_part(src, rel, original, tz, stamps)
         if found is not None:
             translated.append(found)
     _check_slugs(src, translated)
@@ -112,11 +113,17 @@ def _read_edition(src: _Source, lang: str, series_meta: Any, originals: list[_Pa
             want(img, f.rel, line, col)
     edition.parts = sorted((f.part for f in translated if f.part is not None),
                            key=lambda p: p.part)
-    _report_missing_and_stale(src, lang, originals, translated)
+    _report_missing_and_stale(src, lang, originals, translated, stamps)
     return edition
 
 
-def _read_part(src: _Source, rel: str, original: _PartFile, tz: ZoneInfo) -> _PartFile | None:
+def _read_part(src: _Source, rel: str, original: _PartFile, tz: ZoneInfo,
+               stamps: dict[str, tuple[int, int]]) -> _PartFile | None:
+    """Read one translated part file.
+
+    ``stamps`` gets where its ``translation_of`` key is, for a stale-translation message
+    (the YAML positions are at hand here, not later).
+    """
     from ketapub.load.source import (
         _citation_order,
         _load_yaml,
@@ -146,6 +153,7 @@ def _read_part(src: _Source, rel: str, original: _PartFile, tz: ZoneInfo) -> _Pa
     if meta is None or base is None or not _release_fits(src, rel, pos, meta, base):
         return found
     order = _citation_order(src, rel, base, pos, analysis.citations)
+    stamps[rel] = pos.of_key(("translation_of",))
     update: dict[str, Any] = {
         "title": meta.title, "summary": meta.summary, "slug": meta.slug or base.slug,
         "publish_at": meta.publish_at or base.publish_at,
@@ -206,7 +214,8 @@ def _check_links(src: _Source, translated: list[_PartFile], originals: list[_Par
 
 
 def _report_missing_and_stale(src: _Source, lang: str, originals: list[_PartFile],
-                              translated: list[_PartFile]) -> None:
+                              translated: list[_PartFile],
+                              stamps: dict[str, tuple[int, int]]) -> None:
     folder = f"{FOLDER}/{lang}"
     name = i18n.language_name(lang, "en")
     done = {f.number: f for f in translated}
@@ -223,21 +232,12 @@ def _report_missing_and_stale(src: _Source, lang: str, originals: list[_PartFile
                           f"{folder}/{file_name} with translation_of: \"{stamp}\"",
                           Severity.WARNING)
         elif mine.part is not None and mine.part.translation_of != stamp:
-            line, col = _stamp_position(src, mine.rel)
+            line, col = stamps.get(mine.rel, (1, 1))
             src.diags.add(mine.rel, line, col, f"stale translation: {original.rel} changed "
                           f"since this translation (translation_of "
                           f"{mine.part.translation_of}, the original is now {stamp}); "
                           f"update the text, then write translation_of: \"{stamp}\"",
                           Severity.WARNING)
-
-
-def _stamp_position(src: _Source, rel: str) -> tuple[int, int]:
-    text = (src.root / src.locate(rel)).read_text("utf-8", errors="replace")
-    for n, line in enumerate(text.split("\n"), 1):
-        key, colon, _ = line.partition(":")
-        if colon and key.strip() == "translation_of":
-            return n, len(line) - len(line.lstrip()) + 1
-    return 1, 1
 
 
 def views(original: Series, editions: list[Edition]) -> tuple[Series, ...]:
