@@ -49,7 +49,7 @@ class PdfRenderer(Renderer[PdfOptions]):
     """The ``pdf`` renderer: handouts, the booklet, branded and large-print variants."""
 
     name = "pdf"
-    version = "4"
+    version = "5"
     lays_out_pages = True
     description = ("PDF handouts per released part, the series booklet, and branded "
                    "handouts per clinic (pdf/)")
@@ -66,10 +66,13 @@ class PdfRenderer(Renderer[PdfOptions]):
                                   brand=brand, parts=(p.part,), variant=variant)
                          for p in released]
                 if brand is None:
-                    jobs.append(self.job(booklet_path(large), kind="booklet", variant=variant))
+                    # bound from the handouts' layouts: started once they are laid out
+                    bound = tuple(handout_path(p, None, large) for p in released)
+                    jobs.append(self.job(booklet_path(large), kind="booklet", variant=variant,
+                                         depends_on=bound))
                     if self.options(ctx).imposed:
                         jobs.append(self.job(imposed_booklet_path(large), kind="imposed",
-                                             variant=variant))
+                                             variant=variant, depends_on=bound))
         if self.options(ctx).print_shop:
             for large in (False, True) if ctx.options.large_print else (False,):
                 variant = PRINT_SHOP_LARGE if large else PRINT_SHOP
@@ -129,7 +132,7 @@ class PdfRenderer(Renderer[PdfOptions]):
 
     def _without_layout(self, job: Job, ctx: RenderContext, large: bool,
                         shop: bool) -> bytes | None:
-        """The booklet assembled from kept pieces, a branded handout stamped.
+        """The handout's shared layout, the booklet bound from it, a branded handout stamped.
 
         None when the document is to be laid out whole (a print-shop PDF/X-4 always is).
         """
@@ -138,7 +141,17 @@ class PdfRenderer(Renderer[PdfOptions]):
         if job.kind in ("booklet", "imposed"):
             return self._assembled_booklet(job, ctx, large)
         part, brand = self._part_and_brand(job, ctx)
-        return self._stamped(job, ctx, part, brand, large) if brand is not None else None
+        if brand is not None:
+            return self._stamped(job, ctx, part, brand, large)
+        from ketapub.renderers import pdf_chapter
+
+        try:  # the layout the booklet binds in, made once for both
+            return pdf_chapter.handout(self, ctx, part, large)[0]
+        except RenderError:
+            raise
+        except Exception as exc:  # WeasyPrint failure: report it as this artifact's error
+            raise RenderError(job.path, f"WeasyPrint could not lay out the document: "
+                              f"{type(exc).__name__}: {exc}") from None
 
     def _stamped(self, job: Job, ctx: RenderContext, part: Part, brand: Brand,
                  large: bool) -> bytes | None:

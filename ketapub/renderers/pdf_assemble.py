@@ -31,8 +31,9 @@ import pikepdf
 from ketapub.errors import AssembleError
 from ketapub.renderers.pdf_marked import name_tree, number_tree
 
-__all__ = ["DEST", "AssembleError", "document_element", "merge", "name_tree", "number_tree",
-           "open_pdf", "resolve_links", "save", "stamp_artifact", "stamp_tagged"]
+__all__ = ["DEST", "AssembleError", "destinations", "document_element", "merge", "name_tree",
+           "number_tree", "open_pdf", "resolve_links", "save", "stamp_artifact", "stamp_tagged",
+           "strip_pagination", "write_destinations"]
 
 _RESOURCE_OPERAND = {"Tf": 0, "Do": 0, "gs": 0, "sh": 0, "cs": 0, "CS": 0}
 """Operator -> index of the operand that names a resource."""
@@ -77,8 +78,12 @@ def _flat_names(entries: dict[bytes, pikepdf.Object]) -> pikepdf.Dictionary:
         [x for name in sorted(entries) for x in (pikepdf.String(name), entries[name])]))
 
 
-def _destinations(pdf: pikepdf.Pdf) -> dict[bytes, pikepdf.Object]:
-    """Named destinations, from the Dests name tree and an old-style Dests dictionary."""
+def destinations(pdf: pikepdf.Pdf) -> dict[bytes, pikepdf.Object]:
+    """Named destinations, from the Dests name tree and an old-style Dests dictionary.
+
+    Args:
+        pdf: the PDF.
+    """
     names = pdf.Root.get("/Names")
     out = name_tree(names.get("/Dests")) if isinstance(names, pikepdf.Dictionary) else {}
     old = pdf.Root.get("/Dests")
@@ -190,7 +195,7 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
     parents = number_tree(root.get("/ParentTree"))
     joined = _Joined(out, document_element(out), parents, _next_key(out, parents),
                      name_tree(root.get("/IDTree")), dict(root.get("/RoleMap", {}).items()),
-                     _destinations(out), _page_labels(out, 0), _outline_items(out))
+                     destinations(out), _page_labels(out, 0), _outline_items(out))
     for data in documents[1:]:
         with pikepdf.open(io.BytesIO(data)) as src:
             _join(joined, src)
@@ -200,7 +205,7 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
         root.IDTree = _flat_names(joined.ids)
     if joined.role_map:
         root.RoleMap = pikepdf.Dictionary(joined.role_map)
-    _write_destinations(out, joined.dests)
+    write_destinations(out, joined.dests)
     outline = joined.outline
     base_items = len(_outline_items(out))
     if nest_outline and base_items and len(outline) > base_items:
@@ -242,7 +247,7 @@ def _join(joined: _Joined, src: pikepdf.Pdf) -> None:
                                    name_tree(src_root.get("/IDTree")).items()},
                       "structure element ID")
         _merge_roles(joined.role_map, src_root.get("/RoleMap"))
-    _merge_unique(joined.dests, {k: _copy(out, v) for k, v in _destinations(src).items()},
+    _merge_unique(joined.dests, {k: _copy(out, v) for k, v in destinations(src).items()},
                   "named destination")
     joined.labels += _page_labels(src, first)
     joined.outline += [item for item in (_copy(out, i) for i in _outline_items(src))
@@ -285,7 +290,13 @@ def _merge_unique(into: dict[bytes, pikepdf.Object], new: dict[bytes, pikepdf.Ob
         into[name] = new[name]
 
 
-def _write_destinations(pdf: pikepdf.Pdf, dests: dict[bytes, pikepdf.Object]) -> None:
+def write_destinations(pdf: pikepdf.Pdf, dests: dict[bytes, pikepdf.Object]) -> None:
+    """Make ``dests`` the named destinations of ``pdf``, in place of those it had.
+
+    Args:
+        pdf: the PDF.
+        dests: destinations by name.
+    """
     if "/Dests" in pdf.Root:
         del pdf.Root.Dests
     names = pdf.Root.get("/Names")
@@ -386,7 +397,7 @@ def resolve_links(pdf: pikepdf.Pdf) -> None:
     Args:
         pdf: the assembled PDF.
     """
-    dests = _destinations(pdf)
+    dests = destinations(pdf)
     for number, page in enumerate(pdf.pages, start=1):
         for annot in _items(page.obj.get("/Annots")):
             action = annot.get("/A") if isinstance(annot, pikepdf.Dictionary) else None
@@ -633,13 +644,24 @@ def _retagged(stamp: pikepdf.Page, renames: dict[str, str], base: int,
     What its pagination artifacts paint is left out (their state changes stay, the page may rely on
     them); its other artifacts (borders, backgrounds) stay artifacts.
     """
+    for instr in _without_furniture(stamp):
+        yield _renamed(instr, str(instr.operator), renames, base)
+
+
+def _without_furniture(page: pikepdf.Page) -> Iterator[pikepdf.ContentStreamInstruction
+                                                        | pikepdf.ContentStreamInlineImage]:
+    """The page's content less what its pagination artifacts paint.
+
+    Their state changes stay (later content may rely on a colour or font they set), a path they
+    paint is only ended, and the artifacts' own marks go.
+    """
     depth = 0  # inside an artifact: how deep
-    for instr in pikepdf.parse_content_stream(stamp):
+    for instr in pikepdf.parse_content_stream(page):
         op = str(instr.operator)
         if not depth and _is_page_furniture(instr):
             depth = 1
         elif not depth:
-            yield _renamed(instr, op, renames, base)
+            yield instr
         elif op in ("BDC", "BMC"):
             depth += 1
         elif op == "EMC":
@@ -647,7 +669,21 @@ def _retagged(stamp: pikepdf.Page, renames: dict[str, str], base: int,
         elif op in _PATH_PAINT:
             yield pikepdf.ContentStreamInstruction([], pikepdf.Operator("n"))
         elif op not in _PAINT:
-            yield _renamed(instr, op, renames, base)
+            yield instr
+
+
+def strip_pagination(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Take the running heads and page numbers off ``page``: its pagination artifacts.
+
+    A page laid out for one document (a handout) can then be stamped with those of another (the
+    booklet it is bound into).
+
+    Args:
+        pdf: the PDF ``page`` belongs to.
+        page: the page.
+    """
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(
+        list(_without_furniture(page))))
 
 
 def _renamed(instr: pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage,

@@ -1,16 +1,16 @@
-"""The booklet assembled from pieces laid out once each, not laid out whole.
+"""The booklet bound from its parts' handouts, not laid out whole.
 
-Each released part is laid out alone (``booklet.html`` with ``only`` its number) with no
-page-margin content, and kept by ``pdf_layouts``, so an edit of one part lays out that
-part only. The front matter (cover, contents, about) is laid out once the parts' page counts
-are known, so the contents give real page numbers as text. Page numbers ("Page 3 of 28") and
-running heads depend on where a piece lands, so they are not in the pieces: one stamp
-document of empty pages, laid out with the booklet's own ``@page`` rules, draws them, and
-``pdf_assemble.stamp_artifact()`` lays each of its pages over the booklet's page as a
-pagination artifact. Cross-references between parts leave their piece as
-``pdf_assemble.DEST`` links and come back as links inside the booklet.
+Each chapter is its part's handout as laid out for the handout itself (``pdf_chapter``), so
+a build lays out each part once, and an edit of one part lays out that part only (the others
+are kept by ``pdf_layouts``). The front matter (cover, contents, about) is laid out once the
+handouts' page counts are known, so the contents give real page numbers as text. Page
+numbers ("Page 3 of 28") and running heads depend on where a page lands: the handouts' own
+are taken off, and one stamp document of empty pages, laid out with the booklet's own
+``@page`` rules, draws the booklet's; ``pdf_assemble.stamp_artifact()`` lays each of its
+pages over the booklet's page as a pagination artifact. A link to another part's web page
+becomes a link to its chapter.
 
-Cheaper than laying out each piece with its final page numbers (``counter-reset: page N``):
+Cheaper than laying out each part with its final page numbers (``counter-reset: page N``):
 that would make every part after an edited one depend on the edit's page count, and the
 stamp document is only empty pages.
 """
@@ -20,13 +20,12 @@ from __future__ import annotations
 import html as markup
 import logging
 import re
-from collections.abc import Mapping
 
 from jinja2.filters import do_truncate
 from jinja2.sandbox import SandboxedEnvironment
 
 from ketapub import RenderContext, Renderer
-from ketapub.renderers import pdf_assemble, pdf_html, pdf_layouts
+from ketapub.renderers import pdf_assemble, pdf_chapter, pdf_html, pdf_layouts
 
 PIECE_CSS = """
 @page { @top-left { content: none; } @top-right { content: none; }
@@ -39,8 +38,10 @@ html, body { background: none; }
 .kp-stamp { height: 1px; margin: 0; }
 .kp-stamp + .kp-stamp { break-before: page; }
 .kp-stamp[data-running-head] { string-set: title attr(data-running-head%s); }
+@page chapter-start { @top-left { content: none; } @top-right { content: none; } }
 """
-"""Appended to the booklet's stylesheet for the stamp document: nothing but the margins."""
+"""Appended to the booklet's stylesheet for the stamp document: nothing but the margins (and
+none above a chapter's title, which its handout's masthead heads)."""
 _HREF = re.compile(r'(?<![\w-])href="#([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
 _TRUNCATE = SandboxedEnvironment()
@@ -91,42 +92,40 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
         return None
     assets = pdf_html._assets(ctx)
     salted = pdf_layouts.salt(assets)
-    laid = 0
-
-    def piece(only: str | int, pages: Mapping[int, int] | None = None,
-              ) -> tuple[bytes, list[str]]:
-        nonlocal laid
-        doc = pdf_html.booklet(renderer, ctx, large, only=only, pages=pages)
-        data, names, fresh = pdf_layouts.layout(_linked_out(doc.html), doc.css + PIECE_CSS,
-                                                assets, doc.templates_dir, salted)
-        laid += fresh
-        return data, names
-
     released = [p for p in ctx.series.parts if ctx.is_released(p)]
-    parts = [piece(p.part) for p in released]
+    handouts = [pdf_chapter.handout(renderer, ctx, p, large) for p in released]
+    laid = sum(fresh for _data, _names, fresh in handouts)
     front_pages = 2  # cover and contents: corrected below if the front matter is longer
     for _ in range(4):
         pages, first = {}, front_pages + 1
-        for part, (_data, names) in zip(released, parts, strict=True):
+        for part, (_data, names, _fresh) in zip(released, handouts, strict=True):
             pages[part.part] = first
             first += len(names)
-        front = piece("front", pages)
-        if len(front[1]) == front_pages:
+        doc = pdf_html.booklet(renderer, ctx, large, only="front", pages=pages)
+        front, front_names, fresh = pdf_layouts.layout(
+            _linked_out(doc.html), doc.css + PIECE_CSS, assets, doc.templates_dir, salted)
+        laid += fresh
+        if len(front_names) == front_pages:
             break
-        front_pages = len(front[1])
-    names = front[1] + [name for _data, part_names in parts for name in part_names]
-    heads: list[str | None] = [None] * len(front[1])
-    for part, (_data, part_names) in zip(released, parts, strict=True):
+        front_pages = len(front_names)
+    names = front_names + [name or ("chapter-start" if n == 0 else "")
+                           for _data, part_names, _fresh in handouts
+                           for n, name in enumerate(part_names)]
+    heads: list[str | None] = [None] * len(front_names)
+    for part, (_data, part_names, _fresh) in zip(released, handouts, strict=True):
         heads += [part.title] * len(part_names)
-    doc = pdf_html.booklet(renderer, ctx, large, only="front", pages=pages)
-    stamp_html = _stamp_html(ctx, names, heads)
     stamps, _names, fresh = pdf_layouts.layout(
-        stamp_html, doc.css + STAMP_CSS % ("-large" if large else ""), assets,
-        doc.templates_dir, salted)
+        _stamp_html(ctx, names, heads), doc.css + STAMP_CSS % ("-large" if large else ""),
+        assets, doc.templates_dir, salted)
     laid += fresh
-    booklet = pdf_assemble.merge([front[0], *(data for data, _names in parts)],
-                                 nest_outline=True)
+    chapters = [pdf_chapter.chapter(data, part.part, part.title)
+                for part, (data, _names, _fresh) in zip(released, handouts, strict=True)]
+    booklet = pdf_assemble.merge([front, *chapters], nest_outline=True)
     with booklet:
+        pdf_chapter.link_inside(
+            booklet, [(p.part, pages[p.part] - 1, len(h[1]))
+                      for p, h in zip(released, handouts, strict=True)],
+            {ctx.series.part_url(p): p.part for p in released})
         pdf_assemble.resolve_links(booklet)
         with pdf_assemble.open_pdf(stamps) as stamp_pdf:
             if len(stamp_pdf.pages) != len(booklet.pages):
@@ -135,8 +134,9 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
                     f"{len(booklet.pages)}")
             for page, stamp in zip(booklet.pages, stamp_pdf.pages, strict=True):
                 pdf_assemble.stamp_artifact(booklet, page, stamp)
-            log.info("%s: assembled from %d parts, the front matter and the page stamps; "
-                     "%d layouts made now, the rest kept from earlier", which, len(parts), laid)
+            log.info("%s: assembled from %d handouts, the front matter and the page stamps; "
+                     "%d layouts made now, the rest kept from earlier", which, len(handouts),
+                     laid)
             return pdf_assemble.save(booklet), laid
 
 

@@ -341,7 +341,7 @@ def _first_release(ctx: RenderContext) -> datetime | None:
 
 
 def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False,
-            only: str | int | None = None, pages: Mapping[int, int] | None = None,
+            only: str | None = None, pages: Mapping[int, int] | None = None,
             ) -> PdfDocument:
     """The whole series: cover, contents with page numbers, released parts, back matter.
 
@@ -349,8 +349,8 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False,
         renderer: the PDF renderer, for its templates and options.
         ctx: the render context.
         large: the large-print booklet; default False.
-        only: one piece of it, laid out alone: ``"front"`` (cover, contents and about) or a
-            part's number; default None: the whole booklet.
+        only: ``"front"``: the cover, contents and about alone, for the assembler to bind
+            the handouts to; default None: the whole booklet.
         pages: with ``only``, the first page of each part in the whole; default None.
     """
     s = ctx.series
@@ -359,7 +359,7 @@ def booklet(renderer: Renderer, ctx: RenderContext, large: bool = False,
         if ctx.is_withdrawn(part):  # left out, contents too: a booklet is what is published
             continue
         released = ctx.is_released(part)
-        wanted = released and only in (None, part.part)
+        wanted = released and only is None
         entries.append({
             "part": part, "released": released,
             "body": Markup(_body(ctx, part, booklet=True, large_page=page_size(
