@@ -46,7 +46,7 @@ def test_an_undated_part_review_is_credited_alike_in_every_format(sink_copy: Pat
     assert '"name": "Dr Undated Reviewer"' in fragment
 
 
-def test_standalone_parts_fall_back_to_the_series_review_and_the_booklet_prints_it_once(
+def test_standalone_parts_fall_back_to_the_series_review_in_fragment_and_booklet(
         sink_copy: Path) -> None:
     series = ketapub.load(sink_copy)
     fragment = ketapub.render(series, "html", as_of=SINK_AS_OF,
@@ -54,5 +54,6 @@ def test_standalone_parts_fall_back_to_the_series_review_and_the_booklet_prints_
     assert "Dr Test Reviewer, MD" in fragment and '"lastReviewed": "2025-01-05"' in fragment
     booklet = _pdf_text(ketapub.render(series, "pdf", as_of=SINK_AS_OF,
                                        path="pdf/booklet.pdf")["pdf/booklet.pdf"])
-    assert booklet.count("Medically reviewed by Dr Test Reviewer, MD on 5 January 2025.") == 1
+    # up front, and in the one chapter (the second part's handout) that falls back to it
+    assert booklet.count("Medically reviewed by Dr Test Reviewer, MD on 5 January 2025.") == 2
     assert booklet.count("Medically reviewed by Dr Part Reviewer on 9 January 2025.") == 1

@@ -59,10 +59,13 @@ def test_every_format_shows_the_due_date_beside_the_review(made: dict[str, bytes
                    f"{DUE[3]}.")
     assert own in pdf_text(made["pdf/01-one.pdf"])
     booklet = pdf_text(made["pdf/booklet.pdf"])
-    assert booklet.count(series_line) == 1  # the series' review once, up front
+    # the series' review up front, and in part 3's chapter (its handout), which has none
+    assert booklet.count(series_line) == 2
     assert own in booklet
-    # part 2 has no reviewer of its own but its own date: printed with it
-    assert booklet.count(f"Next review due {DUE[2]}.") == 1
+    # part 2 has no reviewer of its own but its own date: its chapter prints it with the
+    # series' reviewer, as its handout does
+    assert booklet.count(f"Medically reviewed by Dr Series, MD on 1 December 2025; next review "
+                         f"due {DUE[2]}.") == 1
     book = epub_text(made["epub/harbor-notes.epub"])
     assert own in book and series_line in book and f"Next review due {DUE[2]}." in book
     assert own in " ".join(made["txt/01-one.txt"].decode().split())

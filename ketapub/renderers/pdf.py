@@ -56,32 +56,34 @@ class PdfRenderer(Renderer[PdfOptions]):
 
     def plan(self, series: Series, ctx: RenderContext) -> list[Job]:
         """Handouts per released part and brand, the booklet, and the variants asked for."""
-        released = ctx.released
         brands: list[str | None] = [None, *sorted(b.id for b in ctx.brands())]
-        jobs = []
-        for large in (False, True) if ctx.options.large_print else (False,):
-            variant = LARGE_PRINT if large else ""
-            for brand in brands:
-                jobs += [self.job(handout_path(p, brand, large), kind="handout", part=p.part,
-                                  brand=brand, parts=(p.part,), variant=variant)
-                         for p in released]
-                if brand is None:
-                    # bound from the handouts' layouts: started once they are laid out
-                    bound = tuple(handout_path(p, None, large) for p in released)
-                    jobs.append(self.job(booklet_path(large), kind="booklet", variant=variant,
-                                         depends_on=bound))
-                    if self.options(ctx).imposed:
-                        jobs.append(self.job(imposed_booklet_path(large), kind="imposed",
-                                             variant=variant, depends_on=bound))
+        sizes = (False, True) if ctx.options.large_print else (False,)
+        jobs = [job for large in sizes for job in self._screen(ctx, brands, large)]
         if self.options(ctx).print_shop:
-            for large in (False, True) if ctx.options.large_print else (False,):
+            for large in sizes:
                 variant = PRINT_SHOP_LARGE if large else PRINT_SHOP
-                for brand in brands:
-                    jobs += [self.job(_shop(handout_path(p, brand, large)), kind="handout",
-                                      part=p.part, brand=brand, parts=(p.part,),
-                                      variant=variant) for p in released]
+                jobs += [self.job(_shop(handout_path(p, brand, large)), kind="handout",
+                                  part=p.part, brand=brand, parts=(p.part,), variant=variant)
+                         for brand in brands for p in ctx.released]
                 jobs.append(self.job(_shop(booklet_path(large)), kind="booklet",
                                      variant=variant))
+        return jobs
+
+    def _screen(self, ctx: RenderContext, brands: list[str | None], large: bool) -> list[Job]:
+        """The handouts and booklets (not the print shop's) of one print size."""
+        variant = LARGE_PRINT if large else ""
+        jobs = []
+        for brand in brands:
+            jobs += [self.job(handout_path(p, brand, large), kind="handout", part=p.part,
+                              brand=brand, parts=(p.part,), variant=variant)
+                     for p in ctx.released]
+            if brand is None:  # bound from the handouts' layouts: started once they are out
+                bound = tuple(handout_path(p, None, large) for p in ctx.released)
+                jobs.append(self.job(booklet_path(large), kind="booklet", variant=variant,
+                                     depends_on=bound))
+                if self.options(ctx).imposed:
+                    jobs.append(self.job(imposed_booklet_path(large), kind="imposed",
+                                         variant=variant, depends_on=bound))
         return jobs
 
     def render(self, job: Job, ctx: RenderContext) -> Artifact:

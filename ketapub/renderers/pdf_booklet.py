@@ -20,7 +20,9 @@ from __future__ import annotations
 import html as markup
 import logging
 import re
+from collections.abc import Mapping
 
+import pikepdf
 from jinja2.filters import do_truncate
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -94,61 +96,77 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
     salted = pdf_layouts.salt(assets)
     released = [p for p in ctx.series.parts if ctx.is_released(p)]
     handouts = [pdf_chapter.handout(renderer, ctx, p, large) for p in released]
-    laid = sum(fresh for _data, _names, fresh in handouts)
-    front_pages = 2  # cover and contents: corrected below if the front matter is longer
-    for _ in range(4):
-        pages, first = {}, front_pages + 1
-        for part, (_data, names, _fresh) in zip(released, handouts, strict=True):
-            pages[part.part] = first
-            first += len(names)
-        doc = pdf_html.booklet(renderer, ctx, large, only="front", pages=pages)
-        front, front_names, fresh = pdf_layouts.layout(
-            _linked_out(doc.html), doc.css + PIECE_CSS, assets, doc.templates_dir, salted)
-        laid += fresh
-        if len(front_names) == front_pages:
-            break
-        front_pages = len(front_names)
-    names = front_names + [name or ("chapter-start" if n == 0 else "")
-                           for _data, part_names, _fresh in handouts
-                           for n, name in enumerate(part_names)]
-    heads: list[str | None] = [None] * len(front_names)
-    for part, (_data, part_names, _fresh) in zip(released, handouts, strict=True):
-        heads += [part.title] * len(part_names)
-    stamps, _names, fresh = pdf_layouts.layout(
-        _stamp_html(ctx, names, heads), doc.css + STAMP_CSS % ("-large" if large else ""),
-        assets, doc.templates_dir, salted)
-    laid += fresh
+    counts = {p.part: len(names) for p, (_data, names, _fresh) in zip(released, handouts,
+                                                                       strict=True)}
+    (front, front_names, fresh), doc, pages = _front(renderer, ctx, large, counts, salted)
+    stamps, _names, stamped = pdf_layouts.layout(
+        _stamp_html(ctx, front_names, [(p.title, h[1]) for p, h in zip(released, handouts,
+                                                                       strict=True)]),
+        doc.css + STAMP_CSS % ("-large" if large else ""), assets, doc.templates_dir, salted)
+    laid = fresh + stamped + sum(made for _data, _names, made in handouts)
     chapters = [pdf_chapter.chapter(data, part.part, part.title)
                 for part, (data, _names, _fresh) in zip(released, handouts, strict=True)]
     booklet = pdf_assemble.merge([front, *chapters], nest_outline=True)
     with booklet:
-        pdf_chapter.link_inside(
-            booklet, [(p.part, pages[p.part] - 1, len(h[1]))
-                      for p, h in zip(released, handouts, strict=True)],
-            {ctx.series.part_url(p): p.part for p in released})
+        pdf_chapter.link_inside(booklet, [(n, pages[n] - 1, counts[n]) for n in counts],
+                                {ctx.series.part_url(p): p.part for p in released})
         pdf_assemble.resolve_links(booklet)
-        with pdf_assemble.open_pdf(stamps) as stamp_pdf:
-            if len(stamp_pdf.pages) != len(booklet.pages):
-                raise pdf_assemble.AssembleError(
-                    f"the page stamps have {len(stamp_pdf.pages)} pages for a booklet of "
-                    f"{len(booklet.pages)}")
-            for page, stamp in zip(booklet.pages, stamp_pdf.pages, strict=True):
-                pdf_assemble.stamp_artifact(booklet, page, stamp)
-            log.info("%s: assembled from %d handouts, the front matter and the page stamps; "
-                     "%d layouts made now, the rest kept from earlier", which, len(handouts),
-                     laid)
-            return pdf_assemble.save(booklet), laid
+        _stamp(booklet, stamps)
+        log.info("%s: assembled from %d handouts, the front matter and the page stamps; "
+                 "%d layouts made now, the rest kept from earlier", which, len(handouts), laid)
+        return pdf_assemble.save(booklet), laid
 
 
-def _stamp_html(ctx: RenderContext, names: list[str], heads: list[str | None]) -> str:
-    """Empty pages, one per booklet page, of its page type and with its running head."""
-    pages = []
-    for name, head in zip(names, heads, strict=True):
-        attrs = f' style="page: {name}"' if name else ""
-        if head is not None:
-            short, shorter = markup.escape(_cut(head, 50)), markup.escape(_cut(head, 40))
+def _stamp(booklet: pikepdf.Pdf, stamps: bytes) -> None:
+    """Each page of ``stamps`` laid over its page of ``booklet``, as pagination."""
+    with pdf_assemble.open_pdf(stamps) as stamp_pdf:
+        if len(stamp_pdf.pages) != len(booklet.pages):
+            raise pdf_assemble.AssembleError(
+                f"the page stamps have {len(stamp_pdf.pages)} pages for a booklet of "
+                f"{len(booklet.pages)}")
+        for page, stamp in zip(booklet.pages, stamp_pdf.pages, strict=True):
+            pdf_assemble.stamp_artifact(booklet, page, stamp)
+
+
+def _front(renderer: Renderer, ctx: RenderContext, large: bool, counts: Mapping[int, int],
+           salted: str) -> tuple[tuple[bytes, list[str], bool], pdf_html.PdfDocument,
+                                 dict[int, int]]:
+    """The cover, contents and about pages, laid out with each part's first page.
+
+    Also their document and those first pages (by part). The contents may take more pages than
+    guessed, which moves every part: then again with the count found.
+    """
+    front_pages = 2  # cover and contents: corrected below if the front matter is longer
+    for _ in range(4):
+        pages, first = {}, front_pages + 1
+        for number, count in counts.items():
+            pages[number] = first
+            first += count
+        doc = pdf_html.booklet(renderer, ctx, large, only="front", pages=pages)
+        laid = pdf_layouts.layout(_linked_out(doc.html), doc.css + PIECE_CSS, doc.assets,
+                                  doc.templates_dir, salted)
+        if len(laid[1]) == front_pages:
+            break
+        front_pages = len(laid[1])
+    return laid, doc, pages
+
+
+def _stamp_html(ctx: RenderContext, front: list[str],
+                chapters: list[tuple[str, list[str]]]) -> str:
+    """Empty pages, one per booklet page, of its page type and with its running head.
+
+    ``front``: the page types of the front matter; ``chapters``: each chapter's title and page
+    types. A chapter's first page has no running head: its handout's masthead is there.
+    """
+    pages = [f'<div class="kp-stamp" style="page: {name}"></div>' if name
+             else '<div class="kp-stamp"></div>' for name in front]
+    for title, names in chapters:
+        short, shorter = markup.escape(_cut(title, 50)), markup.escape(_cut(title, 40))
+        for n, name in enumerate(names):
+            page = name or ("chapter-start" if n == 0 else "")
+            attrs = f' style="page: {page}"' if page else ""
             attrs += f' data-running-head="{short}" data-running-head-large="{shorter}"'
-        pages.append(f'<div class="kp-stamp"{attrs}></div>')
+            pages.append(f'<div class="kp-stamp"{attrs}></div>')
     return (f'<!DOCTYPE html><html lang="{markup.escape(ctx.series.language)}"><head>'
             f'<meta charset="utf-8"><title>{markup.escape(ctx.series.title)}</title></head>'
             f'<body class="booklet">{"".join(pages)}</body></html>')
