@@ -226,7 +226,7 @@ FEW_LAYOUTS = 2
 """A build with at most this many jobs that lay out pages renders in its own process: a
 worker imports WeasyPrint and configures fonts before its first layout (about 1 s), as long
 as two handouts take to lay out, and each worker pays it. A one-part edit (its handout and
-its piece of the booklet) is a quarter faster here than in two workers."""
+the booklet bound from it) is a quarter faster here than in two workers."""
 
 
 def page_layouts(todo: Sequence[Job], renderers: Iterable[Renderer]) -> int | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import distributed
+import pytest
 
 import ketapub
 from tests.conftest import SINK, SINK_AS_OF
@@ -23,9 +24,12 @@ def _worker_state() -> bool:
     return engine is not None and engine._FONT_CONFIG is not None
 
 
-def test_dask_cluster_build_is_byte_identical_to_sequential(tmp_path: Path,
-                                                           sink_build: Path) -> None:
+def test_dask_cluster_build_is_byte_identical_to_sequential(
+        tmp_path: Path, sink_build: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kwargs = {"as_of": SINK_AS_OF, "brands": ["all"]}
+    # a cache of layouts of its own (the workers inherit it): with the pieces earlier tests
+    # laid out, a worker given only the booklet might find all it needs and lay out nothing
+    monkeypatch.setenv("KETAPUB_CACHE_DIR", str(tmp_path / "cache"))
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                        dashboard_address=None)
     try:

@@ -123,8 +123,8 @@ VARIABLES: dict[str, dict[str, str]] = {
                    "`review` each",
         "first": "the first release instant (the booklet's creation date)",
         "modified": "the booklet's modification date (the newest update as of the build)",
-        "only": "lay out one piece of the booklet alone: `\"front\"` or a part number "
-                "(none: the whole booklet)",
+        "only": "`\"front\"`: the cover, contents and about alone, to which the handouts "
+                "are bound (none: the whole booklet, laid out at once)",
         "pages": "the first page of each part in the whole booklet, when laid out in pieces",
         "accent": "the accent colour (the brand's, else ketapub's)",
         "footer_note": "the clinic and its phone as a CSS string, on every page of a "
