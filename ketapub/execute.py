@@ -114,8 +114,10 @@ def outcome(job: Job, call: Callable[[], Artifact]) -> tuple[Artifact | None,
 class _Queue:
     """Jobs that may start now.
 
-    Aggregates (``parts=None``: booklet, ebook, feeds) first since they take longest, then each job
-    once every planned job it depends on ended.
+    First the jobs others wait for (the handouts, which the booklet binds and the feeds
+    enclose), since every job after them in the longest chain waits too; then aggregates
+    (``parts=None``: ebook, hub) since they take longest; then the rest in plan order. A job
+    that depends on others is ready once every planned job it depends on ended.
     """
 
     order: dict[str, int]
@@ -131,7 +133,8 @@ class _Queue:
             for d in queue.waiting[j.path]:
                 queue.dependents.setdefault(d, []).append(j)
         queue.ready.extend(sorted((j for j in todo if not queue.waiting[j.path]),
-                                  key=lambda j: (j.parts is not None, order[j.path])))
+                                  key=lambda j: (j.path not in queue.dependents,
+                                                 j.parts is not None, order[j.path])))
         return queue
 
     def ended(self, job: Job) -> None:

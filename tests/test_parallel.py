@@ -113,3 +113,19 @@ def test_a_build_with_few_page_layouts_renders_here_unless_a_plugin_is_in_it() -
         assert isinstance(pool.executor, ProcessPoolExecutor)
         pool.close()
     assert page_layouts(with_plugin, [pdf, feed, plugin]) is None
+
+
+def test_jobs_others_wait_for_start_first_then_aggregates_then_plan_order() -> None:
+    """The handouts the booklet binds lead: the booklet, the longest chain, waits for them."""
+    hub = ketapub.Job("html", "html/hub.html")
+    fragment = ketapub.Job("html", "html/one.html", parts=(1,))
+    handouts = [ketapub.Job("pdf", f"pdf/0{n}.pdf", parts=(n,)) for n in (1, 2)]
+    booklet = ketapub.Job("pdf", "pdf/booklet.pdf", depends_on=("pdf/01.pdf", "pdf/02.pdf"))
+    queue = execute._Queue.of([hub, fragment, *handouts, booklet])
+    assert [j.path for j in queue.ready] == ["pdf/01.pdf", "pdf/02.pdf", "html/hub.html",
+                                             "html/one.html"]
+    queue.ready.clear()
+    queue.ended(handouts[0])
+    assert not queue.ready
+    queue.ended(handouts[1])
+    assert list(queue.ready) == [booklet]
