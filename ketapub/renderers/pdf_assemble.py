@@ -177,19 +177,22 @@ class _Joined:
     outline: list[pikepdf.Dictionary]
 
 
-def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf:
+def merge(documents: Sequence[bytes | pikepdf.Pdf], nest_outline: bool = False) -> pikepdf.Pdf:
     """One PDF of every page of ``documents``, in order, with one structure tree.
 
     The first document is the base: its catalog, metadata and language are the result's.
 
     Args:
-        documents: tagged PDFs, the base first.
+        documents: tagged PDFs, the base first (as bytes); the others as bytes or open PDFs
+            (left open: copied from, not changed).
         nest_outline: put the bookmarks of the other documents under the base's last
             top-level bookmark (a booklet's parts under its title, as one layout nests them);
             default False.
     """
     if not documents:
         raise AssembleError("nothing to merge")
+    if not isinstance(documents[0], bytes):
+        raise AssembleError("the base document must be given as bytes")
     out = pikepdf.open(io.BytesIO(documents[0]))
     root = _struct_root(out)
     parents = number_tree(root.get("/ParentTree"))
@@ -197,6 +200,9 @@ def merge(documents: Sequence[bytes], nest_outline: bool = False) -> pikepdf.Pdf
                      name_tree(root.get("/IDTree")), dict(root.get("/RoleMap", {}).items()),
                      destinations(out), _page_labels(out, 0), _outline_items(out))
     for data in documents[1:]:
+        if isinstance(data, pikepdf.Pdf):
+            _join(joined, data)
+            continue
         with pikepdf.open(io.BytesIO(data)) as src:
             _join(joined, src)
     root.ParentTree = out.make_indirect(_flat_numbers(joined.parents))

@@ -17,6 +17,7 @@ stamp document is only empty pages.
 
 from __future__ import annotations
 
+import contextlib
 import html as markup
 import logging
 import re
@@ -104,9 +105,12 @@ def render(renderer: Renderer, ctx: RenderContext, large: bool) -> tuple[bytes, 
                                                                        strict=True)]),
         doc.css + STAMP_CSS % ("-large" if large else ""), assets, doc.templates_dir, salted)
     laid = fresh + stamped + sum(made for _data, _names, made in handouts)
-    chapters = [pdf_chapter.chapter(data, part.part, part.title)
-                for part, (data, _names, _fresh) in zip(released, handouts, strict=True)]
-    booklet = pdf_assemble.merge([front, *chapters], nest_outline=True)
+    with contextlib.ExitStack() as chapters:
+        booklet = pdf_assemble.merge(
+            [front, *(chapters.enter_context(pdf_chapter.chapter(data, part.part, part.title))
+                      for part, (data, _names, _fresh) in zip(released, handouts,
+                                                             strict=True))],
+            nest_outline=True)
     with booklet:
         pdf_chapter.link_inside(booklet, [(n, pages[n] - 1, counts[n]) for n in counts],
                                 {ctx.series.part_url(p): p.part for p in released})

@@ -43,8 +43,8 @@ def handout(renderer: Renderer, ctx: RenderContext, part: Part, large: bool,
                               pdf_layouts.salt(doc.assets))
 
 
-def chapter(data: bytes, number: int, title: str) -> bytes:
-    """The handout ``data`` of part ``number``, ready to be merged into the booklet.
+def chapter(data: bytes, number: int, title: str) -> pikepdf.Pdf:
+    """The handout ``data`` of part ``number``, ready to be merged into the booklet (close it).
 
     Args:
         data: the handout's PDF, as laid out.
@@ -52,7 +52,8 @@ def chapter(data: bytes, number: int, title: str) -> bytes:
         title: the part's title, the chapter's ``T``.
     """
     prefix = f"p{number}.".encode()
-    with pdf_assemble.open_pdf(data) as pdf:
+    pdf = pdf_assemble.open_pdf(data)
+    try:
         dests = pdf_assemble.destinations(pdf)
         renamed = {prefix + name: dest for name, dest in dests.items()}
         renamed[f"p{number}".encode()] = dests.get(b"top") or pikepdf.Array(
@@ -68,7 +69,10 @@ def chapter(data: bytes, number: int, title: str) -> bytes:
                         and isinstance(action.get("/D"), pikepdf.String):
                     action.D = pikepdf.String(prefix + bytes(action.D))
         _as_article(pdf, title)
-        return pdf_assemble.save(pdf)
+    except BaseException:
+        pdf.close()
+        raise
+    return pdf
 
 
 def link_inside(pdf: pikepdf.Pdf, chapters: Sequence[tuple[int, int, int]],
