@@ -17,6 +17,7 @@ import pikepdf
 import pytest
 from conftest import CONTENT, ENGLISH_ONLY
 
+from ketapub import Job, RenderContext, Renderer
 from ketapub.build import plan_build, resolve
 from ketapub.execute import render_one
 from ketapub.renderers import pdf_assemble, pdf_booklet, pdf_layouts
@@ -25,17 +26,24 @@ from tools import require
 ALL_OUT = "2030-01-01T00:00:00+00:00"
 
 
-def _booklet(source: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
-             large: bool = False) -> tuple[bytes, int]:
-    """The assembled booklet of ``source`` with pieces kept in ``cache`` (only there: the
-    process's own memory of pieces is emptied first), and how many pieces were laid out."""
+def _planned(source: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, large: bool = False,
+             ) -> tuple[Renderer, list[Job], RenderContext]:
+    """The pdf renderer, its jobs and context for ``source``, with pieces kept in ``cache``
+    only (the process's own memory of pieces is emptied first)."""
     monkeypatch.setenv("KETAPUB_CACHE_DIR", str(cache))
     monkeypatch.setattr(pdf_layouts, "_memory", type(pdf_layouts._memory)())
     setup = resolve(source, formats="pdf", as_of=ALL_OUT, registry=None, strict=False,
                     budget=None, brands=(), large_print=large, templates=(), options=None,
                     page_size=None, heading_level=None)
-    _, ctx = plan_build(setup)
-    made = pdf_booklet.render(setup.renderers[0], ctx, large)
+    jobs, ctx = plan_build(setup)
+    return setup.renderers[0], jobs, ctx
+
+
+def _booklet(source: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
+             large: bool = False) -> tuple[bytes, int]:
+    """The assembled booklet of ``source``, and how many pieces were laid out for it."""
+    renderer, _, ctx = _planned(source, cache, monkeypatch, large)
+    made = pdf_booklet.render(renderer, ctx, large)
     assert made is not None
     return made
 
@@ -44,13 +52,7 @@ def _after_handouts(source: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
                     ) -> tuple[bytes, int, bytes]:
     """The booklet rendered after the build's handout jobs, as a build orders them, how many
     pieces the booklet laid out itself, and the handout of part 3."""
-    monkeypatch.setenv("KETAPUB_CACHE_DIR", str(cache))
-    monkeypatch.setattr(pdf_layouts, "_memory", type(pdf_layouts._memory)())
-    setup = resolve(source, formats="pdf", as_of=ALL_OUT, registry=None, strict=False,
-                    budget=None, brands=(), large_print=False, templates=(), options=None,
-                    page_size=None, heading_level=None)
-    jobs, ctx = plan_build(setup)
-    renderer = setup.renderers[0]
+    renderer, jobs, ctx = _planned(source, cache, monkeypatch)
     booklet = next(j for j in jobs if j.kind == "booklet")
     assert set(booklet.depends_on) == {j.path for j in jobs if j.kind == "handout"}
     handouts = {j.part: render_one(renderer, j, ctx).data for j in jobs if j.kind == "handout"}
