@@ -304,7 +304,7 @@ _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a pool may fork its workers.
+    """Hold Ctrl-C and SIGTERM while a pool may fork its workers, or while it is stopped.
 
     An exception raised in the fork's bookkeeping is printed as "Exception ignored" and lost, and
     the build would go on. The signal is taken right after, in plain code.
@@ -330,17 +330,33 @@ def _worker_signals() -> None:
 def _stop_workers(pool: Executor) -> None:
     """Kill an interrupted build's workers now, so none outlives the build.
 
-    Kill the worker processes of an interrupted build now, rather than waiting for the jobs they are
-    running, so none outlives the build.
+    Rather than waiting for the jobs they are running. A worker killed while it sends its result
+    leaves half a message in the result pipe, and the pool's manager thread reads on for the rest
+    as long as a write end is open: this process holds one, which goes too. The manager thread
+    then finds the pool broken, fails what was pending and ends; it is waited for a bounded
+    time only. A second Ctrl-C is held until all this is done, so it cannot leave it half done.
     """
-    if isinstance(pool, BudgetExecutor):
+    with _signals_held():
+        if isinstance(pool, BudgetExecutor):
+            pool.shutdown(wait=False, cancel_futures=True)
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.kill()
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(STOP_SECONDS)
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
-        return
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in procs:
-        with contextlib.suppress(Exception):
-            proc.kill()
-    for proc in procs:
-        with contextlib.suppress(Exception):
-            proc.join(5)
-    pool.shutdown(wait=True)  # the pool sees its workers gone and fails what was pending
+        if manager is not None:
+            manager.join(STOP_SECONDS)
+
+
+STOP_SECONDS = 5
+"""How long an interrupted build waits for each killed worker to be reaped, and for the pool's
+manager thread to end."""

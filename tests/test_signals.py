@@ -172,6 +172,82 @@ def test_sigterm_stops_busy_workers_instead_of_waiting_for_their_jobs(tmp_path: 
     assert not out.exists() and _beside(out) == []
 
 
+STALLING = textwrap.dedent('''
+    import os, sys, time
+    from pathlib import Path
+    from ketapub import Artifact, Renderer
+    from ketapub.render.registry import installed
+
+    class Bulky(Renderer):
+        """A job whose artifact is far larger than a pipe holds, returned when the test says so."""
+        name = "bulky"
+        def plan(self, series, ctx):
+            return [self.job(f"bulky/{i}.bin") for i in range(2)]
+        def render(self, job, ctx):
+            if job.path != "bulky/0.bin":
+                return Artifact(job.path, b"small", "application/octet-stream", self.name)
+            here = Path(os.environ["BULKY_DIR"])
+            (here / "rendering").touch()
+            while not (here / "go").exists():
+                time.sleep(0.01)
+            return Artifact(job.path, bytes(16 << 20), "application/octet-stream", self.name)
+
+    installed().register(Bulky)
+    from ketapub.cli import main
+    main(sys.argv[1:], prog_name="ketapub")
+''')
+
+
+def _waiting_in(pid: int, call: str) -> bool:
+    """Whether a thread of ``pid`` sleeps in the kernel function ``call`` (its wchan)."""
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            if call in (task / "wchan").read_text():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_a_worker_sends_half_a_result_does_not_hang(
+        tmp_path: Path, signum: int, status: int) -> None:
+    """The pool's manager thread has read part of a result when the worker dies: it must not
+    wait for the rest. Made certain by stopping the build while the worker sends (it fills
+    the pipe and waits), stopping the worker, and letting the build read what came."""
+    script = tmp_path / "bulky_build.py"
+    script.write_text(STALLING, "utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), "build", str(CONTENT), "-o", str(out), "--format",
+         "bulky", "--as-of", CONTENT_AS_OF, "--jobs", "2", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        env={**os.environ, "BULKY_DIR": str(tmp_path)}, preexec_fn=_as_from_a_shell)
+    workers: set[int] = set()
+    try:
+        _wait_for("the bulky job", lambda: (tmp_path / "rendering").is_file())
+        workers = _descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGSTOP)
+        (tmp_path / "go").touch()
+        # the bulky result fills the pipe; on a machine short of pipe memory (a pipe of a
+        # page or two) the small one may be the one sending
+        _wait_for("a worker to fill the result pipe", lambda: any(
+            _waiting_in(w, "pipe_write") for w in workers))
+        sender = next(w for w in workers if _waiting_in(w, "pipe_write"))
+        os.kill(sender, signal.SIGSTOP)
+        os.kill(proc.pid, signal.SIGCONT)
+        _wait_for("the build to read half the result", lambda: _waiting_in(proc.pid, "pipe_read"))
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=30)  # without the fix it waits for ever
+    except BaseException:
+        _kill(proc, workers)
+        raise
+    assert proc.returncode == status, stderr.decode()
+    assert MESSAGE in stderr.decode() and "Traceback" not in stderr.decode()
+    _wait_for("the workers to be gone", lambda: not any(_alive(p) for p in workers), 5)
+    assert not out.exists() and _beside(out) == []
+
+
 def test_the_next_build_removes_a_dead_spool_even_when_nothing_changes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ketapub.build(CONTENT, out, formats=["jsonfeed"], as_of=CONTENT_AS_OF)
