@@ -18,11 +18,11 @@ import pickle
 import signal
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
-from ketapub import worker_log
+from ketapub import interrupts, worker_log
 from ketapub.budget import Budget, BudgetExecutor
 from ketapub.errors import KetapubError, RenderError
 from ketapub.model import original_path
@@ -207,7 +207,7 @@ class Runner:
                                                  self.ctx.with_deps(self._deps(job))))
             return
         try:
-            with _signals_held():
+            with interrupts.held():  # the pool may fork its workers
                 future = self.pool.submit(_render_job, self.blob, job, self._deps(job))
             self.inflight[future] = job
         except Exception as exc:  # a broken pool refuses work: fail this job
@@ -299,23 +299,6 @@ class Pool:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a pool may fork its workers, or while it is stopped.
-
-    An exception raised in the fork's bookkeeping is printed as "Exception ignored" and lost, and
-    the build would go on. The signal is taken right after, in plain code.
-    """
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def _worker_signals() -> None:
     """In a worker process.
 
@@ -324,7 +307,7 @@ def _worker_signals() -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts.HELD)
 
 
 def _stop_workers(pool: Executor) -> None:
@@ -336,7 +319,7 @@ def _stop_workers(pool: Executor) -> None:
     then finds the pool broken, fails what was pending and ends; it is waited for a bounded
     time only. A second Ctrl-C is held until all this is done, so it cannot leave it half done.
     """
-    with _signals_held():
+    with interrupts.held():
         if isinstance(pool, BudgetExecutor):
             pool.shutdown(wait=False, cancel_futures=True)
             return

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import nh3
 
+from ketapub import interrupts
 from ketapub.sanitize_svg import SvgError, clean_svg, css_is_local, drop_element
 
 __all__ = ["SvgError", "audit", "clean_marked", "clean_output", "clean_raw", "clean_svg",
@@ -80,6 +82,16 @@ def url_is_safe(url: str) -> bool:
     return scheme in URL_SCHEMES
 
 
+def _clean(html: str, **options: Any) -> str:
+    """``nh3.clean()`` with Ctrl-C and SIGTERM taken after it.
+
+    Raised in ``_attribute_filter``, which nh3 calls back, the interrupt would be printed as
+    ignored and lost, and the build would go on (``ketapub.interrupts``).
+    """
+    with interrupts.deferred():
+        return nh3.clean(html, **options)
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr in URL_ATTRS and not url_is_safe(value):
         return None
@@ -94,7 +106,7 @@ def clean_raw(html: str) -> str:
     Args:
         html: the raw HTML block.
     """
-    return nh3.clean(
+    return _clean(
         html,
         tags=set(RAW_TAGS),
         attributes={**{k: set(v) for k, v in RAW_ATTRS.items()}, "*": set(RAW_GENERIC_ATTRS)},
@@ -112,7 +124,7 @@ def clean_output(html: str) -> str:
     Args:
         html: the rendered body.
     """
-    return nh3.clean(
+    return _clean(
         html,
         tags=set(OUTPUT_TAGS),
         attributes={**OUTPUT_ATTRS, "*": set(OUTPUT_GENERIC_ATTRS)},
@@ -284,7 +296,7 @@ def clean_marked(html: str) -> str:
     Args:
         html: a body's canonical HTML, with the dialect's marks.
     """
-    return nh3.clean(
+    return _clean(
         html,
         tags=set(OUTPUT_TAGS),
         attributes={**OUTPUT_ATTRS, "*": set(OUTPUT_GENERIC_ATTRS) | MARKER_ATTRS},

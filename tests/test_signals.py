@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 import ketapub
-from ketapub import write
+from ketapub import sanitize, write
 from ketapub.cli import main
 from tests.conftest import CONTENT, CONTENT_AS_OF
 from tests.helpers import make_source
@@ -246,6 +246,26 @@ def test_a_signal_while_a_worker_sends_half_a_result_does_not_hang(
     assert MESSAGE in stderr.decode() and "Traceback" not in stderr.decode()
     _wait_for("the workers to be gone", lambda: not any(_alive(p) for p in workers), 5)
     assert not out.exists() and _beside(out) == []
+
+
+def test_a_signal_while_the_sanitiser_calls_back_is_not_lost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """nh3 calls back into Python for each attribute it keeps. Ctrl-C raised in that callback
+    cannot cross nh3: it was printed as "Exception ignored" and dropped, and the build went on
+    to the end. Here the signal lands while the callback runs (it sends it)."""
+    real = sanitize.url_is_safe
+
+    def signalled(url: str) -> bool:
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(url)
+
+    monkeypatch.setattr(sanitize, "url_is_safe", signalled)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # a runner may ignore it
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sanitize.clean_raw('<p><a href="https://example.org/">a link</a></p>')
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_the_next_build_removes_a_dead_spool_even_when_nothing_changes(tmp_path: Path) -> None:
