@@ -19,12 +19,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from ketapub import glyphs
 from ketapub.errors import FetchRefused
 from ketapub.fonts import font_dir
+from ketapub.renderers.pdf_libraries import linker_cache_only
 from ketapub.terminal import visible
+
+with linker_cache_only():  # the first import of WeasyPrint: see pdf_libraries
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 LOG = logging.getLogger("ketapub.pdf")
 
