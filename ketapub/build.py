@@ -574,7 +574,7 @@ def execute(todo: Sequence[Job], renderers: Sequence[Renderer], ctx: RenderConte
         for job in todo:
             progress("start", job, spool.done, spool.total)
     runner = Runner({r.name: r for r in renderers}, ctx, pool.executor, pool.window,
-                    spool.outcome.infos, spool.finish)
+                    spool.outcome.infos, spool.finish, pool.split)
     try:
         runner.run(todo, pool.stopper())
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave nothing behind

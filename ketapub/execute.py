@@ -159,13 +159,15 @@ class Runner:
         window: how many jobs may be in flight at once.
         infos: the infos of finished artifacts, by path, for the jobs that depend on them.
         finish: called once per job as it ends.
+        split: ``pool`` takes only the jobs that lay out pages; the others render here, in
+            the meantime (``Pool.split``); default False.
     """
 
     def __init__(self, renderers: dict[str, Renderer], ctx: RenderContext,
                  pool: Executor | None, window: int, infos: dict[str, ArtifactInfo],
-                 finish: Finish):
+                 finish: Finish, split: bool = False):
         self.renderers, self.ctx, self.pool, self.window = renderers, ctx, pool, window
-        self.infos, self.finish = infos, finish
+        self.infos, self.finish, self.split = infos, finish, split
         self.blob = (None if pool is None
                      else pickle.dumps((renderers, ctx), protocol=pickle.HIGHEST_PROTOCOL))
         self.inflight: dict[Future[tuple[Artifact, list[logging.LogRecord]]], Job] = {}
@@ -202,9 +204,13 @@ class Runner:
         return {d: self.infos[d] for d in job.depends_on if d in self.infos}
 
     def _start(self, job: Job) -> None:
-        if self.pool is None or self.blob is None:
-            self._settle(job, lambda: render_one(self.renderers[job.renderer], job,
+        renderer = self.renderers[job.renderer]
+        if self.pool is None or self.blob is None or (self.split
+                                                       and not renderer.lays_out_pages):
+            self._settle(job, lambda: render_one(renderer, job,
                                                  self.ctx.with_deps(self._deps(job))))
+            if self.inflight:  # what a worker finished meanwhile may let more start
+                self._collect(0)
             return
         try:
             with interrupts.held():  # the pool may fork its workers
@@ -213,8 +219,8 @@ class Runner:
         except Exception as exc:  # a broken pool refuses work: fail this job
             self._settle(job, functools.partial(_reraise, exc))
 
-    def _collect(self) -> None:
-        finished, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+    def _collect(self, timeout: float | None = None) -> None:
+        finished, _ = wait(list(self.inflight), timeout, return_when=FIRST_COMPLETED)
         for future in sorted(finished, key=lambda f: self.queue.order[self.inflight[f].path]):
             job = self.inflight.pop(future)
             self._settle(job, functools.partial(_unpacked, future))
@@ -226,10 +232,11 @@ class Runner:
 
 
 FEW_LAYOUTS = 2
-"""A build with at most this many jobs that lay out pages renders in its own process: a
+"""A build with at most this many jobs that lay out pages does not start a worker per core: a
 worker imports WeasyPrint and configures fonts before its first layout (about 1 s), as long
-as two handouts take to lay out, and each worker pays it. A one-part edit (its handout and
-the booklet bound from it) is a quarter faster here than in two workers."""
+as two handouts take to lay out, and each worker pays it. One worker lays them out (a one-part
+edit: its handout, then the booklet bound from it) while this process renders the rest (the
+ebook, feeds, fragments); with nothing else to render, all of it renders here."""
 
 
 def page_layouts(todo: Sequence[Job], renderers: Iterable[Renderer]) -> int | None:
@@ -258,6 +265,9 @@ class Pool:
     owned: bool
     window: int
     """Jobs in flight at most: a few per worker, so neither work nor bytes pile up."""
+    split: bool = False
+    """The executor renders only the jobs that lay out pages; the others render here in the
+    meantime (a build of ``FEW_LAYOUTS``)."""
 
     @classmethod
     def choose(cls, executor: Executor | None, jobs: int | None, budget: Budget | None,
@@ -266,7 +276,8 @@ class Pool:
 
         The caller's ``executor``; else a budgeted pool under ``budget``; else worker processes
         when ``jobs`` (None: one per core) and the work are more than one, unless the work is
-        at most ``FEW_LAYOUTS`` page layouts; else this process.
+        at most ``FEW_LAYOUTS`` page layouts: then one worker for those, beside the rest
+        rendered here (``split``); else this process.
 
         Args:
             executor: the caller's executor, or None.
@@ -285,6 +296,9 @@ class Pool:
         if workers > 1 and todo > 1 and not few:
             return cls(ProcessPoolExecutor(max_workers=min(workers, todo),
                                            initializer=_worker_signals), True, 2 * workers)
+        if workers > 1 and few and layouts and todo > layouts:
+            return cls(ProcessPoolExecutor(max_workers=1, initializer=_worker_signals), True,
+                       2, split=True)
         return cls(None, False, 1)
 
     def stopper(self) -> Callable[[], None] | None:

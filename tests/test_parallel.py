@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import shutil
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -96,7 +100,8 @@ class _Plugin(ketapub.Renderer):
         return ketapub.Artifact(job.path, b"", "text/plain", self.name)
 
 
-def test_a_build_with_few_page_layouts_renders_here_unless_a_plugin_is_in_it() -> None:
+def test_a_build_with_few_page_layouts_lays_them_out_in_one_worker_unless_a_plugin_is_in_it(
+        ) -> None:
     reg = installed()
     pdf, feed, plugin = reg.create("pdf"), reg.create("jsonfeed"), _Plugin()
     edit = [ketapub.Job("pdf", "pdf/03.pdf"), ketapub.Job("pdf", "pdf/booklet.pdf"),
@@ -104,13 +109,19 @@ def test_a_build_with_few_page_layouts_renders_here_unless_a_plugin_is_in_it() -
     full = [*edit, ketapub.Job("pdf", "pdf/04.pdf")]
     assert page_layouts(edit, [pdf, feed]) == 2 == execute.FEW_LAYOUTS
     assert page_layouts(full, [pdf, feed]) == 3
-    here = execute.Pool.choose(None, 2, None, len(edit), page_layouts(edit, [pdf, feed]))
+    # one worker lays out the two, this process renders the feed meanwhile
+    split = execute.Pool.choose(None, 2, None, len(edit), page_layouts(edit, [pdf, feed]))
+    assert split.split and isinstance(split.executor, ProcessPoolExecutor)
+    assert split.executor._max_workers == 1
+    split.close()
+    # nothing but the two: no worker at all
+    here = execute.Pool.choose(None, 2, None, 2, page_layouts(edit[:2], [pdf, feed]))
     assert here.executor is None
     with_plugin = [*edit, ketapub.Job("plugin-in-test", "x.txt")]
     for todo in (full, with_plugin):
         pool = execute.Pool.choose(None, 2, None, len(todo),
                                    page_layouts(todo, [pdf, feed, plugin]))
-        assert isinstance(pool.executor, ProcessPoolExecutor)
+        assert isinstance(pool.executor, ProcessPoolExecutor) and not pool.split
         pool.close()
     assert page_layouts(with_plugin, [pdf, feed, plugin]) is None
 
@@ -129,3 +140,32 @@ def test_jobs_others_wait_for_start_first_then_aggregates_then_plan_order() -> N
     assert not queue.ready
     queue.ended(handouts[1])
     assert list(queue.ready) == [booklet]
+
+
+SPLIT_EDIT = r"""
+import json, sys
+import ketapub
+before = {m for m in ("weasyprint", "ebooklib") if m in sys.modules}
+r = ketapub.build(sys.argv[1], sys.argv[2], as_of=sys.argv[3], jobs=2)
+print(json.dumps({"rendered": r.rendered, "before": sorted(before),
+                  "here": sorted(m for m in ("weasyprint", "ebooklib") if m in sys.modules)}))
+"""
+
+
+def test_a_split_build_lays_out_in_its_worker_and_renders_the_rest_here(tmp_path: Path) -> None:
+    """An edit's handout and booklet are laid out in the one worker (this process never imports
+    WeasyPrint), its ebook is made here (this process imports ebooklib), and the files are a
+    sequential build's."""
+    src = tmp_path / "src"
+    shutil.copytree(SINK, src)
+    ketapub.build(src, tmp_path / "out", as_of=SINK_AS_OF, jobs=2)
+    part = sorted((src / "parts").glob("*.md"))[0]
+    part.write_text(part.read_text("utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", SPLIT_EDIT, str(src), str(tmp_path / "out"),
+                           SINK_AS_OF], capture_output=True, text=True, check=True)
+    edited = json.loads(done.stdout.strip().splitlines()[-1])
+    pdfs = [p for p in edited["rendered"] if p.startswith("pdf/")]
+    assert len(pdfs) == 2 and any(p.startswith("epub/") for p in edited["rendered"]), edited
+    assert edited["before"] == [] and edited["here"] == ["ebooklib"], edited
+    ketapub.build(src, tmp_path / "seq", as_of=SINK_AS_OF, jobs=1)
+    assert tree(tmp_path / "out") == tree(tmp_path / "seq")
