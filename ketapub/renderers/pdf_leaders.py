@@ -41,8 +41,14 @@ def artifact_leaders(pdf: pikepdf.Pdf, elems: list[pikepdf.Dictionary]) -> bool:
             text = shown.pop() if len(shown) == 1 else None
             if text is not None and _is_leader(text):
                 leaders[elem.objgen] = elem
+    by_page: dict[tuple[int, int], list[pikepdf.Dictionary]] = {}
     for elem in leaders.values():
-        _artifact(pdf, elem)
+        on = _page_of(elem)
+        if isinstance(on, pikepdf.Dictionary):  # always, for a candidate
+            by_page.setdefault(on.objgen, []).append(elem)
+    for page in pdf.pages:
+        if page.obj.objgen in by_page:
+            _artifacts(pdf, page, by_page[page.obj.objgen])
     return bool(leaders)
 
 
@@ -80,25 +86,27 @@ def _is_leader(text: str) -> bool:
     return bool(text.strip(" \u00a0")) and set(text) <= LEADER_CHARS
 
 
-def _artifact(pdf: pikepdf.Pdf, elem: pikepdf.Dictionary) -> None:
-    """``elem``'s marked content made Layout artifacts; ``elem`` taken out of both trees."""
-    on = _page_of(elem)
-    if on is None:  # never for a candidate
-        return
-    page = pikepdf.Page(on)
-    mcids = {int(k) for k in elem.K}
+def _artifacts(pdf: pikepdf.Pdf, page: pikepdf.Page, elems: list[pikepdf.Dictionary]) -> None:
+    """The marked content of ``elems`` (on ``page``) made Layout artifacts, out of both trees.
+
+    The page's content is read and written once, whatever the number of leaders (a contents page
+    lists every part).
+    """
+    mcids = {int(k) for elem in elems for k in elem.K}
     instructions = list(pikepdf.parse_content_stream(page))
     for n, instruction in enumerate(instructions):
         if mcid_of(instruction) in mcids:
             instructions[n] = pikepdf.ContentStreamInstruction(
                 [pikepdf.Name.Artifact, _LAYOUT], pikepdf.Operator("BDC"))
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
-    parent = elem.get("/P")
-    if isinstance(parent, pikepdf.Dictionary):
-        kids = parent.get("/K")
-        items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-        parent.K = pikepdf.Array([k for k in items if not (
-            isinstance(k, pikepdf.Dictionary) and k.is_indirect and k.objgen == elem.objgen)])
+    for elem in elems:
+        parent = elem.get("/P")
+        if isinstance(parent, pikepdf.Dictionary):
+            kids = parent.get("/K")
+            items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+            parent.K = pikepdf.Array([k for k in items if not (
+                isinstance(k, pikepdf.Dictionary) and k.is_indirect
+                and k.objgen == elem.objgen)])
     key = page.obj.get("/StructParents")
     if key is not None:
         _clear_parents(pdf, int(key), mcids)
