@@ -507,19 +507,43 @@ def _identity(rel: str, raw: dict[str, Any]) -> tuple[int | None, str | None]:
     return number, slug
 
 
-def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
+@dataclass
+class _Front:
+    """A part file read: its front matter and body, each problem reported on the way."""
+
+    raw: Any
+    """The front matter as parsed (``{}`` when its YAML does not parse)."""
+    pos: yamlpos.Positions
+    parsed: bool
+    """Whether the YAML parsed (else there is nothing to validate)."""
+    body: str
+    """The body, invisible control characters taken out."""
+    body_line: int
+
+
+def _read_front(src: _Source, rel: str) -> _Front | None:
+    """A part file's (or a translated part's) front matter and body.
+
+    None when the file cannot be read or has no front matter, reported.
+    """
     text = src.read_text(rel)
-    if text is None:
-        return None
-    split = _split_front_matter(text, rel, src.diags)
+    split = _split_front_matter(text, rel, src.diags) if text is not None else None
     if split is None:
         return None
     yaml_text, body, body_line = split
     body = _strip_body_controls(body, rel, body_line, src.diags)
     loaded = _load_yaml(src, rel, yaml_text, offset=1)
     raw, pos = loaded if loaded is not None else ({}, yamlpos.Positions())
+    return _Front(raw, pos, loaded is not None, body, body_line)
+
+
+def _load_part(src: _Source, rel: str, tz: ZoneInfo) -> _PartFile | None:
+    front = _read_front(src, rel)
+    if front is None:
+        return None
+    raw, pos, body, body_line = front.raw, front.pos, front.body, front.body_line
     meta: PartMeta | None = None
-    if loaded is not None:
+    if front.parsed:
         meta = _validate(PartMeta, raw, rel, pos, src.diags, Part, {"timezone": tz})
     # The body is checked even under invalid front matter: every problem in one pass.
     analysis = markdown.analyze(body, src.diags.show(rel), body_line)

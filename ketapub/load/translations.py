@@ -126,24 +126,18 @@ def _read_part(src: _Source, rel: str, original: _PartFile, tz: ZoneInfo,
     """
     from ketapub.load.source import (
         _citation_order,
-        _load_yaml,
         _local_images,
         _PartFile,
-        _split_front_matter,
-        _strip_body_controls,
+        _read_front,
         _validate,
     )
 
-    text = src.read_text(rel)
-    split = _split_front_matter(text, rel, src.diags) if text is not None else None
-    if split is None:
+    front = _read_front(src, rel)
+    if front is None:
         return None
-    yaml_text, body, body_line = split
-    body = _strip_body_controls(body, rel, body_line, src.diags)
-    loaded = _load_yaml(src, rel, yaml_text, offset=1)
-    raw, pos = loaded if loaded is not None else ({}, yamlpos.Positions())
-    meta = (_validate(TranslationMeta, raw, rel, pos, src.diags, context={"timezone": tz})
-            if loaded is not None else None)
+    pos, body, body_line = front.pos, front.body, front.body_line
+    meta = (_validate(TranslationMeta, front.raw, rel, pos, src.diags,
+                      context={"timezone": tz}) if front.parsed else None)
     analysis = markdown.analyze(body, src.diags.show(rel), body_line)
     src.diags.items.extend(analysis.diagnostics)
     images = _local_images(src, rel, analysis.images)
